@@ -1,0 +1,178 @@
+// Package service holds Octopost's business rules: what a post, preset, webhook or API key
+// is, what may change and when. It knows nothing of HTTP or SQL: the api package calls it,
+// and it reaches storage only through the Store interface.
+package service
+
+import (
+	"time"
+
+	"github.com/octopost/octopost/service/apikey"
+)
+
+// Mode separates live (production) data from test (sandbox) data. Every stored resource
+// belongs to one mode, and a key only ever sees the data of its own mode.
+type Mode = apikey.Mode
+
+const (
+	ModeLive = apikey.Live
+	ModeTest = apikey.Test
+)
+
+// Scope is the owner of a resource: one user in one mode. Every store read and write of a
+// user's resource is filtered by both, so ids from another user or mode are simply not found.
+type Scope struct {
+	UserID string
+	Mode   Mode
+}
+
+// User owns API keys and every resource created with them.
+type User struct {
+	ID        string
+	Email     string
+	CreatedAt time.Time
+}
+
+// Permission is a scope an API key can be limited to.
+type Permission string
+
+// Permissions lists every permission, in the contract's order.
+var Permissions = []Permission{
+	"posts:read", "posts:write",
+	"accounts:read", "accounts:write",
+	"presets:read", "presets:write",
+	"webhooks:read", "webhooks:write",
+}
+
+// APIKey is a stored key: only the hash of the secret is kept.
+type APIKey struct {
+	ID          string
+	UserID      string
+	Name        string
+	Mode        Mode
+	Permissions []Permission // empty means full access
+	Hash        string       // hex SHA-256 of the full key
+	Hint        string       // non-secret display hint, e.g. "oct_live_…a1B2"
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+}
+
+// Allows reports whether the key may perform an operation that needs p.
+func (k APIKey) Allows(p Permission) bool {
+	if len(k.Permissions) == 0 {
+		return true
+	}
+	for _, have := range k.Permissions {
+		if have == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Platform is a social platform Octopost publishes to.
+type Platform string
+
+// Platforms lists every platform, in the contract's order.
+var Platforms = []Platform{
+	"twitter", "bluesky", "mastodon", "linkedin", "threads", "instagram",
+	"facebook", "tiktok", "youtube", "discord", "slack", "telegram",
+}
+
+// PostStatus is where a post is in its life: draft → scheduled → publishing → published | failed.
+type PostStatus string
+
+const (
+	PostDraft      PostStatus = "draft"
+	PostScheduled  PostStatus = "scheduled"
+	PostPublishing PostStatus = "publishing"
+	PostPublished  PostStatus = "published"
+	PostFailed     PostStatus = "failed"
+)
+
+// Image is an image attached to a post or segment.
+type Image struct {
+	URL     string  `json:"url"`
+	AltText *string `json:"alt_text"`
+}
+
+// Video is a video attached to a post or segment.
+type Video struct {
+	URL string `json:"url"`
+}
+
+// Media is what a post or segment carries besides text. The JSON tags are the storage form.
+type Media struct {
+	Images []Image `json:"images"`
+	Video  *Video  `json:"video"`
+}
+
+// Segment is one reply of a thread, published after the post's main content.
+type Segment struct {
+	Content string `json:"content"`
+	Media   Media  `json:"media"`
+}
+
+// PlatformResult is the outcome of publishing a post on one platform.
+type PlatformResult struct {
+	Success bool   `json:"success"`
+	PostID  string `json:"post_id,omitempty"`
+	PostURL string `json:"post_url,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Post is content for one or more platforms.
+type Post struct {
+	ID              string
+	Scope           Scope
+	Content         string
+	Platforms       []Platform
+	Status          PostStatus
+	ScheduledFor    *time.Time
+	Media           Media
+	Segments        []Segment // nil means none
+	PresetID        *string
+	PlatformResults map[Platform]PlatformResult
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	PublishedAt     *time.Time
+}
+
+// Preset is a reusable set of platforms with cross-linking rules.
+type Preset struct {
+	ID                string
+	Scope             Scope // zero for system presets
+	Name              string
+	Platforms         []Platform
+	PrimaryPlatform   *Platform
+	CrossLinkEnabled  bool
+	CrossLinkTemplate string
+	IsDefault         bool
+	IsSystem          bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// WebhookEvent is an event a webhook endpoint can subscribe to.
+type WebhookEvent string
+
+// WebhookEvents lists every event, in the contract's order.
+var WebhookEvents = []WebhookEvent{
+	"post.published", "post.failed", "post.scheduled", "account.connected", "account.disconnected",
+}
+
+// Webhook is an endpoint that receives signed event notifications.
+type Webhook struct {
+	ID       string
+	Scope    Scope
+	URL      string
+	Events   []WebhookEvent
+	Secret   string // whsec_…; returned in full only on create and rotate
+	IsActive bool
+	// PreviousSecret keeps signing next to Secret until PreviousSecretExpiresAt, so that
+	// receivers can roll over after a rotation without dropping deliveries.
+	PreviousSecret          *string
+	PreviousSecretExpiresAt *time.Time
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}

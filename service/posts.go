@@ -1,0 +1,236 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/octopost/octopost/service/id"
+)
+
+const (
+	maxScheduleAhead = 365 * 24 * time.Hour
+	defaultPageSize  = 20
+	maxPageSize      = 100
+)
+
+// PostInput is a new post as the caller sent it. A nil Platforms means "take the preset's".
+type PostInput struct {
+	Content      string
+	Platforms    []Platform
+	ScheduledFor *time.Time
+	Media        Media
+	Segments     []Segment
+	PresetID     *string
+}
+
+// PostPatch is a partial update of a post: only the fields that are Set change.
+type PostPatch struct {
+	Content      Optional[string]
+	Platforms    Optional[[]Platform]
+	ScheduledFor Optional[*time.Time] // Set with nil unschedules
+	Media        Optional[Media]
+	Segments     Optional[[]Segment]
+	PresetID     Optional[*string]
+}
+
+// PostPage is one page of a post listing.
+type PostPage struct {
+	Posts      []Post
+	HasMore    bool
+	NextCursor string // empty on the last page
+}
+
+// CreatePost stores a new draft, or a scheduled post when ScheduledFor is given.
+func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Post, error) {
+	now := s.clock.Now()
+	var problems Problems
+	platforms := in.Platforms
+	if in.PresetID != nil {
+		preset, err := s.GetPreset(ctx, scope, *in.PresetID)
+		switch {
+		case isKind(err, KindNotFound):
+			problems.Add("/preset_id", "no preset with this id")
+		case err != nil:
+			return Post{}, err
+		case platforms == nil:
+			platforms = preset.Platforms
+		}
+	} else if platforms == nil {
+		problems.Add("/platforms", "is required unless preset_id is given")
+	}
+	s.checkSchedule(&problems, "/scheduled_for", in.ScheduledFor, now)
+	if err := problems.Err(); err != nil {
+		return Post{}, err
+	}
+	p := Post{
+		ID: id.New(id.Post), Scope: scope, Content: in.Content, Platforms: platforms,
+		Status: PostDraft, ScheduledFor: in.ScheduledFor, Media: in.Media, Segments: in.Segments,
+		PresetID: in.PresetID, PlatformResults: map[Platform]PlatformResult{},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if p.ScheduledFor != nil {
+		p.Status = PostScheduled
+	}
+	if err := s.store.CreatePost(ctx, p); err != nil {
+		return Post{}, err
+	}
+	return p, nil
+}
+
+func (s *Service) checkSchedule(problems *Problems, field string, at *time.Time, now time.Time) {
+	switch {
+	case at == nil:
+	case !at.After(now):
+		problems.Add(field, "must be in the future")
+	case at.Sub(now) > maxScheduleAhead:
+		problems.Add(field, "must be at most 365 days ahead")
+	}
+}
+
+// GetPost returns one of the scope's posts.
+func (s *Service) GetPost(ctx context.Context, scope Scope, postID string) (Post, error) {
+	p, err := s.store.GetPost(ctx, scope, postID)
+	if errors.Is(err, ErrNotFound) {
+		return Post{}, NotFound("Post")
+	}
+	return p, err
+}
+
+// ListPosts returns a page of the scope's posts, newest first. cursor is the NextCursor of
+// the previous page, or empty for the first.
+func (s *Service) ListPosts(ctx context.Context, scope Scope, status *PostStatus, platform *Platform, limit int, cursor string) (PostPage, error) {
+	if limit == 0 {
+		limit = defaultPageSize
+	}
+	var problems Problems
+	if limit < 1 || limit > maxPageSize {
+		problems.Add("limit", "must be between 1 and %d", maxPageSize)
+	}
+	before, ok := decodeCursor(cursor)
+	if !ok {
+		problems.Add("cursor", "is not a cursor returned by this API")
+	}
+	if err := problems.Err(); err != nil {
+		return PostPage{}, err
+	}
+	posts, err := s.store.ListPosts(ctx, scope, PostFilter{Status: status, Platform: platform, BeforeID: before, Limit: limit + 1})
+	if err != nil {
+		return PostPage{}, err
+	}
+	page := PostPage{Posts: posts}
+	if len(posts) > limit {
+		page.Posts, page.HasMore = posts[:limit], true
+		page.NextCursor = encodeCursor(page.Posts[limit-1].ID)
+	}
+	return page, nil
+}
+
+// Cursors are opaque to callers: the last id of the page, base64url-encoded, so that
+// nobody builds them by hand and the encoding can change later.
+func encodeCursor(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+func decodeCursor(cursor string) (string, bool) {
+	if cursor == "" {
+		return "", true
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || !id.Valid(id.Post, string(raw)) {
+		return "", false
+	}
+	return string(raw), true
+}
+
+// UpdatePost applies patch to a post that has not been published yet.
+func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, patch PostPatch) (Post, error) {
+	var updated Post
+	err := s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, scope, postID)
+		if errors.Is(err, ErrNotFound) {
+			return NotFound("Post")
+		}
+		if err != nil {
+			return err
+		}
+		switch p.Status {
+		case PostPublished:
+			return Conflict("Post has already been published and cannot be modified")
+		case PostPublishing:
+			return Conflict("Post is being published and cannot be modified")
+		}
+		now := s.clock.Now()
+		var problems Problems
+		if patch.Content.Set {
+			p.Content = patch.Content.Value
+		}
+		if patch.Media.Set {
+			p.Media = patch.Media.Value
+		}
+		if patch.Segments.Set {
+			p.Segments = patch.Segments.Value
+		}
+		if patch.Platforms.Set {
+			p.Platforms = patch.Platforms.Value
+		}
+		if patch.PresetID.Set {
+			p.PresetID = patch.PresetID.Value
+			if p.PresetID != nil {
+				preset, err := s.getPreset(ctx, tx, scope, *p.PresetID)
+				switch {
+				case isKind(err, KindNotFound):
+					problems.Add("/preset_id", "no preset with this id")
+				case err != nil:
+					return err
+				case !patch.Platforms.Set:
+					p.Platforms = preset.Platforms
+				}
+			}
+		}
+		if patch.ScheduledFor.Set {
+			at := patch.ScheduledFor.Value
+			s.checkSchedule(&problems, "/scheduled_for", at, now)
+			p.ScheduledFor = at
+			switch {
+			case at != nil:
+				p.Status = PostScheduled
+			case p.Status == PostScheduled:
+				p.Status = PostDraft
+			}
+		}
+		if err := problems.Err(); err != nil {
+			return err
+		}
+		p.UpdatedAt = now
+		if err := tx.UpdatePost(ctx, p); err != nil {
+			return err
+		}
+		updated = p
+		return nil
+	})
+	return updated, err
+}
+
+// DeletePost removes a post from Octopost (not from the platforms it went out on).
+func (s *Service) DeletePost(ctx context.Context, scope Scope, postID string) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, scope, postID)
+		if errors.Is(err, ErrNotFound) {
+			return NotFound("Post")
+		}
+		if err != nil {
+			return err
+		}
+		if p.Status == PostPublishing {
+			return Conflict("Post is being published and cannot be deleted")
+		}
+		return tx.DeletePost(ctx, scope, postID)
+	})
+}
+
+func isKind(err error, k Kind) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == k
+}

@@ -1,0 +1,65 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a Store when no row matches the id and scope asked for.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is returned by a Store when a unique value (a user's email) is taken.
+var ErrDuplicate = errors.New("duplicate")
+
+// PostFilter selects a page of posts, newest first. Posts are paged by keyset on the id,
+// which sorts by creation time, so every page costs the same however deep it is.
+type PostFilter struct {
+	Status   *PostStatus
+	Platform *Platform
+	BeforeID string // only posts with a smaller id; empty for the first page
+	Limit    int
+}
+
+// Store is the storage behind the service: one implementation per database engine, all
+// held to the same conformance suite (db/storetest). Every method that reads or writes a
+// user's resource takes its Scope, and never matches a row of another user or mode.
+type Store interface {
+	// InTx runs fn in one transaction: all of its writes land, or none do.
+	InTx(ctx context.Context, fn func(Store) error) error
+
+	CreateUser(ctx context.Context, u User) error // ErrDuplicate when the email is taken
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// GetAPIKeyByHash is the one indexed read the authentication of a request costs.
+	GetAPIKeyByHash(ctx context.Context, hash string) (APIKey, error)
+	ListAPIKeys(ctx context.Context, userID string) ([]APIKey, error) // newest first
+	// RevokeAPIKey sets revoked_at unless already set and returns the key as stored.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) (APIKey, error)
+	// TouchAPIKey sets last_used_at to at, unless it is already after at-minAge.
+	TouchAPIKey(ctx context.Context, id string, at time.Time, minAge time.Duration) error
+
+	CreatePost(ctx context.Context, p Post) error
+	GetPost(ctx context.Context, s Scope, id string) (Post, error)
+	// GetPostForUpdate reads a post inside InTx and keeps others from changing it until
+	// the transaction ends.
+	GetPostForUpdate(ctx context.Context, s Scope, id string) (Post, error)
+	ListPosts(ctx context.Context, s Scope, f PostFilter) ([]Post, error)
+	UpdatePost(ctx context.Context, p Post) error // replaces every field but id, scope, created_at
+	DeletePost(ctx context.Context, s Scope, id string) error
+
+	CreatePreset(ctx context.Context, p Preset) error
+	GetPreset(ctx context.Context, s Scope, id string) (Preset, error)
+	ListPresets(ctx context.Context, s Scope) ([]Preset, error) // oldest first
+	UpdatePreset(ctx context.Context, p Preset) error
+	DeletePreset(ctx context.Context, s Scope, id string) error
+	// ClearDefaultPreset unsets is_default on the scope's default preset, if any.
+	ClearDefaultPreset(ctx context.Context, s Scope, at time.Time) error
+
+	CreateWebhook(ctx context.Context, w Webhook) error
+	GetWebhook(ctx context.Context, s Scope, id string) (Webhook, error)
+	ListWebhooks(ctx context.Context, s Scope) ([]Webhook, error) // newest first
+	UpdateWebhook(ctx context.Context, w Webhook) error
+	DeleteWebhook(ctx context.Context, s Scope, id string) error
+}
