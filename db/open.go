@@ -1,0 +1,124 @@
+// Package db opens Octopost's database, SQLite or PostgreSQL, migrates it, and hands out
+// the service.Store for it. The stores themselves live in db/sqlite and db/postgres, and
+// both pass the same conformance suite, db/storetest.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/octopost/octopost/db/postgres"
+	"github.com/octopost/octopost/db/sqlite"
+	"github.com/octopost/octopost/service"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	EngineSQLite   Engine = "sqlite"
+	EnginePostgres Engine = "postgres"
+)
+
+// DefaultSQLiteFile is the database Open uses when it is given no URL.
+const DefaultSQLiteFile = "octopost.db"
+
+// DB is an open database: the service.Store on it, and the underlying pool for the
+// engine in use (for River, which needs the pool itself).
+type DB struct {
+	service.Store
+	Engine   Engine
+	SQLite   *sql.DB       // set when Engine == EngineSQLite
+	Postgres *pgxpool.Pool // set when Engine == EnginePostgres
+
+	sqliteStore *sqlite.Store // holds prepared statements on SQLite, closed with it
+}
+
+// Open connects to the database named by url:
+//
+//   - "" is the SQLite file octopost.db in the working directory;
+//   - "sqlite:<path>" is the SQLite file at path, created if missing;
+//   - "postgres://…" or "postgresql://…" is a PostgreSQL database (a libpq URL, as pgx
+//     parses it).
+//
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	switch {
+	case url == "":
+		return openSQLite(ctx, DefaultSQLiteFile)
+	case strings.HasPrefix(url, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return openPostgres(ctx, url)
+	}
+	// Name only the scheme: the rest of a URL may hold a password.
+	scheme, _, _ := strings.Cut(url, ":")
+	return nil, fmt.Errorf(`db: unsupported database URL (scheme %q): want "" for ./%s, "sqlite:<path>", or "postgres://…"`,
+		scheme, DefaultSQLiteFile)
+}
+
+// sqliteOptions are set on every connection. WAL lets readers run beside the one writer;
+// busy_timeout makes a writer wait for the lock instead of failing; _txlock=immediate
+// takes the write lock at BEGIN, so two transactions that read then write cannot
+// deadlock upgrading their locks; synchronous=NORMAL is durable under WAL except for the
+// last transactions before a power loss.
+const sqliteOptions = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	switch {
+	case path == "":
+		return nil, errors.New(`db: "sqlite:" needs a file path, e.g. "sqlite:/var/lib/octopost/octopost.db"`)
+	case path == ":memory:" || strings.HasPrefix(path, "file:"):
+		// An in-memory database is private to one connection, and the store uses a pool.
+		return nil, fmt.Errorf("db: %q: give SQLite a file path (in-memory and file: URI databases are not supported)", path)
+	case strings.ContainsRune(path, '?'):
+		return nil, fmt.Errorf("db: SQLite path %q must not contain '?'", path)
+	}
+	pool, err := sql.Open("sqlite", path+"?"+sqliteOptions)
+	if err != nil {
+		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	// Each connection keeps its own page cache: bound the pool, and keep idle connections
+	// open so the cache stays warm.
+	n := max(4, runtime.GOMAXPROCS(0))
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
+	}
+	store := sqlite.New(pool)
+	return &DB{Store: store, Engine: EngineSQLite, SQLite: pool, sqliteStore: store}, nil
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		// pgx's parse errors redact the password.
+		return nil, fmt.Errorf("db: open PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("db: open PostgreSQL: %w", err)
+	}
+	return &DB{Store: postgres.New(pool), Engine: EnginePostgres, Postgres: pool}, nil
+}
+
+// Close closes the store and the pool.
+func (d *DB) Close() error {
+	switch d.Engine {
+	case EngineSQLite:
+		return errors.Join(d.sqliteStore.Close(), d.SQLite.Close())
+	case EnginePostgres:
+		d.Postgres.Close()
+	}
+	return nil
+}

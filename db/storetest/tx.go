@@ -1,0 +1,106 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/service"
+)
+
+func (s *suite) inTx(t *testing.T) {
+	t.Run("Commit", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		p := b.newPost(b.scope)
+		w := b.newWebhook(b.scope)
+		err := b.store.InTx(b.ctx, func(tx service.Store) error {
+			require.NoError(t, tx.CreatePost(b.ctx, p))
+			// The transaction reads its own writes.
+			got, err := tx.GetPost(b.ctx, b.scope, p.ID)
+			require.NoError(t, err)
+			require.Equal(t, p, got)
+			return tx.CreateWebhook(b.ctx, w)
+		})
+		require.NoError(t, err)
+
+		b.requirePost(t, p)
+		b.requireWebhook(t, w)
+	})
+
+	t.Run("ErrorRollsBackEverything", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		existing := b.createPost(t, b.newPost(b.scope))
+		p := b.newPost(b.scope)
+		w := b.newWebhook(b.scope)
+		errStop := errors.New("stop")
+		err := b.store.InTx(b.ctx, func(tx service.Store) error {
+			require.NoError(t, tx.CreatePost(b.ctx, p))
+			require.NoError(t, tx.CreateWebhook(b.ctx, w))
+			changed := existing
+			changed.Content = "changed"
+			require.NoError(t, tx.UpdatePost(b.ctx, changed))
+			require.NoError(t, tx.DeletePost(b.ctx, b.scope, existing.ID))
+			return errStop
+		})
+		require.ErrorIs(t, err, errStop)
+
+		b.requireNoPost(t, b.scope, p.ID)
+		_, err = b.store.GetWebhook(b.ctx, b.scope, w.ID)
+		require.ErrorIs(t, err, service.ErrNotFound)
+		b.requirePost(t, existing)
+	})
+
+	t.Run("NestedInTxJoinsTheTransaction", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		outer := b.newPost(b.scope)
+		inner := b.newPost(b.scope)
+		errStop := errors.New("stop")
+		err := b.store.InTx(b.ctx, func(tx service.Store) error {
+			require.NoError(t, tx.CreatePost(b.ctx, outer))
+			require.NoError(t, tx.InTx(b.ctx, func(tx service.Store) error {
+				return tx.CreatePost(b.ctx, inner)
+			}))
+			// The inner writes are part of this transaction, not committed on their own.
+			got, err := tx.ListPosts(b.ctx, b.scope, service.PostFilter{Limit: 10})
+			require.NoError(t, err)
+			require.Equal(t, []service.Post{inner, outer}, got)
+			return errStop
+		})
+		require.ErrorIs(t, err, errStop)
+
+		b.requireNoPost(t, b.scope, outer.ID)
+		b.requireNoPost(t, b.scope, inner.ID)
+	})
+
+	t.Run("NestedErrorRollsBackTheOuterTransaction", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		p := b.newPost(b.scope)
+		errStop := errors.New("stop")
+		err := b.store.InTx(b.ctx, func(tx service.Store) error {
+			require.NoError(t, tx.CreatePost(b.ctx, p))
+			return tx.InTx(b.ctx, func(service.Store) error { return errStop })
+		})
+		require.ErrorIs(t, err, errStop)
+		b.requireNoPost(t, b.scope, p.ID)
+	})
+
+	t.Run("StoreErrorsKeepTheirMeaning", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		err := b.store.InTx(b.ctx, func(tx service.Store) error {
+			_, err := tx.GetPost(b.ctx, b.scope, "post_missing")
+			return err
+		})
+		require.ErrorIs(t, err, service.ErrNotFound)
+	})
+}
