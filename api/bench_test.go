@@ -1,0 +1,99 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/api"
+	"github.com/octopost/octopost/db"
+	"github.com/octopost/octopost/db/pgtest"
+	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/apikey"
+)
+
+// TestMain stops the PostgreSQL container the benchmarks may have started.
+func TestMain(m *testing.M) { pgtest.RunMain(m) }
+
+// bareGetPost is the baseline for BenchmarkGetPost: the same two database reads as the full
+// stack (key by hash, post by id and scope) and the same JSON out, with nothing else — no
+// request id, access log, routing by spec, validation or generated server.
+func bareGetPost(store service.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/posts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		secret := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		k, err := store.GetAPIKeyByHash(r.Context(), apikey.Hash(secret))
+		if err != nil {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		p, err := store.GetPost(r.Context(), service.Scope{UserID: k.UserID, Mode: k.Mode}, r.PathValue("id"))
+		if err != nil {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p)
+	})
+	return mux
+}
+
+// BenchmarkGetPost measures GET /v1/posts/{id} through the full middleware stack and
+// through the bare baseline, side by side on each engine. The target: stack throughput
+// at least 70% of bare, i.e. stack ns/op at most 1/0.7 of bare ns/op.
+func BenchmarkGetPost(b *testing.B) {
+	engines := map[string]func(b *testing.B) string{
+		"sqlite":   func(b *testing.B) string { return "sqlite:" + filepath.Join(b.TempDir(), "bench.db") },
+		"postgres": func(b *testing.B) string { return pgtest.New(b) },
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			d, err := db.Open(ctx, engines[engine](b))
+			require.NoError(b, err)
+			b.Cleanup(func() { d.Close() })
+			require.NoError(b, d.Migrate(ctx))
+			svc := service.New(d, nil, nil, service.Config{})
+			_, err = svc.CreateUser(ctx, "bench@example.com")
+			require.NoError(b, err)
+			_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)
+			require.NoError(b, err)
+			k, err := svc.Authenticate(ctx, key)
+			require.NoError(b, err)
+			post, err := svc.CreatePost(ctx, service.Scope{UserID: k.UserID, Mode: k.Mode}, service.PostInput{
+				Content: "benchmark", Platforms: []service.Platform{"bluesky", "mastodon"},
+			})
+			require.NoError(b, err)
+			stack, err := api.NewHandler(svc, api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+			require.NoError(b, err)
+
+			for _, h := range []struct {
+				name    string
+				handler http.Handler
+			}{{"bare", bareGetPost(d)}, {"stack", stack}} {
+				b.Run(h.name, func(b *testing.B) {
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							req := httptest.NewRequest(http.MethodGet, "/v1/posts/"+post.ID, nil)
+							req.Header.Set("Authorization", "Bearer "+key)
+							rec := httptest.NewRecorder()
+							h.handler.ServeHTTP(rec, req)
+							if rec.Code != http.StatusOK {
+								b.Fatalf("status %d: %s", rec.Code, rec.Body)
+							}
+						}
+					})
+				})
+			}
+		})
+	}
+}

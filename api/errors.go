@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/octopost/octopost/gen/oapi"
+	"github.com/octopost/octopost/service"
+)
+
+// The two authentication bodies are fixed by the contract, word for word.
+const (
+	msgUnauthorized = "Invalid or expired API key"
+	msgForbidden    = "API key does not have permission for this action"
+)
+
+// apiError is an error response before it is written: the one shape every failure takes
+// on its way out, whichever layer it came from.
+type apiError struct {
+	status  int
+	code    oapi.ErrorCode
+	message string
+	fields  []service.FieldError
+}
+
+var (
+	errUnauthorized = &apiError{status: http.StatusUnauthorized, code: "unauthorized", message: msgUnauthorized}
+	errForbidden    = &apiError{status: http.StatusForbidden, code: "forbidden", message: msgForbidden}
+	errInternal     = &apiError{status: http.StatusInternalServerError, code: "internal_error", message: "Internal server error"}
+	errRouteMissing = &apiError{status: http.StatusNotFound, code: "not_found", message: "Not found"}
+	errInvalidJSON  = &apiError{status: http.StatusBadRequest, code: "bad_request", message: "Request body must be valid JSON"}
+	errContentType  = &apiError{status: http.StatusBadRequest, code: "bad_request", message: "Content-Type must be application/json"}
+	errTooLarge     = &apiError{status: http.StatusRequestEntityTooLarge, code: "payload_too_large", message: "Request body must not exceed 1048576 bytes"}
+	errNotAllowed   = &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "Method not allowed"}
+)
+
+func (e *apiError) Error() string { return e.message }
+
+func validationError(fields []service.FieldError) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, code: "validation_error", message: "Validation failed", fields: fields}
+}
+
+// fromServiceError maps a service failure to its response. Anything that is not a
+// *service.Error is internal: it is logged with the request id and never shown.
+func fromServiceError(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var se *service.Error
+	if !errors.As(err, &se) {
+		return errInternal
+	}
+	switch se.Kind {
+	case service.KindValidation:
+		return validationError(se.Fields)
+	case service.KindNotFound:
+		return &apiError{status: http.StatusNotFound, code: "not_found", message: se.Message}
+	case service.KindConflict:
+		return &apiError{status: http.StatusConflict, code: "conflict", message: se.Message}
+	case service.KindForbidden:
+		return &apiError{status: http.StatusForbidden, code: "forbidden", message: se.Message}
+	}
+	return errInternal
+}
+
+// writeError is the one writer of error responses.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	e := fromServiceError(err)
+	if e == errInternal {
+		logger.ErrorContext(r.Context(), "request failed", "request_id", w.Header().Get(requestIDHeader), "error", err)
+	}
+	body := oapi.Error{Error: e.message, Code: e.code}
+	if len(e.fields) > 0 {
+		fields := make([]oapi.FieldError, len(e.fields))
+		for i, f := range e.fields {
+			fields[i] = oapi.FieldError{Field: f.Field, Message: f.Message}
+		}
+		body.Details = &oapi.ErrorDetails{Errors: &fields}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if e.status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="octopost"`)
+	}
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(body)
+}

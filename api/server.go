@@ -1,0 +1,107 @@
+// Package api is Octopost's HTTP layer: the middleware that enforces openapi.yaml, the
+// handlers behind the generated strict server, and the mapping of service results to
+// responses. It holds no business rules and writes no SQL.
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/octopost/octopost/gen/oapi"
+	"github.com/octopost/octopost/service"
+)
+
+// Options configures the HTTP layer.
+type Options struct {
+	Logger *slog.Logger
+	// RefuseTestKeys makes the instance answer 401 to every test key.
+	RefuseTestKeys bool
+	// Spec overrides the embedded openapi.yaml; tests use it to exercise extensions no
+	// operation uses yet.
+	Spec *openapi3.T
+}
+
+// Server implements the generated strict server interface over the service.
+type Server struct {
+	svc *service.Service
+}
+
+var _ oapi.StrictServerInterface = (*Server)(nil)
+
+// NewHandler returns the whole HTTP stack: request id, access log and panic recovery,
+// contract validation and authorization, then the handlers.
+func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	spec := opts.Spec
+	if spec == nil {
+		var err error
+		if spec, err = oapi.GetSwagger(); err != nil {
+			return nil, fmt.Errorf("load embedded spec: %w", err)
+		}
+	}
+	v, err := newValidator(spec, svc, opts.RefuseTestKeys, logger)
+	if err != nil {
+		return nil, err
+	}
+	onError := func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, logger, err) }
+	strict := oapi.NewStrictHandlerWithOptions(&Server{svc: svc}, nil, oapi.StrictHTTPServerOptions{
+		// The validator has already checked the body against the schema, so a decoding
+		// failure here means the body is not what the schema promised.
+		RequestErrorHandlerFunc:  func(w http.ResponseWriter, r *http.Request, _ error) { onError(w, r, errInvalidJSON) },
+		ResponseErrorHandlerFunc: onError,
+	})
+	handler := oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError})
+	return withRequestID(accessLog(logger, v.handler(spec, handler))), nil
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// accessLog logs one line per request and turns a panic into a 500. It logs no headers,
+// so no key or secret can reach the logs.
+func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				if rec.status == 0 {
+					writeError(rec, r, logger, fmt.Errorf("panic: %v", p))
+				} else {
+					logger.ErrorContext(r.Context(), "panic after response started", "request_id", w.Header().Get(requestIDHeader), "panic", p)
+				}
+			}
+			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", w.Header().Get(requestIDHeader)))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}

@@ -1,0 +1,103 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/service"
+)
+
+func TestWebhookSecretIsShownOnlyOnCreateAndRotate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := b.key(t, service.ModeLive)
+	created := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/octopost", "events": ["post.published", "post.failed"]}`)
+	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
+	id := created.body["id"].(string)
+	secret := created.body["secret"].(string)
+	require.Regexp(t, `^wh_[0-9A-Z]{26}$`, id)
+	require.Regexp(t, `^whsec_[A-Za-z0-9+/]{43}=$`, secret)
+	require.Equal(t, true, created.body["is_active"], "active by default")
+	masked := "whsec_****" + secret[len(secret)-4:]
+
+	got := b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, "")
+	require.Equal(t, http.StatusOK, got.status)
+	require.Equal(t, masked, got.body["secret"])
+	list := b.do(t, http.MethodGet, "/v1/webhooks", live, "")
+	require.Equal(t, masked, list.body["webhooks"].([]any)[0].(map[string]any)["secret"])
+	updated := b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"events": ["account.connected"], "is_active": false}`)
+	require.Equal(t, http.StatusOK, updated.status, "body: %s", updated.raw)
+	require.Equal(t, masked, updated.body["secret"])
+	require.Equal(t, []any{"account.connected"}, updated.body["events"])
+	require.Equal(t, false, updated.body["is_active"])
+	require.NotContains(t, string(got.raw)+string(list.raw)+string(updated.raw), secret)
+
+	rotated := b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/rotate-secret", live, "")
+	require.Equal(t, http.StatusOK, rotated.status, "body: %s", rotated.raw)
+	newSecret := rotated.body["secret"].(string)
+	require.Regexp(t, `^whsec_`, newSecret)
+	require.NotEqual(t, secret, newSecret)
+	require.Equal(t, "whsec_****"+newSecret[len(newSecret)-4:], b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, "").body["secret"])
+
+	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/wh_missing/rotate-secret", live, ""), 404, "not_found", "Webhook not found")
+}
+
+func TestWebhookURLMustBePublicHTTPS(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := b.key(t, service.ModeLive)
+	for name, url := range map[string]string{
+		"plain http":          "http://hooks.example.com/x",
+		"loopback":            "https://127.0.0.1/x",
+		"private address":     "https://10.1.2.3/x",
+		"metadata endpoint":   "https://169.254.169.254/latest",
+		"ipv6 loopback":       "https://[::1]/x",
+		"resolves private":    "https://internal.example.com/x",
+		"any address private": "https://mixed.example.com/x",
+		"does not resolve":    "https://nowhere.example.com/x",
+		"credentials":         "https://user:pass@hooks.example.com/x",
+		"relative":            "/just/a/path",
+		"ftp":                 "ftp://hooks.example.com/x",
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := `{"url": "` + url + `", "events": ["post.published"]}`
+			r := b.do(t, http.MethodPost, "/v1/webhooks", live, body)
+			requireFields(t, r, "/url")
+		})
+	}
+
+	id := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/x", "events": ["post.published"]}`).body["id"].(string)
+	requireFields(t, b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"url": "https://127.0.0.1/x"}`), "/url")
+}
+
+func TestWebhookPrivateTargetsForDevelopment(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, setupOptions{service: service.Config{AllowPrivateWebhooks: true}})
+	live := b.key(t, service.ModeLive)
+	r := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "http://127.0.0.1:9000/hook", "events": ["post.published"]}`)
+	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.raw)
+}
+
+func TestWebhookValidationAndNotFound(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := b.key(t, service.ModeLive)
+	requireFields(t, b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/x", "events": []}`), "/events")
+	requireFields(t, b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/x", "events": ["post.deleted"]}`), "/events/0")
+	requireFields(t, b.do(t, http.MethodPost, "/v1/webhooks", live, `{"events": ["post.published"]}`), "/url")
+	requireFields(t, b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/`+strings.Repeat("a", 2048)+`", "events": ["post.published"]}`), "/url")
+
+	for _, m := range []string{http.MethodGet, http.MethodDelete} {
+		requireError(t, b.do(t, m, "/v1/webhooks/wh_missing", live, ""), 404, "not_found", "Webhook not found")
+	}
+	requireError(t, b.do(t, http.MethodPut, "/v1/webhooks/wh_missing", live, `{"is_active": true}`), 404, "not_found", "Webhook not found")
+
+	id := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/x", "events": ["post.published"], "is_active": false}`).body["id"].(string)
+	require.Equal(t, false, b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, "").body["is_active"])
+	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id, b.key(t, service.ModeTest), ""), 404, "not_found", "Webhook not found")
+	require.Equal(t, http.StatusNoContent, b.do(t, http.MethodDelete, "/v1/webhooks/"+id, live, "").status)
+	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, ""), 404, "not_found", "Webhook not found")
+}
