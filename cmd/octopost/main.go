@@ -1,0 +1,27 @@
+// Command octopost runs the Octopost API server and its operator tasks:
+//
+//	octopost serve                        run the HTTP API
+//	octopost migrate                      apply database migrations
+//	octopost users create --email E       add a user, print its id
+//	octopost keys create --user E --name N --mode live|test [--permissions p1,p2] [--json]
+//	octopost keys list --user E [--json]
+//	octopost keys revoke KEY_ID
+//
+// Configuration comes from the environment (see README): OCTOPOST_ADDR,
+// OCTOPOST_DATABASE_URL, OCTOPOST_REFUSE_TEST_KEYS, OCTOPOST_WEBHOOKS_ALLOW_PRIVATE,
+// OCTOPOST_LOG_FORMAT.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
