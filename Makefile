@@ -1,0 +1,57 @@
+# Octopost developer tasks. `make test` is the whole suite, as CI runs it (.ci/run).
+
+# Pinned linter versions, run through npx.
+REDOCLY  := @redocly/cli@2.77.0
+SPECTRAL := @stoplight/spectral-cli@6.16.3
+# Keep the linters quiet and local: no usage telemetry, no update check.
+LINT_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+.PHONY: all generate check-generated lint-spec vet fmt-check test build serve
+
+all: build
+
+# Regenerate gen/ (oapi-codegen from openapi.yaml, sqlc from db/).
+generate:
+	go generate ./...
+
+# Fail when gen/ is not what the generators produce from the committed sources.
+check-generated: generate
+	@git diff --exit-code --stat -- gen/ || { \
+	  echo "check-generated: gen/ is out of date: run 'make generate' and commit the result" >&2; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard -- gen/)"; \
+	if [ -n "$$untracked" ]; then \
+	  echo "check-generated: generated files not committed:" >&2; echo "$$untracked" >&2; \
+	  echo "run 'make generate' and commit them" >&2; exit 1; \
+	fi
+
+# Lint the API description with both linters (config: redocly.yaml, .spectral.yaml).
+lint-spec:
+	$(LINT_ENV) npx --yes $(REDOCLY) lint openapi.yaml
+	npx --yes $(SPECTRAL) lint --fail-severity=error openapi.yaml
+
+vet:
+	go vet ./...
+
+# Fail if any tracked Go file is not gofmt-formatted.
+fmt-check:
+	@unformatted="$$(git ls-files -z -- '*.go' | xargs -0 gofmt -l)"; \
+	if [ -n "$$unformatted" ]; then \
+	  echo "fmt-check: run gofmt -w on:" >&2; echo "$$unformatted" >&2; exit 1; \
+	fi
+
+# The whole suite. Docker and the local PostgreSQL image come first: the database tests
+# need them, and under CI=true pgtest fails (never skips) without them.
+test:
+	scripts/ensure-docker.sh
+	scripts/build-postgres-image.sh
+	$(MAKE) check-generated
+	$(MAKE) lint-spec
+	$(MAKE) vet
+	$(MAKE) fmt-check
+	CI=$${CI:-} go test -count=1 -timeout 20m ./...
+
+build:
+	go build -o octopost ./cmd/octopost
+
+serve: build
+	./octopost serve
