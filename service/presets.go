@@ -144,7 +144,7 @@ func (s *Service) CreatePreset(ctx context.Context, scope Scope, in PresetInput)
 		return tx.CreatePreset(ctx, p)
 	})
 	if err != nil {
-		return Preset{}, err
+		return Preset{}, defaultRace(err)
 	}
 	return p, nil
 }
@@ -196,7 +196,17 @@ func (s *Service) UpdatePreset(ctx context.Context, scope Scope, presetID string
 		updated = p
 		return nil
 	})
-	return updated, err
+	return updated, defaultRace(err)
+}
+
+// defaultRace reports a concurrent change of the default preset: two requests that both
+// made a preset the default at once meet the store's one-default constraint, and the
+// loser is told to retry rather than shown an internal error.
+func defaultRace(err error) error {
+	if errors.Is(err, ErrDuplicate) {
+		return Conflict("Another request changed the default preset at the same time; retry")
+	}
+	return err
 }
 
 // DeletePreset removes one of the scope's presets. The default cannot go until another
