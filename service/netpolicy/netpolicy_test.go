@@ -1,8 +1,11 @@
 package netpolicy
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -30,4 +33,20 @@ func TestPublic(t *testing.T) {
 	} {
 		require.Equal(t, want, Public(netip.MustParseAddr(addr)), addr)
 	}
+}
+
+func TestClientRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+
+	_, err := Client(false, 5*time.Second).Get(srv.URL)
+	require.ErrorIs(t, err, ErrNotPublic)
+
+	resp, err := Client(true, 5*time.Second).Get(srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode, "redirects are not followed")
 }
