@@ -1,0 +1,27 @@
+-- name: CreateAccount :exec
+INSERT INTO accounts (
+    id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url,
+    is_active, connected_at, last_used_at, credentials, simulate
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+
+-- name: GetAccount :one
+SELECT * FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3;
+
+-- name: ListAccounts :many
+SELECT * FROM accounts WHERE user_id = $1 AND mode = $2 ORDER BY id;
+
+-- name: ActiveAccount :one
+-- ActiveAccount reads accounts_scope_platform_active backwards from its newest entry.
+SELECT * FROM accounts
+WHERE user_id = $1 AND mode = $2 AND platform = $3 AND is_active
+ORDER BY connected_at DESC, id DESC
+LIMIT 1;
+
+-- name: UpdateAccount :execrows
+UPDATE accounts SET
+    platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
+    last_used_at = $9, credentials = $10, simulate = $11
+WHERE id = $1 AND user_id = $2 AND mode = $3;
+
+-- name: DeleteAccount :execrows
+DELETE FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3;

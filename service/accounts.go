@@ -1,0 +1,447 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/octopost/octopost/service/id"
+	"github.com/octopost/octopost/service/netpolicy"
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandbox"
+)
+
+// connectTimeout bounds how long connecting an account waits for its platform, so a
+// platform that never answers cannot hold the caller's request open.
+const connectTimeout = 30 * time.Second
+
+// EventRenderer produces the API's JSON form of an account or a post. Events carry it as
+// their data, so a webhook receives exactly what the API would return for the same
+// resource. The api package implements it; the service stays free of API types.
+type EventRenderer interface {
+	Account(Account) any
+	Post(Post) any
+}
+
+// AccountInput is an account to connect, as the caller sent it.
+type AccountInput struct {
+	Platform Platform
+	// Simulate is empty when not given.
+	Simulate Simulate
+	// Credentials holds the request's credential fields that were present, by their JSON
+	// names (access_token, instance_url, …).
+	Credentials platform.Credentials
+}
+
+// credentialFields lists every credential field of the connect request, in the order the
+// request schema lists them; problems with them are reported in this order.
+var credentialFields = []string{
+	"instance_url", "access_token", "identifier", "app_password", "service_url",
+	"webhook_url", "bot_token", "channel", "chat_id",
+}
+
+// urlFields are the credential fields that hold a URL the server will send requests to.
+var urlFields = []string{"instance_url", "service_url", "webhook_url"}
+
+// tokenPlatform says which credentials a platform connects with in live mode.
+type tokenPlatform struct {
+	// forms are the alternative sets of required fields: the first form any of whose
+	// fields is given applies, else the first.
+	forms    [][]string
+	optional []string
+	takes    string // the fields in words, for messages
+	// blame names the field a failed verification is about: the credentials the
+	// platform refused (InvalidCredentials, TokenRejected), the other input it refused
+	// (Permanent), or the address that did not answer (Transient); "platform" when it is
+	// the platform itself.
+	blame func(creds platform.Credentials, kind platform.Kind) string
+}
+
+var tokenPlatforms = map[Platform]tokenPlatform{
+	"mastodon": {
+		forms: [][]string{{"instance_url", "access_token"}},
+		takes: "instance_url and access_token",
+		blame: func(_ platform.Credentials, kind platform.Kind) string {
+			return pick(kind, "access_token", "instance_url", "instance_url")
+		},
+	},
+	"bluesky": {
+		forms:    [][]string{{"identifier", "app_password"}},
+		optional: []string{"service_url"},
+		takes:    "identifier and app_password, and optionally service_url",
+		blame: func(c platform.Credentials, kind platform.Kind) string {
+			server := "platform"
+			if c["service_url"] != "" {
+				server = "service_url"
+			}
+			return pick(kind, "app_password", "identifier", server)
+		},
+	},
+	"discord": {
+		forms: [][]string{{"webhook_url"}},
+		takes: "webhook_url",
+		blame: func(platform.Credentials, platform.Kind) string { return "webhook_url" },
+	},
+	"slack": {
+		forms: [][]string{{"webhook_url"}, {"bot_token", "channel"}},
+		takes: "either webhook_url, or bot_token and channel",
+		blame: func(c platform.Credentials, kind platform.Kind) string {
+			if c["webhook_url"] != "" {
+				return "webhook_url"
+			}
+			return pick(kind, "bot_token", "channel", "platform")
+		},
+	},
+	"telegram": {
+		forms: [][]string{{"bot_token", "chat_id"}},
+		takes: "bot_token and chat_id",
+		blame: func(_ platform.Credentials, kind platform.Kind) string {
+			return pick(kind, "bot_token", "chat_id", "platform")
+		},
+	},
+}
+
+// credentialPlatforms lists the platforms that connect with credentials, in the
+// contract's order.
+func credentialPlatforms() []Platform {
+	var out []Platform
+	for _, p := range Platforms {
+		if _, ok := tokenPlatforms[p]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pick chooses among the fields to blame by the kind of failure.
+func pick(kind platform.Kind, refused, rejected, unreachable string) string {
+	switch kind {
+	case platform.InvalidCredentials, platform.TokenRejected:
+		return refused
+	case platform.Permanent:
+		return rejected
+	}
+	return unreachable
+}
+
+// simulations are the values Simulate may take.
+var simulations = []Simulate{SimulateNone, SimulateTokenExpired, SimulateRateLimited, SimulateServerError}
+
+// ConnectAccount connects an account. In live mode it verifies the credentials with the
+// platform, then stores them sealed. In test mode it creates a sandbox account on any
+// platform, without credentials. Either way an account.connected event is recorded with it.
+func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInput) (Account, error) {
+	if scope.Mode == ModeTest {
+		return s.connectSandbox(ctx, scope, in)
+	}
+	adapter, err := s.checkLiveInput(in)
+	if err != nil {
+		return Account{}, err
+	}
+	if s.config.Secrets == nil {
+		return Account{}, errors.New("service: no secret key is configured to seal account credentials")
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	profile, creds, err := adapter.Connect(connectCtx, in.Credentials)
+	if err != nil {
+		return Account{}, verificationProblem(in, err)
+	}
+	plaintext, err := json.Marshal(creds)
+	if err != nil {
+		return Account{}, fmt.Errorf("encoding credentials: %w", err)
+	}
+	a := s.newAccount(scope, in.Platform, profile)
+	a.Credentials = s.config.Secrets.Seal(plaintext)
+	return a, s.createAccount(ctx, a)
+}
+
+// checkLiveInput checks a live connection request and returns the platform's adapter.
+func (s *Service) checkLiveInput(in AccountInput) (platform.Adapter, error) {
+	var problems Problems
+	if in.Simulate != "" {
+		problems.Add("/simulate", "is only for test mode (sandbox accounts); live accounts publish for real")
+	}
+	spec, ok := tokenPlatforms[in.Platform]
+	switch {
+	case !slices.Contains(Platforms, in.Platform):
+		problems.Add("/platform", "must be one of %s", joinPlatforms(Platforms))
+		return nil, problems.Err()
+	case !ok:
+		problems.Add("/platform", "%s accounts connect through OAuth in the dashboard, which is not available yet; "+
+			"with credentials you can connect %s", in.Platform, joinPlatforms(credentialPlatforms()))
+		return nil, problems.Err()
+	}
+	form := spec.forms[0]
+	for _, f := range spec.forms {
+		if slices.ContainsFunc(f, func(name string) bool { return in.Credentials[name] != "" }) {
+			form = f
+			break
+		}
+	}
+	for _, name := range credentialFields {
+		value, given := in.Credentials[name]
+		switch {
+		case slices.Contains(form, name) && value == "":
+			problems.Add("/"+name, "is required: %s takes %s", in.Platform, spec.takes)
+		case given && !slices.Contains(form, name) && !slices.Contains(spec.optional, name):
+			problems.Add("/"+name, "is not used by %s, which takes %s", in.Platform, spec.takes)
+		case given && slices.Contains(urlFields, name):
+			s.checkPlatformURL(&problems, "/"+name, value)
+		}
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	adapter := s.config.Adapters[in.Platform]
+	if adapter == nil {
+		problems.Add("/platform", "%s accounts cannot be connected on this server", in.Platform)
+		return nil, problems.Err()
+	}
+	return adapter, nil
+}
+
+// checkPlatformURL checks a URL the server will send the account's credentials to: it
+// must be absolute and use https, so the credentials are never sent in the clear. Which
+// addresses it may reach is the adapters' HTTP client's to decide (see netpolicy), when
+// it connects.
+func (s *Service) checkPlatformURL(problems *Problems, field, raw string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		problems.Add(field, "must be an absolute https URL")
+	case u.Scheme != "https" && !(u.Scheme == "http" && s.config.AllowInsecurePlatformURLs):
+		problems.Add(field, "must use https")
+	case u.User != nil:
+		problems.Add(field, "must not contain credentials")
+	}
+}
+
+// verificationProblem turns a failed adapter.Connect into a 422 on the field it is about.
+// Only a classified *platform.Error's message is shown: it never holds a secret, whereas
+// a raw network error can quote a URL with a token in it (Telegram's bot URLs). A
+// platform that cannot be reached is a 422 too, not a 5xx: nothing was saved, and the
+// message says to try again.
+func verificationProblem(in AccountInput, err error) error {
+	kind := platform.KindOf(err)
+	detail := "it could not be reached"
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		detail = pe.Error()
+	}
+	var message string
+	switch {
+	case errors.Is(err, netpolicy.ErrNotPublic):
+		message = "must point to a public address"
+	case kind == platform.InvalidCredentials || kind == platform.TokenRejected:
+		message = fmt.Sprintf("was refused by %s: %s", in.Platform, detail)
+	case kind == platform.Permanent:
+		message = fmt.Sprintf("could not be verified: %s refused the request: %s", in.Platform, detail)
+	default:
+		message = fmt.Sprintf("could not be verified: %s did not answer (%s); try again later", in.Platform, detail)
+	}
+	var problems Problems
+	problems.Add("/"+tokenPlatforms[in.Platform].blame(in.Credentials, kind), "%s", message)
+	return problems.Err()
+}
+
+// connectSandbox creates a test-mode account, which publishes to the sandbox only.
+func (s *Service) connectSandbox(ctx context.Context, scope Scope, in AccountInput) (Account, error) {
+	var problems Problems
+	if !slices.Contains(Platforms, in.Platform) {
+		problems.Add("/platform", "must be one of %s", joinPlatforms(Platforms))
+	}
+	simulate := in.Simulate
+	if simulate == "" {
+		simulate = SimulateNone
+	}
+	if !slices.Contains(simulations, simulate) {
+		problems.Add("/simulate", "must be one of none, token_expired, rate_limited, server_error")
+	}
+	for _, name := range credentialFields {
+		if _, given := in.Credentials[name]; given {
+			problems.Add("/"+name, "is not used in test mode: sandbox accounts connect without credentials")
+		}
+	}
+	if err := problems.Err(); err != nil {
+		return Account{}, err
+	}
+	// The sandbox adapter makes up a profile shaped like the platform's own.
+	adapter, err := sandbox.New(string(in.Platform), string(simulate))
+	if err != nil {
+		return Account{}, err
+	}
+	profile, _, err := adapter.Connect(ctx, nil)
+	if err != nil {
+		return Account{}, err
+	}
+	a := s.newAccount(scope, in.Platform, profile)
+	a.Simulate = simulate
+	return a, s.createAccount(ctx, a)
+}
+
+func (s *Service) newAccount(scope Scope, p Platform, profile platform.Profile) Account {
+	a := Account{
+		ID: id.New(id.Account), Scope: scope, Platform: p,
+		PlatformUserID: profile.UserID, Username: profile.Username, DisplayName: profile.DisplayName,
+		IsActive: true, ConnectedAt: s.clock.Now(),
+	}
+	if profile.AvatarURL != "" {
+		a.AvatarURL = &profile.AvatarURL
+	}
+	return a
+}
+
+// createAccount stores a and its account.connected event together.
+func (s *Service) createAccount(ctx context.Context, a Account) error {
+	event, err := s.accountEvent(EventAccountConnected, a, "")
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, event)
+	})
+}
+
+// accountEventData is an account event's data: the account as the API shows it, and for
+// an account a platform disconnected, why.
+type accountEventData struct {
+	Account any    `json:"account"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+func (s *Service) accountEvent(typ EventType, a Account, reason string) (Event, error) {
+	if s.config.Render == nil {
+		return Event{}, errors.New("service: no EventRenderer is configured to record events")
+	}
+	data, err := json.Marshal(accountEventData{Account: s.config.Render.Account(a), Reason: reason})
+	if err != nil {
+		return Event{}, fmt.Errorf("encoding %s event: %w", typ, err)
+	}
+	return Event{ID: id.New(id.Event), Scope: a.Scope, Type: typ, Data: data, CreatedAt: s.clock.Now()}, nil
+}
+
+// ListAccounts returns the scope's accounts, oldest first.
+func (s *Service) ListAccounts(ctx context.Context, scope Scope) ([]Account, error) {
+	return s.store.ListAccounts(ctx, scope)
+}
+
+// GetAccount returns one of the scope's accounts.
+func (s *Service) GetAccount(ctx context.Context, scope Scope, accountID string) (Account, error) {
+	a, err := s.store.GetAccount(ctx, scope, accountID)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, NotFound("Account")
+	}
+	return a, err
+}
+
+// DisconnectAccount removes one of the scope's accounts, with its credentials, and
+// records an account.disconnected event showing it inactive.
+func (s *Service) DisconnectAccount(ctx context.Context, scope Scope, accountID string) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		a, err := tx.GetAccount(ctx, scope, accountID)
+		if errors.Is(err, ErrNotFound) {
+			return NotFound("Account")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteAccount(ctx, scope, accountID); err != nil {
+			return err
+		}
+		a.IsActive = false
+		event, err := s.accountEvent(EventAccountDisconnected, a, "")
+		if err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, event)
+	})
+}
+
+// AccountCredentials opens a's sealed credentials. A sandbox account has none: nil.
+func (s *Service) AccountCredentials(_ context.Context, a Account) (platform.Credentials, error) {
+	if a.Credentials == nil {
+		return nil, nil
+	}
+	if s.config.Secrets == nil {
+		return nil, errors.New("service: no secret key is configured to open account credentials")
+	}
+	plaintext, err := s.config.Secrets.Open(a.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("account %s credentials: %w", a.ID, err)
+	}
+	var creds platform.Credentials
+	if err := json.Unmarshal(plaintext, &creds); err != nil {
+		return nil, fmt.Errorf("account %s credentials: %w", a.ID, err)
+	}
+	return creds, nil
+}
+
+// MarkAccountInactive records that a's platform rejected its token: the account stays
+// (its owner can see what happened) but is no longer used, and an account.disconnected
+// event carries reason, a message safe to show its owner. Run it in the transaction tx
+// that records the failed publish. An account already inactive or since deleted is left
+// alone, so the event fires once.
+func (s *Service) MarkAccountInactive(ctx context.Context, tx Store, a Account, reason string) error {
+	current, err := tx.GetAccount(ctx, a.Scope, a.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !current.IsActive {
+		return nil
+	}
+	current.IsActive = false
+	event, err := s.accountEvent(EventAccountDisconnected, current, reason)
+	if err != nil {
+		return err
+	}
+	if err := tx.UpdateAccount(ctx, current); err != nil {
+		return err
+	}
+	return tx.AddEvent(ctx, event)
+}
+
+// TouchAccount records that a was just used to publish, in tx, and stores refreshed
+// credentials (a platform's new session) when they are not nil. An account deleted in
+// the meantime is left alone.
+func (s *Service) TouchAccount(ctx context.Context, tx Store, a Account, refreshed platform.Credentials) error {
+	current, err := tx.GetAccount(ctx, a.Scope, a.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	current.LastUsedAt = &now
+	if refreshed != nil {
+		if s.config.Secrets == nil {
+			return errors.New("service: no secret key is configured to seal account credentials")
+		}
+		plaintext, err := json.Marshal(refreshed)
+		if err != nil {
+			return fmt.Errorf("encoding credentials: %w", err)
+		}
+		current.Credentials = s.config.Secrets.Seal(plaintext)
+	}
+	return tx.UpdateAccount(ctx, current)
+}
+
+func joinPlatforms(ps []Platform) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}
