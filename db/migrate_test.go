@@ -14,8 +14,13 @@ import (
 
 func TestMain(m *testing.M) { pgtest.RunMain(m) }
 
-// ourTables are the tables migration 0001 creates, plus the runner's own.
-var ourTables = []string{"api_keys", "posts", "presets", "schema_migrations", "users", "webhooks"}
+// ourTables are the tables the migrations create, plus the runner's own.
+var ourTables = []string{
+	"accounts", "api_keys", "events", "posts", "presets", "publish_attempts", "schema_migrations", "users", "webhooks",
+}
+
+// ourVersions are the migration files, in the order they apply.
+var ourVersions = []string{"0001_init", "0002_accounts", "0003_publishing"}
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()
@@ -39,11 +44,11 @@ func TestMigrate(t *testing.T) {
 				require.Empty(t, engine.tables(t, d))
 				require.NoError(t, d.Migrate(ctx))
 				require.Equal(t, ourTables, engine.tables(t, d))
-				require.Equal(t, []string{"0001_init"}, appliedVersions(t, d))
+				require.Equal(t, ourVersions, appliedVersions(t, d))
 
 				// Again: a no-op, not an error from re-creating the tables.
 				require.NoError(t, d.Migrate(ctx))
-				require.Equal(t, []string{"0001_init"}, appliedVersions(t, d))
+				require.Equal(t, ourVersions, appliedVersions(t, d))
 			})
 
 			t.Run("ConcurrentMigratorsApplyEachFileOnce", func(t *testing.T) {
@@ -61,7 +66,7 @@ func TestMigrate(t *testing.T) {
 					require.NoError(t, err)
 				}
 				require.Equal(t, ourTables, engine.tables(t, instances[0]))
-				require.Equal(t, []string{"0001_init"}, appliedVersions(t, instances[0]))
+				require.Equal(t, ourVersions, appliedVersions(t, instances[0]))
 			})
 		})
 	}

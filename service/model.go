@@ -136,6 +136,10 @@ type Post struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
+	// Generation counts the changes to the post's publishing plan: scheduling,
+	// rescheduling, unscheduling and every start of publishing. A job carries the
+	// generation it was enqueued for and does nothing once the post has moved on.
+	Generation int64
 }
 
 // Preset is a reusable set of platforms with cross-linking rules.

@@ -72,8 +72,18 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 	}
 	if p.ScheduledFor != nil {
 		p.Status = PostScheduled
+		p.Generation = 1
 	}
-	if err := s.store.CreatePost(ctx, p); err != nil {
+	err := s.store.InTx(ctx, func(tx Store) error {
+		if err := tx.CreatePost(ctx, p); err != nil {
+			return err
+		}
+		if p.Status == PostScheduled {
+			return s.scheduled(ctx, tx, p)
+		}
+		return nil
+	})
+	if err != nil {
 		return Post{}, err
 	}
 	return p, nil
@@ -162,6 +172,7 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 			return Conflict("Post is being published and cannot be modified")
 		}
 		now := s.clock.Now()
+		was := p
 		var problems Problems
 		if patch.Content.Set {
 			p.Content = patch.Content.Value
@@ -204,8 +215,22 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 			return err
 		}
 		p.UpdatedAt = now
+		// A changed schedule retires the job of the old one: it is cancelled, and should it
+		// fire anyway, the new generation makes it a no-op.
+		rescheduled := p.Status != was.Status || !sameTime(p.ScheduledFor, was.ScheduledFor)
+		if rescheduled {
+			p.Generation++
+			if err := s.unscheduled(ctx, tx, was); err != nil {
+				return err
+			}
+		}
 		if err := tx.UpdatePost(ctx, p); err != nil {
 			return err
+		}
+		if rescheduled && p.Status == PostScheduled {
+			if err := s.scheduled(ctx, tx, p); err != nil {
+				return err
+			}
 		}
 		updated = p
 		return nil
@@ -225,6 +250,9 @@ func (s *Service) DeletePost(ctx context.Context, scope Scope, postID string) er
 		}
 		if p.Status == PostPublishing {
 			return Conflict("Post is being published and cannot be deleted")
+		}
+		if err := s.unscheduled(ctx, tx, p); err != nil {
+			return err
 		}
 		return tx.DeletePost(ctx, scope, postID)
 	})

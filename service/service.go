@@ -3,6 +3,9 @@ package service
 import (
 	"context"
 	"net"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/secretbox"
 )
 
 // Resolver looks up a host's addresses; net.DefaultResolver is one. Tests pass a fake so
@@ -16,14 +19,30 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhook URLs use plain http and point at loopback or
 	// private addresses. For local development only.
 	AllowPrivateWebhooks bool
+
+	// Adapters verify and publish through live accounts of the token-based platforms
+	// (mastodon, bluesky, discord, slack, telegram). A platform without an adapter cannot
+	// be connected in live mode.
+	Adapters map[Platform]platform.Adapter
+	// Secrets seals live accounts' credentials before they are stored; connecting a live
+	// account needs it.
+	Secrets *secretbox.Box
+	// Render gives events the API's JSON form of an account or a post; every change that
+	// records an event needs it.
+	Render EventRenderer
+	// AllowInsecurePlatformURLs lets the URLs given when connecting an account
+	// (instance_url, service_url, webhook_url) use plain http. For development and tests
+	// against local fakes only: an access token sent over http can be read on the way.
+	AllowInsecurePlatformURLs bool
 }
 
 // Service implements every use case of the API and the operator CLI.
 type Service struct {
-	store    Store
-	clock    Clock
-	resolver Resolver
-	config   Config
+	store      Store
+	clock      Clock
+	resolver   Resolver
+	config     Config
+	publishing publishing // set by SetQueue
 }
 
 // New returns a Service over store. A nil clock means the system clock, a nil resolver

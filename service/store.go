@@ -57,9 +57,44 @@ type Store interface {
 	// ClearDefaultPreset unsets is_default on the scope's default preset, if any.
 	ClearDefaultPreset(ctx context.Context, s Scope, at time.Time) error
 
+	AccountStore
+	PublishingStore
+
 	CreateWebhook(ctx context.Context, w Webhook) error
 	GetWebhook(ctx context.Context, s Scope, id string) (Webhook, error)
 	ListWebhooks(ctx context.Context, s Scope) ([]Webhook, error) // newest first
 	UpdateWebhook(ctx context.Context, w Webhook) error
 	DeleteWebhook(ctx context.Context, s Scope, id string) error
+}
+
+// AccountStore keeps connected accounts and the event outbox.
+type AccountStore interface {
+	CreateAccount(ctx context.Context, a Account) error
+	GetAccount(ctx context.Context, s Scope, id string) (Account, error)
+	ListAccounts(ctx context.Context, s Scope) ([]Account, error) // oldest first
+	// ActiveAccount returns the scope's most recently connected active account on
+	// platform, the one posts to that platform go out through.
+	ActiveAccount(ctx context.Context, s Scope, platform Platform) (Account, error)
+	UpdateAccount(ctx context.Context, a Account) error // every field but id, scope, platform, connected_at
+	DeleteAccount(ctx context.Context, s Scope, id string) error
+
+	// AddEvent appends to the outbox that webhook delivery reads.
+	AddEvent(ctx context.Context, e Event) error
+	// ListEvents returns the scope's events, oldest first (for tests and, later, delivery).
+	ListEvents(ctx context.Context, s Scope) ([]Event, error)
+}
+
+// PublishingStore keeps the publishing engine's durable record of each send to a platform
+// (see PublishAttempt).
+type PublishingStore interface {
+	// CreateAttempt records a new attempt; ErrDuplicate when the post already has one for
+	// the platform and segment.
+	CreateAttempt(ctx context.Context, a PublishAttempt) error
+	// ListAttempts returns the post's attempts on platform, by segment.
+	ListAttempts(ctx context.Context, s Scope, postID string, platform Platform) ([]PublishAttempt, error)
+	// UpdateAttempt writes a over the stored attempt of the same post, platform and segment,
+	// but only while that is still the version from (same State, Owner and Tries): a
+	// compare-and-set, so of two workers racing on one attempt exactly one wins. The loser
+	// gets ErrNotFound.
+	UpdateAttempt(ctx context.Context, a, from PublishAttempt) error
 }

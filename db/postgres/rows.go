@@ -44,6 +44,7 @@ func postFromRow(r pggen.Post) (service.Post, error) {
 		CreatedAt:    r.CreatedAt.UTC(),
 		UpdatedAt:    r.UpdatedAt.UTC(),
 		PublishedAt:  utcPtr(r.PublishedAt),
+		Generation:   r.Generation,
 	}
 	return p, rowErr("post", errors.Join(
 		codec.ParseList(r.Platforms, &p.Platforms),

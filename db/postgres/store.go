@@ -20,6 +20,7 @@ import (
 // Store implements service.Store on one PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool // nil inside a transaction
+	tx   pgx.Tx        // set inside a transaction
 	q    *pggen.Queries
 }
 
@@ -44,7 +45,7 @@ func (s *Store) InTx(ctx context.Context, fn func(service.Store) error) error {
 	// Rollback is a no-op once committed; context.WithoutCancel lets it run even when ctx
 	// is what ended the transaction.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&Store{q: s.q.WithTx(tx)}); err != nil {
+	if err := fn(&Store{tx: tx, q: s.q.WithTx(tx)}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -131,6 +132,7 @@ func (s *Store) CreatePost(ctx context.Context, p service.Post) error {
 		CreatedAt:       p.CreatedAt,
 		UpdatedAt:       p.UpdatedAt,
 		PublishedAt:     p.PublishedAt,
+		Generation:      p.Generation,
 	})
 	return writeErr("create post", err)
 }
@@ -201,6 +203,7 @@ func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
 		PlatformResults: codec.PlatformResults(p.PlatformResults),
 		UpdatedAt:       p.UpdatedAt,
 		PublishedAt:     p.PublishedAt,
+		Generation:      p.Generation,
 	})
 	return affectedErr("update post", n, err)
 }

@@ -82,11 +82,12 @@ func apiKeyFromRow(r sqlitegen.ApiKey) (service.APIKey, error) {
 
 func postFromRow(r sqlitegen.Post) (service.Post, error) {
 	p := service.Post{
-		ID:       r.ID,
-		Scope:    service.Scope{UserID: r.UserID, Mode: service.Mode(r.Mode)},
-		Content:  r.Content,
-		Status:   service.PostStatus(r.Status),
-		PresetID: r.PresetID,
+		ID:         r.ID,
+		Scope:      service.Scope{UserID: r.UserID, Mode: service.Mode(r.Mode)},
+		Content:    r.Content,
+		Status:     service.PostStatus(r.Status),
+		PresetID:   r.PresetID,
+		Generation: r.Generation,
 	}
 	return p, rowErr("post", errors.Join(
 		codec.ParseList(r.Platforms, &p.Platforms),

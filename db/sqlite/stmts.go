@@ -75,40 +75,47 @@ func (p poolStmts) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 }
 
 // txStmts is the sqlitegen.DBTX for queries in a transaction: the pool's prepared
-// statements, bound to the transaction's connection.
+// statements, bound to the transaction's connection. A statement the pool has not
+// prepared yet runs unprepared on the transaction: preparing it on the pool would need a
+// second connection while this one holds the write lock, and with every connection
+// inside a transaction that waits until the busy timeout fails someone.
 type txStmts struct {
 	*stmtCache
 	tx *sql.Tx
 }
 
-func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := t.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+func (t txStmts) stmt(ctx context.Context, query string) (*sql.Stmt, bool) {
+	st, ok := t.stmts.Load(query)
+	if !ok {
+		return nil, false
 	}
-	return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return t.tx.StmtContext(ctx, st.(*sql.Stmt)), true
+}
+
+func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := t.stmt(ctx, query); ok {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
 }
 
 func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+	if st, ok := t.stmt(ctx, query); ok {
+		return st.QueryContext(ctx, args...)
 	}
-	return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	return t.tx.QueryContext(ctx, query, args...)
 }
 
 func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := t.prepared(ctx, query)
-	if err != nil {
-		return t.tx.QueryRowContext(ctx, query, args...)
+	if st, ok := t.stmt(ctx, query); ok {
+		return st.QueryRowContext(ctx, args...)
 	}
-	return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (t txStmts) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := t.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+	if st, ok := t.stmt(ctx, query); ok {
+		return st, nil
 	}
-	return t.tx.StmtContext(ctx, st), nil
+	return t.tx.PrepareContext(ctx, query)
 }

@@ -21,6 +21,7 @@ import (
 // Store implements service.Store on one SQLite database.
 type Store struct {
 	db    *sql.DB // nil inside a transaction
+	tx    *sql.Tx // set inside a transaction
 	stmts *stmtCache
 	q     *sqlitegen.Queries
 }
@@ -51,7 +52,7 @@ func (s *Store) InTx(ctx context.Context, fn func(service.Store) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if err := fn(&Store{stmts: s.stmts, q: sqlitegen.New(txStmts{s.stmts, tx})}); err != nil {
+	if err := fn(&Store{tx: tx, stmts: s.stmts, q: sqlitegen.New(txStmts{s.stmts, tx})}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -141,6 +142,7 @@ func (s *Store) CreatePost(ctx context.Context, p service.Post) error {
 		CreatedAt:       formatTime(p.CreatedAt),
 		UpdatedAt:       formatTime(p.UpdatedAt),
 		PublishedAt:     formatTimePtr(p.PublishedAt),
+		Generation:      p.Generation,
 	})
 	return writeErr("create post", err)
 }
@@ -207,6 +209,7 @@ func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
 		PlatformResults: string(codec.PlatformResults(p.PlatformResults)),
 		UpdatedAt:       formatTime(p.UpdatedAt),
 		PublishedAt:     formatTimePtr(p.PublishedAt),
+		Generation:      p.Generation,
 	})
 	return affectedErr("update post", n, err)
 }

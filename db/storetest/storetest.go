@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"ListPosts", s.listPosts},
 		{"Presets", s.presets},
 		{"Webhooks", s.webhooks},
+		{"Publishing", s.publishing},
+		{"Accounts", s.accounts},
 		{"InTx", s.inTx},
 	} {
 		t.Run(group.name, func(t *testing.T) {

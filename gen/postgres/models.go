@@ -8,6 +8,22 @@ import (
 	"time"
 )
 
+type Account struct {
+	ID             string
+	UserID         string
+	Mode           string
+	Platform       string
+	PlatformUserID string
+	Username       string
+	DisplayName    string
+	AvatarUrl      *string
+	IsActive       bool
+	ConnectedAt    time.Time
+	LastUsedAt     *time.Time
+	Credentials    []byte
+	Simulate       *string
+}
+
 type ApiKey struct {
 	ID          string
 	UserID      string
@@ -19,6 +35,15 @@ type ApiKey struct {
 	CreatedAt   time.Time
 	LastUsedAt  *time.Time
 	RevokedAt   *time.Time
+}
+
+type Event struct {
+	ID        string
+	UserID    string
+	Mode      string
+	Type      string
+	Data      []byte
+	CreatedAt time.Time
 }
 
 type Post struct {
@@ -36,6 +61,7 @@ type Post struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
+	Generation      int64
 }
 
 type Preset struct {
@@ -50,6 +76,23 @@ type Preset struct {
 	IsDefault         bool
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+type PublishAttempt struct {
+	PostID         string
+	Platform       string
+	Segment        int32
+	UserID         string
+	Mode           string
+	State          string
+	IdempotencyKey string
+	Owner          string
+	Tries          int32
+	RefID          string
+	RefUrl         string
+	RefCid         string
+	Error          string
+	UpdatedAt      time.Time
 }
 
 type User struct {

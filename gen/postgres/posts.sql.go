@@ -13,8 +13,8 @@ import (
 const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    platform_results, created_at, updated_at, published_at, generation
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 `
 
 type CreatePostParams struct {
@@ -32,6 +32,7 @@ type CreatePostParams struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
+	Generation      int64
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -50,6 +51,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.CreatedAt,
 		arg.UpdatedAt,
 		arg.PublishedAt,
+		arg.Generation,
 	)
 	return err
 }
@@ -73,7 +75,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
 type GetPostParams struct {
@@ -100,12 +102,13 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.PublishedAt,
+		&i.Generation,
 	)
 	return i, err
 }
 
 const getPostForUpdate = `-- name: GetPostForUpdate :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
 `
 
 type GetPostForUpdateParams struct {
@@ -132,12 +135,13 @@ func (q *Queries) GetPostForUpdate(ctx context.Context, arg GetPostForUpdatePara
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.PublishedAt,
+		&i.Generation,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
 WHERE user_id = $1 AND mode = $2 AND id < $3
   AND ($4::text = '' OR platforms @> jsonb_build_array($4::text))
 ORDER BY id DESC
@@ -186,6 +190,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.PublishedAt,
+			&i.Generation,
 		); err != nil {
 			return nil, err
 		}
@@ -198,7 +203,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
 WHERE user_id = $1 AND mode = $2 AND status = $3 AND id < $4
   AND ($5::text = '' OR platforms @> jsonb_build_array($5::text))
 ORDER BY id DESC
@@ -246,6 +251,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.PublishedAt,
+			&i.Generation,
 		); err != nil {
 			return nil, err
 		}
@@ -260,7 +266,8 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 const updatePost = `-- name: UpdatePost :execrows
 UPDATE posts SET
     content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
-    preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13
+    preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
+    generation = $14
 WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
@@ -278,6 +285,7 @@ type UpdatePostParams struct {
 	PlatformResults []byte
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
+	Generation      int64
 }
 
 func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, error) {
@@ -295,6 +303,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.PlatformResults,
 		arg.UpdatedAt,
 		arg.PublishedAt,
+		arg.Generation,
 	)
 	if err != nil {
 		return 0, err

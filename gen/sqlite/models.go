@@ -4,6 +4,22 @@
 
 package sqlitegen
 
+type Account struct {
+	ID             string
+	UserID         string
+	Mode           string
+	Platform       string
+	PlatformUserID string
+	Username       string
+	DisplayName    string
+	AvatarUrl      *string
+	IsActive       bool
+	ConnectedAt    string
+	LastUsedAt     *string
+	Credentials    []byte
+	Simulate       *string
+}
+
 type ApiKey struct {
 	ID          string
 	UserID      string
@@ -15,6 +31,15 @@ type ApiKey struct {
 	CreatedAt   string
 	LastUsedAt  *string
 	RevokedAt   *string
+}
+
+type Event struct {
+	ID        string
+	UserID    string
+	Mode      string
+	Type      string
+	Data      string
+	CreatedAt string
 }
 
 type Post struct {
@@ -32,6 +57,7 @@ type Post struct {
 	CreatedAt       string
 	UpdatedAt       string
 	PublishedAt     *string
+	Generation      int64
 }
 
 type Preset struct {
@@ -46,6 +72,23 @@ type Preset struct {
 	IsDefault         bool
 	CreatedAt         string
 	UpdatedAt         string
+}
+
+type PublishAttempt struct {
+	PostID         string
+	Platform       string
+	Segment        int64
+	UserID         string
+	Mode           string
+	State          string
+	IdempotencyKey string
+	Owner          string
+	Tries          int64
+	RefID          string
+	RefUrl         string
+	RefCid         string
+	Error          string
+	UpdatedAt      string
 }
 
 type User struct {

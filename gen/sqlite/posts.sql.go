@@ -12,8 +12,8 @@ import (
 const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    platform_results, created_at, updated_at, published_at, generation
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreatePostParams struct {
@@ -31,6 +31,7 @@ type CreatePostParams struct {
 	CreatedAt       string
 	UpdatedAt       string
 	PublishedAt     *string
+	Generation      int64
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -49,6 +50,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.CreatedAt,
 		arg.UpdatedAt,
 		arg.PublishedAt,
+		arg.Generation,
 	)
 	return err
 }
@@ -72,7 +74,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetPostParams struct {
@@ -99,12 +101,13 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.PublishedAt,
+		&i.Generation,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND id < ?3
   AND (CAST(?4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?4))
 ORDER BY id DESC
@@ -152,6 +155,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.PublishedAt,
+			&i.Generation,
 		); err != nil {
 			return nil, err
 		}
@@ -167,7 +171,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND status = ?3 AND id < ?4
   AND (CAST(?5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?5))
 ORDER BY id DESC
@@ -215,6 +219,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.PublishedAt,
+			&i.Generation,
 		); err != nil {
 			return nil, err
 		}
@@ -232,7 +237,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 const updatePost = `-- name: UpdatePost :execrows
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
-    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?
+    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -247,6 +252,7 @@ type UpdatePostParams struct {
 	PlatformResults string
 	UpdatedAt       string
 	PublishedAt     *string
+	Generation      int64
 	ID              string
 	UserID          string
 	Mode            string
@@ -264,6 +270,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.PlatformResults,
 		arg.UpdatedAt,
 		arg.PublishedAt,
+		arg.Generation,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

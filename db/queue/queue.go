@@ -1,0 +1,248 @@
+// Package queue runs the publishing engine's jobs on River, a durable job queue kept in
+// Octopost's own database (SQLite or PostgreSQL). Jobs are enqueued in the same
+// transaction as the change to the post that calls for them, survive restarts, and each
+// runs on one server instance at a time, whichever fetches it first.
+//
+// The service does not know River: it sees the service.Queue interface, which *Queue
+// implements, and the queue's worker calls back into the service to do each job:
+//
+//	svc := service.New(d, nil, nil, cfg)
+//	q, err := queue.New(d, svc, queue.Options{}) // also svc.SetQueue(q, …)
+//	…
+//	err = q.Start(ctx)
+//	defer q.Stop(shutdownCtx)
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/octopost/octopost/db"
+	"github.com/octopost/octopost/db/postgres"
+	"github.com/octopost/octopost/db/sqlite"
+	"github.com/octopost/octopost/service"
+)
+
+// queueName is River's queue for every publishing job.
+const queueName = "publishing"
+
+// Options tune the queue. The zero value is the production setting.
+type Options struct {
+	// Workers is how many jobs one instance runs at once. Default 10.
+	Workers int
+	// PollInterval is how often an instance looks for jobs that have come due: a scheduled
+	// post goes out at most this long after its time. Default 250 ms.
+	PollInterval time.Duration
+	// JobTimeout bounds one run of a job: publishing a post, thread and all, to one
+	// platform. A run that times out leaves its part in flight, which its next run
+	// resolves. Default 5 minutes.
+	JobTimeout time.Duration
+	// MaxAttempts is how many times a job that fails internally (the database is
+	// unreachable) is run before its platform is recorded as failed. Transient platform
+	// failures are retried as Retry says and do not count. Default 10 (about 4 hours
+	// with River's backoff).
+	MaxAttempts int
+	// StopTimeout is how long Stop lets running jobs finish before cancelling them.
+	// Default 30 s.
+	StopTimeout time.Duration
+	// Retry is passed to the service: how transient platform failures are retried.
+	Retry service.Retry
+	// Logger receives River's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = 10
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 5 * time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Queue is the service.Queue on River.
+type Queue struct {
+	backend
+	riverDB *sql.DB // River's own connection to a SQLite database; nil on PostgreSQL
+}
+
+var _ service.Queue = (*Queue)(nil)
+
+// backend is River's client for the engine in use, behind what the queue needs of it.
+type backend interface {
+	insert(ctx context.Context, tx service.Store, params []river.InsertManyParams) error
+	// cancelPost cancels the post's jobs that are waiting to run, in tx.
+	cancelPost(ctx context.Context, tx service.Store, postID string) error
+	// jobs lists every job of the post River still keeps, oldest first.
+	jobs(ctx context.Context, postID string) ([]*rivertype.JobRow, error)
+	start(ctx context.Context) error
+	stop(ctx context.Context) error
+	stopAndCancel(ctx context.Context) error
+}
+
+// New returns the queue for d's database, and connects svc to it (svc.SetQueue). River's
+// tables must exist: run Migrate first. Start it to run jobs; without Start it still
+// enqueues them, for another instance to run.
+func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
+	opts = opts.withDefaults()
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	config := &river.Config{
+		Queues:  map[string]river.QueueConfig{queueName: {MaxWorkers: opts.Workers}},
+		Workers: workers,
+		// Jobs due later are inserted available (see dueOnTime), so the poll is what
+		// finds them when they come due.
+		FetchPollInterval: opts.PollInterval,
+		FetchCooldown:     min(opts.PollInterval, river.FetchCooldownDefault),
+		JobTimeout:        opts.JobTimeout,
+		// A job still running this long after it started belongs to an instance that
+		// died: River runs it again, and its part in flight is resolved then.
+		RescueStuckJobsAfter: opts.JobTimeout + time.Minute,
+		MaxAttempts:          opts.MaxAttempts,
+		SoftStopTimeout:      opts.StopTimeout,
+		Middleware:           []rivertype.Middleware{&dueOnTime{}},
+		Logger:               opts.Logger,
+	}
+	q := &Queue{}
+	switch d.Engine {
+	case db.EngineSQLite:
+		riverDB, err := openRiverSQLite(d.SQLite)
+		if err != nil {
+			return nil, err
+		}
+		client, err := river.NewClient(riversqlite.New(riverDB), config)
+		if err != nil {
+			riverDB.Close()
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		q.backend = &engine[*sql.Tx]{client: client, txOf: sqliteTx, argsMatch: sqliteArgsMatch}
+		q.riverDB = riverDB
+	case db.EnginePostgres:
+		client, err := river.NewClient(riverpgxv5.New(d.Postgres), config)
+		if err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		q.backend = &engine[pgxTx]{client: client, txOf: postgresTx, argsMatch: postgresArgsMatch}
+	default:
+		return nil, fmt.Errorf("queue: unknown database engine %q", d.Engine)
+	}
+	svc.SetQueue(q, opts.Retry)
+	return q, nil
+}
+
+// Start runs jobs until Stop. ctx should live as long as the queue: cancelling it stops
+// the queue at once, cancelling the jobs running.
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.start(ctx); err != nil {
+		return fmt.Errorf("queue: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching jobs and waits for the running ones to finish; those still running
+// after StopTimeout, or when ctx ends, are cancelled (a part they leave in flight is
+// resolved by their next run). Then it closes the queue's own database connection.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.stop(ctx)
+	if err != nil && ctx.Err() != nil {
+		// The caller cannot wait longer: cancel the running jobs, which then return
+		// promptly, and wait briefly for them so they record what they know.
+		hardCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		err = q.stopAndCancel(hardCtx)
+	}
+	if q.riverDB != nil {
+		err = errors.Join(err, q.riverDB.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("queue: stop: %w", err)
+	}
+	return nil
+}
+
+// Enqueue adds jobs in tx's transaction (tx is a Store handed out by InTx).
+func (q *Queue) Enqueue(ctx context.Context, tx service.Store, jobs ...service.PublishJob) error {
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{
+			Args:       argsOf(j),
+			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt},
+		}
+	}
+	if err := q.insert(ctx, tx, params); err != nil {
+		return fmt.Errorf("queue: enqueue: %w", err)
+	}
+	return nil
+}
+
+// CancelPost cancels, in tx's transaction, the post's jobs waiting to run. A running job
+// is left alone: the post's generation tells it that it has nothing to do.
+func (q *Queue) CancelPost(ctx context.Context, tx service.Store, postID string) error {
+	if err := q.cancelPost(ctx, tx, postID); err != nil {
+		return fmt.Errorf("queue: cancel jobs of %s: %w", postID, err)
+	}
+	return nil
+}
+
+// Migrate creates or updates River's tables in d's database. Running it again is a no-op.
+func Migrate(ctx context.Context, d *db.DB) error {
+	switch d.Engine {
+	case db.EngineSQLite:
+		riverDB, err := openRiverSQLite(d.SQLite)
+		if err != nil {
+			return err
+		}
+		defer riverDB.Close()
+		return migrateSQLite(ctx, riverDB)
+	case db.EnginePostgres:
+		return migratePostgres(ctx, d.Postgres)
+	}
+	return fmt.Errorf("queue: unknown database engine %q", d.Engine)
+}
+
+// sqliteTx and postgresTx return the transaction of a Store handed out by InTx.
+func sqliteTx(st service.Store) (*sql.Tx, error) {
+	s, ok := st.(*sqlite.Store)
+	if !ok || s.Tx() == nil {
+		return nil, errNotInTx
+	}
+	return s.Tx(), nil
+}
+
+func postgresTx(st service.Store) (pgxTx, error) {
+	s, ok := st.(*postgres.Store)
+	if !ok || s.Tx() == nil {
+		return nil, errNotInTx
+	}
+	return s.Tx(), nil
+}
+
+var errNotInTx = errors.New("the store is not in a transaction (call inside InTx)")
+
+// jobID is how the service knows a job: River's id, which stays the same across its runs.
+func jobID(id int64) string { return strconv.FormatInt(id, 10) }

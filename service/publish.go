@@ -1,0 +1,346 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/octopost/octopost/service/id"
+)
+
+// How publishing works
+//
+// Publishing a post starts a run: in one transaction the post becomes publishing, its
+// Generation goes up, every platform to publish gets a pending attempt per part (the
+// content, then each thread segment), and one job per platform is enqueued. Each
+// platform's job then sends the parts in order, recording each send durably before and
+// after the call (publish_send.go), and finally records the platform's result on the
+// post; the last platform to finish settles the post's status and records its event.
+//
+// A scheduled post has one job, due at scheduled_for, that starts the run then. Changing
+// or clearing the schedule bumps the Generation and cancels that job, so a job that
+// fires anyway finds a generation that is not its own and does nothing.
+
+// publishing is how the service reaches its job queue.
+type publishing struct {
+	queue Queue
+	retry Retry
+}
+
+// errNoQueue is returned when publishing is asked of a service that has no queue.
+var errNoQueue = errors.New("service: no publishing queue is configured (SetQueue)")
+
+// SetQueue connects the service to the job queue that publishes posts, and says how
+// transient platform failures are retried (a Retry without MaxTries or Backoff takes
+// DefaultRetry's). Call it once, before the service is used: the queue runs its jobs
+// through the service, so it is made after it.
+func (s *Service) SetQueue(q Queue, r Retry) {
+	if r.MaxTries < 1 {
+		r.MaxTries = DefaultRetry.MaxTries
+	}
+	if len(r.Backoff) == 0 {
+		r.Backoff = DefaultRetry.Backoff
+	}
+	s.publishing = publishing{queue: q, retry: r}
+}
+
+// PublishPost starts publishing a post now: a draft, a scheduled post (early), a failed
+// post, or the failed platforms of a published one. Each platform is checked first (an
+// active account, the platform's text limit, its media requirement) and a problem with any
+// of them fails the whole request. The post comes back publishing; its platform_results
+// fill in as each platform finishes.
+func (s *Service) PublishPost(ctx context.Context, scope Scope, postID string) (Post, error) {
+	if s.publishing.queue == nil {
+		return Post{}, errNoQueue
+	}
+	var started Post
+	err := s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, scope, postID)
+		if errors.Is(err, ErrNotFound) {
+			return NotFound("Post")
+		}
+		if err != nil {
+			return err
+		}
+		targets := unpublished(p)
+		switch {
+		case p.Status == PostPublishing:
+			return Conflict("Post is already being published")
+		case p.Status == PostPublished && len(targets) == 0:
+			return Conflict("Post has already been published")
+		case len(targets) == 0:
+			var problems Problems
+			problems.Add("/platforms", "the post has no platform to publish to")
+			return problems.Err()
+		}
+		found, err := s.checkPublishable(ctx, tx, p, targets)
+		if err != nil {
+			return err
+		}
+		var problems Problems
+		for _, f := range found {
+			problems = append(problems, f.FieldError)
+		}
+		if err := problems.Err(); err != nil {
+			return err
+		}
+		started, err = s.startPublishing(ctx, tx, p, targets, nil)
+		return err
+	})
+	return started, err
+}
+
+// unpublished lists the post's platforms that have not succeeded, in the post's order:
+// what a run publishes to.
+func unpublished(p Post) []Platform {
+	var out []Platform
+	for _, pl := range p.Platforms {
+		if !p.PlatformResults[pl].Success {
+			out = append(out, pl)
+		}
+	}
+	return out
+}
+
+// startPublishing starts a run in tx: p becomes publishing under a new generation, and
+// every platform of targets gets its attempts and, in turn, its job. rejected holds the
+// platforms that cannot be published, with why; they are recorded as failed at once.
+func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string) (Post, error) {
+	now := s.clock.Now()
+	if p.Status == PostScheduled {
+		if err := s.publishing.queue.CancelPost(ctx, tx, p.ID); err != nil {
+			return Post{}, err
+		}
+	}
+	p.Generation++
+	p.Status = PostPublishing
+	p.UpdatedAt = now
+	// Results of earlier runs stay only for the platforms that succeeded: the others are
+	// being published again, and a platform no longer in the post is not shown.
+	results := make(map[Platform]PlatformResult, len(p.Platforms))
+	for _, pl := range p.Platforms {
+		if r, ok := p.PlatformResults[pl]; ok && r.Success {
+			results[pl] = r
+		}
+	}
+	for pl, why := range rejected {
+		results[pl] = PlatformResult{Error: why}
+	}
+	if len(results) == 0 {
+		results = nil // as the store reads back no results
+	}
+	p.PlatformResults = results
+	for _, pl := range targets {
+		if err := s.prepareAttempts(ctx, tx, p, pl, now); err != nil {
+			return Post{}, err
+		}
+	}
+	if err := s.settle(ctx, tx, &p); err != nil {
+		return Post{}, err
+	}
+	if err := tx.UpdatePost(ctx, p); err != nil {
+		return Post{}, err
+	}
+	if len(targets) == 0 {
+		return p, nil
+	}
+	return p, s.publishing.queue.Enqueue(ctx, tx, s.runJobs(ctx, tx, p, targets)...)
+}
+
+// runJobs returns the jobs that publish p to targets. With cross-linking, the primary
+// platform goes first and its job starts the others when it finishes, so they can link
+// to it; otherwise every platform starts at once.
+func (s *Service) runJobs(ctx context.Context, tx Store, p Post, targets []Platform) []PublishJob {
+	job := func(pl Platform) PublishJob {
+		return PublishJob{Scope: p.Scope, PostID: p.ID, Generation: p.Generation, Platform: pl}
+	}
+	if primary, ok := s.crossLinkPrimary(ctx, tx, p); ok && slices.Contains(targets, primary) {
+		first := job(primary)
+		first.Then = slices.DeleteFunc(slices.Clone(targets), func(pl Platform) bool { return pl == primary })
+		return []PublishJob{first}
+	}
+	jobs := make([]PublishJob, len(targets))
+	for i, pl := range targets {
+		jobs[i] = job(pl)
+	}
+	return jobs
+}
+
+// prepareAttempts gives every part of p a pending attempt on pl for the new run. Parts
+// already published in an earlier run stay done: a thread resumes where it stopped
+// rather than going out twice.
+func (s *Service) prepareAttempts(ctx context.Context, tx Store, p Post, pl Platform, now time.Time) error {
+	existing, err := tx.ListAttempts(ctx, p.Scope, p.ID, pl)
+	if err != nil {
+		return err
+	}
+	bySegment := make(map[int]PublishAttempt, len(existing))
+	for _, a := range existing {
+		bySegment[a.Segment] = a
+	}
+	for segment := range len(p.Segments) + 1 {
+		a, ok := bySegment[segment]
+		switch {
+		case !ok:
+			err = tx.CreateAttempt(ctx, PublishAttempt{
+				Scope: p.Scope, PostID: p.ID, Platform: pl, Segment: segment, State: AttemptPending,
+				IdempotencyKey: idempotencyKey(p.ID, pl, segment), UpdatedAt: now,
+			})
+		case a.State != AttemptDone:
+			next := a
+			next.State, next.Owner, next.Tries, next.Error, next.UpdatedAt = AttemptPending, "", 0, "", now
+			err = tx.UpdateAttempt(ctx, next, a)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idempotencyKey is the same for every send of one part of a post to one platform, in
+// every run, so that a platform that deduplicates never publishes that part twice.
+func idempotencyKey(postID string, pl Platform, segment int) string {
+	return fmt.Sprintf("%s:%s:%d", postID, pl, segment)
+}
+
+// RunPublishJob does one job of the queue's. A positive retryIn asks the queue to run the
+// same job again after that long (a transient platform failure, retried as Retry says).
+// An error is an internal failure, such as the database being unreachable, which the
+// queue retries on its own schedule; when it gives up, it calls GiveUpPublishJob.
+func (s *Service) RunPublishJob(ctx context.Context, job PublishJob) (retryIn time.Duration, err error) {
+	if job.Platform == "" {
+		return 0, s.startScheduled(ctx, job)
+	}
+	return s.publishPlatform(ctx, job)
+}
+
+// startScheduled starts the run of a scheduled post that has come due, unless the post
+// has since been rescheduled, unscheduled, published or deleted. Nobody is waiting for an
+// answer, so a platform that cannot be published is recorded as failed, and the others go
+// ahead.
+func (s *Service) startScheduled(ctx context.Context, job PublishJob) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if p.Status != PostScheduled || p.Generation != job.Generation {
+			return nil
+		}
+		targets := unpublished(p)
+		found, err := s.checkPublishable(ctx, tx, p, targets)
+		if err != nil {
+			return err
+		}
+		rejected := map[Platform]string{}
+		for _, f := range found {
+			if why, ok := rejected[f.platform]; ok {
+				rejected[f.platform] = why + "; " + f.Message
+			} else {
+				rejected[f.platform] = f.Message
+			}
+		}
+		targets = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
+		_, err = s.startPublishing(ctx, tx, p, targets, rejected)
+		return err
+	})
+}
+
+// GiveUpPublishJob ends a job that the queue will not run again after internal failures
+// (cause, which is not shown to the post's owner): a scheduled post that could not start
+// fails on all its platforms, and a platform that could not finish fails, with a part it
+// left in flight recorded as unknown. So the post does not stay publishing forever.
+func (s *Service) GiveUpPublishJob(ctx context.Context, job PublishJob, cause error) error {
+	why := "an internal error stopped publishing; publish the post again to retry"
+	if job.Platform == "" {
+		return s.store.InTx(ctx, func(tx Store) error {
+			p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if p.Status != PostScheduled || p.Generation != job.Generation {
+				return nil
+			}
+			rejected := map[Platform]string{}
+			for _, pl := range unpublished(p) {
+				rejected[pl] = why
+			}
+			_, err = s.startPublishing(ctx, tx, p, nil, rejected)
+			return err
+		})
+	}
+	attempts, err := s.store.ListAttempts(ctx, job.Scope, job.PostID, job.Platform)
+	if err != nil {
+		return fmt.Errorf("giving up on %s after %v: %w", job.Platform, cause, err)
+	}
+	for _, a := range attempts {
+		if a.State != AttemptInFlight || a.Owner != job.ID {
+			continue
+		}
+		failed := a
+		failed.State, failed.Error, failed.UpdatedAt = AttemptFailed, outcomeUnknown, s.clock.Now()
+		result := PlatformResult{Error: outcomeUnknown}
+		return s.record(ctx, job, outcome{attempt: failed, from: a, result: &result})
+	}
+	return s.finishPlatform(ctx, job, PlatformResult{Error: why})
+}
+
+// isCurrent reports whether job belongs to p's run in progress.
+func isCurrent(p Post, job PublishJob) bool {
+	return p.Status == PostPublishing && p.Generation == job.Generation
+}
+
+// settle ends the run in tx once every platform of p has a result: p is published if any
+// platform succeeded, failed if none did, and the matching event is recorded with it.
+func (s *Service) settle(ctx context.Context, tx Store, p *Post) error {
+	succeeded := false
+	for _, pl := range p.Platforms {
+		r, ok := p.PlatformResults[pl]
+		if !ok {
+			return nil
+		}
+		succeeded = succeeded || r.Success
+	}
+	now := s.clock.Now()
+	p.UpdatedAt = now
+	typ := EventPostFailed
+	p.Status = PostFailed
+	if succeeded {
+		typ = EventPostPublished
+		p.Status = PostPublished
+		if p.PublishedAt == nil {
+			p.PublishedAt = &now
+		}
+	}
+	event, err := s.postEvent(typ, *p)
+	if err != nil {
+		return err
+	}
+	return tx.AddEvent(ctx, event)
+}
+
+// postEventData is a post event's data: the post as the API shows it.
+type postEventData struct {
+	Post any `json:"post"`
+}
+
+func (s *Service) postEvent(typ EventType, p Post) (Event, error) {
+	if s.config.Render == nil {
+		return Event{}, errors.New("service: no EventRenderer is configured to record events")
+	}
+	data, err := json.Marshal(postEventData{Post: s.config.Render.Post(p)})
+	if err != nil {
+		return Event{}, fmt.Errorf("encoding %s event: %w", typ, err)
+	}
+	return Event{ID: id.New(id.Event), Scope: p.Scope, Type: typ, Data: data, CreatedAt: s.clock.Now()}, nil
+}

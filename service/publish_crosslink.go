@@ -1,0 +1,88 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// displayNames are the platforms' names as people write them, for {platform}.
+var displayNames = map[Platform]string{
+	"twitter": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "linkedin": "LinkedIn",
+	"threads": "Threads", "instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok",
+	"youtube": "YouTube", "discord": "Discord", "slack": "Slack", "telegram": "Telegram",
+}
+
+// excerptLength is how many characters of the content {excerpt} keeps.
+const excerptLength = 100
+
+// crossLinkPreset returns p's preset when it cross-links p: cross-linking is on and its
+// primary platform is one of p's platforms. A preset deleted since is no preset.
+func (s *Service) crossLinkPreset(ctx context.Context, store Store, p Post) (Preset, bool) {
+	if p.PresetID == nil {
+		return Preset{}, false
+	}
+	preset, err := s.getPreset(ctx, store, p.Scope, *p.PresetID)
+	if err != nil || !preset.CrossLinkEnabled || preset.PrimaryPlatform == nil ||
+		!slices.Contains(p.Platforms, *preset.PrimaryPlatform) {
+		return Preset{}, false
+	}
+	return preset, true
+}
+
+// crossLinkPrimary returns the platform p's other platforms link to, if p cross-links.
+func (s *Service) crossLinkPrimary(ctx context.Context, store Store, p Post) (Platform, bool) {
+	preset, ok := s.crossLinkPreset(ctx, store, p)
+	if !ok {
+		return "", false
+	}
+	return *preset.PrimaryPlatform, true
+}
+
+// crossLink returns the text to append to p's content on pl: the preset's template,
+// rendered with the primary platform's post. It is empty on the primary platform itself,
+// when p does not cross-link, and when the primary platform failed or gave no URL: the
+// others then go out without a link.
+func (s *Service) crossLink(ctx context.Context, store Store, p Post, pl Platform) string {
+	preset, ok := s.crossLinkPreset(ctx, store, p)
+	if !ok || *preset.PrimaryPlatform == pl {
+		return ""
+	}
+	primary := p.PlatformResults[*preset.PrimaryPlatform]
+	if !primary.Success || primary.PostURL == "" {
+		return ""
+	}
+	return renderCrossLink(preset.CrossLinkTemplate, *preset.PrimaryPlatform, primary.PostURL, p.Content)
+}
+
+// renderCrossLink fills in a template's variables: {platform} is the primary platform's
+// name, {link} its post's URL, {title} the content's first line and {excerpt} the
+// content's first excerptLength characters.
+func renderCrossLink(template string, primary Platform, link, content string) string {
+	title, _, _ := strings.Cut(content, "\n")
+	name := displayNames[primary]
+	if name == "" {
+		name = string(primary)
+	}
+	return strings.NewReplacer(
+		"{platform}", name,
+		"{link}", link,
+		"{title}", strings.TrimSpace(title),
+		"{excerpt}", excerpt(content),
+	).Replace(template)
+}
+
+// excerpt shortens text to excerptLength characters, at a word boundary where there is
+// one, with an ellipsis when it cut.
+func excerpt(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= excerptLength {
+		return text
+	}
+	cut := string([]rune(text)[:excerptLength])
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.") + "…"
+}

@@ -1,0 +1,363 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Sending a post to one platform, at most once
+//
+// Every part (the content, then each thread segment) has an attempt, moved through
+// pending → in_flight → done | failed by compare-and-set writes, each committed on its
+// own: in_flight (with the idempotency key and the job's ID) before the call to the
+// platform, done or failed after it. A job that finds one of its parts in flight was
+// itself stopped mid-call (a crash, a shutdown, its timeout), and cannot know whether the
+// platform published it. It sends again, with the same key, only where the platform
+// deduplicates (platform.Idempotent); elsewhere it records the outcome as unknown rather
+// than risk a duplicate. A part in flight for another job, or a compare-and-set lost to
+// another writer, is an error, retried by the queue: two jobs never both send a part.
+
+// replyPlatforms have replies: a thread goes out there as a reply chain. Elsewhere its
+// parts go out as separate posts, in order.
+var replyPlatforms = []Platform{"twitter", "bluesky", "mastodon", "threads", "slack", "telegram"}
+
+// outcomeUnknown is recorded for a part whose job died mid-call, on a platform that cannot
+// tell a repeated send from a new post.
+const outcomeUnknown = "the outcome of the earlier attempt is unknown; not retried to avoid a duplicate post"
+
+// recordTimeout bounds recording the outcome of a call after the job's own context has
+// ended: the platform has answered, and a shutdown must not lose what it said.
+const recordTimeout = 30 * time.Second
+
+// errStale is returned inside publishing when the post's run is no longer the job's.
+var errStale = errors.New("the post's publishing run has moved on")
+
+// publishPlatform sends p's parts to the job's platform, from the first not yet done, and
+// records the platform's result when they are all done or one has failed for good.
+func (s *Service) publishPlatform(ctx context.Context, job PublishJob) (time.Duration, error) {
+	p, err := s.store.GetPost(ctx, job.Scope, job.PostID)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if _, finished := p.PlatformResults[job.Platform]; finished || !isCurrent(p, job) {
+		return 0, nil
+	}
+	attempts, err := s.store.ListAttempts(ctx, job.Scope, job.PostID, job.Platform)
+	if err != nil {
+		return 0, err
+	}
+	messages := parts(p)
+	if len(attempts) < len(messages) {
+		return 0, fmt.Errorf("post %s on %s: %d attempts for %d parts", p.ID, job.Platform, len(attempts), len(messages))
+	}
+	fail := func(why string) (time.Duration, error) {
+		return 0, s.finishPlatform(ctx, job, PlatformResult{Error: why})
+	}
+	account, err := s.store.ActiveAccount(ctx, p.Scope, job.Platform)
+	if errors.Is(err, ErrNotFound) {
+		return fail(fmt.Sprintf("no active %s account is connected", job.Platform))
+	}
+	if err != nil {
+		return 0, err
+	}
+	adapter, err := s.adapterFor(account)
+	if err != nil {
+		return fail(err.Error())
+	}
+	creds, err := s.AccountCredentials(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	maxChars, err := s.maxChars(ctx, account)
+	if err != nil {
+		return 0, err
+	}
+	messages[0].content = s.withCrossLink(ctx, p, job.Platform, maxChars)
+
+	var first, prev platform.Ref
+	for i, msg := range messages {
+		a := attempts[i]
+		switch a.State {
+		case AttemptDone:
+			prev = a.Ref
+			if i == 0 {
+				first = a.Ref
+			}
+			continue
+		case AttemptFailed:
+			return fail(a.Error)
+		case AttemptInFlight:
+			if a.Owner != job.ID {
+				return 0, fmt.Errorf("post %s on %s: part %d is in flight in job %s", p.ID, job.Platform, i, a.Owner)
+			}
+			if !s.mayResend(adapter, a) {
+				failed := a
+				failed.State, failed.Error, failed.UpdatedAt = AttemptFailed, outcomeUnknown, s.clock.Now()
+				result := PlatformResult{Error: outcomeUnknown}
+				return 0, s.record(ctx, job, outcome{attempt: failed, from: a, account: account, result: &result})
+			}
+		}
+		claimed, err := s.claim(ctx, job, a)
+		if errors.Is(err, errStale) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		post := platform.Post{Text: msg.content, IdempotencyKey: claimed.IdempotencyKey}
+		for _, img := range msg.media.Images {
+			post.Images = append(post.Images, platform.Image{URL: img.URL, AltText: deref(img.AltText)})
+		}
+		if msg.media.Video != nil {
+			post.VideoURL = msg.media.Video.URL
+		}
+		if i > 0 && slices.Contains(replyPlatforms, job.Platform) {
+			replyTo, root := prev, first
+			post.ReplyTo, post.Root = &replyTo, &root
+		}
+		ref, refreshed, sendErr := adapter.Publish(ctx, creds, post)
+		if refreshed != nil {
+			creds = refreshed
+		}
+		if sendErr != nil && ctx.Err() != nil {
+			// Stopped mid-call: whether the platform published is as unknown as after a
+			// crash. The part stays in flight, for the job's next run to decide.
+			return 0, ctx.Err()
+		}
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		retryIn, stop, err := s.recordSend(recordCtx, job, account, claimed, ref, refreshed, sendErr)
+		cancel()
+		if err != nil || stop {
+			return retryIn, err
+		}
+		prev = ref
+		if i == 0 {
+			first = ref
+		}
+	}
+	return 0, s.finishPlatform(ctx, job, PlatformResult{Success: true, PostID: first.ID, PostURL: first.URL})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// withCrossLink returns p's content for pl, with the cross-link appended where p has one
+// for pl and the result still fits the platform's limit. A post is checked against the
+// limits before it starts, when the primary post's URL is not known yet, so a link that
+// would push it over is left off rather than failing the platform.
+func (s *Service) withCrossLink(ctx context.Context, p Post, pl Platform, maxChars int) string {
+	link := s.crossLink(ctx, s.store, p, pl)
+	if link == "" {
+		return p.Content
+	}
+	text := p.Content + "\n\n" + link
+	image, video := p.Media.has()
+	if textlimit.Check(string(pl), text, image || video, maxChars) != nil {
+		return p.Content
+	}
+	return text
+}
+
+// mayResend reports whether a part found in flight can be sent again without risking a
+// duplicate: the platform deduplicates by key, and still remembers the key.
+func (s *Service) mayResend(adapter platform.Adapter, a PublishAttempt) bool {
+	if !platform.IsIdempotent(adapter) {
+		return false
+	}
+	if w, ok := adapter.(platform.IdempotencyWindow); ok {
+		return s.clock.Now().Sub(a.UpdatedAt) < w.IdempotencyWindow()
+	}
+	return true
+}
+
+// claim moves a to in flight for job, and commits that before anything is sent. It fails
+// with errStale when the post's run is no longer the job's, and with ErrNotFound when
+// another writer changed a first.
+func (s *Service) claim(ctx context.Context, job PublishJob, a PublishAttempt) (PublishAttempt, error) {
+	next := a
+	next.State, next.Owner, next.Tries, next.UpdatedAt = AttemptInFlight, job.ID, a.Tries+1, s.clock.Now()
+	err := s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
+		if errors.Is(err, ErrNotFound) {
+			return errStale
+		}
+		if err != nil {
+			return err
+		}
+		if _, finished := p.PlatformResults[job.Platform]; finished || !isCurrent(p, job) {
+			return errStale
+		}
+		return tx.UpdateAttempt(ctx, next, a)
+	})
+	return next, err
+}
+
+// recordSend records the platform's answer to sending claimed: done, pending again for a
+// transient failure to retry (retryIn says when), or failed, which ends the platform
+// (stop). Refreshed credentials are kept either way.
+func (s *Service) recordSend(ctx context.Context, job PublishJob, account Account, claimed PublishAttempt, ref platform.Ref, refreshed platform.Credentials, sendErr error) (retryIn time.Duration, stop bool, err error) {
+	next := claimed
+	next.UpdatedAt = s.clock.Now()
+	o := outcome{attempt: next, from: claimed, account: account, refreshed: refreshed}
+	if sendErr == nil {
+		o.attempt.State, o.attempt.Ref, o.attempt.Error = AttemptDone, ref, ""
+		o.used = true
+		return 0, false, s.record(ctx, job, o)
+	}
+	why := failureMessage(job.Platform, sendErr)
+	var pe *platform.Error
+	var retryAfter time.Duration
+	if errors.As(sendErr, &pe) {
+		retryAfter = pe.RetryAfter
+	}
+	kind := platform.KindOf(sendErr)
+	if kind == platform.Transient && claimed.Tries < s.publishing.retry.MaxTries {
+		o.attempt.State, o.attempt.Error = AttemptPending, why
+		return s.publishing.retry.wait(claimed.Tries, retryAfter), true, s.record(ctx, job, o)
+	}
+	if kind == platform.Transient {
+		why = fmt.Sprintf("%s (gave up after %d tries)", why, claimed.Tries)
+	}
+	o.attempt.State, o.attempt.Error = AttemptFailed, why
+	o.result = &PlatformResult{Error: why}
+	o.rejected = kind == platform.TokenRejected
+	return 0, true, s.record(ctx, job, o)
+}
+
+// failureMessage is what the post's owner sees of a failed send. Only a classified
+// platform error's message is shown: it never holds a secret, whereas a raw network error
+// can quote a URL with a token in it (Telegram's bot URLs).
+func failureMessage(pl Platform, err error) string {
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("%s did not answer in time", pl)
+	}
+	return fmt.Sprintf("%s could not be reached", pl)
+}
+
+// outcome is what one transaction records after a call to a platform, or instead of one.
+type outcome struct {
+	attempt, from PublishAttempt // the part's new state, written over from
+	account       Account
+	used          bool                 // the account just published: touch it
+	refreshed     platform.Credentials // credentials to store from now on, if not nil
+	result        *PlatformResult      // the platform's result, when this ends it
+	rejected      bool                 // the platform rejected the account's token
+}
+
+// record writes o in one transaction, under the post's lock.
+func (s *Service) record(ctx context.Context, job PublishJob, o outcome) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateAttempt(ctx, o.attempt, o.from); err != nil {
+			return err
+		}
+		switch {
+		case o.used:
+			err = s.TouchAccount(ctx, tx, o.account, o.refreshed)
+		case o.refreshed != nil:
+			err = s.storeCredentials(ctx, tx, o.account, o.refreshed)
+		}
+		if err != nil || o.result == nil {
+			return err
+		}
+		var rejected *Account
+		if o.rejected {
+			rejected = &o.account
+		}
+		return s.finishIn(ctx, tx, p, job, *o.result, rejected)
+	})
+}
+
+// storeCredentials keeps a's refreshed credentials after a failed publish, which does not
+// count as using the account.
+func (s *Service) storeCredentials(ctx context.Context, tx Store, a Account, creds platform.Credentials) error {
+	if s.config.Secrets == nil {
+		return errors.New("service: no secret key is configured to seal account credentials")
+	}
+	current, err := tx.GetAccount(ctx, a.Scope, a.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	plaintext, err := json.Marshal(creds)
+	if err != nil {
+		return fmt.Errorf("encoding credentials: %w", err)
+	}
+	current.Credentials = s.config.Secrets.Seal(plaintext)
+	return tx.UpdateAccount(ctx, current)
+}
+
+// finishPlatform records the job's platform's result on its own.
+func (s *Service) finishPlatform(ctx context.Context, job PublishJob, result PlatformResult) error {
+	return s.store.InTx(ctx, func(tx Store) error {
+		p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return s.finishIn(ctx, tx, p, job, result, nil)
+	})
+}
+
+// finishIn records, in tx and with p locked, the result of publishing p to the job's
+// platform, once: for the job's run, and only while the platform has no result. When the
+// platform rejected the account's token (rejected), the account is marked inactive. The
+// platforms waiting for this one (job.Then) start now, and when this was the last platform
+// to finish, the post settles.
+func (s *Service) finishIn(ctx context.Context, tx Store, p Post, job PublishJob, result PlatformResult, rejected *Account) error {
+	if _, finished := p.PlatformResults[job.Platform]; finished || !isCurrent(p, job) {
+		return nil
+	}
+	p.PlatformResults = maps.Clone(p.PlatformResults)
+	if p.PlatformResults == nil {
+		p.PlatformResults = map[Platform]PlatformResult{}
+	}
+	p.PlatformResults[job.Platform] = result
+	p.UpdatedAt = s.clock.Now()
+	if rejected != nil {
+		if err := s.MarkAccountInactive(ctx, tx, *rejected, result.Error); err != nil {
+			return err
+		}
+	}
+	var next []PublishJob
+	for _, pl := range job.Then {
+		if _, finished := p.PlatformResults[pl]; !finished {
+			next = append(next, PublishJob{Scope: p.Scope, PostID: p.ID, Generation: p.Generation, Platform: pl})
+		}
+	}
+	if len(next) > 0 {
+		if err := s.publishing.queue.Enqueue(ctx, tx, next...); err != nil {
+			return err
+		}
+	}
+	if err := s.settle(ctx, tx, &p); err != nil {
+		return err
+	}
+	return tx.UpdatePost(ctx, p)
+}

@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/mastodon"
+	"github.com/octopost/octopost/service/platform/sandbox"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// platformProblem is a reason a post cannot be published to one platform.
+type platformProblem struct {
+	platform Platform
+	FieldError
+}
+
+// part is one message of a post on a platform: the post's own content, or a segment.
+type part struct {
+	field   string // the JSON pointer of the part in the post: "" or "/segments/N"
+	content string
+	media   Media
+}
+
+// parts returns the post's content followed by its thread segments.
+func parts(p Post) []part {
+	out := []part{{content: p.Content, media: p.Media}}
+	for i, seg := range p.Segments {
+		out = append(out, part{field: fmt.Sprintf("/segments/%d", i), content: seg.Content, media: seg.Media})
+	}
+	return out
+}
+
+func (m Media) has() (image, video bool) {
+	return len(m.Images) > 0, m.Video != nil
+}
+
+// checkPublishable checks what can be known before sending p to each of targets: that the
+// scope has an active account there, and that every part fits the platform's text limit
+// and carries the media it requires. Each problem names the platform.
+func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, targets []Platform) ([]platformProblem, error) {
+	var found []platformProblem
+	for _, pl := range targets {
+		add := func(field, format string, args ...any) {
+			found = append(found, platformProblem{pl, FieldError{Field: field, Message: fmt.Sprintf(format, args...)}})
+		}
+		platformField := fmt.Sprintf("/platforms/%d", slices.Index(p.Platforms, pl))
+		a, err := store.ActiveAccount(ctx, p.Scope, pl)
+		if errors.Is(err, ErrNotFound) {
+			add(platformField, "%s: no active %s account is connected", pl, pl)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.adapterFor(a); err != nil {
+			add(platformField, "%s", err.Error())
+			continue
+		}
+		maxChars, err := s.maxChars(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		for _, part := range parts(p) {
+			image, video := part.media.has()
+			if need := textlimit.NeedsMedia(string(pl)); !need.Met(image, video) {
+				add(part.field+"/media", "%s: a post needs %s", pl, need)
+			}
+			err := textlimit.Check(string(pl), part.content, image || video, maxChars)
+			var missing *textlimit.MissingMediaError
+			if err != nil && !errors.As(err, &missing) {
+				add(part.field+"/content", "%s", err.Error())
+			}
+		}
+	}
+	return found, nil
+}
+
+// maxChars is the text limit of a's Mastodon instance, which Connect stored with its
+// credentials; 0 for other platforms and sandbox accounts, meaning the platform's default.
+func (s *Service) maxChars(ctx context.Context, a Account) (int, error) {
+	if a.Platform != "mastodon" || a.Credentials == nil {
+		return 0, nil
+	}
+	creds, err := s.AccountCredentials(ctx, a)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(creds[mastodon.KeyMaxCharacters])
+	if err != nil || n < 1 {
+		return 0, nil
+	}
+	return n, nil
+}
+
+// adapterFor returns the adapter a's posts go out through. Test-mode accounts publish to
+// the sandbox only, which never makes a network call and fails as a's Simulate says.
+func (s *Service) adapterFor(a Account) (platform.Adapter, error) {
+	if a.Scope.Mode == ModeTest {
+		return sandbox.New(string(a.Platform), string(a.Simulate))
+	}
+	if adapter := s.config.Adapters[a.Platform]; adapter != nil {
+		return adapter, nil
+	}
+	return nil, fmt.Errorf("%s: publishing to %s is not available on this server", a.Platform, a.Platform)
+}
