@@ -164,3 +164,21 @@ func fromEvents(es []oapi.WebhookEvent) []service.WebhookEvent {
 	}
 	return out
 }
+
+// toAccount renders an account. Its credentials and sandbox settings are not part of it.
+func toAccount(a service.Account) oapi.Account {
+	out := oapi.Account{
+		Id: a.ID, Platform: oapi.Platform(a.Platform), PlatformUserId: a.PlatformUserID,
+		Username: a.Username, DisplayName: a.DisplayName, IsActive: a.IsActive,
+		ConnectedAt: a.ConnectedAt.UTC(),
+		AvatarUrl:   nullable.NewNullNullable[string](),
+		LastUsedAt:  nullable.NewNullNullable[time.Time](),
+	}
+	if a.AvatarURL != nil {
+		out.AvatarUrl.Set(*a.AvatarURL)
+	}
+	if a.LastUsedAt != nil {
+		out.LastUsedAt.Set(a.LastUsedAt.UTC())
+	}
+	return out
+}

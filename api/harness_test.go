@@ -19,8 +19,10 @@ import (
 	"github.com/octopost/octopost/api"
 	"github.com/octopost/octopost/api/apitest"
 	"github.com/octopost/octopost/db"
+	"github.com/octopost/octopost/db/queue"
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/secretbox"
 )
 
 // fakeClock is a settable clock, so tests move time instead of sleeping.
@@ -74,6 +76,9 @@ type testBundle struct {
 type setupOptions struct {
 	api     api.Options
 	service service.Config
+	// runJobs starts the publishing queue, so that published posts go out.
+	runJobs bool
+	retry   service.Retry
 }
 
 func setup(t *testing.T) *testBundle { return setupWith(t, setupOptions{}) }
@@ -86,9 +91,25 @@ func setupWith(t *testing.T, opts setupOptions) *testBundle {
 	t.Cleanup(func() { d.Close() })
 	require.NoError(t, d.Migrate(ctx))
 	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Microsecond)}
+	// Tests pass the platform adapters they need in opts.service; every server seals
+	// credentials and renders events the way cmd/octopost's does.
+	if opts.service.Secrets == nil {
+		opts.service.Secrets = newSecretBox(t)
+	}
+	if opts.service.Render == nil {
+		opts.service.Render = api.Renderer{}
+	}
 	svc := service.New(d, clock, testResolver, opts.service)
 	if opts.api.Logger == nil {
 		opts.api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	// Scheduling and publishing enqueue jobs; only tests that publish run them.
+	require.NoError(t, queue.Migrate(ctx, d))
+	jobs, err := queue.New(d, svc, queue.Options{Logger: opts.api.Logger, PollInterval: 20 * time.Millisecond, Retry: opts.retry})
+	require.NoError(t, err)
+	if opts.runJobs {
+		require.NoError(t, jobs.Start(ctx))
+		t.Cleanup(func() { require.NoError(t, jobs.Stop(context.Background())) })
 	}
 	h, err := api.NewHandler(svc, opts.api)
 	require.NoError(t, err)
@@ -203,3 +224,12 @@ func requireFields(t *testing.T, r response, fields ...string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func newSecretBox(t *testing.T) *secretbox.Box {
+	t.Helper()
+	key, err := secretbox.ParseKey(secretbox.GenerateKey())
+	require.NoError(t, err)
+	box, err := secretbox.New(key)
+	require.NoError(t, err)
+	return box
+}

@@ -106,3 +106,11 @@ func (s *Server) DeletePost(ctx context.Context, req oapi.DeletePostRequestObjec
 	}
 	return oapi.DeletePost204Response{}, nil
 }
+
+func (s *Server) PublishPost(ctx context.Context, req oapi.PublishPostRequestObject) (oapi.PublishPostResponseObject, error) {
+	post, err := s.svc.PublishPost(ctx, scopeFrom(ctx), req.PostId)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.PublishPost202JSONResponse{Body: toPost(post)}, nil
+}

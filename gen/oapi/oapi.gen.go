@@ -139,6 +139,30 @@ func (e PostStatus) Valid() bool {
 	}
 }
 
+// Defines values for Simulate.
+const (
+	None         Simulate = "none"
+	RateLimited  Simulate = "rate_limited"
+	ServerError  Simulate = "server_error"
+	TokenExpired Simulate = "token_expired"
+)
+
+// Valid indicates whether the value is a known member of the Simulate enum.
+func (e Simulate) Valid() bool {
+	switch e {
+	case None:
+		return true
+	case RateLimited:
+		return true
+	case ServerError:
+		return true
+	case TokenExpired:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEvent.
 const (
 	AccountConnected    WebhookEvent = "account.connected"
@@ -164,6 +188,85 @@ func (e WebhookEvent) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Account A connected account on one platform. Its credentials are never returned.
+type Account struct {
+	// AvatarUrl The account's picture, or null when the platform has none.
+	//
+	// Example: https://files.mastodon.social/accounts/avatars/octopost.png
+	AvatarUrl   nullable.Nullable[string] `json:"avatar_url"`
+	ConnectedAt time.Time                 `json:"connected_at"`
+
+	// DisplayName Example: Octopost
+	DisplayName string `json:"display_name"`
+
+	// Id Example: acc_01JQZ8X5K2M3N4P5Q6R7S8T9VW
+	Id string `json:"id"`
+
+	// IsActive False once the platform rejected the account's credentials: posts no longer go
+	// out through it, and it must be connected again.
+	IsActive bool `json:"is_active"`
+
+	// LastUsedAt When a post last went out through the account; null if never.
+	LastUsedAt nullable.Nullable[time.Time] `json:"last_used_at"`
+
+	// Platform A social platform Octopost publishes to.
+	Platform Platform `json:"platform"`
+
+	// PlatformUserId The account's id on its platform.
+	//
+	// Example: 109348233484216218
+	PlatformUserId string `json:"platform_user_id"`
+
+	// Username The account's handle on its platform.
+	//
+	// Example: octopost
+	Username string `json:"username"`
+}
+
+// AccountList The caller's connected accounts, oldest first.
+type AccountList struct {
+	Accounts []Account `json:"accounts"`
+}
+
+// ConnectAccountRequest An account to connect: `platform`, and in live mode the credential fields that
+// platform takes (see the operation). Test mode takes no credentials.
+type ConnectAccountRequest struct {
+	// AccessToken mastodon: an access token with the `read:accounts` and `write:statuses` scopes.
+	AccessToken *string `json:"access_token,omitempty"`
+
+	// AppPassword bluesky: an app password (Settings > App passwords), not the account password.
+	AppPassword *string `json:"app_password,omitempty"`
+
+	// BotToken slack (with `channel`): a bot token (`xoxb-…`); telegram: the bot token from BotFather.
+	BotToken *string `json:"bot_token,omitempty"`
+
+	// Channel slack (with `bot_token`): the channel id or name to post in.
+	Channel *string `json:"channel,omitempty"`
+
+	// ChatId telegram: the chat, group or channel to post in (its id, or `@channelname`).
+	ChatId *string `json:"chat_id,omitempty"`
+
+	// Identifier bluesky: the account's handle (`alice.bsky.social`), DID or email.
+	Identifier *string `json:"identifier,omitempty"`
+
+	// InstanceUrl mastodon: the instance's https URL, e.g. `https://mastodon.social`.
+	InstanceUrl *string `json:"instance_url,omitempty"`
+
+	// Platform A social platform Octopost publishes to.
+	Platform Platform `json:"platform"`
+
+	// ServiceUrl bluesky: the https URL of the account's server (PDS), when it is not Bluesky's own.
+	ServiceUrl *string `json:"service_url,omitempty"`
+
+	// Simulate How a sandbox account's publishes fail: `token_expired` as a rejected token (the
+	// account then becomes inactive), `rate_limited` as a platform's 429, `server_error`
+	// as a platform's 5xx; `none` succeeds.
+	Simulate *Simulate `json:"simulate,omitempty"`
+
+	// WebhookUrl discord or slack: the channel's incoming webhook URL, which is itself a secret.
+	WebhookUrl *string `json:"webhook_url,omitempty"`
 }
 
 // CreatePostRequest A new post.
@@ -344,6 +447,11 @@ type Segment struct {
 	Media *Media `json:"media,omitempty"`
 }
 
+// Simulate How a sandbox account's publishes fail: `token_expired` as a rejected token (the
+// account then becomes inactive), `rate_limited` as a platform's 429, `server_error`
+// as a platform's 5xx; `none` succeeds.
+type Simulate string
+
 // UpdatePostRequest Fields to replace on a post; the ones left out stay as they are.
 type UpdatePostRequest struct {
 	Content *string `json:"content,omitempty"`
@@ -407,6 +515,9 @@ type WebhookList struct {
 	Webhooks []Webhook `json:"webhooks"`
 }
 
+// AccountId defines model for AccountId.
+type AccountId = string
+
 // PostId defines model for PostId.
 type PostId = string
 
@@ -454,6 +565,9 @@ type ListPostsParams struct {
 	// Platform Only posts that target this platform.
 	Platform *Platform `form:"platform,omitempty" json:"platform,omitempty"`
 }
+
+// ConnectAccountJSONRequestBody defines body for ConnectAccount for application/json ContentType.
+type ConnectAccountJSONRequestBody = ConnectAccountRequest
 
 // CreatePostJSONRequestBody defines body for CreatePost for application/json ContentType.
 type CreatePostJSONRequestBody = CreatePostRequest
@@ -547,6 +661,101 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListAccounts List connected accounts
+	//
+	// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
+	// accounts, a live key the live ones. Credentials are never returned.
+	//
+	// Corresponds with GET /v1/accounts (the `ListAccounts` operationId).
+	ListAccounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConnectAccountWithBody Connect an account
+	//
+	// Connects an account of a token-based platform with its credentials, given as flat
+	// fields next to `platform`:
+	//
+	// | platform | fields |
+	// |---|---|
+	// | `mastodon` | `instance_url`, `access_token` |
+	// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+	// | `discord` | `webhook_url` |
+	// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+	// | `telegram` | `bot_token`, `chat_id` |
+	//
+	// **Live mode** (a live key) verifies the credentials with the platform before saving
+	// them, encrypted; they are never returned. A missing field, a field the platform
+	// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+	// Credentials the platform refuses are a 422 on the refused field (for example
+	// `/access_token`). A platform that cannot be reached or fails while checking them
+	// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+	// `/service_url`, else `/platform`), whose message says the platform did not answer
+	// and to try again later: nothing is saved, and the same request can be retried.
+	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	//
+	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+	// without credentials (any credential field is a 422). Posts published through it
+	// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+	// payment API's test cards.
+	//
+	// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+	ConnectAccountWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConnectAccount Connect an account
+	//
+	// Connects an account of a token-based platform with its credentials, given as flat
+	// fields next to `platform`:
+	//
+	// | platform | fields |
+	// |---|---|
+	// | `mastodon` | `instance_url`, `access_token` |
+	// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+	// | `discord` | `webhook_url` |
+	// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+	// | `telegram` | `bot_token`, `chat_id` |
+	//
+	// **Live mode** (a live key) verifies the credentials with the platform before saving
+	// them, encrypted; they are never returned. A missing field, a field the platform
+	// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+	// Credentials the platform refuses are a 422 on the refused field (for example
+	// `/access_token`). A platform that cannot be reached or fails while checking them
+	// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+	// `/service_url`, else `/platform`), whose message says the platform did not answer
+	// and to try again later: nothing is saved, and the same request can be retried.
+	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	//
+	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+	// without credentials (any credential field is a 422). Posts published through it
+	// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+	// payment API's test cards.
+	//
+	// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+	ConnectAccount(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAccount Disconnect an account
+	//
+	// Disconnects the account: it and its stored credentials are deleted, and an
+	// `account.disconnected` event is sent. Posts already published stay on the platform.
+	//
+	// Corresponds with DELETE /v1/accounts/{account_id} (the `DeleteAccount` operationId).
+	DeleteAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAccount Get a connected account
+	//
+	// Returns one connected account. Credentials are never returned.
+	//
+	// Corresponds with GET /v1/accounts/{account_id} (the `GetAccount` operationId).
+	GetAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListPosts List posts
 	//
 	// Lists posts newest first, with cursor pagination. Pass `next_cursor` from a page as
@@ -613,6 +822,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/posts/{post_id} (the `UpdatePost` operationId).
 	UpdatePost(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PublishPost Publish a post
+	//
+	// Starts publishing the post now, to every platform it targets, and answers at once
+	// with the post in `publishing`; each platform then goes out independently, and the
+	// post ends `published` (on at least one platform) or `failed` (on all), with
+	// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
+	// (publishes early) and `failed` posts, and on a `published` post with failed
+	// platforms, where only those are retried.
+	//
+	// Each platform is checked first: the caller must have an active account on it, and
+	// the text and media must fit its rules (character limits, required image or video).
+	// Problems are a 422 naming the platform. A post goes out at most once per platform,
+	// even across crashes and several server instances.
+	//
+	// Corresponds with POST /v1/posts/{post_id}/publish (the `PublishPost` operationId).
+	PublishPost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPresets List presets
 	//
@@ -744,6 +970,151 @@ type ClientInterface interface {
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// ListAccounts List connected accounts
+//
+// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
+// accounts, a live key the live ones. Credentials are never returned.
+//
+// Corresponds with GET /v1/accounts (the `ListAccounts` operationId).
+func (c *Client) ListAccounts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccountsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConnectAccountWithBody Connect an account
+//
+// Connects an account of a token-based platform with its credentials, given as flat
+// fields next to `platform`:
+//
+// | platform | fields |
+// |---|---|
+// | `mastodon` | `instance_url`, `access_token` |
+// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+// | `discord` | `webhook_url` |
+// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+// | `telegram` | `bot_token`, `chat_id` |
+//
+// **Live mode** (a live key) verifies the credentials with the platform before saving
+// them, encrypted; they are never returned. A missing field, a field the platform
+// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+// Credentials the platform refuses are a 422 on the refused field (for example
+// `/access_token`). A platform that cannot be reached or fails while checking them
+// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+// `/service_url`, else `/platform`), whose message says the platform did not answer
+// and to try again later: nothing is saved, and the same request can be retried.
+// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+//
+// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+// without credentials (any credential field is a 422). Posts published through it
+// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+// payment API's test cards.
+//
+// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+func (c *Client) ConnectAccountWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConnectAccountRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConnectAccount Connect an account
+//
+// Connects an account of a token-based platform with its credentials, given as flat
+// fields next to `platform`:
+//
+// | platform | fields |
+// |---|---|
+// | `mastodon` | `instance_url`, `access_token` |
+// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+// | `discord` | `webhook_url` |
+// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+// | `telegram` | `bot_token`, `chat_id` |
+//
+// **Live mode** (a live key) verifies the credentials with the platform before saving
+// them, encrypted; they are never returned. A missing field, a field the platform
+// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+// Credentials the platform refuses are a 422 on the refused field (for example
+// `/access_token`). A platform that cannot be reached or fails while checking them
+// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+// `/service_url`, else `/platform`), whose message says the platform did not answer
+// and to try again later: nothing is saved, and the same request can be retried.
+// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+//
+// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+// without credentials (any credential field is a 422). Posts published through it
+// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+// payment API's test cards.
+//
+// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+func (c *Client) ConnectAccount(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConnectAccountRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAccount Disconnect an account
+//
+// Disconnects the account: it and its stored credentials are deleted, and an
+// `account.disconnected` event is sent. Posts already published stay on the platform.
+//
+// Corresponds with DELETE /v1/accounts/{account_id} (the `DeleteAccount` operationId).
+func (c *Client) DeleteAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAccountRequest(c.Server, accountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAccount Get a connected account
+//
+// Returns one connected account. Credentials are never returned.
+//
+// Corresponds with GET /v1/accounts/{account_id} (the `GetAccount` operationId).
+func (c *Client) GetAccount(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAccountRequest(c.Server, accountId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListPosts List posts
 //
 // Lists posts newest first, with cursor pagination. Pass `next_cursor` from a page as
@@ -871,6 +1242,33 @@ func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentT
 // Corresponds with PUT /v1/posts/{post_id} (the `UpdatePost` operationId).
 func (c *Client) UpdatePost(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePostRequest(c.Server, postId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PublishPost Publish a post
+//
+// Starts publishing the post now, to every platform it targets, and answers at once
+// with the post in `publishing`; each platform then goes out independently, and the
+// post ends `published` (on at least one platform) or `failed` (on all), with
+// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
+// (publishes early) and `failed` posts, and on a `published` post with failed
+// platforms, where only those are retried.
+//
+// Each platform is checked first: the caller must have an active account on it, and
+// the text and media must fit its rules (character limits, required image or video).
+// Problems are a 422 naming the platform. A post goes out at most once per platform,
+// even across crashes and several server instances.
+//
+// Corresponds with POST /v1/posts/{post_id}/publish (the `PublishPost` operationId).
+func (c *Client) PublishPost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPublishPostRequest(c.Server, postId)
 	if err != nil {
 		return nil, err
 	}
@@ -1160,6 +1558,141 @@ func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, r
 	return c.Client.Do(req)
 }
 
+// NewListAccountsRequest constructs an http.Request for the ListAccounts method
+func NewListAccountsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/accounts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConnectAccountRequest calls the generic ConnectAccount builder with application/json body
+func NewConnectAccountRequest(server string, body ConnectAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConnectAccountRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConnectAccountRequestWithBody constructs an http.Request for the ConnectAccount method, with any body, and a specified content type
+func NewConnectAccountRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/accounts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAccountRequest constructs an http.Request for the DeleteAccount method
+func NewDeleteAccountRequest(server string, accountId AccountId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "account_id", accountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/accounts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAccountRequest constructs an http.Request for the GetAccount method
+func NewGetAccountRequest(server string, accountId AccountId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "account_id", accountId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/accounts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListPostsRequest constructs an http.Request for the ListPosts method
 func NewListPostsRequest(server string, params *ListPostsParams) (*http.Request, error) {
 	var err error
@@ -1401,6 +1934,40 @@ func NewUpdatePostRequestWithBody(server string, postId PostId, contentType stri
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPublishPostRequest constructs an http.Request for the PublishPost method
+func NewPublishPostRequest(server string, postId PostId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "post_id", postId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/posts/%s/publish", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1847,6 +2414,107 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListAccountsWithResponse List connected accounts
+	//
+	// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
+	// accounts, a live key the live ones. Credentials are never returned.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/accounts (the `ListAccounts` operationId).
+	ListAccountsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountsResponse, error)
+
+	// ConnectAccountWithBodyWithResponse Connect an account
+	//
+	// Connects an account of a token-based platform with its credentials, given as flat
+	// fields next to `platform`:
+	//
+	// | platform | fields |
+	// |---|---|
+	// | `mastodon` | `instance_url`, `access_token` |
+	// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+	// | `discord` | `webhook_url` |
+	// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+	// | `telegram` | `bot_token`, `chat_id` |
+	//
+	// **Live mode** (a live key) verifies the credentials with the platform before saving
+	// them, encrypted; they are never returned. A missing field, a field the platform
+	// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+	// Credentials the platform refuses are a 422 on the refused field (for example
+	// `/access_token`). A platform that cannot be reached or fails while checking them
+	// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+	// `/service_url`, else `/platform`), whose message says the platform did not answer
+	// and to try again later: nothing is saved, and the same request can be retried.
+	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	//
+	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+	// without credentials (any credential field is a 422). Posts published through it
+	// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+	// payment API's test cards.
+	//
+	// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+	ConnectAccountWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConnectAccountResponse, error)
+
+	// ConnectAccountWithResponse Connect an account
+	//
+	// Connects an account of a token-based platform with its credentials, given as flat
+	// fields next to `platform`:
+	//
+	// | platform | fields |
+	// |---|---|
+	// | `mastodon` | `instance_url`, `access_token` |
+	// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+	// | `discord` | `webhook_url` |
+	// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+	// | `telegram` | `bot_token`, `chat_id` |
+	//
+	// **Live mode** (a live key) verifies the credentials with the platform before saving
+	// them, encrypted; they are never returned. A missing field, a field the platform
+	// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+	// Credentials the platform refuses are a 422 on the refused field (for example
+	// `/access_token`). A platform that cannot be reached or fails while checking them
+	// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+	// `/service_url`, else `/platform`), whose message says the platform did not answer
+	// and to try again later: nothing is saved, and the same request can be retried.
+	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	//
+	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+	// without credentials (any credential field is a 422). Posts published through it
+	// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+	// payment API's test cards.
+	//
+	// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+	ConnectAccountWithResponse(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectAccountResponse, error)
+
+	// DeleteAccountWithResponse Disconnect an account
+	//
+	// Disconnects the account: it and its stored credentials are deleted, and an
+	// `account.disconnected` event is sent. Posts already published stay on the platform.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/accounts/{account_id} (the `DeleteAccount` operationId).
+	DeleteAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*DeleteAccountResponse, error)
+
+	// GetAccountWithResponse Get a connected account
+	//
+	// Returns one connected account. Credentials are never returned.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/accounts/{account_id} (the `GetAccount` operationId).
+	GetAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*GetAccountResponse, error)
+
 	// ListPostsWithResponse List posts
 	//
 	// Lists posts newest first, with cursor pagination. Pass `next_cursor` from a page as
@@ -1919,6 +2587,25 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/posts/{post_id} (the `UpdatePost` operationId).
 	UpdatePostWithResponse(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
+
+	// PublishPostWithResponse Publish a post
+	//
+	// Starts publishing the post now, to every platform it targets, and answers at once
+	// with the post in `publishing`; each platform then goes out independently, and the
+	// post ends `published` (on at least one platform) or `failed` (on all), with
+	// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
+	// (publishes early) and `failed` posts, and on a `published` post with failed
+	// platforms, where only those are retried.
+	//
+	// Each platform is checked first: the caller must have an active account on it, and
+	// the text and media must fit its rules (character limits, required image or video).
+	// Problems are a 422 naming the platform. A post goes out at most once per platform,
+	// even across crashes and several server instances.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/posts/{post_id}/publish (the `PublishPost` operationId).
+	PublishPostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*PublishPostResponse, error)
 
 	// ListPresetsWithResponse List presets
 	//
@@ -2062,6 +2749,433 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhook_id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, webhookId WebhookId, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+}
+
+// ListAccountsResponse200Headers the declared response headers of an HTTP 200 response for ListAccounts
+type ListAccountsResponse200Headers struct {
+	XRequestId *string
+}
+
+// ListAccountsResponse401Headers the declared response headers of an HTTP 401 response for ListAccounts
+type ListAccountsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ListAccountsResponse403Headers the declared response headers of an HTTP 403 response for ListAccounts
+type ListAccountsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListAccountsResponse500Headers the declared response headers of an HTTP 500 response for ListAccounts
+type ListAccountsResponse500Headers struct {
+	XRequestId *string
+}
+
+type ListAccountsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AccountList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListAccountsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAccountsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListAccountsResponse403Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListAccountsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccountsResponse) GetJSON200() *AccountList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAccountsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAccountsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAccountsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccountsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccountsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccountsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccountsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConnectAccountResponse201Headers the declared response headers of an HTTP 201 response for ConnectAccount
+type ConnectAccountResponse201Headers struct {
+	XRequestId *string
+}
+
+// ConnectAccountResponse400Headers the declared response headers of an HTTP 400 response for ConnectAccount
+type ConnectAccountResponse400Headers struct {
+	XRequestId *string
+}
+
+// ConnectAccountResponse401Headers the declared response headers of an HTTP 401 response for ConnectAccount
+type ConnectAccountResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ConnectAccountResponse403Headers the declared response headers of an HTTP 403 response for ConnectAccount
+type ConnectAccountResponse403Headers struct {
+	XRequestId *string
+}
+
+// ConnectAccountResponse413Headers the declared response headers of an HTTP 413 response for ConnectAccount
+type ConnectAccountResponse413Headers struct {
+	XRequestId *string
+}
+
+// ConnectAccountResponse422Headers the declared response headers of an HTTP 422 response for ConnectAccount
+type ConnectAccountResponse422Headers struct {
+	XRequestId *string
+}
+
+// ConnectAccountResponse500Headers the declared response headers of an HTTP 500 response for ConnectAccount
+type ConnectAccountResponse500Headers struct {
+	XRequestId *string
+}
+
+type ConnectAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Account
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ConnectAccountResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ConnectAccountResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConnectAccountResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ConnectAccountResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ConnectAccountResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ConnectAccountResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ConnectAccountResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ConnectAccountResponse) GetJSON201() *Account {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ConnectAccountResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ConnectAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ConnectAccountResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ConnectAccountResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ConnectAccountResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ConnectAccountResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ConnectAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConnectAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConnectAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConnectAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteAccountResponse204Headers the declared response headers of an HTTP 204 response for DeleteAccount
+type DeleteAccountResponse204Headers struct {
+	XRequestId *string
+}
+
+// DeleteAccountResponse401Headers the declared response headers of an HTTP 401 response for DeleteAccount
+type DeleteAccountResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// DeleteAccountResponse403Headers the declared response headers of an HTTP 403 response for DeleteAccount
+type DeleteAccountResponse403Headers struct {
+	XRequestId *string
+}
+
+// DeleteAccountResponse404Headers the declared response headers of an HTTP 404 response for DeleteAccount
+type DeleteAccountResponse404Headers struct {
+	XRequestId *string
+}
+
+// DeleteAccountResponse500Headers the declared response headers of an HTTP 500 response for DeleteAccount
+type DeleteAccountResponse500Headers struct {
+	XRequestId *string
+}
+
+type DeleteAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers204 the parsed response headers for an HTTP 204 response
+	Headers204 *DeleteAccountResponse204Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteAccountResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteAccountResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteAccountResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *DeleteAccountResponse500Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteAccountResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteAccountResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAccountResponse200Headers the declared response headers of an HTTP 200 response for GetAccount
+type GetAccountResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetAccountResponse401Headers the declared response headers of an HTTP 401 response for GetAccount
+type GetAccountResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// GetAccountResponse403Headers the declared response headers of an HTTP 403 response for GetAccount
+type GetAccountResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetAccountResponse404Headers the declared response headers of an HTTP 404 response for GetAccount
+type GetAccountResponse404Headers struct {
+	XRequestId *string
+}
+
+// GetAccountResponse500Headers the declared response headers of an HTTP 500 response for GetAccount
+type GetAccountResponse500Headers struct {
+	XRequestId *string
+}
+
+type GetAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Account
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAccountResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetAccountResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetAccountResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetAccountResponse404Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetAccountResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAccountResponse) GetJSON200() *Account {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetAccountResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetAccountResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetAccountResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // ListPostsResponse200Headers the declared response headers of an HTTP 200 response for ListPosts
@@ -2674,6 +3788,139 @@ func (r UpdatePostResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdatePostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PublishPostResponse202Headers the declared response headers of an HTTP 202 response for PublishPost
+type PublishPostResponse202Headers struct {
+	XRequestId *string
+}
+
+// PublishPostResponse401Headers the declared response headers of an HTTP 401 response for PublishPost
+type PublishPostResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// PublishPostResponse403Headers the declared response headers of an HTTP 403 response for PublishPost
+type PublishPostResponse403Headers struct {
+	XRequestId *string
+}
+
+// PublishPostResponse404Headers the declared response headers of an HTTP 404 response for PublishPost
+type PublishPostResponse404Headers struct {
+	XRequestId *string
+}
+
+// PublishPostResponse409Headers the declared response headers of an HTTP 409 response for PublishPost
+type PublishPostResponse409Headers struct {
+	XRequestId *string
+}
+
+// PublishPostResponse422Headers the declared response headers of an HTTP 422 response for PublishPost
+type PublishPostResponse422Headers struct {
+	XRequestId *string
+}
+
+// PublishPostResponse500Headers the declared response headers of an HTTP 500 response for PublishPost
+type PublishPostResponse500Headers struct {
+	XRequestId *string
+}
+
+type PublishPostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Post
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *PublishPostResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PublishPostResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PublishPostResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *PublishPostResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *PublishPostResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *PublishPostResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *PublishPostResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PublishPostResponse) GetJSON202() *Post {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PublishPostResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PublishPostResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PublishPostResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PublishPostResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PublishPostResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PublishPostResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PublishPostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PublishPostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PublishPostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PublishPostResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3947,6 +5194,137 @@ func (r RotateWebhookSecretResponse) ContentType() string {
 	return ""
 }
 
+// ListAccountsWithResponse List connected accounts
+//
+// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
+// accounts, a live key the live ones. Credentials are never returned.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/accounts (the `ListAccounts` operationId).
+func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAccountsResponse, error) {
+	rsp, err := c.ListAccounts(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccountsResponse(rsp)
+}
+
+// ConnectAccountWithBodyWithResponse Connect an account
+//
+// Connects an account of a token-based platform with its credentials, given as flat
+// fields next to `platform`:
+//
+// | platform | fields |
+// |---|---|
+// | `mastodon` | `instance_url`, `access_token` |
+// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+// | `discord` | `webhook_url` |
+// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+// | `telegram` | `bot_token`, `chat_id` |
+//
+// **Live mode** (a live key) verifies the credentials with the platform before saving
+// them, encrypted; they are never returned. A missing field, a field the platform
+// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+// Credentials the platform refuses are a 422 on the refused field (for example
+// `/access_token`). A platform that cannot be reached or fails while checking them
+// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+// `/service_url`, else `/platform`), whose message says the platform did not answer
+// and to try again later: nothing is saved, and the same request can be retried.
+// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+//
+// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+// without credentials (any credential field is a 422). Posts published through it
+// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+// payment API's test cards.
+//
+// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+func (c *ClientWithResponses) ConnectAccountWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConnectAccountResponse, error) {
+	rsp, err := c.ConnectAccountWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConnectAccountResponse(rsp)
+}
+
+// ConnectAccountWithResponse Connect an account
+//
+// Connects an account of a token-based platform with its credentials, given as flat
+// fields next to `platform`:
+//
+// | platform | fields |
+// |---|---|
+// | `mastodon` | `instance_url`, `access_token` |
+// | `bluesky` | `identifier`, `app_password`; optionally `service_url` (default: Bluesky's own server) |
+// | `discord` | `webhook_url` |
+// | `slack` | `webhook_url`, or `bot_token` and `channel` |
+// | `telegram` | `bot_token`, `chat_id` |
+//
+// **Live mode** (a live key) verifies the credentials with the platform before saving
+// them, encrypted; they are never returned. A missing field, a field the platform
+// does not take, `simulate`, or a URL that is not https is a 422 naming each field.
+// Credentials the platform refuses are a 422 on the refused field (for example
+// `/access_token`). A platform that cannot be reached or fails while checking them
+// is also a 422, on the address it was sent to (`/instance_url`, `/webhook_url`,
+// `/service_url`, else `/platform`), whose message says the platform did not answer
+// and to try again later: nothing is saved, and the same request can be retried.
+// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
+// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+//
+// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
+// without credentials (any credential field is a 422). Posts published through it
+// never leave Octopost; `simulate` makes them fail the way a platform would, like a
+// payment API's test cards.
+//
+// Either way an `account.connected` event is sent to the webhooks of the key's mode.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
+func (c *ClientWithResponses) ConnectAccountWithResponse(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectAccountResponse, error) {
+	rsp, err := c.ConnectAccount(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConnectAccountResponse(rsp)
+}
+
+// DeleteAccountWithResponse Disconnect an account
+//
+// Disconnects the account: it and its stored credentials are deleted, and an
+// `account.disconnected` event is sent. Posts already published stay on the platform.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/accounts/{account_id} (the `DeleteAccount` operationId).
+func (c *ClientWithResponses) DeleteAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*DeleteAccountResponse, error) {
+	rsp, err := c.DeleteAccount(ctx, accountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAccountResponse(rsp)
+}
+
+// GetAccountWithResponse Get a connected account
+//
+// Returns one connected account. Credentials are never returned.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/accounts/{account_id} (the `GetAccount` operationId).
+func (c *ClientWithResponses) GetAccountWithResponse(ctx context.Context, accountId AccountId, reqEditors ...RequestEditorFn) (*GetAccountResponse, error) {
+	rsp, err := c.GetAccount(ctx, accountId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAccountResponse(rsp)
+}
+
 // ListPostsWithResponse List posts
 //
 // Lists posts newest first, with cursor pagination. Pass `next_cursor` from a page as
@@ -4060,6 +5438,31 @@ func (c *ClientWithResponses) UpdatePostWithResponse(ctx context.Context, postId
 		return nil, err
 	}
 	return ParseUpdatePostResponse(rsp)
+}
+
+// PublishPostWithResponse Publish a post
+//
+// Starts publishing the post now, to every platform it targets, and answers at once
+// with the post in `publishing`; each platform then goes out independently, and the
+// post ends `published` (on at least one platform) or `failed` (on all), with
+// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
+// (publishes early) and `failed` posts, and on a `published` post with failed
+// platforms, where only those are retried.
+//
+// Each platform is checked first: the caller must have an active account on it, and
+// the text and media must fit its rules (character limits, required image or video).
+// Problems are a 422 naming the platform. A post goes out at most once per platform,
+// even across crashes and several server instances.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/posts/{post_id}/publish (the `PublishPost` operationId).
+func (c *ClientWithResponses) PublishPostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*PublishPostResponse, error) {
+	rsp, err := c.PublishPost(ctx, postId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePublishPostResponse(rsp)
 }
 
 // ListPresetsWithResponse List presets
@@ -4293,6 +5696,475 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
+func ParseListAccountsResponse(rsp *http.Response) (*ListAccountsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccountsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AccountList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListAccountsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListAccountsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListAccountsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListAccountsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConnectAccountResponse parses an HTTP response from a ConnectAccountWithResponse call
+func ParseConnectAccountResponse(rsp *http.Response) (*ConnectAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConnectAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Account
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ConnectAccountResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers ConnectAccountResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ConnectAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ConnectAccountResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers ConnectAccountResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ConnectAccountResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ConnectAccountResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAccountResponse parses an HTTP response from a DeleteAccountWithResponse call
+func ParseDeleteAccountResponse(rsp *http.Response) (*DeleteAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		var headers DeleteAccountResponse204Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers204 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteAccountResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteAccountResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers DeleteAccountResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetAccountResponse parses an HTTP response from a GetAccountWithResponse call
+func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Account
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAccountResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetAccountResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetAccountResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetAccountResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseListPostsResponse parses an HTTP response from a ListPostsWithResponse call
@@ -4967,6 +6839,154 @@ func ParseUpdatePostResponse(rsp *http.Response) (*UpdatePostResponse, error) {
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers UpdatePostResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePublishPostResponse parses an HTTP response from a PublishPostWithResponse call
+func ParsePublishPostResponse(rsp *http.Response) (*PublishPostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PublishPostResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Post
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers PublishPostResponse202Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers PublishPostResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PublishPostResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers PublishPostResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers PublishPostResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers PublishPostResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers PublishPostResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -6381,6 +8401,18 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListAccounts List connected accounts
+	// (GET /v1/accounts)
+	ListAccounts(w http.ResponseWriter, r *http.Request)
+	// ConnectAccount Connect an account
+	// (POST /v1/accounts)
+	ConnectAccount(w http.ResponseWriter, r *http.Request)
+	// DeleteAccount Disconnect an account
+	// (DELETE /v1/accounts/{account_id})
+	DeleteAccount(w http.ResponseWriter, r *http.Request, accountId AccountId)
+	// GetAccount Get a connected account
+	// (GET /v1/accounts/{account_id})
+	GetAccount(w http.ResponseWriter, r *http.Request, accountId AccountId)
 	// ListPosts List posts
 	// (GET /v1/posts)
 	ListPosts(w http.ResponseWriter, r *http.Request, params ListPostsParams)
@@ -6396,6 +8428,9 @@ type ServerInterface interface {
 	// UpdatePost Update a post
 	// (PUT /v1/posts/{post_id})
 	UpdatePost(w http.ResponseWriter, r *http.Request, postId PostId)
+	// PublishPost Publish a post
+	// (POST /v1/posts/{post_id}/publish)
+	PublishPost(w http.ResponseWriter, r *http.Request, postId PostId)
 	// ListPresets List presets
 	// (GET /v1/presets)
 	ListPresets(w http.ResponseWriter, r *http.Request)
@@ -6439,6 +8474,86 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// ListAccounts operation middleware
+func (siw *ServerInterfaceWrapper) ListAccounts(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAccounts(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConnectAccount operation middleware
+func (siw *ServerInterfaceWrapper) ConnectAccount(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConnectAccount(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteAccount operation middleware
+func (siw *ServerInterfaceWrapper) DeleteAccount(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "account_id" -------------
+	var accountId AccountId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "account_id", r.PathValue("account_id"), &accountId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "account_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteAccount(w, r, accountId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAccount operation middleware
+func (siw *ServerInterfaceWrapper) GetAccount(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "account_id" -------------
+	var accountId AccountId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "account_id", r.PathValue("account_id"), &accountId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "account_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAccount(w, r, accountId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListPosts operation middleware
 func (siw *ServerInterfaceWrapper) ListPosts(w http.ResponseWriter, r *http.Request) {
@@ -6595,6 +8710,32 @@ func (siw *ServerInterfaceWrapper) UpdatePost(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdatePost(w, r, postId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PublishPost operation middleware
+func (siw *ServerInterfaceWrapper) PublishPost(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "post_id" -------------
+	var postId PostId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "post_id", r.PathValue("post_id"), &postId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "post_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PublishPost(w, r, postId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6967,6 +9108,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/posts/{post_id}", wrapper.DeletePost)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/posts/{post_id}", wrapper.GetPost)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/posts/{post_id}", wrapper.UpdatePost)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/accounts", wrapper.ListAccounts)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/accounts", wrapper.ConnectAccount)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.DeleteAccount)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.GetAccount)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/posts/{post_id}/publish", wrapper.PublishPost)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/presets", wrapper.ListPresets)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/presets", wrapper.CreatePreset)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/presets/{preset_id}", wrapper.DeletePreset)
@@ -7053,6 +9199,426 @@ type ValidationErrorJSONResponse struct {
 	Body Error
 
 	Headers ValidationErrorResponseHeaders
+}
+
+type ListAccountsRequestObject struct {
+}
+
+type ListAccountsResponseObject interface {
+	VisitListAccountsResponse(w http.ResponseWriter) error
+}
+
+type ListAccounts200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ListAccounts200JSONResponse struct {
+	Body    AccountList
+	Headers ListAccounts200ResponseHeaders
+}
+
+func (response ListAccounts200JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccounts401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListAccounts401JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccounts403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListAccounts403JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAccounts500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListAccounts500JSONResponse) VisitListAccountsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccountRequestObject struct {
+	Body *ConnectAccountJSONRequestBody
+}
+
+type ConnectAccountResponseObject interface {
+	VisitConnectAccountResponse(w http.ResponseWriter) error
+}
+
+type ConnectAccount201ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ConnectAccount201JSONResponse struct {
+	Body    Account
+	Headers ConnectAccount201ResponseHeaders
+}
+
+func (response ConnectAccount201JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ConnectAccount400JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ConnectAccount401JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ConnectAccount403JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ConnectAccount413JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ConnectAccount422JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectAccount500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ConnectAccount500JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAccountRequestObject struct {
+	AccountId AccountId `json:"account_id"`
+}
+
+type DeleteAccountResponseObject interface {
+	VisitDeleteAccountResponse(w http.ResponseWriter) error
+}
+
+type DeleteAccount204ResponseHeaders struct {
+	XRequestId *string
+}
+
+type DeleteAccount204Response struct {
+	Headers DeleteAccount204ResponseHeaders
+}
+
+func (response DeleteAccount204Response) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteAccount401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteAccount401JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAccount403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteAccount403JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteAccount404JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteAccount500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteAccount500JSONResponse) VisitDeleteAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountRequestObject struct {
+	AccountId AccountId `json:"account_id"`
+}
+
+type GetAccountResponseObject interface {
+	VisitGetAccountResponse(w http.ResponseWriter) error
+}
+
+type GetAccount200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GetAccount200JSONResponse struct {
+	Body    Account
+	Headers GetAccount200ResponseHeaders
+}
+
+func (response GetAccount200JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccount401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetAccount401JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccount403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetAccount403JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccount404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetAccount404JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccount500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetAccount500JSONResponse) VisitGetAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListPostsRequestObject struct {
@@ -7668,6 +10234,143 @@ func (response UpdatePost422JSONResponse) VisitUpdatePostResponse(w http.Respons
 type UpdatePost500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdatePost500JSONResponse) VisitUpdatePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPostRequestObject struct {
+	PostId PostId `json:"post_id"`
+}
+
+type PublishPostResponseObject interface {
+	VisitPublishPostResponse(w http.ResponseWriter) error
+}
+
+type PublishPost202ResponseHeaders struct {
+	XRequestId *string
+}
+
+type PublishPost202JSONResponse struct {
+	Body    Post
+	Headers PublishPost202ResponseHeaders
+}
+
+func (response PublishPost202JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PublishPost401JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PublishPost403JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PublishPost404JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost409JSONResponse struct{ ConflictJSONResponse }
+
+func (response PublishPost409JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response PublishPost422JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PublishPost500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PublishPost500JSONResponse) VisitPublishPostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -8954,6 +11657,18 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListAccounts List connected accounts
+	// (GET /v1/accounts)
+	ListAccounts(ctx context.Context, request ListAccountsRequestObject) (ListAccountsResponseObject, error)
+	// ConnectAccount Connect an account
+	// (POST /v1/accounts)
+	ConnectAccount(ctx context.Context, request ConnectAccountRequestObject) (ConnectAccountResponseObject, error)
+	// DeleteAccount Disconnect an account
+	// (DELETE /v1/accounts/{account_id})
+	DeleteAccount(ctx context.Context, request DeleteAccountRequestObject) (DeleteAccountResponseObject, error)
+	// GetAccount Get a connected account
+	// (GET /v1/accounts/{account_id})
+	GetAccount(ctx context.Context, request GetAccountRequestObject) (GetAccountResponseObject, error)
 	// ListPosts List posts
 	// (GET /v1/posts)
 	ListPosts(ctx context.Context, request ListPostsRequestObject) (ListPostsResponseObject, error)
@@ -8969,6 +11684,9 @@ type StrictServerInterface interface {
 	// UpdatePost Update a post
 	// (PUT /v1/posts/{post_id})
 	UpdatePost(ctx context.Context, request UpdatePostRequestObject) (UpdatePostResponseObject, error)
+	// PublishPost Publish a post
+	// (POST /v1/posts/{post_id}/publish)
+	PublishPost(ctx context.Context, request PublishPostRequestObject) (PublishPostResponseObject, error)
 	// ListPresets List presets
 	// (GET /v1/presets)
 	ListPresets(ctx context.Context, request ListPresetsRequestObject) (ListPresetsResponseObject, error)
@@ -9041,6 +11759,113 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// ListAccounts operation middleware
+func (sh *strictHandler) ListAccounts(w http.ResponseWriter, r *http.Request) {
+	var request ListAccountsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAccounts(ctx, request.(ListAccountsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAccounts")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListAccountsResponseObject); ok {
+		if err := validResponse.VisitListAccountsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConnectAccount operation middleware
+func (sh *strictHandler) ConnectAccount(w http.ResponseWriter, r *http.Request) {
+	var request ConnectAccountRequestObject
+
+	var body ConnectAccountJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConnectAccount(ctx, request.(ConnectAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConnectAccount")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConnectAccountResponseObject); ok {
+		if err := validResponse.VisitConnectAccountResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteAccount operation middleware
+func (sh *strictHandler) DeleteAccount(w http.ResponseWriter, r *http.Request, accountId AccountId) {
+	var request DeleteAccountRequestObject
+
+	request.AccountId = accountId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteAccount(ctx, request.(DeleteAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteAccount")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteAccountResponseObject); ok {
+		if err := validResponse.VisitDeleteAccountResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetAccount operation middleware
+func (sh *strictHandler) GetAccount(w http.ResponseWriter, r *http.Request, accountId AccountId) {
+	var request GetAccountRequestObject
+
+	request.AccountId = accountId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccount(ctx, request.(GetAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccount")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetAccountResponseObject); ok {
+		if err := validResponse.VisitGetAccountResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListPosts operation middleware
@@ -9178,6 +12003,32 @@ func (sh *strictHandler) UpdatePost(w http.ResponseWriter, r *http.Request, post
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdatePostResponseObject); ok {
 		if err := validResponse.VisitUpdatePostResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PublishPost operation middleware
+func (sh *strictHandler) PublishPost(w http.ResponseWriter, r *http.Request, postId PostId) {
+	var request PublishPostRequestObject
+
+	request.PostId = postId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PublishPost(ctx, request.(PublishPostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PublishPost")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PublishPostResponseObject); ok {
+		if err := validResponse.VisitPublishPostResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9496,99 +12347,136 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3dchs3lvCr4Ov5qixXURQl2xmHrr1wEifjjGNrLCeemlDFBrsPSYy6AQZAi+aqVLVX+wD7EPtg8yRb",
-	"OAD6FxRJkXaSie/IJoA+ODj/P+BNlIh8IThwraLhTTQHmoLEj+/fvz9+Xug5cM0SqsE8S0Elki00Ezwa",
-	"Rs+zJV0pEn8FVIIkEmiW/8coEokWC6H0KIr7US9SyRxyambDB5ovMoiG0doZUS/Sq4UZorRkfBbd3vai",
-	"vx+/hV8KUPr4ZdqF4mVqIJwyUETPgUg7lDCOXxXIa5APFMnETD0jkMwFKEKJohxIQrMM5LECrsk1zQpo",
-	"wtuG5LYXLaikOWiHonOhdAikd3MgZj8PFGGpWbPauXk8Hpx+/7d/PP37k7+e/fDo9ePzJ3/74u2fL56+",
-	"+/Kn91EvYmaFBdXzqBdxmpeTWBr1IrM7JiGNhloWUAc2px9eAZ/peTQ8HQxCaDyXoGA9vPhrCGL8YaxW",
-	"akyzbLzIqJ4Kmas1oNrRewP7HiZzIa7WQbu0PwfAXc53Rq9bbF+gb81ktRBcAVLHVzR1dGu+JYJr4PiR",
-	"LhaZYSkm+Mk/ldlTjTfMyNSsO6Hp2BGz2aCUQkbDyK1IJiJdkbwwn8DQLkvJ9xdvXke3dYj/v4RpNIz+",
-	"dFIx+Yn9VZ28wAUR6i56cXWmCBe6tniPCImPkGGoInF7J8jwNRnS5twQQG74SWMswvW14NOMJfdDX+In",
-	"V7gz7ErmVBGaSaDpikwAOFkUk4ypOaSE8pQklJsdToDkIjVSJT0QSiUoUcgEHiiiNNVAUiOIzLtolokl",
-	"0XOmSDKnfAYHReK3Qk5YmgK/Fxan5ewKjc/PX5IrWFUbmNNrIAuQOVOKCU6mQtrt0AQRcBgEmldmNLmy",
-	"Yl4sQCLwD1Tt1Uihuobt2nla3KYHRe5LrkFymlnA74Ng5lYYW+xWWPZLOw1G7PP9UXkhctBzxmdkabh4",
-	"KQWfEVFXls+aejQlrNKwrFSsRp8eFJevhf5WFDy9Fxq50OMpzm6xuzl8+8P+qHstiCqSeUVcJaEXCiSK",
-	"j1ykh2Xfc7rKBE3fCfGKyhncCzkLu8ZYCzHOcJW79InBGHxIAFJyOnj89MmfvyCTlQZ1YNWCgBj0UU5O",
-	"yQ/sq4Oi7UdOCz0Xkv0n3I+givoCda606lBIAh8Wxk4gThweUMoxRVCe8VmP5DQz1hakPVLwKy6W3Lxb",
-	"wrW4Ms+EJJRoc4BmItqzKaEkY9dwLHi2GvFSUPZHvInhkIF/F5Y74wOm+W6n9JPBJQJ3fwF6Xa5RitAU",
-	"NGUZ7hEfqWj48000ZZCl0TA68a/oRTkoRQ1TRd6SoppkQJUmp0ZfSJpokCQTxr67vK3IoAKcTCnLDmgk",
-	"OG6UQJ2is/PsQU8KxTgoRWSRwTMSu4327S5jkjGlFQGazMlCikkG+QGZqtwhrvS1BKrBiNiajUvTlJnd",
-	"0OxcGrrTzFjCU5opaO/2OeGwRCfJgLioDW/QQNPmNlZ3znj5pGODmyNN2cYz+AEHGXeudGY6XsZb5weQ",
-	"gmcG5XHp2cSGQWfsGrgBnWmw0+964bl7D0LI+Es7p4KfSklXUS8qOPulAPez8T8MjKVHtdkHsUeUFhmk",
-	"46llqOau3s+BEy280fvMa/NpoQsJqMKoJrnRnI++eEJS499TQxFmq2YHVEfDKKUajjXLIQpBALPchxO2",
-	"Qs6FnYC4oR/c5s8et5Bj3Svvm/1cEsllOU5M/gkJLuOIExG3F3niCgEClUKpccb41Rg4nWTgvNQpLTJd",
-	"rujAmgiRAUUruDZPQ26ILxRVWSyAp5CaYzJHwwU/XkiWU7kiJb0+IBo+6D75iUpmAFBDEt/4X2/jHolv",
-	"zGtu496Ixzea6QzsU6PZ5ULfxlYd1OjpSZCemBqX+9pmi9al7hLqBrZtMOInYClEZxnL2PSu10WWGSxX",
-	"72wRI+66vov1VOkCG/uQpYtXEODpQjAeIFC43okDHUwvrj0b7ohPpsbG1buGBo3Y+EmXRAqZBaiek7nW",
-	"C0V+fPvKGIUarezsGpThA2oFVkJomkpQqiGNCsmalHw2ePw0FFOqn5gBoufxFDqt0iLpamng15CJBRAx",
-	"JXANcmWdM+KjPyGNlsJWhsHXZuBtw4TZOOcbN7ayTzrIJfMip/xYAk0NHRNn+PSjTWjyJhVuYC2avnbb",
-	"a781p8mccajea/GUOCcJeJGblzQjXS3Lux6BqHt5xosV6dg8wgAKDq4FfUJOT8BWbPnflwHZ1EByZ5cv",
-	"PmhJCeOWHI1FSCei0Ci6cc0AdzqjtL3UG25oSxs5D9JbcNZ79XraoWlrw+NbY/S+8KGDjkLtHGdtfBA8",
-	"D9SS6TkRHAha1YYRWtA1d+xs7y6FfH/x5jVBIQaSMO5UHvqIR/FJKU9PBvFDawKXAfgHihip24+CRqCz",
-	"67vmD9XGerNRD9wE05u5wIJfrRtihJe5e+Mu4pwTZqYRqjU1hpuTdUGrmGZ6bJR+CI217/4s7MJTIYlK",
-	"JAAn0tr1/aasPEW1z52CawntCqNhme2lciW56y8/jJAO4foHb+TvgGs8H4UW7jVLQQRwbijMWa9d9OOW",
-	"tleplhwaJu3poM2BvQhB2db8+AkHB/m2Y6EgwWRvpuj6bmdHXXatDc+ANvJfZJnBy0ZiacK7NSRuewEw",
-	"1h3YNmBVOKrjpv0GJRJGs3K/5I3LSJbZAWOG1HWWXjKtwWiQSVaAulohdSstUmE0lTG+IWXmo54bzrPp",
-	"MqXpTNLcMAZNYCLElRnArjR+WIlCFxOjqFKmEiGNyFEZTXAQZIBTQxrK7+wtqNJQbxstotCJyNFmcXti",
-	"NvBrpLjf9xpdFRKkq/oyNggSlMU+dxlOOrr3Yh7PC48qIeMFYXjRoEx65xdI6vJoiyVVkSSgVC3vW5qs",
-	"LankR4Yk07lQQQGNtKQFIltIkgtZbV7dGQHpAJqgG5GOKf68nU9u8b9LFvpAgZWxRJJU64X1dtLJUXYn",
-	"aNYymTz7ogMxp6qd4dOiR65gBSmZrBpE3znI/RzStphvxHA2ys8S3rvOeOMqnUjQPZfZI5yzZvESLUpT",
-	"XWxGrFD6wo40lsgi3ZH8W+zLnKPgYsD1egYHTxt3nvhryOg1Ch061N7g0gbMrdNdJ0NesTVyxBh1RoQL",
-	"pQNyY07V2MiWkBTrRRw+6HFSSBWS6OdUKczp2wGxkVYzsH6MmYivfoba1qcLM6rs462sAgR5e24ygvR2",
-	"QwzQLtmrtt3c4zrkXpRk10RBnEo61TH513//D4lLEnDfK23XfGAGHKFKgBRSg5oyhyA4jLinDfRfYqso",
-	"Y3JkP+DwLHtog3HetkAw6lRYUY3BZY2E0JDA/EPQLEASDZGRhEKhQ65AIzl5JrA+EcYpj40NY5S7LDII",
-	"6ah76KFw4HTrQOlmvWaZcjfN1gxxdoFhaqxWSkO+hqtcxPPAMc2uCtk3Znko2dkJdgaACx51+FwbB1DH",
-	"9nohGmRsPPqw3LzABV04X5Epk8Z30JgLmfsywAcBGncztj9Ay3Eb5ZZbNrQPrz53DQxLWGQrwjihxHoc",
-	"vXpl01SDLYxxZYk5ZZw4JfjrJeB2SOn8iKd//3wjBrYwlmwQRRNA0YvosPUugoMiGUy18ZSI0nRltKGe",
-	"w4pQCb+ZJOWvm27c3ehsk6kRM8SPUraWofrqKdTZGTm9sjVHlKBOJHRGGV+bivyotmwzNXm3ZXu7noD3",
-	"yEmuI2Fc8p5EvJ8+3jF7+EfOFq6hh72ygWsIwqUH70cRv2bmcG2qcPcocgfdVSxyF6W6LvDYxduOAXJc",
-	"+OMFyN2xBNOsPmvss6wJsGtQRLEZh5Tg+RMuNJu62qsDmf57ElbbHG5b/pvK/kOi6S7KU5BIWBNKNagy",
-	"jpEdQ47i5VxBMv7Xf/1v/HBoTLCpUV5Lb176dD1TxCHOqD2mlVtgxKXQ5nGP5FRd2UOQq+UcJBDIFFjv",
-	"sJuT2dmaLxlqCyu/kSAv8VHH2272eeNAg3SJlFeKL5JQTlQxMaMm0Iq+Iw/WvWB84Fxh963uPdMkEQXX",
-	"/URwDoluPMNYu38ccqMd5GHX4l3Nf+gUZgRYxw3ZmRE2+hTlwl3kW3IuJNOrC7OqhWSCPVjPCyNr/Ldv",
-	"PRGJRI8zdg2GqA21mu8alDbfo0Aas8yXuGrYPsFAfNUTgEWJZS0q4QCpMhzBuOGEEY8/HPsusONqWkzg",
-	"gwauyvJVxAqyKsJbkbiRsLaqkvGp8AY6tc0jrs/HA+mo205Sw5OTGdPzYtJPRH7igSg/BGLOfq+W/FWv",
-	"Zs9SntZSRhifMlojp3zVzjEpQjURPDHsPeJ/+hOp1dYywUf8BZaW+JJQBTxVJH7uaiNwzJC4RrpRMRg8",
-	"Sq5ghR8g7pO/wkqRzBBjxq6AxPUDjUf8aCFFWmB7BkmppjY6VT/lmBwpytOJ+GAH9MnzqtBY8GyFUooo",
-	"cLu27RVqxM2g41ykgPOeuWpknMarKUz7bZ+Xp61G/EWLTGjuvYKKlJj25GPl60bSGfEjzLs41UuzwthE",
-	"TBlJzPia+So252MmaLGwc5kiqUgK4xE87I/4c1tz7UQ6Bs64qAGqMAOBuoBixugZiYdLyTTEVe8My43b",
-	"Hg+Nxx73R/yN37uy+hkx7RFo/HZb5U0SKuWqAXpZ8z0kxriKn9Uqw0fcTLIJPyAz0Io8HpxaJvX9JXwq",
-	"ZAKKTISeV7hTZAYcJDPzV2QqRW4RMWVZSbhYL6I8wdoan7m1Mm0pR3wzsonEUTQko6jf74+iHhlhVVHr",
-	"kSt8Mk9v+v3+LRYq1sqtbe0MOXp8dvYQz7BR7ozH2a6KxpNBW3g6BZ5ivtJYzlaiZCwBrqAmJn54+a4j",
-	"IcQCuG366As5O3GT1IkZayQz01ldwhgxGPWia5DKyozT/qA/MCPNQnTBomH0qD/oP8JCJT1HgXxyfXpS",
-	"BslnIePjFdZ3W6nCYWkO18WybNgWw95kQWeM25J/glH9uBYUj+0ZUptJoEbyrgv4C+4sj5IfX6YOiHMX",
-	"eK+3w/7chvYvYmkFXykGJehCcnJ0ar6cDgYP+74h85cC5KrqyMxYznSjF7d0I88GaCWz3FgC3ll030pt",
-	"wLiGGUij+kIKu4kQnyOWcM1EocqMRggwl1lY0xZ6Fuxl7dZRZR4njjSZ7Qks1LrXNhJTm3sM6hmzO9+P",
-	"IkZTac+dqUZONARILcC7JSiVE3zZ6o89Gwy26PjYfsdooAUaKwJZs4P1GT0enK6bVO71pNGMhJMebZ5U",
-	"9W2aGWdnm2e0u2lue9ETi+K75zWbGNFaLPKcypVjduLTbJrODJ9Hlvsve1FQcbryAoUqzSf+urLMVkMr",
-	"71CT94YV4kb8MMZ2w8prquXkekToOcglU0Bc2q4/4uelaYWlLijp4tLeirFcyKkw3/COJgaWA9QbPIzv",
-	"NuK1qdix5qIofWOyHJe1BrU+ISO1FKESSDKHxHhytKwgwshnSJ5WnTSu+xyU/kqkq127odzI6C+QZcJu",
-	"06uj/9dI1wx/DtUsXXaCt9HZ4NHgePD4ePDo3enZcDAYDgb/2L7RqdshdNv0WVwIqCUTTg8qE9Y1WqGS",
-	"XtKStg4sFLbgutrtAJ9QjpxuMaPdcvpryh9LRE5I7C6C0NrGJUvj6uTGVaTdWpmUQagJ5y3k4rqWkGjy",
-	"EznCtuJSknjWQiep5CI70b4hHfEJTIUEjPtgEsQ6QzPjCKBQ8UVirkS5UXBQdbG75UKC5Bv8qRQkDa56",
-	"vP6SEmQDv+zvUTfazd09o2wuxwlfbp5Q3j1xCCq2J7MvFffCTsFbNKqVreN0sekmYXwHOkwVg08ma/8Q",
-	"hLU3nXwH+t5EUlpbTZcsBEw15MTdYGRs80URJC5MLFlBOLX5Jtv6Sp7brhuynLMMKkFpRJc1yHqNIqpa",
-	"9VN/xC9Aa+OItw2+LTLDMS+yLCaW6Gklbkcc3z+hyZXtJHFJ45CorKoJDmlzYXa6a3m1zCoD/tZGVLfs",
-	"YSsj6tMwtov4fwwG/80aUB9d2fzuTDRLoocy0aqCqzsiYHgvwnY1XUQsuR/UD8ey3Cs/JhNVtWmh+ESW",
-	"lduoQMf8V6Hg96g5DxR2KA+mJKmqbm4tUdkh2wcfbIu/8f6bVR5xebuayx3UogE2WjHicVXf4oLuhJkp",
-	"ifBpC/drD1MkjSij+4UoLRaKTMAF5++IENjawn30VaDax5YvBet7om+YSgplLEtS3S0wJPZmgSom+A3Y",
-	"dmhJOCzVFqGGXtk9dRmqrimn7BpqaNRWfepgg6v8XGMC21jT54DD7yjg4NntHsInqNNObsoA452hB+ss",
-	"KlJLWZbKzCsy0qpo7sQHyNHjwaOHWAI24l7UOCoMDv7yISm4ZhmhHCOrfjBTJKcp1IXZHbGHSkRtFX2o",
-	"uOJz/OHTxB/2J+ptohA4o2ecszqZYh1Jl6jD8Yo1lDT4pAL7c9Rih6jFHqR1z9iFv8/4PtGLtQLUXRNq",
-	"BWh/XeRgb1usXhntbJOdIgK72zqfinXKqMDHYKF/n7jA79fNP5hhVK+F3ODtry+x7DUqYfrkAgtVbRbW",
-	"ltOG3f73/uUfkVHqlaNruCVYMvrH9PeX1Yl40npfK2pdR1t+2gaX/y3MmDJ6g9BaDfzU3ReNWsGWICtb",
-	"Fvfj21dlBMCW7xsX3l1Khp0AI966lIy4e75xw1ih5/+UoFUx7krEn9maG+ZutMbrWjE1aMse1FwseY/Q",
-	"BZUu2Yh14mYdptfHCXzB8B7Kydfqbyi0vmxXybklmoW0brEdnflWY8wn9ubLouu7mbbmzz8jsT3cuDy6",
-	"shMATxkrfT87/b9tp39Z8s69JFBYvZ3cVH8wsZXnrwN64Rnhwl4bY/kJ9Rv+D4MW7g6zkEdeFwbbuOR1",
-	"yv4j+eSHc7EPQ0JbeNltCvHX2fm2orXWz3eg15LF4BOL0M/Etb2HvSdl3c/Jrv6H5z5etu0vQGpUmq6c",
-	"MURzIEe2583+oYTSQNO1zvbHNGguG42A2AW6oyd+H0Plk3GZ98UdEfS6ouGzb/7v5Jt/fPvlxPLtcdUf",
-	"u5c8CbpqL5UqMDnLYdl2nawTZrUgKz2pPvlWSHL2mMxFYTw8vO6EOn9J8BFPIWPXgP4YGk622Rk1JvY7",
-	"2aaXZTdNa18b8rbeIiLcfi58e+yvrE8rIwBx50Rv3Rv5rHG34Sh7uBVHPfCUsC9r1XpxkV3qXbg/Xxqe",
-	"sP14oYaqep+t69o7ikXjSfywRyarsrhAcJKJhGZzofTw6eDpoN/obBuenNyYn27xbmz3TwJ4j1zJly5E",
-	"HTWXiUIkaH61DbBC6tr/SdlWS7Ra+wYDlyUKO3fQ+UYx3zPhrift3JjZI1ws8UJoXS8BtD0WVWWCLUHq",
-	"dkC9rV1/pra//8yv6uKd3XVf+CBe426FDVcruFVLarpdR06l/eJsuV6jgqpsaC9/Lb/7AY10S68VlO21",
-	"LMVem3Yvb/8vAAD//w==",
+	"7H3vchs3kvir4Df7q7KUGlGUrGQdqq7q5Nje9a4Ta60k3t3QxQE5TRKrIcAAGFFcR1X36R7gHuIebJ/k",
+	"Co0/gxkORVKSnWTjD6oSSQDTaHQ3+v+8T0ZiNhccuFZJ730yBZqDxH/fvn17cFbqKXDNRlSD+S4HNZJs",
+	"rpngSS85KxZ0qUj2FKgESSTQYvYf/USMtJgLpftJ1knSRI2mMKNmNlzT2byApJesnZGkiV7OzRClJeOT",
+	"5OYmTf568AZ+LEHpg5f5KhQvcwPhmIEiegpE2qGEcfyoQF6BfKRIISbqlMBoKkARShTlQEa0KEAeKOCa",
+	"XNGihDq8TUhu0mROJZ2Bdig6G41EyXUbVN9OgVD78yNFWG5WrvZPR6NB9+hPf/n7k79+/ufjrx9/c3L+",
+	"+V++ePP7iyfffvn92yRNmFljTvU0SRNOZ26OWW3A8iRNzC6ZhDzpaVlCDPSMXr8CPtHTpHfU7bah81yo",
+	"tSCbU2iB13y9M8A46f7QSlCwHl78tQ1i/GGglmpAi2IwL6geCzlTa0C1o+8N7FsYToW4XAftwv7cAu5i",
+	"ujN63WL3BfrGTFZzwRUgTT+lueM282kkuAaO/9L5vDCCgAl++A9l9hRxtBmZm3WHNB84FjQblFLIpJe4",
+	"FclQ5EsyK81/YDiO5eRPF6+/SW5iiP+/hHHSS353WImmQ/urOnyOCyLUq+jF1ZkiXOho8ZQIiV8hm1NF",
+	"suZOUExFkq8pb9oAcsMPa2MRrq8EHxdsdDf0jfzkCneGXcmUKkILCTRfkiEAJ/NyWDA1hZxQnpMR5WaH",
+	"QyAzkRtZmD8QSiUoUcoRPFJEaaqB5EZ8mmfRohALoqdMkdGU8gk8KBJfCDlkeQ78Tlgch9kVGs/OX5JL",
+	"WFYbmNIrIHOQM6YUE5yMhbTboSNEwMMg0DyyoKNLezmJOUgE/pGKHo0UqiNsR+dpcZs/KHJfcg2S08IC",
+	"fhcEM7fCwGK3wrJf2t27xH5/f1ReiBnoKeMTsjBcvJCCT4iIr/jT+u2fE1bpBSyoA0YLeFBcfiP0C1Hy",
+	"/E5o5EIPxji7we7m8O0P90fdN4KocjStiCsQeqlAoviYifxh2fecLgtB82+FeEXlBO6EnLldY6CFGBS4",
+	"ym33icEYXI8AcnLUPXny+e+/IMOlBvXAVwsCYtBHOTkiX7OnD4q27zgt9VRI9k+4G0GV8QIxV9rrUEgC",
+	"13OjJxAnDh9QyjFFUJ7xSUpmtDDaFuQpKfklFwtuni3hSlya74QklGhzgGYiauE5oaRgV3AgeLHs8yAo",
+	"O31ex3CbWXIbllfGtxgUu53S9waXCNzdBehVWCOI0Bw0ZQXuEb9SSe+H98mYQZEnveTQPyJNZqAUNUyV",
+	"eE2KalIAVZocmftC0pEGSQph9Lt3NxUZVICTMWXFAyoJjhslUHfR2Xn2oIelYhyUIrIs4JRkbqMdu8uM",
+	"FExpRYCOpmQuxbCA2QMyVdhhbLC1mLJkJDiHkTaEaAeZ60VwIN506JCXWpGRBLxXaKEIlUA4XKEhq0vJ",
+	"7TU9l4Z4NbPqNL2imspBKYtNNuKcjXQpwaqrZVGQxRTspeUhQC2QCw5122Gq9Vz1Dg/HrADVmVGlRS54",
+	"R4kRo8Whe4A6tJCoQ29sd+Z8YqyJsijo0CxkLYeGfZAmATEDiogzkJj/kpxqONBsBknLrJypeUGXA2us",
+	"xLb/a/f8tlksr4/daCevrqAGRn+7anFXvKCFAiL4COpYlfAPe/C6dh7RSffQLja4R64CSSaiz0WpiZ5K",
+	"UU6mhOkUb1Kmg3kTEdSEMifIHLxDIQqgqGMWVOlBqQJ66zC/NTRA8fHEjLTqT/zkCOhTSzdsbKnSUEnr",
+	"YW08co+aTVLh3I+L5pi9yAHbwiViGIxpVTFYjaqPul8+Pnly/PjxyZOT46Mvjo+etB23eZgnsdueNqU8",
+	"L+D2J4q1hHkTG9g/JGhxBxy1bD2Cq8EJaSwQYmpt8FmDLt4FkMTQEKvZupNlr5jS7bu33i1DyU3RplIi",
+	"ityI7DGTSrdILTfO/M80zNQmSvCC9SYASqWkyxXUhYXbdvSVhdOtFXkhaJ4zszFanEdgjg0/N++jMx7k",
+	"txZ+5z2S+TPKHJ9y1DZQ80UWqrid4JVrrjGq+zxICU0vQZE9BVC35PY75FuDSbsSDuIiFh6W8VfwC0oN",
+	"tLi0Fm59D16E9wjF3Zi7E4eSBdOW4zMJNO95bGa4p2whmYaesdNLBSojaiTmgOZO5AQ67p48SZMZ48Er",
+	"1CT3NMGFXvNiaSXETWq0msGcKrUQsoWzh0UJ6nJp4Z3PiR9J9i5Aa8YnivTLbvcxkLPoV7WfotoeSbDw",
+	"24MAPRR6HYqVscnJHuIzMzY2hyLb7xltxUCEyN7LrsX18OBf//W/2f4p0VDARNJZD+GtRo2lmJGnQr+g",
+	"empl7r3hdvBsgDrszsCNJGynEavoG3FjWACvDsZ3BszCoVsleR0XZlhKJlKUc/NgD0b1bLJnhC6zin/2",
+	"n26AATDbvwtcwbKXt5CibpP/exkt2Ag6Q3W5dApStp+SZy+foW00o6y4E0BcacpH0K7mVexsYPJjDVBG",
+	"cSPfvXmVEuhMOiTzmlxDh8vuAtNd7nAF8oqt20YNswF0IsYNVDvPz975s4v91CqxTHu37FO7yCNFxOJO",
+	"NKnYrCxuMfv8ti78uJs0eMpbt5UzNTKiSkiC7FXjJaOn8JGYWccTrmLPazFlo6nZFNMKijGhRMFIgn4A",
+	"/m/cmOEcW29MCVTDuVB3vS0JhwWy6aoOENm09RhCt7vxlGaQs4025dc4KCJVtXo6bxwmSMkLcw1mIVKT",
+	"GexP2BUgGW2lpMSkPmP8pZ1z1FBZ0qTk7McS3M9OJlcRos0xFWty5mUB+WAs5Bqt3shH68Q/9d7JcWks",
+	"QLzMqdEolCaPv/ic5HSpCDUW7lqVfhUCmMxgFw3uwk5A3NBrt/njkw36nCeSW4gTEXcv8sQVWghUCqUG",
+	"BeOXA+DGnnE31ZiWhQ4rrlpc0TwNs3nRHtuez4HnxigUeDRc8IO5ZDMql8F8UI+IhmvdId9TyQwAqkey",
+	"9/7Xmywl2XvzmJss7fPsvWa6APstXI9AzvVNZpXDiJ4+b6UnpgZhX9ts0ZtETULd8s7Ynmrux1KIzsG2",
+	"N9U3zmytntkgRmdhVbtYT5UuUHsfsvT3AfB8LhhvIVC42okDHUzPrzwb7ojPhuvD0UjNxI9IpPUyPOPR",
+	"zW4MIIwaFFdgDBBCrcAaEZrnEpSqSaNSsra773ZL2lrBDk9tpxU8rKvmLfArKMQcjAYCVyCXNthEfDS7",
+	"7UbLYStH51dm4E3NJbtxzjM3tvK3rvoYp+WM8gNjuhk6Js6R29nocPAuYtzAWjR95bbXfOqMjqaMQ/Vc",
+	"i6eRC/oAL2fmIfXIfSOSEEdU46jVDPRU5APzFQaEcXAUxG4L4rT4vhvxxHctsqmG5JVdPr/WkhLGLTky",
+	"wQkdWi+Z224Ldzone3Op19zQljZyHqT3SNtonL+nHZq2VjxeMCjy5z4UunKhrhxnNL4VPA8UGoKCg3VZ",
+	"eFU8gq6+YxdLWKWQP128/oagEANJGHdXHsa89rLDIE8Pu9m+demHNKhHCg3NTtKqBLo4xar6Q9EgsFFc",
+	"3ATTm7nAgl+t28YIL2fuibu5jJiZRqjW1ChuTta1asW00ANz6behMfrsz8IuPDbGxUgCcCJtnKJhJxzh",
+	"tb/RL9sus71UXrHJ8OEPI6TbcP21V/J3wDWej0IN94rlIFpwjpaYVUZX0Y9b2v5KteRQU2mPuk0OTBME",
+	"ZVv143sc3Mq3KxoKEkzxeoyhvO30qHer2oZnwBAa6mzjxK/DuzUkbnstYKw7sG3AqnAU46b5BOvuqCIz",
+	"PlQUsp2MGhLfWXrBtAZzgzjvBFK3dZ4kaWKUb8gZBl6mhvNs+p/SdCLpzDAGHcFQiEszgF1q/GcpSl0O",
+	"ned+JKQROegZMIOc46v1hvI7ewMqKOpNpUWUeiRmqLO4PTGbyFKLNLbfVW2CdBkvY4O6rbLY52K2J1G6",
+	"57qojBUeVYKZF4Tti66NbDqpFMmjLZZUJbq7o+zboLI2pJIf2SaZzoVqFdBIS1ogsoUkMyGrzatbPSCr",
+	"vlE0I3aLiTajm5uzah/IsTKQSJJqvbDeTjo5yl5JAmioTCFkYu75KVXNjEUtUnIJS8jJcFkj+pWDvJ9B",
+	"2hTzNR/O5iCoh/e2M964yoon6I7L3MOds2bxgBYbMNqIWKH0hR1pNJF5viP5t8VQq5yWOD/bwdPEnSf+",
+	"CBlpLXF7hdprXFqDuXG662RIe2z1jMyNUmdEuFC6RW5MqRoY2dImxdKEw7UejEqp2iT6OVUKc5TtgMxI",
+	"qwlYO8ZMxEe7OL9Lf8S0gLnT9DZTtQF5e24ygnRTTNcumVbbru9xHXIvAtnVUZDlko51Rv713/9DskAC",
+	"7nN129W/MAP28EqAHDCzIORECQ5VGBftl8xelBnZs//g8KLYt844r1sgGDEVVlRjHffh0ahIYD5Vq1qA",
+	"JNpGRhJKhQa5Ao3k5JnA2kTopzwwOoy53GVZQNsddYd7qN1xurWjdPO9Zply58SdyMW5CgxTA7VUGmZr",
+	"uMp5PB/Yp7l6hdzXZ/lQsnPF2dkCXOtRt59r7QBibK8Xoq2MjUffLjcvcEHnzlc29SQ1IszKMZ+uskrj",
+	"bsb2B2g5bqPccsu27cNfn7s6hiXMiyVhnFBiLY40rtQYa7CJ/q7MakYZJ+4S/PkCcDuEdC6i6Gt9638U",
+	"C1tVlw/FdZzVGCw3IyJ7JMOUhYFLQ87MXUejDDybeKGn0OchjccQyBCM2aQI49bFvZ+STFINg4LNmA4L",
+	"RZbMyfGXKclsMNq6FbM+bw76/Pr6lGRccMiIuz1U/RYwvxmGjKFO0iR+dmID5/4xrZfAd8g2dw/UvnA5",
+	"SQIpjI4wlc2a37bwQXBQpICxTQ5Umi4NRvQUloRK+MVEd3/eOO3u2nqTv418Jn6Usknt1UfP2k5Bm2E2",
+	"GNOEElQmXCLondMyHy6me7tJ0ObacgR8j2DuOhLGJe9IxPdTZHYMu/6Ww6xr6OFeYdQ1BOHiqnejiJ8z",
+	"5Lo2xrq7+30F3ZUTdxdtZJ3HdhVvO0YWcOEPF1lwx9Ian/bhdh+eHgG7AkUUm3DICZ4/4UKzsSvCeSCb",
+	"6Z6E1bQjmibTpvrv2+scVinPZqO1O2YNqoxFaceQvWwxVTAaYJ5rz+iu41r1ic9zYFgSYRBnrj2mlVug",
+	"z6XQ5uuUzKi6tIcgl4spSCBQKKhVPkTBrJ3NoMBQW5hHtcyCgI9Gxv0Ohk3tQFvpEikviC8yopyocmhG",
+	"DaERtrDlN5H7AL9wPgT3KXY7OFW4ExL5o+8wSOG/blM9HeRb1Ak0M1paWMcN2ZkRNhpjYeFV5FtyLiXT",
+	"ywuzqoVkiC1Ezkoja/ynF56IxEgPCnYFhqgNtZrPGpQ2n5OW+G8INLmyyA7BCEZVHI7VaSHnn3BjKGD6",
+	"JxaU9Hl2feDLRw6qaRmBaw1chTpGxAqyKsJbkbiRsLa8jvGx8Ao6tV0EXMOHqHAK+SAUfk2YnpbDzkjM",
+	"QnFX+KfFWe/3aslfpZE+S3keWWy26EkLMqN82QzOKUI1FlN1+rzPf/c7EhVZMsH7/Dnm5PjaQAU8VyQ7",
+	"c0klOKZHXB8YLA4YXcLSVglkHfJnWCpSGGIs2CWQLD7QrM/35lLkJdbpk5xqat168SlnZM8bozigQ86q",
+	"ilPBiyVKKaLA7drW2as+N4MOsJjDzDt1Zak4jVdTmPbbPg+nrfr8eYNM6MxbBRUpMe3Jx8rXjaTT53sY",
+	"sHJXLy1KoxMxZSQx42vmq8ycj5mgxdzOZYrkYlQai2C/0+dntvjWiXT0OHIRAaowdIN3ga1BOSVZD5OV",
+	"s6qJApvNiyXJehJonnX6/LXfu62fsZj2CFRkRm25LxlRKZc10EPxb48Y5So7jUqE+9xMspFSIBPQipx0",
+	"jyyT+kYDfCzkCBQZCj2tcKfIBDhIZuYvba0GImLMikC4mGijPMHa5Kip1TJtDkz2vm8jsP2kR/pJp9Pp",
+	"JynpYzpW4yuXMWa+fd/pdG4wwzOqu7VJR2Tv5Ph4H8+wVveKx9ksjw01P2I8Bp5joNdozlaiFGwEXEEk",
+	"Jr5++e2KhBBz4Lb6vyPk5NBNUodmrJHMTNdKM40YTNLkCqSyMuOo0+10zUizEJ2zpJc87nQ7jzHDS09R",
+	"IB9eHR3GdWOTNv3jFdb66p2q02LORebDAmPL3MFNpNKYUzEuYj4Y+6FDvrq9aBcRGbj2Ze7gPPObaXTI",
+	"Oe52t6j53q6uOi7iW1NdvYqfB+05cNI9Wjcp7Pqw1pgAJz3ePKnq4XKTJp9bpN0+o96YBC/+cmaMV3ci",
+	"LbgwVyidKKNCnEW1ha0ysWqipVBg+XjYKpm6SkTlCvBsOfjYSCRxCfxgSBXkVZzbZbDVSoZTW5tgrNVx",
+	"QXWfu6pCDOJpERUk9owY+qla7SdfgPhTn/90cHCAf2ZE5jNbMvITyeKaoywlWVxSmBE7wSXF2PGhaApH",
+	"R/V82SkRc2tTGlkeFQFlZM/5P3r1yh0ndffdc1yiDD4nKrbxYGD2zMqPthqsqmKzNYy+Fs9N9Qk3OLsa",
+	"m+JAWwbyk8HfZ5+98uWcn31G9ipRsE+uQFbd4eLy/SBYA+qHMBbSyJYrxid9rqcwSwnwkVzONeSnwe/Q",
+	"FCDkzLe+sGdnZJFNyYyX7/NwbWp6CSnJfDFT5lpihKxrVy1l7W6mCCUnx8dGnTCPwBvDXwGxaGtUtY9L",
+	"BVbe2enCJ6+aH3IH4N4Ym4KgHdrn2WGNjFBrqqdzVJ2JJFivgpDo2ldkMWUFkNEURhiwNNjrcwN8oYQF",
+	"IfUwuARyowstqLKdubQge9lhk6wPayRjIIzpM0UDk1Q5qhmWnAkVkquJossGZnKW2w5WXC1A9rmhOy2I",
+	"lkvroCXmSGTPjMG0KqYMRRj7Fkfi5TOrul4YQw/RoSXDy8QI7ddG0Y105T2XqZYSn5OWugCRSknISEuJ",
+	"T0hLic1HS/vc5aPte+FXq/zPqZoOBZU5LgI0PyVodwdKDUcf4ahjOSaULVuO8XfsvjcMVuM56KDjS6+K",
+	"Hh1XO0z73PCTKHWNx/bM8GZtdaDo/Q45Rxsjyg0KDRX63HJZAfQKgoV2GnGNc7AbQkMStO4KuoxiPGQh",
+	"SsOPaEXQPp/TpdF/jYLzSNktj6jEoE+fP2d6CtKuwFGi1q3uzBn5rKLYyEGiPFouwUhJ7KnUolnUi9xd",
+	"6z5Q+qnIl7u1kqkXkSd/Pzv42z8e06fPnnz35KvZ74s/fzc/KGZfvv7y6ezZJJ/+8Z/P4Ef1tye6eNVN",
+	"miWryZrK07jPQVXIun3bmPaK/pu68e98qQ0d6+ihdax1+pWnbSOIwlE/sIq1he4T9V38eFrZydEWM5rN",
+	"vMy84+PN85p9kh5CC3QEFelld1UA0ZLF1WPD5fB91Wb1xuqFBbTFu58Ft5uK6597GO7DRjCKKC0k5Cst",
+	"g+yS7jqhvM+zNl9eQ9h4SembQFYSE4Miot4pqE3wPMPHxnKnxm8nt7ZQQe6Iwfs12iAndpO3zwgN/R6C",
+	"XCsqeTiKTdst6zeojCr0kKyYSRtN4BVq+QPotaTS/cii+ROtbUNrfwBN6OrR39tAjjperykdqYYcVh2x",
+	"sfOcEa0h4/QWh5BrrwWL4PVJXQ4k5pCSOZ0wbvsBEkyRzaIM08z69ahNy6Wqz9dmzwoO67w95y6LtbHf",
+	"1SwndIYH17jlILJ3ZD4cdbvY0AS7Nf9YglxW7ZoxWajWXjykFhx3MXLKZuWsSiBwn0KEgHENE8BDb5PT",
+	"dYT4ggsJV0yUKqQHtwHm0nTX9Iw+bm10vVqUWHicOKua2YbBpVr32FqW92ZJEaef3/p8tFK1UVS0BSMu",
+	"MGgDJMqW3BKUKjHi3QeUjSEBvUU4tqSg/+oE5M+lQqIj0eese9Fouf8WuYgTNnkNg92MEVzyFvs01XLK",
+	"MtcLx4ddogT3lAhjfi6YAuJy4Dt9fh5cCFg3hpIu+A6VdRy5sIbvho9hJ6ytibulLKZgVM1qKrazdZk1",
+	"HXIO8iAYzVETUSO1rMaAjh3AziRO+cRsuFYbN7SluY99G0Ymf4SiEHab3g/w/2q5z70f2goA360k9CXH",
+	"3cfdg+7JQffxt0fHvW631+3+fQdzdqXdzkc2ZW09RruyhIEbNGItbX0yYX+hJiwejxMSu4ugut2K3x2+",
+	"d+Wdt1qsb2AmrqIk1To/kT3sOR4kiWctdAEHLrITnQHb585fbiQEJsZao2IiQFmh4isunUu7Vr1TOZLd",
+	"cutt1iBItjFYAxv4ZX8LxsNJ98vNE8KLKR7EskXs3peKt7Blfb7iinnaThXdjyZrP1ml21uldyOSu5mg",
+	"7vVGRjefl63EhcnGVhC6UKvtI0fObAsbF8kKgtKILquQpbWKxKiUsNPnrtXpisK3RbVAxsuiyIglelqJ",
+	"2z7H5w/p6NK2ZXGFBG2isqoweUidywbEVjSvhlplwN9aiVothdlKifo4jO2yQD8Eg/9iFagPftn86lQ0",
+	"S6IfRkU7dEoQFjbeWbC12p8XmsoqmOpi8FaEcbFIiRauUVow9Jh3lSgfjVALkCG108Z0I0HIazrcqUte",
+	"qxIEgAftjzCeA/ZQ5LpYhti5E2k2GzQu3m6UbJM1FduuVNu6ByN71hf9Z0TRJbZrtc0n5nPgtsLbwFqJ",
+	"eMFbZXqf71X5r0Blsdy3eSkeADxNuxusVon3YFVPgzE7uio7V9gIV4LNh9SYoGBs6ippwOWOViejgsGN",
+	"/tBelDRnXzGA76/CqIJmVxCH6N3LCDCBBTtU2pf8QM6onTpmGpV2rCkne01zPyVeGLv+VULaio/9Tp+f",
+	"21TFOLHE5aXUAlBe9w/k4Bua4vsX4jYhad+YDWYfUihjvVJEvgFZGXKtXiblY9aq7f47t+fQrhUef/DL",
+	"47xiuilF36f0KUOVEhHxziezpPWm+Lkkvju+hxL5VcH6hixYtV1NPObcuUGd9vCFe+SH1Juq2v42l3RR",
+	"hG1EompEOSkV/HZTVufhYAJJVX0H1hKVHbK9v9m2SCZZs9gzC6+jcSUEkQPYOqj7PKvKXF3uvdELfMU9",
+	"ZpnZX6sEuBBYcr8QpcVckSG4HP1bnMK2N8N9TJSWol9bxdxa5osx+FIpczFWvZl7xHZmrsJAz8C2k5WE",
+	"w0Jt4V1OQ/e5d21FtmHKrt7lWon1x/Yvu84Za7weNrzwycf8K/Ixe3a7g/BpvdMO34eY0u35Ufi9IlHl",
+	"UrjM/EVGGh1hVlzCZO+k+3j/1NoNXtQ4Kmwd/OU+KblmBaEcg2l+MFNkRt2bftw6t7ibKxG1lcO54opP",
+	"LueP43K+P1Fv43jGGSmhdSUNy0lXibrdRb2GkrofVWB/clTv4Ki+B2nd0V3t329/F4f1WgHqXhttBWhn",
+	"nbP43rpY3CDF6SY7OYF313U+FusER/CHYKF/H1fwr9ez+2CKUdwSYdua15VOC2kt+bFDLrBfhXWy2a4a",
+	"7Wb/W//wD8gocQOJNdzS2jnit2nvL6oT8aT1NuptsY62/LQNJv8bmDCl0UUftcKxb3QHV3Jqm57Y6vjv",
+	"3rwKHgBbTWhMePdSF2wI1OeNl7oQ+0pnu2Es1PfFk43GMa5TzKlNs2TKNWwqln2O2SA2001NxYKnhM6p",
+	"dPkl2C4GC+v0ej+B7xtyj8vJt+zZ0G/lXbNY3i1R76fhFtvRmG/0x/rI1nzovXI700b2/CnJ7OFm4ehC",
+	"QyA8ZWz48cno/2Ub/YvAO3eSQO3X2+F7X4m7peWvW+6FU8KFbbtv+QnvN19LyVryfOxisTDYxiSPKfu3",
+	"ZJM/nIn9MCS0hZXdpJCqmYK7ZdZpP38AvZYsuh9ZhH4iru0t7HtS1t2MbPeIO1rZts0QUqPSvp0A9gDY",
+	"s63vUNWx9fdrje0PqdC8q/UDxGaQO1rid1FUPhqXeVvcEUG6Kho+2eb/Trb5h9dfDi3fHlRtMu8lT1pN",
+	"tZdKlRic5bBomk7WCLO3IAuWVIe8EJIcn5CpKI2Fh+3iqbOXBO/zHAp2BWiPoeJke57ijYltz2yd42I1",
+	"TOteTt1ibb1BRLj9XPgumT/zfVopAYg7J3pja+TTjbsNR9nDrTjqkaeE+7JW1JIT2SVuxvnDO8MTNmWr",
+	"rYY2brfp3xWfido32X5KhsuQXCA4KcSIFlOhdO9J90m3U2tw1zs8fG9+usF3i7o3MeN7eAJfOhd1Ul8m",
+	"aSNB86vtgymkrRx2QGLHRdRaOwYD7wIKV97h42uDfZmce73byhvHUsLFAjs/6Tjr25bVVZkJNgVptej1",
+	"wjbk9BXbtszGFsEa6bDSUydaMlSCr676Jnopjdr+rTQeVudFXV33uXcN1ho3b+jb7FYNNHqzjkiDVuQ0",
+	"xLSWl5U2ytrTZlOFtB7ESRuu3rShf6ZNjnh3838BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
