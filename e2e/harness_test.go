@@ -21,6 +21,7 @@ import (
 
 	"github.com/octopost/octopost/api/apitest"
 	"github.com/octopost/octopost/db/pgtest"
+	"github.com/octopost/octopost/service/secretbox"
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service/apikey"
 )
@@ -46,7 +47,8 @@ type env map[string]string
 // pgEnv returns the configuration for a brand-new PostgreSQL database, dropped when t ends.
 func pgEnv(t *testing.T) env {
 	t.Helper()
-	return env{"OCTOPOST_DATABASE_URL": pgtest.New(t)}
+	// Instances sharing a PostgreSQL database share its credentials key.
+	return env{"OCTOPOST_DATABASE_URL": pgtest.New(t), "OCTOPOST_SECRET_KEY": secretbox.GenerateKey()}
 }
 
 // environ is the test process's environment without any OCTOPOST_* setting of the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/octopost/octopost/db"
+	"github.com/octopost/octopost/db/queue"
 	"github.com/octopost/octopost/service"
 )
 
@@ -129,6 +130,10 @@ func (c *cli) open(ctx context.Context) (*db.DB, error) {
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if err := queue.Migrate(ctx, d); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate the publishing queue: %w", err)
 	}
 	return d, nil
 }

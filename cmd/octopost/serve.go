@@ -13,10 +13,22 @@ import (
 	"time"
 
 	"github.com/octopost/octopost/api"
+	"github.com/octopost/octopost/db/queue"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/netpolicy"
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/bluesky"
+	"github.com/octopost/octopost/service/platform/discord"
+	"github.com/octopost/octopost/service/platform/mastodon"
+	"github.com/octopost/octopost/service/platform/slack"
+	"github.com/octopost/octopost/service/platform/telegram"
 )
 
-const shutdownGrace = 15 * time.Second
+const (
+	shutdownGrace = 15 * time.Second
+	// platformTimeout bounds one call to a platform's API.
+	platformTimeout = 30 * time.Second
+)
 
 // boolEnv reads a true/false setting; anything unparsable is a usage error, not a silent false.
 func (c *cli) boolEnv(name string) (bool, error) {
@@ -63,12 +75,35 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		addr = "localhost:8080"
 	}
 
+	privatePlatforms, err := c.boolEnv("OCTOPOST_PLATFORMS_ALLOW_PRIVATE")
+	if err != nil {
+		return err
+	}
+	jobTimeout, err := c.durationEnv("OCTOPOST_JOB_TIMEOUT")
+	if err != nil {
+		return err
+	}
+
 	d, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	svc := service.New(d, nil, nil, service.Config{AllowPrivateWebhooks: allowPrivate})
+	secrets, err := c.secrets(d, logger)
+	if err != nil {
+		return err
+	}
+	svc := service.New(d, nil, nil, service.Config{
+		AllowPrivateWebhooks:      allowPrivate,
+		Adapters:                  c.adapters(privatePlatforms),
+		Secrets:                   secrets,
+		Render:                    api.Renderer{},
+		AllowInsecurePlatformURLs: privatePlatforms,
+	})
+	jobs, err := queue.New(d, svc, queue.Options{JobTimeout: jobTimeout, Logger: logger})
+	if err != nil {
+		return err
+	}
 	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest})
 	if err != nil {
 		return err
@@ -89,22 +124,61 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	logger.Info("octopost listening", "addr", ln.Addr().String(), "database", string(d.Engine),
 		"refuse_test_keys", refuseTest, "webhooks_allow_private", allowPrivate, "pid", os.Getpid())
 
+	// The queue's context outlives the signal, so that shutdown can let running
+	// publishes finish instead of cutting them off mid-call.
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start publishing queue: %w", err)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	var serveErr error
 	select {
-	case err := <-served:
-		return err
+	case serveErr = <-served:
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "grace", shutdownGrace.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	if serveErr == nil {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			serveErr = fmt.Errorf("shutdown: %w", err)
+		} else if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := jobs.Stop(shutdownCtx); err != nil {
+		return errors.Join(serveErr, fmt.Errorf("stop publishing queue: %w", err))
+	}
+	if serveErr != nil {
+		return serveErr
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func (c *cli) durationEnv(name string) (time.Duration, error) {
+	v := c.getenv(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s must be a positive duration such as 30s or 5m, not %q", name, v)
+	}
+	return d, nil
+}
+
+// adapters returns the live adapters of the token-based platforms. Their outbound calls go
+// through the SSRF-safe client: public addresses only, unless the operator allows private
+// ones (to point the platforms at local servers, e.g. a Mastodon on the LAN or a fake).
+func (c *cli) adapters(allowPrivate bool) map[service.Platform]platform.Adapter {
+	client := netpolicy.Client(allowPrivate, platformTimeout)
+	urls := c.platformURLs()
+	return map[service.Platform]platform.Adapter{
+		"mastodon": mastodon.New(client),
+		"bluesky":  bluesky.New(client, urls.bluesky),
+		"discord":  discord.New(client, urls.discordWebhooks),
+		"slack":    slack.New(client, urls.slackAPI, urls.slackWebhooks),
+		"telegram": telegram.New(client, urls.telegramAPI),
+	}
 }
