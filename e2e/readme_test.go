@@ -69,6 +69,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 	require.Contains(t, text, `"content":"Hello from Octopost!"`)
 	require.Contains(t, text, `"status":"scheduled"`)
 	require.Contains(t, text, `"status":"draft"`)
+	require.Contains(t, text, `"status":"published"`)
+	require.Regexp(t, `"platform_results":\{"bluesky":\{"post_id":"at://[^"]+","post_url":"https://bsky\.app/profile/[^"]+","success":true\},"mastodon":\{"post_id":"[0-9]+","post_url":"https://[^"]+","success":true\}\}`, text)
 	require.Contains(t, text, "HTTP/1.1 401 Unauthorized")
 	require.Regexp(t, `(?i)WWW-Authenticate: Bearer realm="octopost"`, text)
 	require.Contains(t, text, `{"code":"unauthorized","error":"Invalid or expired API key"}`)

@@ -122,7 +122,7 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 		JobTimeout:        opts.JobTimeout,
 		// A job still running this long after it started belongs to an instance that
 		// died: River runs it again, and its part in flight is resolved then.
-		RescueStuckJobsAfter: opts.JobTimeout + time.Minute,
+		RescueStuckJobsAfter: opts.JobTimeout + min(opts.JobTimeout, time.Minute),
 		MaxAttempts:          opts.MaxAttempts,
 		SoftStopTimeout:      opts.StopTimeout,
 		Middleware:           []rivertype.Middleware{&dueOnTime{}},

@@ -57,8 +57,10 @@ func New(client *http.Client) *Adapter {
 // repeated; an unattached upload is harmless, and Mastodon deletes it after a day.)
 func (a *Adapter) Idempotent() bool { return true }
 
-// IdempotencyWindow is how long Mastodon remembers an Idempotency-Key: an hour.
-func (a *Adapter) IdempotencyWindow() time.Duration { return time.Hour }
+// IdempotencyWindow is how long a repeated send is still deduplicated. Mastodon keeps an
+// Idempotency-Key for about an hour; ten minutes less leaves room for clock skew and for
+// the time the first send spent in flight.
+func (a *Adapter) IdempotencyWindow() time.Duration { return 50 * time.Minute }
 
 type account struct {
 	ID          string `json:"id"`
