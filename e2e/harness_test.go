@@ -21,9 +21,9 @@ import (
 
 	"github.com/octopost/octopost/api/apitest"
 	"github.com/octopost/octopost/db/pgtest"
-	"github.com/octopost/octopost/service/secretbox"
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service/apikey"
+	"github.com/octopost/octopost/service/secretbox"
 )
 
 const (
@@ -93,6 +93,7 @@ type server struct {
 	transport *http.Transport // this server's connections, closed when it stops
 	stopOnce  sync.Once
 	stopLogs  string
+	killed    bool // by kill: stop then expects the process gone, not a graceful exit
 }
 
 // startServer runs `octopost serve` with the configuration e in a fresh working directory
@@ -224,6 +225,8 @@ func (s *server) stop(t *testing.T) string {
 		}
 		s.stopLogs = s.logs.String()
 		switch {
+		case s.killed:
+			// Killed on purpose (kill): there was no graceful shutdown to check.
 		case alreadyExited && t.Failed():
 			// The failure is reported already (a server that would not start).
 		case alreadyExited:
@@ -234,6 +237,23 @@ func (s *server) stop(t *testing.T) string {
 		requireNoSecrets(t, "octopost serve logs", s.stopLogs)
 	})
 	return s.stopLogs
+}
+
+// kill ends the server with SIGKILL, as a crash or an OOM kill would: no graceful
+// shutdown, no job finished or released. It returns once the process is gone. Its logs
+// are still checked for secrets when the test ends.
+func (s *server) kill(t *testing.T) {
+	t.Helper()
+	s.killed = true
+	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Fatalf("SIGKILL octopost serve: %v", err)
+	}
+	select {
+	case <-s.exited:
+	case <-time.After(stopTimeout):
+		t.Fatalf("octopost serve did not exit within %s of SIGKILL", stopTimeout)
+	}
+	s.transport.CloseIdleConnections()
 }
 
 // requireNoSecrets fails t when text holds something shaped like an API key or a webhook
