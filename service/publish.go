@@ -87,6 +87,13 @@ func (s *Service) PublishPost(ctx context.Context, scope Scope, postID string) (
 		if err := problems.Err(); err != nil {
 			return err
 		}
+		// Publishing a scheduled post early: its start job must not fire later. (A stale
+		// job would do nothing, but cancelling spares the queue the run.)
+		if p.Status == PostScheduled {
+			if err := s.publishing.queue.CancelPost(ctx, tx, p.ID); err != nil {
+				return err
+			}
+		}
 		started, err = s.startPublishing(ctx, tx, p, targets, nil)
 		return err
 	})
@@ -110,11 +117,6 @@ func unpublished(p Post) []Platform {
 // platforms that cannot be published, with why; they are recorded as failed at once.
 func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string) (Post, error) {
 	now := s.clock.Now()
-	if p.Status == PostScheduled {
-		if err := s.publishing.queue.CancelPost(ctx, tx, p.ID); err != nil {
-			return Post{}, err
-		}
-	}
 	p.Generation++
 	p.Status = PostPublishing
 	p.UpdatedAt = now

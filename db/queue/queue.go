@@ -38,7 +38,12 @@ const queueName = "publishing"
 
 // Options tune the queue. The zero value is the production setting.
 type Options struct {
-	// Workers is how many jobs one instance runs at once. Default 10.
+	// Workers is how many jobs one instance runs at once. Default 100. A job mostly waits
+	// on a platform, so workers are cheap (database connections are bounded by the
+	// store's pool, not by this), and too few cap the rate: River fetches at most this
+	// many jobs at a time, at most once per FetchCooldown (100 ms). A scheduled post takes
+	// two jobs (start, then publish): with 10 workers, 1,000 posts due in the same second
+	// took 21 s to go out; with 100, 9 s (BenchmarkScheduledBurst).
 	Workers int
 	// PollInterval is how often an instance looks for jobs that have come due: a scheduled
 	// post goes out at most this long after its time. Default 250 ms.
@@ -63,7 +68,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
-		o.Workers = 10
+		o.Workers = 100
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 250 * time.Millisecond
@@ -191,7 +196,7 @@ func (q *Queue) Enqueue(ctx context.Context, tx service.Store, jobs ...service.P
 	for i, j := range jobs {
 		params[i] = river.InsertManyParams{
 			Args:       argsOf(j),
-			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt},
+			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt, Priority: priorityOf(j)},
 		}
 	}
 	if err := q.insert(ctx, tx, params); err != nil {
@@ -207,6 +212,17 @@ func (q *Queue) CancelPost(ctx context.Context, tx service.Store, postID string)
 		return fmt.Errorf("queue: cancel jobs of %s: %w", postID, err)
 	}
 	return nil
+}
+
+// priorityOf puts the jobs that call a platform ahead of the jobs that start scheduled
+// posts (River runs priority 1 first): when many posts come due at once, the posts already
+// started reach their platforms before the next ones are started, instead of every post
+// being started before any is sent.
+func priorityOf(j service.PublishJob) int {
+	if j.Platform == "" {
+		return 2
+	}
+	return 1
 }
 
 // Migrate creates or updates River's tables in d's database. Running it again is a no-op.
