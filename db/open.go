@@ -72,6 +72,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 const sqliteOptions = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
+// SQLiteDSN is the modernc.org/sqlite data source name, with Octopost's connection
+// settings, for the database file at path. Every connection to the file uses it, the
+// store's and the publishing queue's alike.
+func SQLiteDSN(path string) string { return path + "?" + sqliteOptions }
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	switch {
 	case path == "":
@@ -82,7 +87,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	case strings.ContainsRune(path, '?'):
 		return nil, fmt.Errorf("db: SQLite path %q must not contain '?'", path)
 	}
-	pool, err := sql.Open("sqlite", path+"?"+sqliteOptions)
+	pool, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/octopost/octopost/db"
 )
 
 // Statements of the queue's own plumbing, like the migration runner's in package db: they
@@ -25,11 +27,6 @@ const (
 	unlockRiverMigrations = `SELECT pg_advisory_unlock(8026386982914061925)`
 )
 
-// riverSQLiteOptions are db.Open's SQLite connection settings that River's connection
-// needs too: wait for the write lock rather than fail, and take it at BEGIN so that a
-// transaction never fails upgrading its lock.
-const riverSQLiteOptions = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-
 // openRiverSQLite opens River's own connection to the SQLite database of pool. River's
 // SQLite driver runs its many background operations (fetching, completing, electing a
 // leader, maintenance) one at a time on a single connection, as its documentation asks,
@@ -42,7 +39,7 @@ func openRiverSQLite(pool *sql.DB) (*sql.DB, error) {
 	if file == "" {
 		return nil, errors.New("queue: the SQLite database has no file (in-memory databases are not supported)")
 	}
-	riverDB, err := sql.Open("sqlite", file+"?"+riverSQLiteOptions)
+	riverDB, err := sql.Open("sqlite", db.SQLiteDSN(file))
 	if err != nil {
 		return nil, fmt.Errorf("queue: opening SQLite for River: %w", err)
 	}
