@@ -152,12 +152,10 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 	if err != nil {
 		return Account{}, verificationProblem(in, err)
 	}
-	plaintext, err := json.Marshal(creds)
-	if err != nil {
-		return Account{}, fmt.Errorf("encoding credentials: %w", err)
-	}
 	a := s.newAccount(scope, in.Platform, profile)
-	a.Credentials = s.config.Secrets.Seal(plaintext)
+	if a.Credentials, err = s.seal(creds); err != nil {
+		return Account{}, err
+	}
 	return a, s.createAccount(ctx, a)
 }
 
@@ -416,6 +414,14 @@ func (s *Service) MarkAccountInactive(ctx context.Context, tx Store, a Account, 
 // credentials (a platform's new session) when they are not nil. An account deleted in
 // the meantime is left alone.
 func (s *Service) TouchAccount(ctx context.Context, tx Store, a Account, refreshed platform.Credentials) error {
+	return s.updateAccount(ctx, tx, a, true, refreshed)
+}
+
+// updateAccount re-reads a in tx and records what a publish through it changed: used sets
+// last_used_at (a failed publish does not count as use), refreshed, when not nil, replaces
+// the stored credentials (a platform may refresh a session even on a failure). An account
+// deleted meanwhile is left alone.
+func (s *Service) updateAccount(ctx context.Context, tx Store, a Account, used bool, refreshed platform.Credentials) error {
 	current, err := tx.GetAccount(ctx, a.Scope, a.ID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -423,19 +429,28 @@ func (s *Service) TouchAccount(ctx context.Context, tx Store, a Account, refresh
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	current.LastUsedAt = &now
+	if used {
+		now := s.clock.Now()
+		current.LastUsedAt = &now
+	}
 	if refreshed != nil {
-		if s.config.Secrets == nil {
-			return errors.New("service: no secret key is configured to seal account credentials")
+		if current.Credentials, err = s.seal(refreshed); err != nil {
+			return err
 		}
-		plaintext, err := json.Marshal(refreshed)
-		if err != nil {
-			return fmt.Errorf("encoding credentials: %w", err)
-		}
-		current.Credentials = s.config.Secrets.Seal(plaintext)
 	}
 	return tx.UpdateAccount(ctx, current)
+}
+
+// seal encrypts credentials for storage.
+func (s *Service) seal(creds platform.Credentials) ([]byte, error) {
+	if s.config.Secrets == nil {
+		return nil, errors.New("service: no secret key is configured to seal account credentials")
+	}
+	plaintext, err := json.Marshal(creds)
+	if err != nil {
+		return nil, fmt.Errorf("encoding credentials: %w", err)
+	}
+	return s.config.Secrets.Seal(plaintext), nil
 }
 
 func joinPlatforms(ps []Platform) string {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -273,11 +272,8 @@ func (s *Service) record(ctx context.Context, job PublishJob, o outcome) error {
 		if err := tx.UpdateAttempt(ctx, o.attempt, o.from); err != nil {
 			return err
 		}
-		switch {
-		case o.used:
-			err = s.TouchAccount(ctx, tx, o.account, o.refreshed)
-		case o.refreshed != nil:
-			err = s.storeCredentials(ctx, tx, o.account, o.refreshed)
+		if o.used || o.refreshed != nil {
+			err = s.updateAccount(ctx, tx, o.account, o.used, o.refreshed)
 		}
 		if err != nil || o.result == nil {
 			return err
@@ -288,27 +284,6 @@ func (s *Service) record(ctx context.Context, job PublishJob, o outcome) error {
 		}
 		return s.finishIn(ctx, tx, p, job, *o.result, rejected)
 	})
-}
-
-// storeCredentials keeps a's refreshed credentials after a failed publish, which does not
-// count as using the account.
-func (s *Service) storeCredentials(ctx context.Context, tx Store, a Account, creds platform.Credentials) error {
-	if s.config.Secrets == nil {
-		return errors.New("service: no secret key is configured to seal account credentials")
-	}
-	current, err := tx.GetAccount(ctx, a.Scope, a.ID)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	plaintext, err := json.Marshal(creds)
-	if err != nil {
-		return fmt.Errorf("encoding credentials: %w", err)
-	}
-	current.Credentials = s.config.Secrets.Seal(plaintext)
-	return tx.UpdateAccount(ctx, current)
 }
 
 // finishPlatform records the job's platform's result on its own.
