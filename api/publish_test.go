@@ -49,7 +49,6 @@ func TestPublishInTestMode(t *testing.T) {
 	r := b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, "")
 	require.Equal(t, http.StatusAccepted, r.status, "body: %s", r.raw)
 	require.Equal(t, "publishing", r.body["status"])
-	requireError(t, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, ""), 409, "conflict", "Post is already being published")
 
 	done := waitForStatus(t, b, test, id)
 	require.Equal(t, "published", done.body["status"], "body: %s", done.raw)
@@ -78,6 +77,22 @@ func TestPublishInTestMode(t *testing.T) {
 	requireError(t, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, ""), 409, "conflict", "Post has already been published")
 	requireError(t, b.do(t, http.MethodPost, "/v1/posts/post_missing/publish", test, ""), 404, "not_found", "Post not found")
 	requireError(t, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", b.key(t, service.ModeLive), ""), 404, "not_found", "Post not found")
+}
+
+func TestPublishingPostCannotBePublishedOrDeleted(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, setupOptions{runJobs: true})
+	test := b.key(t, service.ModeTest)
+	// A platform failing with server errors is retried with backoff (15 s first), so
+	// the post stays publishing for the length of this test.
+	connectSandbox(t, b, test, "mastodon", "server_error")
+	id := createPost(t, b, test, `{"content": "stuck", "platforms": ["mastodon"]}`)["id"].(string)
+	require.Equal(t, http.StatusAccepted, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, "").status)
+
+	requireError(t, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, ""), 409, "conflict", "Post is already being published")
+	requireError(t, b.do(t, http.MethodDelete, "/v1/posts/"+id, test, ""), 409, "conflict", "Post is being published and cannot be deleted")
+	requireError(t, b.do(t, http.MethodPut, "/v1/posts/"+id, test, `{"content": "x"}`), 409, "conflict", "Post is being published and cannot be modified")
+	require.Equal(t, "publishing", b.do(t, http.MethodGet, "/v1/posts/"+id, test, "").body["status"])
 }
 
 func TestPublishValidation(t *testing.T) {
