@@ -120,7 +120,7 @@ func readRequirements(spec *openapi3.T) (map[*openapi3.Operation]requirement, er
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
 			perm, _ := op.Extensions[extPermission].(string)
-			if !isPermission(service.Permission(perm)) {
+			if !service.Permission(perm).Valid() {
 				return nil, fmt.Errorf("%s %s: %s is %q, want one of %v", method, path, extPermission, perm, service.Permissions)
 			}
 			liveOnly, _ := op.Extensions[extLiveOnly].(bool)
@@ -128,15 +128,6 @@ func readRequirements(spec *openapi3.T) (map[*openapi3.Operation]requirement, er
 		}
 	}
 	return out, nil
-}
-
-func isPermission(p service.Permission) bool {
-	for _, known := range service.Permissions {
-		if p == known {
-			return true
-		}
-	}
-	return false
 }
 
 // principalSlot carries the authenticated key out of the AuthenticationFunc, which cannot

@@ -51,7 +51,7 @@ func ParsePermissions(names []string) ([]Permission, error) {
 	seen := map[Permission]bool{}
 	for _, n := range names {
 		p := Permission(strings.TrimSpace(n))
-		if !isPermission(p) {
+		if !p.Valid() {
 			return nil, &Error{Kind: KindValidation, Message: fmt.Sprintf("unknown permission %q (valid: %s)", n, joinPermissions()),
 				Fields: []FieldError{{Field: "permissions", Message: "unknown permission " + string(p)}}}
 		}
@@ -61,15 +61,6 @@ func ParsePermissions(names []string) ([]Permission, error) {
 		}
 	}
 	return out, nil
-}
-
-func isPermission(p Permission) bool {
-	for _, known := range Permissions {
-		if p == known {
-			return true
-		}
-	}
-	return false
 }
 
 func joinPermissions() string {
@@ -92,7 +83,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, email, name string, mode Mod
 		problems.Add("mode", "must be live or test")
 	}
 	for _, p := range perms {
-		if !isPermission(p) {
+		if !p.Valid() {
 			problems.Add("permissions", "unknown permission %q", p)
 		}
 	}

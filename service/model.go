@@ -4,6 +4,7 @@
 package service
 
 import (
+	"slices"
 	"time"
 
 	"github.com/octopost/octopost/service/apikey"
@@ -43,6 +44,9 @@ var Permissions = []Permission{
 	"webhooks:read", "webhooks:write",
 }
 
+// Valid reports whether p is one of Permissions.
+func (p Permission) Valid() bool { return slices.Contains(Permissions, p) }
+
 // APIKey is a stored key: only the hash of the secret is kept.
 type APIKey struct {
 	ID          string
@@ -59,15 +63,7 @@ type APIKey struct {
 
 // Allows reports whether the key may perform an operation that needs p.
 func (k APIKey) Allows(p Permission) bool {
-	if len(k.Permissions) == 0 {
-		return true
-	}
-	for _, have := range k.Permissions {
-		if have == p {
-			return true
-		}
-	}
-	return false
+	return len(k.Permissions) == 0 || slices.Contains(k.Permissions, p)
 }
 
 // Platform is a social platform Octopost publishes to.

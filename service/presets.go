@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/octopost/octopost/service/id"
@@ -74,7 +75,7 @@ var templateVariable = regexp.MustCompile(`\{[^{}]*\}`)
 var templateVariables = map[string]bool{"{platform}": true, "{link}": true, "{title}": true, "{excerpt}": true}
 
 func checkPreset(problems *Problems, p Preset) {
-	if p.PrimaryPlatform != nil && !containsPlatform(p.Platforms, *p.PrimaryPlatform) {
+	if p.PrimaryPlatform != nil && !slices.Contains(p.Platforms, *p.PrimaryPlatform) {
 		problems.Add("/primary_platform", "must be one of platforms")
 	}
 	for _, v := range templateVariable.FindAllString(p.CrossLinkTemplate, -1) {
@@ -82,15 +83,6 @@ func checkPreset(problems *Problems, p Preset) {
 			problems.Add("/cross_link_template", "unknown variable %s (use {platform}, {link}, {title} or {excerpt})", v)
 		}
 	}
-}
-
-func containsPlatform(ps []Platform, p Platform) bool {
-	for _, have := range ps {
-		if have == p {
-			return true
-		}
-	}
-	return false
 }
 
 // ListPresets returns the system presets, then the scope's own, oldest first.
