@@ -168,7 +168,7 @@ func TestRefuseTestKeys(t *testing.T) {
 // liveOnlySpec is openapi.yaml with listPosts marked live-only, to prove the extension is
 // enforced generically, for whichever operation carries it.
 func liveOnlySpec(t *testing.T) *openapi3.T {
-	spec, err := oapi.GetSwagger()
+	spec, err := oapi.GetSpec()
 	require.NoError(t, err)
 	op := spec.Paths.Find("/v1/posts").Get
 	if op.Extensions == nil {
@@ -189,7 +189,7 @@ func TestLiveOnlyOperations(t *testing.T) {
 
 func TestSpecWithoutPermissionIsRefused(t *testing.T) {
 	t.Parallel()
-	spec, err := oapi.GetSwagger()
+	spec, err := oapi.GetSpec()
 	require.NoError(t, err)
 	delete(spec.Paths.Find("/v1/presets").Get.Extensions, "x-octopost-permission")
 	_, err = api.NewHandler(nil, api.Options{Spec: spec})

@@ -26,7 +26,7 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 // concrete path (ids of resources that do not exist) and its documented example body.
 func specOperations(t *testing.T) []operation {
 	t.Helper()
-	spec, err := oapi.GetSwagger()
+	spec, err := oapi.GetSpec()
 	require.NoError(t, err)
 	var ops []operation
 	for path, item := range spec.Paths.Map() {

@@ -42,7 +42,7 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 	spec := opts.Spec
 	if spec == nil {
 		var err error
-		if spec, err = oapi.GetSwagger(); err != nil {
+		if spec, err = oapi.GetSpec(); err != nil {
 			return nil, fmt.Errorf("load embedded spec: %w", err)
 		}
 	}

@@ -29,7 +29,7 @@ var (
 func router() (routers.Router, error) {
 	specOnce.Do(func() {
 		var spec *openapi3.T
-		if spec, specErr = oapi.GetSwagger(); specErr != nil {
+		if spec, specErr = oapi.GetSpec(); specErr != nil {
 			return
 		}
 		spec.Servers = nil
@@ -105,7 +105,7 @@ func validateEnvelope(status int, header http.Header, body []byte) error {
 	if status < 400 {
 		return fmt.Errorf("status %d for a request that matches no operation", status)
 	}
-	spec, err := oapi.GetSwagger()
+	spec, err := oapi.GetSpec()
 	if err != nil {
 		return err
 	}
