@@ -284,3 +284,15 @@ func TestUncleanPathsAreNotFound(t *testing.T) {
 		requireError(t, b.do(t, http.MethodGet, p, live, ""), 404, "not_found", "Not found")
 	}
 }
+
+// TestBodiesOnlyWhereTheSpecTakesOne: an operation without a request body ignores one, so
+// it never answers a status its contract does not list (400, 413).
+func TestBodiesOnlyWhereTheSpecTakesOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := b.key(t, service.ModeLive)
+	r := b.do(t, http.MethodGet, "/v1/presets", live, `not json at all`)
+	require.Equal(t, http.StatusOK, r.status, "body: %s", r.raw)
+	r = b.do(t, http.MethodDelete, "/v1/posts/post_missing", live, `{"content": "`+strings.Repeat("a", api.MaxBodyBytes)+`"}`)
+	requireError(t, r, 404, "not_found", "Post not found")
+}

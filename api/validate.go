@@ -78,10 +78,6 @@ func (v *validator) handler(spec *openapi3.T, next http.Handler) http.Handler {
 	}
 	v.mux.HandleFunc("/", v.unrouted)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := limitBody(r); err != nil {
-			writeError(w, r, v.logger, err)
-			return
-		}
 		// The mux would answer an unclean path ("/v1//posts") with a bare redirect; no
 		// operation lives there, so it is a 404 like any other unknown path.
 		if clean := path.Clean(r.URL.Path); clean != strings.TrimSuffix(r.URL.Path, "/") && clean != r.URL.Path {
@@ -182,7 +178,16 @@ func (v *validator) authenticate(ctx context.Context, in *openapi3filter.Authent
 // validate checks one request against its operation: the AuthenticationFunc first, then
 // parameters and body.
 func (v *validator) validate(route *routers.Route, paramNames []string, next http.Handler) http.Handler {
+	hasBody := route.Operation.RequestBody != nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only operations that take a body read one, so only they can answer 400 or 413
+		// for it, as openapi.yaml says; any other ignores what was sent.
+		if !hasBody {
+			r.Body = http.NoBody
+		} else if err := limitBody(r); err != nil {
+			writeError(w, r, v.logger, err)
+			return
+		}
 		pathParams := make(map[string]string, len(paramNames))
 		for _, name := range paramNames {
 			pathParams[name] = r.PathValue(name)
