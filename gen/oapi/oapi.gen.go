@@ -4039,6 +4039,11 @@ type CreatePresetResponse403Headers struct {
 	XRequestId *string
 }
 
+// CreatePresetResponse409Headers the declared response headers of an HTTP 409 response for CreatePreset
+type CreatePresetResponse409Headers struct {
+	XRequestId *string
+}
+
 // CreatePresetResponse413Headers the declared response headers of an HTTP 413 response for CreatePreset
 type CreatePresetResponse413Headers struct {
 	XRequestId *string
@@ -4065,6 +4070,8 @@ type CreatePresetResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -4079,6 +4086,8 @@ type CreatePresetResponse struct {
 	Headers401 *CreatePresetResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreatePresetResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreatePresetResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CreatePresetResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
@@ -4105,6 +4114,11 @@ func (r CreatePresetResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreatePresetResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreatePresetResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -4394,6 +4408,11 @@ type UpdatePresetResponse404Headers struct {
 	XRequestId *string
 }
 
+// UpdatePresetResponse409Headers the declared response headers of an HTTP 409 response for UpdatePreset
+type UpdatePresetResponse409Headers struct {
+	XRequestId *string
+}
+
 // UpdatePresetResponse413Headers the declared response headers of an HTTP 413 response for UpdatePreset
 type UpdatePresetResponse413Headers struct {
 	XRequestId *string
@@ -4422,6 +4441,8 @@ type UpdatePresetResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -4438,6 +4459,8 @@ type UpdatePresetResponse struct {
 	Headers403 *UpdatePresetResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdatePresetResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdatePresetResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *UpdatePresetResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
@@ -4469,6 +4492,11 @@ func (r UpdatePresetResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r UpdatePresetResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r UpdatePresetResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -7139,6 +7167,13 @@ func ParseCreatePresetResponse(rsp *http.Response) (*CreatePresetResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7210,6 +7245,16 @@ func ParseCreatePresetResponse(rsp *http.Response) (*CreatePresetResponse, error
 			headers.XRequestId = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreatePresetResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers CreatePresetResponse413Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -7535,6 +7580,13 @@ func ParseUpdatePresetResponse(rsp *http.Response) (*UpdatePresetResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7616,6 +7668,16 @@ func ParseUpdatePresetResponse(rsp *http.Response) (*UpdatePresetResponse, error
 			headers.XRequestId = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdatePresetResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers UpdatePresetResponse413Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
@@ -10556,6 +10618,23 @@ func (response CreatePreset403JSONResponse) VisitCreatePresetResponse(w http.Res
 	return err
 }
 
+type CreatePreset409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreatePreset409JSONResponse) VisitCreatePresetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreatePreset413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response CreatePreset413JSONResponse) VisitCreatePresetResponse(w http.ResponseWriter) error {
@@ -10922,6 +11001,23 @@ func (response UpdatePreset404JSONResponse) VisitUpdatePresetResponse(w http.Res
 		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePreset409JSONResponse struct{ ConflictJSONResponse }
+
+func (response UpdatePreset409JSONResponse) VisitUpdatePresetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12347,136 +12443,136 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3vchs3kvir4Df7q7KUGlGUrGQdqq7q5Nje9a4Ta60k3t3QxQE5TRKrIcAAGFFcR1X36R7gHuIebJ/k",
-	"Co0/gxkORVKSnWTjD6oSSQDTaHQ3+v+8T0ZiNhccuFZJ730yBZqDxH/fvn17cFbqKXDNRlSD+S4HNZJs",
-	"rpngSS85KxZ0qUj2FKgESSTQYvYf/USMtJgLpftJ1knSRI2mMKNmNlzT2byApJesnZGkiV7OzRClJeOT",
-	"5OYmTf568AZ+LEHpg5f5KhQvcwPhmIEiegpE2qGEcfyoQF6BfKRIISbqlMBoKkARShTlQEa0KEAeKOCa",
-	"XNGihDq8TUhu0mROJZ2Bdig6G41EyXUbVN9OgVD78yNFWG5WrvZPR6NB9+hPf/n7k79+/ufjrx9/c3L+",
-	"+V++ePP7iyfffvn92yRNmFljTvU0SRNOZ26OWW3A8iRNzC6ZhDzpaVlCDPSMXr8CPtHTpHfU7bah81yo",
-	"tSCbU2iB13y9M8A46f7QSlCwHl78tQ1i/GGglmpAi2IwL6geCzlTa0C1o+8N7FsYToW4XAftwv7cAu5i",
-	"ujN63WL3BfrGTFZzwRUgTT+lueM282kkuAaO/9L5vDCCgAl++A9l9hRxtBmZm3WHNB84FjQblFLIpJe4",
-	"FclQ5EsyK81/YDiO5eRPF6+/SW5iiP+/hHHSS353WImmQ/urOnyOCyLUq+jF1ZkiXOho8ZQIiV8hm1NF",
-	"suZOUExFkq8pb9oAcsMPa2MRrq8EHxdsdDf0jfzkCneGXcmUKkILCTRfkiEAJ/NyWDA1hZxQnpMR5WaH",
-	"QyAzkRtZmD8QSiUoUcoRPFJEaaqB5EZ8mmfRohALoqdMkdGU8gk8KBJfCDlkeQ78Tlgch9kVGs/OX5JL",
-	"WFYbmNIrIHOQM6YUE5yMhbTboSNEwMMg0DyyoKNLezmJOUgE/pGKHo0UqiNsR+dpcZs/KHJfcg2S08IC",
-	"fhcEM7fCwGK3wrJf2t27xH5/f1ReiBnoKeMTsjBcvJCCT4iIr/jT+u2fE1bpBSyoA0YLeFBcfiP0C1Hy",
-	"/E5o5EIPxji7we7m8O0P90fdN4KocjStiCsQeqlAoviYifxh2fecLgtB82+FeEXlBO6EnLldY6CFGBS4",
-	"ym33icEYXI8AcnLUPXny+e+/IMOlBvXAVwsCYtBHOTkiX7OnD4q27zgt9VRI9k+4G0GV8QIxV9rrUEgC",
-	"13OjJxAnDh9QyjFFUJ7xSUpmtDDaFuQpKfklFwtuni3hSlya74QklGhzgGYiauE5oaRgV3AgeLHs8yAo",
-	"O31ex3CbWXIbllfGtxgUu53S9waXCNzdBehVWCOI0Bw0ZQXuEb9SSe+H98mYQZEnveTQPyJNZqAUNUyV",
-	"eE2KalIAVZocmftC0pEGSQph9Lt3NxUZVICTMWXFAyoJjhslUHfR2Xn2oIelYhyUIrIs4JRkbqMdu8uM",
-	"FExpRYCOpmQuxbCA2QMyVdhhbLC1mLJkJDiHkTaEaAeZ60VwIN506JCXWpGRBLxXaKEIlUA4XKEhq0vJ",
-	"7TU9l4Z4NbPqNL2imspBKYtNNuKcjXQpwaqrZVGQxRTspeUhQC2QCw5122Gq9Vz1Dg/HrADVmVGlRS54",
-	"R4kRo8Whe4A6tJCoQ29sd+Z8YqyJsijo0CxkLYeGfZAmATEDiogzkJj/kpxqONBsBknLrJypeUGXA2us",
-	"xLb/a/f8tlksr4/daCevrqAGRn+7anFXvKCFAiL4COpYlfAPe/C6dh7RSffQLja4R64CSSaiz0WpiZ5K",
-	"UU6mhOkUb1Kmg3kTEdSEMifIHLxDIQqgqGMWVOlBqQJ66zC/NTRA8fHEjLTqT/zkCOhTSzdsbKnSUEnr",
-	"YW08co+aTVLh3I+L5pi9yAHbwiViGIxpVTFYjaqPul8+Pnly/PjxyZOT46Mvjo+etB23eZgnsdueNqU8",
-	"L+D2J4q1hHkTG9g/JGhxBxy1bD2Cq8EJaSwQYmpt8FmDLt4FkMTQEKvZupNlr5jS7bu33i1DyU3RplIi",
-	"ityI7DGTSrdILTfO/M80zNQmSvCC9SYASqWkyxXUhYXbdvSVhdOtFXkhaJ4zszFanEdgjg0/N++jMx7k",
-	"txZ+5z2S+TPKHJ9y1DZQ80UWqrid4JVrrjGq+zxICU0vQZE9BVC35PY75FuDSbsSDuIiFh6W8VfwC0oN",
-	"tLi0Fm59D16E9wjF3Zi7E4eSBdOW4zMJNO95bGa4p2whmYaesdNLBSojaiTmgOZO5AQ67p48SZMZ48Er",
-	"1CT3NMGFXvNiaSXETWq0msGcKrUQsoWzh0UJ6nJp4Z3PiR9J9i5Aa8YnivTLbvcxkLPoV7WfotoeSbDw",
-	"24MAPRR6HYqVscnJHuIzMzY2hyLb7xltxUCEyN7LrsX18OBf//W/2f4p0VDARNJZD+GtRo2lmJGnQr+g",
-	"empl7r3hdvBsgDrszsCNJGynEavoG3FjWACvDsZ3BszCoVsleR0XZlhKJlKUc/NgD0b1bLJnhC6zin/2",
-	"n26AATDbvwtcwbKXt5CibpP/exkt2Ag6Q3W5dApStp+SZy+foW00o6y4E0BcacpH0K7mVexsYPJjDVBG",
-	"cSPfvXmVEuhMOiTzmlxDh8vuAtNd7nAF8oqt20YNswF0IsYNVDvPz975s4v91CqxTHu37FO7yCNFxOJO",
-	"NKnYrCxuMfv8ti78uJs0eMpbt5UzNTKiSkiC7FXjJaOn8JGYWccTrmLPazFlo6nZFNMKijGhRMFIgn4A",
-	"/m/cmOEcW29MCVTDuVB3vS0JhwWy6aoOENm09RhCt7vxlGaQs4025dc4KCJVtXo6bxwmSMkLcw1mIVKT",
-	"GexP2BUgGW2lpMSkPmP8pZ1z1FBZ0qTk7McS3M9OJlcRos0xFWty5mUB+WAs5Bqt3shH68Q/9d7JcWks",
-	"QLzMqdEolCaPv/ic5HSpCDUW7lqVfhUCmMxgFw3uwk5A3NBrt/njkw36nCeSW4gTEXcv8sQVWghUCqUG",
-	"BeOXA+DGnnE31ZiWhQ4rrlpc0TwNs3nRHtuez4HnxigUeDRc8IO5ZDMql8F8UI+IhmvdId9TyQwAqkey",
-	"9/7Xmywl2XvzmJss7fPsvWa6APstXI9AzvVNZpXDiJ4+b6UnpgZhX9ts0ZtETULd8s7Ynmrux1KIzsG2",
-	"N9U3zmytntkgRmdhVbtYT5UuUHsfsvT3AfB8LhhvIVC42okDHUzPrzwb7ojPhuvD0UjNxI9IpPUyPOPR",
-	"zW4MIIwaFFdgDBBCrcAaEZrnEpSqSaNSsra773ZL2lrBDk9tpxU8rKvmLfArKMQcjAYCVyCXNthEfDS7",
-	"7UbLYStH51dm4E3NJbtxzjM3tvK3rvoYp+WM8gNjuhk6Js6R29nocPAuYtzAWjR95bbXfOqMjqaMQ/Vc",
-	"i6eRC/oAL2fmIfXIfSOSEEdU46jVDPRU5APzFQaEcXAUxG4L4rT4vhvxxHctsqmG5JVdPr/WkhLGLTky",
-	"wQkdWi+Z224Ldzone3Op19zQljZyHqT3SNtonL+nHZq2VjxeMCjy5z4UunKhrhxnNL4VPA8UGoKCg3VZ",
-	"eFU8gq6+YxdLWKWQP128/oagEANJGHdXHsa89rLDIE8Pu9m+demHNKhHCg3NTtKqBLo4xar6Q9EgsFFc",
-	"3ATTm7nAgl+t28YIL2fuibu5jJiZRqjW1ChuTta1asW00ANz6behMfrsz8IuPDbGxUgCcCJtnKJhJxzh",
-	"tb/RL9sus71UXrHJ8OEPI6TbcP21V/J3wDWej0IN94rlIFpwjpaYVUZX0Y9b2v5KteRQU2mPuk0OTBME",
-	"ZVv143sc3Mq3KxoKEkzxeoyhvO30qHer2oZnwBAa6mzjxK/DuzUkbnstYKw7sG3AqnAU46b5BOvuqCIz",
-	"PlQUsp2MGhLfWXrBtAZzgzjvBFK3dZ4kaWKUb8gZBl6mhvNs+p/SdCLpzDAGHcFQiEszgF1q/GcpSl0O",
-	"ned+JKQROegZMIOc46v1hvI7ewMqKOpNpUWUeiRmqLO4PTGbyFKLNLbfVW2CdBkvY4O6rbLY52K2J1G6",
-	"57qojBUeVYKZF4Tti66NbDqpFMmjLZZUJbq7o+zboLI2pJIf2SaZzoVqFdBIS1ogsoUkMyGrzatbPSCr",
-	"vlE0I3aLiTajm5uzah/IsTKQSJJqvbDeTjo5yl5JAmioTCFkYu75KVXNjEUtUnIJS8jJcFkj+pWDvJ9B",
-	"2hTzNR/O5iCoh/e2M964yoon6I7L3MOds2bxgBYbMNqIWKH0hR1pNJF5viP5t8VQq5yWOD/bwdPEnSf+",
-	"CBlpLXF7hdprXFqDuXG662RIe2z1jMyNUmdEuFC6RW5MqRoY2dImxdKEw7UejEqp2iT6OVUKc5TtgMxI",
-	"qwlYO8ZMxEe7OL9Lf8S0gLnT9DZTtQF5e24ygnRTTNcumVbbru9xHXIvAtnVUZDlko51Rv713/9DskAC",
-	"7nN129W/MAP28EqAHDCzIORECQ5VGBftl8xelBnZs//g8KLYt844r1sgGDEVVlRjHffh0ahIYD5Vq1qA",
-	"JNpGRhJKhQa5Ao3k5JnA2kTopzwwOoy53GVZQNsddYd7qN1xurWjdPO9Zply58SdyMW5CgxTA7VUGmZr",
-	"uMp5PB/Yp7l6hdzXZ/lQsnPF2dkCXOtRt59r7QBibK8Xoq2MjUffLjcvcEHnzlc29SQ1IszKMZ+uskrj",
-	"bsb2B2g5bqPccsu27cNfn7s6hiXMiyVhnFBiLY40rtQYa7CJ/q7MakYZJ+4S/PkCcDuEdC6i6Gt9638U",
-	"C1tVlw/FdZzVGCw3IyJ7JMOUhYFLQ87MXUejDDybeKGn0OchjccQyBCM2aQI49bFvZ+STFINg4LNmA4L",
-	"RZbMyfGXKclsMNq6FbM+bw76/Pr6lGRccMiIuz1U/RYwvxmGjKFO0iR+dmID5/4xrZfAd8g2dw/UvnA5",
-	"SQIpjI4wlc2a37bwQXBQpICxTQ5Umi4NRvQUloRK+MVEd3/eOO3u2nqTv418Jn6Usknt1UfP2k5Bm2E2",
-	"GNOEElQmXCLondMyHy6me7tJ0ObacgR8j2DuOhLGJe9IxPdTZHYMu/6Ww6xr6OFeYdQ1BOHiqnejiJ8z",
-	"5Lo2xrq7+30F3ZUTdxdtZJ3HdhVvO0YWcOEPF1lwx9Ian/bhdh+eHgG7AkUUm3DICZ4/4UKzsSvCeSCb",
-	"6Z6E1bQjmibTpvrv2+scVinPZqO1O2YNqoxFaceQvWwxVTAaYJ5rz+iu41r1ic9zYFgSYRBnrj2mlVug",
-	"z6XQ5uuUzKi6tIcgl4spSCBQKKhVPkTBrJ3NoMBQW5hHtcyCgI9Gxv0Ohk3tQFvpEikviC8yopyocmhG",
-	"DaERtrDlN5H7AL9wPgT3KXY7OFW4ExL5o+8wSOG/blM9HeRb1Ak0M1paWMcN2ZkRNhpjYeFV5FtyLiXT",
-	"ywuzqoVkiC1Ezkoja/ynF56IxEgPCnYFhqgNtZrPGpQ2n5OW+G8INLmyyA7BCEZVHI7VaSHnn3BjKGD6",
-	"JxaU9Hl2feDLRw6qaRmBaw1chTpGxAqyKsJbkbiRsLa8jvGx8Ao6tV0EXMOHqHAK+SAUfk2YnpbDzkjM",
-	"QnFX+KfFWe/3aslfpZE+S3keWWy26EkLMqN82QzOKUI1FlN1+rzPf/c7EhVZMsH7/Dnm5PjaQAU8VyQ7",
-	"c0klOKZHXB8YLA4YXcLSVglkHfJnWCpSGGIs2CWQLD7QrM/35lLkJdbpk5xqat168SlnZM8bozigQ86q",
-	"ilPBiyVKKaLA7drW2as+N4MOsJjDzDt1Zak4jVdTmPbbPg+nrfr8eYNM6MxbBRUpMe3Jx8rXjaTT53sY",
-	"sHJXLy1KoxMxZSQx42vmq8ycj5mgxdzOZYrkYlQai2C/0+dntvjWiXT0OHIRAaowdIN3ga1BOSVZD5OV",
-	"s6qJApvNiyXJehJonnX6/LXfu62fsZj2CFRkRm25LxlRKZc10EPxb48Y5So7jUqE+9xMspFSIBPQipx0",
-	"jyyT+kYDfCzkCBQZCj2tcKfIBDhIZuYvba0GImLMikC4mGijPMHa5Kip1TJtDkz2vm8jsP2kR/pJp9Pp",
-	"JynpYzpW4yuXMWa+fd/pdG4wwzOqu7VJR2Tv5Ph4H8+wVveKx9ksjw01P2I8Bp5joNdozlaiFGwEXEEk",
-	"Jr5++e2KhBBz4Lb6vyPk5NBNUodmrJHMTNdKM40YTNLkCqSyMuOo0+10zUizEJ2zpJc87nQ7jzHDS09R",
-	"IB9eHR3GdWOTNv3jFdb66p2q02LORebDAmPL3MFNpNKYUzEuYj4Y+6FDvrq9aBcRGbj2Ze7gPPObaXTI",
-	"Oe52t6j53q6uOi7iW1NdvYqfB+05cNI9Wjcp7Pqw1pgAJz3ePKnq4XKTJp9bpN0+o96YBC/+cmaMV3ci",
-	"LbgwVyidKKNCnEW1ha0ysWqipVBg+XjYKpm6SkTlCvBsOfjYSCRxCfxgSBXkVZzbZbDVSoZTW5tgrNVx",
-	"QXWfu6pCDOJpERUk9owY+qla7SdfgPhTn/90cHCAf2ZE5jNbMvITyeKaoywlWVxSmBE7wSXF2PGhaApH",
-	"R/V82SkRc2tTGlkeFQFlZM/5P3r1yh0ndffdc1yiDD4nKrbxYGD2zMqPthqsqmKzNYy+Fs9N9Qk3OLsa",
-	"m+JAWwbyk8HfZ5+98uWcn31G9ipRsE+uQFbd4eLy/SBYA+qHMBbSyJYrxid9rqcwSwnwkVzONeSnwe/Q",
-	"FCDkzLe+sGdnZJFNyYyX7/NwbWp6CSnJfDFT5lpihKxrVy1l7W6mCCUnx8dGnTCPwBvDXwGxaGtUtY9L",
-	"BVbe2enCJ6+aH3IH4N4Ym4KgHdrn2WGNjFBrqqdzVJ2JJFivgpDo2ldkMWUFkNEURhiwNNjrcwN8oYQF",
-	"IfUwuARyowstqLKdubQge9lhk6wPayRjIIzpM0UDk1Q5qhmWnAkVkquJossGZnKW2w5WXC1A9rmhOy2I",
-	"lkvroCXmSGTPjMG0KqYMRRj7Fkfi5TOrul4YQw/RoSXDy8QI7ddG0Y105T2XqZYSn5OWugCRSknISEuJ",
-	"T0hLic1HS/vc5aPte+FXq/zPqZoOBZU5LgI0PyVodwdKDUcf4ahjOSaULVuO8XfsvjcMVuM56KDjS6+K",
-	"Hh1XO0z73PCTKHWNx/bM8GZtdaDo/Q45Rxsjyg0KDRX63HJZAfQKgoV2GnGNc7AbQkMStO4KuoxiPGQh",
-	"SsOPaEXQPp/TpdF/jYLzSNktj6jEoE+fP2d6CtKuwFGi1q3uzBn5rKLYyEGiPFouwUhJ7KnUolnUi9xd",
-	"6z5Q+qnIl7u1kqkXkSd/Pzv42z8e06fPnnz35KvZ74s/fzc/KGZfvv7y6ezZJJ/+8Z/P4Ef1tye6eNVN",
-	"miWryZrK07jPQVXIun3bmPaK/pu68e98qQ0d6+ihdax1+pWnbSOIwlE/sIq1he4T9V38eFrZydEWM5rN",
-	"vMy84+PN85p9kh5CC3QEFelld1UA0ZLF1WPD5fB91Wb1xuqFBbTFu58Ft5uK6597GO7DRjCKKC0k5Cst",
-	"g+yS7jqhvM+zNl9eQ9h4SembQFYSE4Miot4pqE3wPMPHxnKnxm8nt7ZQQe6Iwfs12iAndpO3zwgN/R6C",
-	"XCsqeTiKTdst6zeojCr0kKyYSRtN4BVq+QPotaTS/cii+ROtbUNrfwBN6OrR39tAjjperykdqYYcVh2x",
-	"sfOcEa0h4/QWh5BrrwWL4PVJXQ4k5pCSOZ0wbvsBEkyRzaIM08z69ahNy6Wqz9dmzwoO67w95y6LtbHf",
-	"1SwndIYH17jlILJ3ZD4cdbvY0AS7Nf9YglxW7ZoxWajWXjykFhx3MXLKZuWsSiBwn0KEgHENE8BDb5PT",
-	"dYT4ggsJV0yUKqQHtwHm0nTX9Iw+bm10vVqUWHicOKua2YbBpVr32FqW92ZJEaef3/p8tFK1UVS0BSMu",
-	"MGgDJMqW3BKUKjHi3QeUjSEBvUU4tqSg/+oE5M+lQqIj0eese9Fouf8WuYgTNnkNg92MEVzyFvs01XLK",
-	"MtcLx4ddogT3lAhjfi6YAuJy4Dt9fh5cCFg3hpIu+A6VdRy5sIbvho9hJ6ytibulLKZgVM1qKrazdZk1",
-	"HXIO8iAYzVETUSO1rMaAjh3AziRO+cRsuFYbN7SluY99G0Ymf4SiEHab3g/w/2q5z70f2goA360k9CXH",
-	"3cfdg+7JQffxt0fHvW631+3+fQdzdqXdzkc2ZW09RruyhIEbNGItbX0yYX+hJiwejxMSu4ugut2K3x2+",
-	"d+Wdt1qsb2AmrqIk1To/kT3sOR4kiWctdAEHLrITnQHb585fbiQEJsZao2IiQFmh4isunUu7Vr1TOZLd",
-	"cutt1iBItjFYAxv4ZX8LxsNJ98vNE8KLKR7EskXs3peKt7Blfb7iinnaThXdjyZrP1ml21uldyOSu5mg",
-	"7vVGRjefl63EhcnGVhC6UKvtI0fObAsbF8kKgtKILquQpbWKxKiUsNPnrtXpisK3RbVAxsuiyIglelqJ",
-	"2z7H5w/p6NK2ZXGFBG2isqoweUidywbEVjSvhlplwN9aiVothdlKifo4jO2yQD8Eg/9iFagPftn86lQ0",
-	"S6IfRkU7dEoQFjbeWbC12p8XmsoqmOpi8FaEcbFIiRauUVow9Jh3lSgfjVALkCG108Z0I0HIazrcqUte",
-	"qxIEgAftjzCeA/ZQ5LpYhti5E2k2GzQu3m6UbJM1FduuVNu6ByN71hf9Z0TRJbZrtc0n5nPgtsLbwFqJ",
-	"eMFbZXqf71X5r0Blsdy3eSkeADxNuxusVon3YFVPgzE7uio7V9gIV4LNh9SYoGBs6ippwOWOViejgsGN",
-	"/tBelDRnXzGA76/CqIJmVxCH6N3LCDCBBTtU2pf8QM6onTpmGpV2rCkne01zPyVeGLv+VULaio/9Tp+f",
-	"21TFOLHE5aXUAlBe9w/k4Bua4vsX4jYhad+YDWYfUihjvVJEvgFZGXKtXiblY9aq7f47t+fQrhUef/DL",
-	"47xiuilF36f0KUOVEhHxziezpPWm+Lkkvju+hxL5VcH6hixYtV1NPObcuUGd9vCFe+SH1Juq2v42l3RR",
-	"hG1EompEOSkV/HZTVufhYAJJVX0H1hKVHbK9v9m2SCZZs9gzC6+jcSUEkQPYOqj7PKvKXF3uvdELfMU9",
-	"ZpnZX6sEuBBYcr8QpcVckSG4HP1bnMK2N8N9TJSWol9bxdxa5osx+FIpczFWvZl7xHZmrsJAz8C2k5WE",
-	"w0Jt4V1OQ/e5d21FtmHKrt7lWon1x/Yvu84Za7weNrzwycf8K/Ixe3a7g/BpvdMO34eY0u35Ufi9IlHl",
-	"UrjM/EVGGh1hVlzCZO+k+3j/1NoNXtQ4Kmwd/OU+KblmBaEcg2l+MFNkRt2bftw6t7ibKxG1lcO54opP",
-	"LueP43K+P1Fv43jGGSmhdSUNy0lXibrdRb2GkrofVWB/clTv4Ki+B2nd0V3t329/F4f1WgHqXhttBWhn",
-	"nbP43rpY3CDF6SY7OYF313U+FusER/CHYKF/H1fwr9ez+2CKUdwSYdua15VOC2kt+bFDLrBfhXWy2a4a",
-	"7Wb/W//wD8gocQOJNdzS2jnit2nvL6oT8aT1NuptsY62/LQNJv8bmDCl0UUftcKxb3QHV3Jqm57Y6vjv",
-	"3rwKHgBbTWhMePdSF2wI1OeNl7oQ+0pnu2Es1PfFk43GMa5TzKlNs2TKNWwqln2O2SA2001NxYKnhM6p",
-	"dPkl2C4GC+v0ej+B7xtyj8vJt+zZ0G/lXbNY3i1R76fhFtvRmG/0x/rI1nzovXI700b2/CnJ7OFm4ehC",
-	"QyA8ZWz48cno/2Ub/YvAO3eSQO3X2+F7X4m7peWvW+6FU8KFbbtv+QnvN19LyVryfOxisTDYxiSPKfu3",
-	"ZJM/nIn9MCS0hZXdpJCqmYK7ZdZpP38AvZYsuh9ZhH4iru0t7HtS1t2MbPeIO1rZts0QUqPSvp0A9gDY",
-	"s63vUNWx9fdrje0PqdC8q/UDxGaQO1rid1FUPhqXeVvcEUG6Kho+2eb/Trb5h9dfDi3fHlRtMu8lT1pN",
-	"tZdKlRic5bBomk7WCLO3IAuWVIe8EJIcn5CpKI2Fh+3iqbOXBO/zHAp2BWiPoeJke57ijYltz2yd42I1",
-	"TOteTt1ibb1BRLj9XPgumT/zfVopAYg7J3pja+TTjbsNR9nDrTjqkaeE+7JW1JIT2SVuxvnDO8MTNmWr",
-	"rYY2brfp3xWfido32X5KhsuQXCA4KcSIFlOhdO9J90m3U2tw1zs8fG9+usF3i7o3MeN7eAJfOhd1Ul8m",
-	"aSNB86vtgymkrRx2QGLHRdRaOwYD7wIKV97h42uDfZmce73byhvHUsLFAjs/6Tjr25bVVZkJNgVptej1",
-	"wjbk9BXbtszGFsEa6bDSUydaMlSCr676Jnopjdr+rTQeVudFXV33uXcN1ho3b+jb7FYNNHqzjkiDVuQ0",
-	"xLSWl5U2ytrTZlOFtB7ESRuu3rShf6ZNjnh3838BAAD//w==",
+	"7D3tchs3kq+Cm70qS6kRRclK1qHqqk6O7V3vOrHWSuLdDV0ckNMksRoCDIARxXVUdb/uAe4h7sH2Sa7Q",
+	"+BjMcCiSkuwkF/9QlUgCmEaju9Hf8z4ZidlccOBaJb33yRRoDhL/ffv27cFZqafANRtRDea7HNRIsrlm",
+	"gie95KxY0KUi2VOgEiSRQIvZf/QTMdJiLpTuJ1knSRM1msKMmtlwTWfzApJesnZGkiZ6OTdDlJaMT5Kb",
+	"mzT568Eb+LEEpQ9e5qtQvMwNhGMGiugpEGmHEsbxowJ5BfKRIoWYqFMCo6kARShRlAMZ0aIAeaCAa3JF",
+	"ixLq8DYhuUmTOZV0Btqh6Gw0EiXXbVB9OwVC7c+PFGG5WbnaPx2NBt2jP/3l70/++vmfj79+/M3J+ed/",
+	"+eLN7y+efPvl92+TNGFmjTnV0yRNOJ25OWa1AcuTNDG7ZBLypKdlCTHQM3r9CvhET5PeUbfbhs5zodaC",
+	"bE6hBV7z9c4A46T7QytBwXp48dc2iPGHgVqqAS2KwbygeizkTK0B1Y6+N7BvYTgV4nIdtAv7cwu4i+nO",
+	"6HWL3RfoGzNZzQVXgDT9lOaO28ynkeAaOP5L5/PCCAIm+OE/lNlTxNFmZG7WHdJ84FjQbFBKIZNe4lYk",
+	"Q5Evyaw0/4HhOJaTP128/ia5iSH+dwnjpJf87rASTYf2V3X4HBdEqFfRi6szRbjQ0eIpERK/QjanimTN",
+	"naCYiiRfU960AeSGH9bGIlxfCT4u2Ohu6Bv5yRXuDLuSKVWEFhJoviRDAE7m5bBgago5oTwnI8rNDodA",
+	"ZiI3sjB/IJRKUKKUI3ikiNJUA8mN+DTPokUhFkRPmSKjKeUTeFAkvhByyPIc+J2wOA6zKzSenb8kl7Cs",
+	"NjClV0DmIGdMKSY4GQtpt0NHiICHQaB5ZEFHl/ZyEnOQCPwjFT0aKVRH2I7O0+I2f1DkvuQaJKeFBfwu",
+	"CGZuhYHFboVlv7S7d4n9/v6ovBAz0FPGJ2RhuHghBZ8QEV/xp/XbPyes0gtYUAeMFvCguPxG6Bei5Pmd",
+	"0MiFHoxxdoPdzeHbH+6Pum8EUeVoWhFXIPRSgUTxMRP5w7LvOV0WgubfCvGKygncCTlzu8ZACzEocJXb",
+	"7hODMbgeAeTkqHvy5PPff0GGSw3qga8WBMSgj3JyRL5mTx8Ubd9xWuqpkOyfcDeCKuMFYq6016GQBK7n",
+	"Rk8gThw+oJRjiqA845OUzGhhtC3IU1LySy4W3DxbwpW4NN8JSSjR5gDNRNTCc0JJwa7gQPBi2edBUHb6",
+	"vI7hNrPkNiyvjG8xKHY7pe8NLhG4uwvQq7BGEKE5aMoK3CN+pZLeD++TMYMiT3rJoX9EmsxAKWqYKvGa",
+	"FNWkAKo0OTL3haQjDZIUwuh3724qMqgAJ2PKigdUEhw3SqDuorPz7EEPS8U4KEVkWcApydxGO3aXGSmY",
+	"0ooAHU3JXIphAbMHZKqww9hgazFlyUhwDiNtCNEOMteL4EC86dAhL7UiIwl4r9BCESqBcLhCQ1aXkttr",
+	"ei4N8Wpm1Wl6RTWVg1IWm2zEORvpUoJVV8uiIIsp2EvLQ4BaIBcc6rbDVOu56h0ejlkBqjOjSotc8I4S",
+	"I0aLQ/cAdWghUYfe2O7M+cRYE2VR0KFZyFoODfsgTQJiBhQRZyAx/yU51XCg2QySllk5U/OCLgfWWIlt",
+	"/9fu+W2zWF4fu9FOXl1BDYz+dtXirnhBCwVE8BHUsSrhH/bgde08opPuoV1scI9cBZJMRJ+LUhM9laKc",
+	"TAnTKd6kTAfzJiKoCWVOkDl4h0IUQFHHLKjSg1IF9NZhfmtogOLjiRlp1Z/4yRHQp5Zu2NhSpaGS1sPa",
+	"eOQeNZukwrkfF80xe5EDtoVLxDAY06pisBpVH3W/fHzy5Pjx45MnJ8dHXxwfPWk7bvMwT2K3PW1KeV7A",
+	"7U8UawnzJjawf0jQ4g44atl6BFeDE9JYIMTU2uCzBl28CyCJoSFWs3Uny14xpdt3b71bhpKbok2lRBS5",
+	"EdljJpVukVpunPmfaZipTZTgBetNAJRKSZcrqAsLt+3oKwunWyvyQtA8Z2ZjtDiPwBwbfm7eR2c8yG8t",
+	"/M57JPNnlDk+5ahtoOaLLFRxO8Er11xjVPd5kBKaXoIiewqgbsntd8i3BpN2JRzERSw8LOOv4BeUGmhx",
+	"aS3c+h68CO8RirsxdycOJQumLcdnEmje89jMcE/ZQjINPWOnlwpURtRIzAHNncgJdNw9eZImM8aDV6hJ",
+	"7mmCC73mxdJKiJvUaDWDOVVqIWQLZw+LEtTl0sI7nxM/kuxdgNaMTxTpl93uYyBn0a9qP0W1PZJg4bcH",
+	"AXoo9DoUK2OTkz3EZ2ZsbA5Ftt8z2oqBCJG9l12L6+HBv/7rf7P9U6KhgImksx7CW40aSzEjT4V+QfXU",
+	"ytx7w+3g2QB12J2BG0nYTiNW0TfixrAAXh2M7wyYhUO3SvI6LsywlEykKOfmwR6M6tlkzwhdZhX/7D/d",
+	"AANgtn8XuIJlL28hRd0m//cyWrARdIbqcukUpGw/Jc9ePkPbaEZZcSeAuNKUj6BdzavY2cDkxxqgjOJG",
+	"vnvzKiXQmXRI5jW5hg6X3QWmu9zhCuQVW7eNGmYD6ESMG6h2np+982cX+6lVYpn2btmndpFHiojFnWhS",
+	"sVlZ3GL2+W1d+HE3afCUt24rZ2pkRJWQBNmrxktGT+EjMbOOJ1zFntdiykZTsymmFRRjQomCkQT9APzf",
+	"uDHDObbemBKohnOh7npbEg4LZNNVHSCyaesxhG534ynNIGcbbcqvcVBEqmr1dN44TJCSF+YazEKkJjPY",
+	"n7ArQDLaSkmJSX3G+Es756ihsqRJydmPJbifnUyuIkSbYyrW5MzLAvLBWMg1Wr2Rj9aJf+q9k+PSWIB4",
+	"mVOjUShNHn/xOcnpUhFqLNy1Kv0qBDCZwS4a3IWdgLih127zxycb9DlPJLcQJyLuXuSJK7QQqBRKDQrG",
+	"LwfAjT3jbqoxLQsdVly1uKJ5Gmbzoj22PZ8Dz41RKPBouOAHc8lmVC6D+aAeEQ3XukO+p5IZAFSPZO/9",
+	"rzdZSrL35jE3Wdrn2XvNdAH2W7gegZzrm8wqhxE9fd5KT0wNwr622aI3iZqEuuWdsT3V3I+lEJ2DbW+q",
+	"b5zZWj2zQYzOwqp2sZ4qXaD2PmTp7wPg+Vww3kKgcLUTBzqYnl95NtwRnw3Xh6ORmokfkUjrZXjGo5vd",
+	"GEAYNSiuwBgghFqBNSI0zyUoVZNGpWRtd9/tlrS1gh2e2k4reFhXzVvgV1CIORgNBK5ALm2wifhodtuN",
+	"lsNWjs6vzMCbmkt245xnbmzlb131MU7LGeUHxnQzdEycI7ez0eHgXcS4gbVo+sptr/nUGR1NGYfquRZP",
+	"Ixf0AV7OzEPqkftGJCGOqMZRqxnoqcgH5isMCOPgKIjdFsRp8X034onvWmRTDckru3x+rSUljFtyZIIT",
+	"OrReMrfdFu50TvbmUq+5oS1t5DxI75G20Th/Tzs0ba14vGBQ5M99KHTlQl05zmh8K3geKDQEBQfrsvCq",
+	"eARdfcculrBKIX+6eP0NQSEGkjDurjyMee1lh0GeHnazfevSD2lQjxQamp2kVQl0cYpV9YeiQWCjuLgJ",
+	"pjdzgQW/WreNEV7O3BN3cxkxM41QralR3Jysa9WKaaEH5tJvQ2P02Z+FXXhsjIuRBOBE2jhFw044wmt/",
+	"o1+2XWZ7qbxik+HDH0ZIt+H6a6/k74BrPB+FGu4Vy0G04BwtMauMrqIft7T9lWrJoabSHnWbHJgmCMq2",
+	"6sf3OLiVb1c0FCSY4vUYQ3nb6VHvVrUNz4AhNNTZxolfh3drSNz2WsBYd2DbgFXhKMZN8wnW3VFFZnyo",
+	"KGQ7GTUkvrP0gmkN5gZx3gmkbus8SdLEKN+QMwy8TA3n2fQ/pelE0plhDDqCoRCXZgC71PjPUpS6HDrP",
+	"/UhII3LQM2AGOcdX6w3ld/YGVFDUm0qLKPVIzFBncXtiNpGlFmlsv6vaBOkyXsYGdVtlsc/FbE+idM91",
+	"URkrPKoEMy8I2xddG9l0UimSR1ssqUp0d0fZt0FlbUglP7JNMp0L1SqgkZa0QGQLSWZCVptXt3pAVn2j",
+	"aEbsFhNtRjc3Z9U+kGNlIJEk1XphvZ10cpS9kgTQUJlCyMTc81OqmhmLWqTkEpaQk+GyRvQrB3k/g7Qp",
+	"5ms+nM1BUA/vbWe8cZUVT9Adl7mHO2fN4gEtNmC0EbFC6Qs70mgi83xH8m+LoVY5LXF+toOniTtP/BEy",
+	"0lri9gq117i0BnPjdNfJkPbY6hmZG6XOiHChdIvcmFI1MLKlTYqlCYdrPRiVUrVJ9HOqFOYo2wGZkVYT",
+	"sHaMmYiPdnF+l/6IaQFzp+ltpmoD8vbcZATpppiuXTKttl3f4zrkXgSyq6MgyyUd64z867//h2SBBNzn",
+	"6rarf2EG7OGVADlgZkHIiRIcqjAu2i+ZvSgzsmf/weFFsW+dcV63QDBiKqyoxjruw6NRkcB8qla1AEm0",
+	"jYwklAoNcgUayckzgbWJ0E95YHQYc7nLsoC2O+oO91C743RrR+nme80y5c6JO5GLcxUYpgZqqTTM1nCV",
+	"83g+sE9z9Qq5r8/yoWTnirOzBbjWo24/19oBxNheL0RbGRuPvl1uXuCCzp2vbOpJakSYlWM+XWWVxt2M",
+	"7Q/QctxGueWWbduHvz53dQxLmBdLwjihxFocaVypMdZgE/1dmdWMMk7cJfjzBeB2COlcRNHX+tb/KBa2",
+	"qi4fius4qzFYbkZE9kiGKQsDl4acmbuORhl4NvFCT6HPQxqPIZAhGLNJEcati3s/JZmkGgYFmzEdFoos",
+	"mZPjL1OS2WC0dStmfd4c9Pn19SnJuOCQEXd7qPotYH4zDBlDnaRJ/OzEBs79Y1ovge+Qbe4eqH3hcpIE",
+	"UhgdYSqbNb9t4YPgoEgBY5scqDRdGozoKSwJlfCLie7+vHHa3bX1Jn8b+Uz8KGWT2quPnrWdgjbDbDCm",
+	"CSWoTLhE0DunZT5cTPd2k6DNteUI+B7B3HUkjEvekYjvp8jsGHb9LYdZ19DDvcKoawjCxVXvRhE/Z8h1",
+	"bYx1d/f7CrorJ+4u2sg6j+0q3naMLODCHy6y4I6lNT7tw+0+PD0CdgWKKDbhkBM8f8KFZmNXhPNANtM9",
+	"CatpRzRNpk3137fXOaxSns1Ga3fMGlQZi9KOIXvZYqpgNMA8157RXce16hOf58CwJMIgzlx7TCu3QJ9L",
+	"oc3XKZlRdWkPQS4XU5BAoFBQq3yIglk7m0GBobYwj2qZBQEfjYz7HQyb2oG20iVSXhBfZEQ5UeXQjBpC",
+	"I2xhy28i9wF+4XwI7lPsdnCqcCck8kffYZDCf92mejrIt6gTaGa0tLCOG7IzI2w0xsLCq8i35FxKppcX",
+	"ZlULyRBbiJyVRtb4Ty88EYmRHhTsCgxRG2o1nzUobT4nLfHfEGhyZZEdghGMqjgcq9NCzj/hxlDA9E8s",
+	"KOnz7PrAl48cVNMyAtcauAp1jIgVZFWEtyJxI2FteR3jY+EVdGq7CLiGD1HhFPJBKPyaMD0th52RmIXi",
+	"rvBPi7Pe79WSv0ojfZbyPLLYbNGTFmRG+bIZnFOEaiym6vR5n//udyQqsmSC9/lzzMnxtYEKeK5IduaS",
+	"SnBMj7g+MFgcMLqEpa0SyDrkz7BUpDDEWLBLIFl8oFmf782lyEus0yc51dS69eJTzsieN0ZxQIecVRWn",
+	"ghdLlFJEgdu1rbNXfW4GHWAxh5l36spScRqvpjDtt30eTlv1+fMGmdCZtwoqUmLak4+VrxtJp8/3MGDl",
+	"rl5alEYnYspIYsbXzFeZOR8zQYu5ncsUycWoNBbBfqfPz2zxrRPp6HHkIgJUYegG7wJbg3JKsh4mK2dV",
+	"EwU2mxdLkvUk0Dzr9Plrv3dbP2Mx7RGoyIzacl8yolIua6CH4t8eMcpVdhqVCPe5mWQjpUAmoBU56R5Z",
+	"JvWNBvhYyBEoMhR6WuFOkQlwkMzMX9paDUTEmBWBcDHRRnmCtclRU6tl2hyY7H3fRmD7SY/0k06n009S",
+	"0sd0rMZXLmPMfPu+0+ncYIZnVHdrk47I3snx8T6eYa3uFY+zWR4ban7EeAw8x0Cv0ZytRCnYCLiCSEx8",
+	"/fLbFQkh5sBt9X9HyMmhm6QOzVgjmZmulWYaMZikyRVIZWXGUafb6ZqRZiE6Z0kvedzpdh5jhpeeokA+",
+	"vDo6jOvGJm36xyus9dU7VafFnIvMhwXGlrmDm0ilMadiXMR8MPZDh3x1e9EuIjJw7cvcwXnmN9PokHPc",
+	"7W5R871dXXVcxLemunoVPw/ac+Cke7RuUtj1Ya0xAU56vHlS1cPlJk0+t0i7fUa9MQle/OXMGK/uRFpw",
+	"Ya5QOlFGhTiLagtbZWLVREuhwPLxsFUydZWIyhXg2XLwsZFI4hL4wZAqyKs4t8tgq5UMp7Y2wVir44Lq",
+	"PndVhRjE0yIqSOwZMfRTtdpPvgDxpz7/6eDgAP/MiMxntmTkJ5LFNUdZSrK4pDAjdoJLirHjQ9EUjo7q",
+	"+bJTIubWpjSyPCoCysie83/06pU7Turuu+e4RBl8TlRs48HA7JmVH201WFXFZmsYfS2em+oTbnB2NTbF",
+	"gbYM5CeDv88+e+XLOT/7jOxVomCfXIGsusPF5ftBsAbUD2EspJEtV4xP+lxPYZYS4CO5nGvIT4PfoSlA",
+	"yJlvfWHPzsgim5IZL9/n4drU9BJSkvlipsy1xAhZ165aytrdTBFKTo6PjTphHoE3hr8CYtHWqGoflwqs",
+	"vLPThU9eNT/kDsC9MTYFQTu0z7PDGhmh1lRP56g6E0mwXgUh0bWvyGLKCiCjKYwwYGmw1+cG+EIJC0Lq",
+	"YXAJ5EYXWlBlO3NpQfaywyZZH9ZIxkAY02eKBiapclQzLDkTKiRXE0WXDczkLLcdrLhagOxzQ3daEC2X",
+	"1kFLzJHInhmDaVVMGYow9i2OxMtnVnW9MIYeokNLhpeJEdqvjaIb6cp7LlMtJT4nLXUBIpWSkJGWEp+Q",
+	"lhKbj5b2uctH2/fCr1b5n1M1HQoqc1wEaH5K0O4OlBqOPsJRx3JMKFu2HOPv2H1vGKzGc9BBx5deFT06",
+	"rnaY9rnhJ1HqGo/tmeHN2upA0fsdco42RpQbFBoq9LnlsgLoFQQL7TTiGudgN4SGJGjdFXQZxXjIQpSG",
+	"H9GKoH0+p0uj/xoF55GyWx5RiUGfPn/O9BSkXYGjRK1b3Zkz8llFsZGDRHm0XIKRkthTqUWzqBe5u9Z9",
+	"oPRTkS93ayVTLyJP/n528Ld/PKZPnz357slXs98Xf/5uflDMvnz95dPZs0k+/eM/n8GP6m9PdPGqmzRL",
+	"VpM1ladxn4OqkHX7tjHtFf03dePf+VIbOtbRQ+tY6/QrT9tGEIWjfmAVawvdJ+q7+PG0spOjLWY0m3mZ",
+	"ecfHm+c1+yQ9hBboCCrSy+6qAKIli6vHhsvh+6rN6o3VCwtoi3c/C243Fdc/9zDch41gFFFaSMhXWgbZ",
+	"Jd11QnmfZ22+vIaw8ZLSN4GsJCYGRUS9U1Cb4HmGj43lTo3fTm5toYLcEYP3a7RBTuwmb58RGvo9BLlW",
+	"VPJwFJu2W9ZvUBlV6CFZMZM2msAr1PIH0GtJpfuRRfMnWtuG1v4AmtDVo7+3gRx1vF5TOlINOaw6YmPn",
+	"OSNaQ8bpLQ4h114LFsHrk7ocSMwhJXM6Ydz2AySYIptFGaaZ9etRm5ZLVZ+vzZ4VHNZ5e85dFmtjv6tZ",
+	"TugMD65xy0Fk78h8OOp2saEJdmv+sQS5rNo1Y7JQrb14SC047mLklM3KWZVA4D6FCAHjGiaAh94mp+sI",
+	"8QUXEq6YKFVID24DzKXprukZfdza6Hq1KLHwOHFWNbMNg0u17rG1LO/NkiJOP7/1+WilaqOoaAtGXGDQ",
+	"BkiULbklKFVixLsPKBtDAnqLcGxJQf/VCcifS4VER6LPWfei0XL/LXIRJ2zyGga7GSO45C32aarllGWu",
+	"F44Pu0QJ7ikRxvxcMAXE5cB3+vw8uBCwbgwlXfAdKus4cmEN3w0fw05YWxN3S1lMwaia1VRsZ+syazrk",
+	"HORBMJqjJqJGalmNAR07gJ1JnPKJ2XCtNm5oS3Mf+zaMTP4IRSHsNr0f4N9quc+9H9oKAN+tJPQlx93H",
+	"3YPuyUH38bdHx71ut9ft/n0Hc3al3c5HNmVtPUa7soSBGzRiLW19MmF/oSYsHo8TEruLoLrdit8dvnfl",
+	"nbdarG9gJq6iJNU6P5E97DkeJIlnLXQBBy6yE50B2+fOX24kBCbGWqNiIkBZoeIrLp1Lu1a9UzmS3XLr",
+	"bdYgSLYxWAMb+GV/C8bDSffLzRPCiykexLJF7N6XirewZX2+4op52k4V3Y8maz9ZpdtbpXcjkruZoO71",
+	"RkY3n5etxIXJxlYQulCr7SNHzmwLGxfJCoLSiC6rkKW1isSolLDT567V6YrCt0W1QMbLosiIJXpaids+",
+	"x+cP6ejStmVxhQRtorKqMHlIncsGxFY0r4ZaZcDfWolaLYXZSon6OIztskA/BIP/YhWoD37Z/OpUNEui",
+	"H0ZFO3RKEBY23lmwtdqfF5rKKpjqYvBWhHGxSIkWrlFaMPSYd5UoH41QC5AhtdPGdCNByGs63KlLXqsS",
+	"BIAH7Y8wngP2UOS6WIbYuRNpNhs0Lt5ulGyTNRXbrlTbugcje9YX/WdE0SW2a7XNJ+Zz4LbC28BaiXjB",
+	"W2V6n+9V+a9AZbHct3kpHgA8TbsbrFaJ92BVT4MxO7oqO1fYCFeCzYfUmKBgbOoqacDljlYno4LBjf7Q",
+	"XpQ0Z18xgO+vwqiCZlcQh+jdywgwgQU7VNqX/EDOqJ06ZhqVdqwpJ3tNcz8lXhi7/lVC2oqP/U6fn9tU",
+	"xTixxOWl1AJQXvcP5OAbmuL7F+I2IWnfmA1mH1IoY71SRL4BWRlyrV4m5WPWqu3+O7fn0K4VHn/wy+O8",
+	"YropRd+n9ClDlRIR8c4ns6T1pvi5JL47vocS+VXB+oYsWLVdTTzm3LlBnfbwhXvkh9Sbqtr+Npd0UYRt",
+	"RKJqRDkpFfx2U1bn4WACSVV9B9YSlR2yvb/ZtkgmWbPYMwuvo3ElBJED2Dqo+zyrylxd7r3RC3zFPWaZ",
+	"2V+rBLgQWHK/EKXFXJEhuBz9W5zCtjfDfUyUlqJfW8XcWuaLMfhSKXMxVr2Ze8R2Zq7CQM/AtpOVhMNC",
+	"beFdTkP3uXdtRbZhyq7e5VqJ9cf2L7vOGWu8Hja88Bv0Mf+/t3gqp7TnzztIq9ZL8PB9CELdnlCF3ysS",
+	"lTqF28/ffKTRQmbFh0z2TrqP90+toeFlkyPb1sFf7pOSa1YQyjH65gczRWbUvRrIrXOLf7qSaVt5qCs2",
+	"+uSj/jg+6vsT9TaeapyRElrX6rD+dJWo233aayip+1El/CfP9g6e7XuQ1h392/6F+HfxcK8VoO4901aA",
+	"dtZ5l++tvMUdVZwys5PXeHfl6GOxTvAcfwgW+uQ7/hX6jh9Mk4qbLmxbVbvSyyGtpVd2yAV2xLBuPNu3",
+	"o92x8NY//ANyVtyiYg17tfam+G16FBbViXjSeht1z1hHW37aBqfCG5gwpTEIEDXbse+MB1fUatuq2Pr7",
+	"7968Cj4GW69Iee5fG4Mth/q88doYYl8abTeMrQB8eWajNY3rRXNqEzmZci2himWfY76JzaVTU7HgKaFz",
+	"Kl0GCzakwdI9vd4T4TuT3OM2802BNnR0edcsx3dL1Dt2uMV2dBc0OnB9ZH9B6O5yO9NGHoNTktnDzcLR",
+	"hZZDeMrYUuRT6tov20uwCLxzJwnUfr0dvve1vlu6CnTLvXBKuLCN/S0/4f3mqzVZSyaRXSwWBtvY8DFl",
+	"/5aM+IezyR+GhLYwy5sUUrVrcLfMOu3nD6DXkkX3I4vQT8S1vUl+T8q6m1XuHnFHs9w2MkJqVNo3LMAu",
+	"A3u2uR6qOrbCf611/iEVmne1joPYbnJH0/0uispH4zJvvDsiSFdFwydjvsWY/9Xa5h9efzm0fHtQNeK8",
+	"lzxpNdVeKlVi+JfDomk6WSPM3oIsWFId8kJIcnxCpqI0Fh42pKfOXhK8z3Mo2BWgPYaKk+2qijcmNlaz",
+	"lZSL1UCwe/11i7X1BhHh9nPh+3D+zPdppQQg7pzoja2RTzfuNhxlD7fiqEeeEu7LWlHTT2SXuN3nD+8M",
+	"T9iksLYq3bihp38bfSZq32T7KRkuQ/qC4KQQI1pMhdK9J90n3U6thV7v8PC9+ekG317q3vWMb/oJfOl8",
+	"2kl9maSNBM2vttOmkLY22QGJPR1Ra+0YDLwLKFx5S5CvPvaFeO4FcivvNEsJFwvsLaXjvHJbuFflPtgk",
+	"p9Wy2gvb8tPXhNtCHltma6TDSteeaMlQa7666pvotTdq+/feeFidF3V13efeNVhrDb2hM7RbNdDozToi",
+	"DVqR0xDTWuZX2iicT5ttG9J61CdtuHrThv6ZNjni3c3/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
