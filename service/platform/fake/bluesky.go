@@ -46,7 +46,7 @@ type Bluesky struct {
 	refresh      map[string]bool // refresh JWT → still valid (refresh rotates it away)
 	tokenSeq     int
 	delay        time.Duration
-	failures     failureScript
+	failures     failureScript[int] // by NSID: an HTTP status
 	calls        map[string]int
 	records      []BlueskyRecord
 	byRKey       map[string]int
@@ -131,10 +131,10 @@ func NewBluesky(t testing.TB) *Bluesky {
 		nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/")
 		b.mu.Lock()
 		b.calls[nsid]++
-		status := b.failures.take(nsid)
+		status, failed := b.failures.take(nsid)
 		delay := b.delay
 		b.mu.Unlock()
-		if status != 0 {
+		if failed {
 			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { b.fail(w, status) })
 			return
 		}

@@ -27,7 +27,7 @@ type Discord struct {
 
 	mu       sync.Mutex
 	delay    time.Duration
-	failures []discordFailure
+	failures failureScript[discordFailure] // by HTTP method
 	calls    map[string]int
 	nextID   int64
 	webhooks map[string]*discordWebhook // by id
@@ -50,10 +50,8 @@ type discordWebhook struct {
 }
 
 type discordFailure struct {
-	method     string // "" for any
 	status     int
 	retryAfter time.Duration
-	left       int
 }
 
 // discordMaxContent and discordMaxEmbeds are Discord's limits per message.
@@ -72,10 +70,10 @@ func NewDiscord(t testing.TB) *Discord {
 	d.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d.mu.Lock()
 		d.calls[r.Method]++
-		f := d.takeFailure(r.Method)
+		f, failed := d.failures.take(r.Method)
 		delay := d.delay
 		d.mu.Unlock()
-		if f != nil {
+		if failed {
 			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { discordFail(w, f.status, f.retryAfter) })
 			return
 		}
@@ -122,9 +120,7 @@ func (d *Discord) DeleteWebhook(webhookURL string) {
 func (d *Discord) FailNext(method string, n, status int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if n > 0 {
-		d.failures = append(d.failures, discordFailure{method: method, status: status, retryAfter: time.Second, left: n})
-	}
+	d.failures.add(method, n, discordFailure{status: status, retryAfter: time.Second})
 }
 
 // RateLimitNext answers the next n requests with a 429 asking to retry after retryAfter,
@@ -132,9 +128,7 @@ func (d *Discord) FailNext(method string, n, status int) {
 func (d *Discord) RateLimitNext(n int, retryAfter time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if n > 0 {
-		d.failures = append(d.failures, discordFailure{status: http.StatusTooManyRequests, retryAfter: retryAfter, left: n})
-	}
+	d.failures.add("", n, discordFailure{status: http.StatusTooManyRequests, retryAfter: retryAfter})
 }
 
 // SetDelay holds every response back for d after the request has been served.
@@ -161,22 +155,6 @@ func (d *Discord) Calls(method string) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.calls[method]
-}
-
-// takeFailure consumes one planned failure for method; d.mu is held.
-func (d *Discord) takeFailure(method string) *discordFailure {
-	for i := range d.failures {
-		f := &d.failures[i]
-		if f.method != "" && f.method != method {
-			continue
-		}
-		out := *f
-		if f.left--; f.left == 0 {
-			d.failures = slices.Delete(d.failures, i, i+1)
-		}
-		return &out
-	}
-	return nil
 }
 
 func discordError(w http.ResponseWriter, status, code int, msg string) {

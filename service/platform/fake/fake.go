@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -80,40 +81,39 @@ func isHangulVowelOrTrail(r rune) bool {
 	return (r >= 0x1160 && r <= 0x11ff) || (r >= 0xd7b0 && r <= 0xd7ff)
 }
 
-// failureScript holds injected failures: the next n requests to a path (any path when the
-// path is empty) are answered with a status instead of being served. The fakes guard it
-// with their own mutex.
-type failureScript struct {
-	items []scriptedFailure
+// failureScript holds injected failures: the next n requests to a route (a path, an API
+// method; any route when it is empty) are answered with failure F instead of being
+// served. The fakes guard it with their own mutex.
+type failureScript[F any] struct {
+	items []scriptedFailure[F]
 }
 
-type scriptedFailure struct {
-	path   string
-	status int
-	left   int
+type scriptedFailure[F any] struct {
+	route   string
+	failure F
+	left    int
 }
 
-func (f *failureScript) add(path string, n, status int) {
+func (f *failureScript[F]) add(route string, n int, failure F) {
 	if n > 0 {
-		f.items = append(f.items, scriptedFailure{path: path, status: status, left: n})
+		f.items = append(f.items, scriptedFailure[F]{route: route, failure: failure, left: n})
 	}
 }
 
-// take consumes one failure planned for path and returns its status, or 0 if none is.
-func (f *failureScript) take(path string) int {
+// take consumes one failure planned for route; ok is false when none is.
+func (f *failureScript[F]) take(route string) (failure F, ok bool) {
 	for i := range f.items {
 		it := &f.items[i]
-		if it.path != "" && it.path != path {
+		if it.route != "" && it.route != route {
 			continue
 		}
-		status := it.status
-		it.left--
-		if it.left == 0 {
-			f.items = append(f.items[:i], f.items[i+1:]...)
+		failure = it.failure
+		if it.left--; it.left == 0 {
+			f.items = slices.Delete(f.items, i, i+1)
 		}
-		return status
+		return failure, true
 	}
-	return 0
+	return failure, false
 }
 
 // serveDelayed runs h, then holds its finished response back for d before sending it, as a

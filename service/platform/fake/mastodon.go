@@ -32,7 +32,7 @@ type Mastodon struct {
 	maxChars   int // 0: the server predates /api/v2/instance and enforces the default 500
 	mediaPolls int // GETs of /api/v1/media/:id answered 206 before an upload is processed
 	delay      time.Duration
-	failures   failureScript
+	failures   failureScript[int] // by path: an HTTP status
 	calls      map[string]int
 	nextID     int64
 	statuses   []MastodonStatus
@@ -91,10 +91,10 @@ func NewMastodon(t testing.TB) *Mastodon {
 	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.mu.Lock()
 		m.calls[r.URL.Path]++
-		status := m.failures.take(r.URL.Path)
+		status, failed := m.failures.take(r.URL.Path)
 		delay := m.delay
 		m.mu.Unlock()
-		if status != 0 {
+		if failed {
 			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { m.fail(w, status) })
 			return
 		}

@@ -39,7 +39,7 @@ type Slack struct {
 	mu       sync.Mutex
 	revoked  bool
 	delay    time.Duration
-	failures []slackFailure
+	failures failureScript[slackFailure] // by path
 	calls    map[string]int
 	nextID   int
 	clock    int64                    // ts seconds of the last message
@@ -66,11 +66,9 @@ type slackChannel struct {
 }
 
 type slackFailure struct {
-	path       string // "" for any
 	status     int
 	code       string // the Web API error code (HTTP 200 unless status says otherwise)
 	retryAfter time.Duration
-	left       int
 }
 
 // slackMaxText is the length, in characters, over which Slack answers msg_too_long.
@@ -94,12 +92,12 @@ func NewSlack(t testing.TB) *Slack {
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.calls[r.URL.Path]++
-		f := s.takeFailure(r.URL.Path)
+		f, failed := s.failures.take(r.URL.Path)
 		delay := s.delay
 		s.mu.Unlock()
-		if f != nil {
+		if failed {
 			webhook := strings.HasPrefix(r.URL.Path, "/services/")
-			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { slackFail(w, *f, webhook) })
+			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { slackFail(w, f, webhook) })
 			return
 		}
 		serveDelayed(w, r, delay, mux.ServeHTTP)
@@ -176,28 +174,26 @@ func (s *Slack) RevokeToken() {
 // with an HTML error page on the Web API, as Slack's edge sends, and with the plain-text
 // code Slack uses for that status on a webhook.
 func (s *Slack) FailNext(path string, n, status int) {
-	s.addFailure(slackFailure{path: path, status: status, retryAfter: time.Second, left: n})
+	s.addFailure(path, n, slackFailure{status: status, retryAfter: time.Second})
 }
 
 // FailNextWith answers the next n requests to path with Slack error code: on the Web API
 // as HTTP 200 {"ok": false, "error": code}, on a webhook as the plain-text code with the
 // status Slack sends it with.
 func (s *Slack) FailNextWith(path string, n int, code string) {
-	s.addFailure(slackFailure{path: path, status: http.StatusOK, code: code, left: n})
+	s.addFailure(path, n, slackFailure{status: http.StatusOK, code: code})
 }
 
 // RateLimitNext answers the next n requests to path with 429 and Retry-After (whole
 // seconds, rounded up): {"ok": false, "error": "ratelimited"} on the Web API.
 func (s *Slack) RateLimitNext(path string, n int, retryAfter time.Duration) {
-	s.addFailure(slackFailure{path: path, status: http.StatusTooManyRequests, code: "ratelimited", retryAfter: retryAfter, left: n})
+	s.addFailure(path, n, slackFailure{status: http.StatusTooManyRequests, code: "ratelimited", retryAfter: retryAfter})
 }
 
-func (s *Slack) addFailure(f slackFailure) {
+func (s *Slack) addFailure(path string, n int, f slackFailure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f.left > 0 {
-		s.failures = append(s.failures, f)
-	}
+	s.failures.add(path, n, f)
 }
 
 // SetDelay holds every response back for d after the request has been served.
@@ -224,22 +220,6 @@ func (s *Slack) Calls(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[path]
-}
-
-// takeFailure consumes one planned failure for path; s.mu is held.
-func (s *Slack) takeFailure(path string) *slackFailure {
-	for i := range s.failures {
-		f := &s.failures[i]
-		if f.path != "" && f.path != path {
-			continue
-		}
-		out := *f
-		if f.left--; f.left == 0 {
-			s.failures = slices.Delete(s.failures, i, i+1)
-		}
-		return &out
-	}
-	return nil
 }
 
 // slackWebhookStatus is the HTTP status a webhook answers an error code with.

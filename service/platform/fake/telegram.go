@@ -34,8 +34,8 @@ type Telegram struct {
 	mu       sync.Mutex
 	revoked  bool
 	delay    time.Duration
-	failures []telegramFailure
-	calls    map[string]int // by method, lower-cased
+	failures failureScript[telegramFailure] // by lower-cased method
+	calls    map[string]int                 // by method, lower-cased
 	chats    map[int64]*telegramChat
 	migrated map[int64]int64 // a group's id → its supergroup's
 	groups   int             // media groups sent
@@ -73,11 +73,9 @@ type TelegramMessage struct {
 }
 
 type telegramFailure struct {
-	method      string // lower-cased; "" for any
 	status      int
 	description string
 	retryAfter  int
-	left        int
 }
 
 // Telegram's limits, in UTF-16 code units.
@@ -102,11 +100,11 @@ func NewTelegram(t testing.TB) *Telegram {
 		method = strings.ToLower(method)
 		tg.mu.Lock()
 		tg.calls[method]++
-		f := tg.takeFailure(method)
+		f, failed := tg.failures.take(method)
 		delay := tg.delay
 		tg.mu.Unlock()
-		if f != nil {
-			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { telegramFail(w, *f) })
+		if failed {
+			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { telegramFail(w, f) })
 			return
 		}
 		serveDelayed(w, r, delay, func(w http.ResponseWriter, r *http.Request) { tg.serve(w, r, token, method) })
@@ -160,27 +158,25 @@ func (tg *Telegram) RevokeToken() {
 // status: Telegram's JSON error body for it, except that a 502, 503 or 504 comes as the
 // HTML page of the proxy in front of the Bot API. A 429 asks to retry after 1 s.
 func (tg *Telegram) FailNext(method string, n, status int) {
-	tg.addFailure(telegramFailure{method: strings.ToLower(method), status: status, retryAfter: 1, left: n})
+	tg.addFailure(method, n, telegramFailure{status: status, retryAfter: 1})
 }
 
 // FailNextWith answers the next n calls of method with {"ok": false, "error_code": status,
 // "description": description}.
 func (tg *Telegram) FailNextWith(method string, n, status int, description string) {
-	tg.addFailure(telegramFailure{method: strings.ToLower(method), status: status, description: description, left: n})
+	tg.addFailure(method, n, telegramFailure{status: status, description: description})
 }
 
 // RateLimitNext answers the next n calls of method with 429 and
 // parameters.retry_after = retryAfter seconds.
 func (tg *Telegram) RateLimitNext(method string, n, retryAfter int) {
-	tg.addFailure(telegramFailure{method: strings.ToLower(method), status: http.StatusTooManyRequests, retryAfter: retryAfter, left: n})
+	tg.addFailure(method, n, telegramFailure{status: http.StatusTooManyRequests, retryAfter: retryAfter})
 }
 
-func (tg *Telegram) addFailure(f telegramFailure) {
+func (tg *Telegram) addFailure(method string, n int, f telegramFailure) {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
-	if f.left > 0 {
-		tg.failures = append(tg.failures, f)
-	}
+	tg.failures.add(strings.ToLower(method), n, f)
 }
 
 // SetDelay holds every response back for d after the request has been served.
@@ -203,22 +199,6 @@ func (tg *Telegram) Calls(method string) int {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	return tg.calls[strings.ToLower(method)]
-}
-
-// takeFailure consumes one planned failure for method; tg.mu is held.
-func (tg *Telegram) takeFailure(method string) *telegramFailure {
-	for i := range tg.failures {
-		f := &tg.failures[i]
-		if f.method != "" && f.method != method {
-			continue
-		}
-		out := *f
-		if f.left--; f.left == 0 {
-			tg.failures = slices.Delete(tg.failures, i, i+1)
-		}
-		return &out
-	}
-	return nil
 }
 
 func telegramFail(w http.ResponseWriter, f telegramFailure) {
