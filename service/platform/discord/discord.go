@@ -10,11 +10,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -204,32 +202,12 @@ func (a *Adapter) do(ctx context.Context, method, u string, body []byte, secret 
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, transportError(ctx, err, secret)
+		return nil, platform.TransportError(ctx, "discord", err, secret)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, transportError(ctx, err, secret)
+		return nil, platform.TransportError(ctx, "discord", err, secret)
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
-}
-
-// transportError describes a failed request without its URL.
-func transportError(ctx context.Context, err error, secret string) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("discord: request failed: %w", ctxErr)
-	}
-	if errors.Is(err, netpolicy.ErrNotPublic) {
-		return platform.Errorf(platform.Permanent, 0, "discord: request failed: %v", netpolicy.ErrNotPublic)
-	}
-	var timeout interface{ Timeout() bool }
-	if errors.As(err, &timeout) && timeout.Timeout() {
-		return platform.Errorf(platform.Transient, 0, "discord: request failed: timeout")
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	msg := strings.ReplaceAll(err.Error(), secret, "[webhook]")
-	return platform.Errorf(platform.Transient, 0, "discord: request failed: %s", msg)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 )
 
@@ -90,40 +88,14 @@ func (a *Adapter) send(ctx context.Context, method, u string, body []byte, acct 
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return nil, transportError(ctx, err, acct)
+		return nil, platform.TransportError(ctx, "slack", err, acct.webhook, acct.token)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, transportError(ctx, err, acct)
+		return nil, platform.TransportError(ctx, "slack", err, acct.webhook, acct.token)
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
-}
-
-// transportError describes a failed request without its URL (a webhook's is its secret)
-// or the token.
-func transportError(ctx context.Context, err error, acct account) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("slack: request failed: %w", ctxErr)
-	}
-	if errors.Is(err, netpolicy.ErrNotPublic) {
-		return platform.Errorf(platform.Permanent, 0, "slack: request failed: %v", netpolicy.ErrNotPublic)
-	}
-	var timeout interface{ Timeout() bool }
-	if errors.As(err, &timeout) && timeout.Timeout() {
-		return platform.Errorf(platform.Transient, 0, "slack: request failed: timeout")
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	msg := err.Error()
-	for _, secret := range []string{acct.webhook, acct.token} {
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "[redacted]")
-		}
-	}
-	return platform.Errorf(platform.Transient, 0, "slack: request failed: %s", msg)
 }
 
 // Slack error codes by what they mean for the engine; codes not listed are Permanent.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 )
 
@@ -59,12 +57,12 @@ func (a *Adapter) call(ctx context.Context, token, httpMethod, method string, qu
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return 0, transportError(ctx, err, token)
+		return 0, platform.TransportError(ctx, "telegram", err, token)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return 0, transportError(ctx, err, token)
+		return 0, platform.TransportError(ctx, "telegram", err, token)
 	}
 
 	var env envelope
@@ -122,25 +120,4 @@ func retryAfterHeader(h http.Header) time.Duration {
 		return 0
 	}
 	return time.Duration(secs) * time.Second
-}
-
-// transportError describes a failed request by what failed, never by its URL: the token
-// is in the URL's path, and *url.Error prints the URL.
-func transportError(ctx context.Context, err error, token string) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("telegram: request failed: %w", ctxErr)
-	}
-	if errors.Is(err, netpolicy.ErrNotPublic) {
-		return platform.Errorf(platform.Permanent, 0, "telegram: request failed: %v", netpolicy.ErrNotPublic)
-	}
-	var timeout interface{ Timeout() bool }
-	if errors.As(err, &timeout) && timeout.Timeout() {
-		return platform.Errorf(platform.Transient, 0, "telegram: request failed: timeout")
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	msg := strings.ReplaceAll(err.Error(), token, "[token]")
-	return platform.Errorf(platform.Transient, 0, "telegram: request failed: %s", msg)
 }
