@@ -149,26 +149,34 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 	if len(targets) == 0 {
 		return p, nil
 	}
-	return p, s.publishing.queue.Enqueue(ctx, tx, s.runJobs(ctx, tx, p, targets)...)
+	jobs, err := s.runJobs(ctx, tx, p, targets)
+	if err != nil {
+		return Post{}, err
+	}
+	return p, s.publishing.queue.Enqueue(ctx, tx, jobs...)
 }
 
 // runJobs returns the jobs that publish p to targets. With cross-linking, the primary
 // platform goes first and its job starts the others when it finishes, so they can link
 // to it; otherwise every platform starts at once.
-func (s *Service) runJobs(ctx context.Context, tx Store, p Post, targets []Platform) []PublishJob {
+func (s *Service) runJobs(ctx context.Context, tx Store, p Post, targets []Platform) ([]PublishJob, error) {
 	job := func(pl Platform) PublishJob {
 		return PublishJob{Scope: p.Scope, PostID: p.ID, Generation: p.Generation, Platform: pl}
 	}
-	if primary, ok := s.crossLinkPrimary(ctx, tx, p); ok && slices.Contains(targets, primary) {
+	primary, ok, err := s.crossLinkPrimary(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	if ok && slices.Contains(targets, primary) {
 		first := job(primary)
 		first.Then = slices.DeleteFunc(slices.Clone(targets), func(pl Platform) bool { return pl == primary })
-		return []PublishJob{first}
+		return []PublishJob{first}, nil
 	}
 	jobs := make([]PublishJob, len(targets))
 	for i, pl := range targets {
 		jobs[i] = job(pl)
 	}
-	return jobs
+	return jobs, nil
 }
 
 // prepareAttempts gives every part of p a pending attempt on pl for the new run. Parts

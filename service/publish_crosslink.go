@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -18,42 +20,50 @@ var displayNames = map[Platform]string{
 const excerptLength = 100
 
 // crossLinkPreset returns p's preset when it cross-links p: cross-linking is on and its
-// primary platform is one of p's platforms. A preset deleted since is no preset.
-func (s *Service) crossLinkPreset(ctx context.Context, store Store, p Post) (Preset, bool) {
+// primary platform is one of p's platforms. A preset deleted since is no preset, so the
+// post goes out without links; any other failure to read it is returned, so that the job
+// fails and is retried rather than publishing without the link the preset asks for.
+func (s *Service) crossLinkPreset(ctx context.Context, store Store, p Post) (Preset, bool, error) {
 	if p.PresetID == nil {
-		return Preset{}, false
+		return Preset{}, false, nil
 	}
 	preset, err := s.getPreset(ctx, store, p.Scope, *p.PresetID)
-	if err != nil || !preset.CrossLinkEnabled || preset.PrimaryPlatform == nil ||
-		!slices.Contains(p.Platforms, *preset.PrimaryPlatform) {
-		return Preset{}, false
+	var se *Error
+	switch {
+	case errors.As(err, &se) && se.Kind == KindNotFound:
+		return Preset{}, false, nil
+	case err != nil:
+		return Preset{}, false, fmt.Errorf("reading preset %s of post %s for cross-linking: %w", *p.PresetID, p.ID, err)
+	case !preset.CrossLinkEnabled || preset.PrimaryPlatform == nil || !slices.Contains(p.Platforms, *preset.PrimaryPlatform):
+		return Preset{}, false, nil
 	}
-	return preset, true
+	return preset, true, nil
 }
 
 // crossLinkPrimary returns the platform p's other platforms link to, if p cross-links.
-func (s *Service) crossLinkPrimary(ctx context.Context, store Store, p Post) (Platform, bool) {
-	preset, ok := s.crossLinkPreset(ctx, store, p)
-	if !ok {
-		return "", false
+func (s *Service) crossLinkPrimary(ctx context.Context, store Store, p Post) (Platform, bool, error) {
+	preset, ok, err := s.crossLinkPreset(ctx, store, p)
+	if !ok || err != nil {
+		return "", false, err
 	}
-	return *preset.PrimaryPlatform, true
+	return *preset.PrimaryPlatform, true, nil
 }
 
 // crossLink returns the text to append to p's content on pl: the preset's template,
 // rendered with the primary platform's post. It is empty on the primary platform itself,
 // when p does not cross-link, and when the primary platform failed or gave no URL: the
-// others then go out without a link.
-func (s *Service) crossLink(ctx context.Context, store Store, p Post, pl Platform) string {
-	preset, ok := s.crossLinkPreset(ctx, store, p)
-	if !ok || *preset.PrimaryPlatform == pl {
-		return ""
+// others then go out without a link. An error reading the preset is returned (see
+// crossLinkPreset).
+func (s *Service) crossLink(ctx context.Context, store Store, p Post, pl Platform) (string, error) {
+	preset, ok, err := s.crossLinkPreset(ctx, store, p)
+	if !ok || err != nil || *preset.PrimaryPlatform == pl {
+		return "", err
 	}
 	primary := p.PlatformResults[*preset.PrimaryPlatform]
 	if !primary.Success || primary.PostURL == "" {
-		return ""
+		return "", nil
 	}
-	return renderCrossLink(preset.CrossLinkTemplate, *preset.PrimaryPlatform, primary.PostURL, p.Content)
+	return renderCrossLink(preset.CrossLinkTemplate, *preset.PrimaryPlatform, primary.PostURL, p.Content), nil
 }
 
 // renderCrossLink fills in a template's variables: {platform} is the primary platform's

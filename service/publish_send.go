@@ -82,7 +82,9 @@ func (s *Service) publishPlatform(ctx context.Context, job PublishJob) (time.Dur
 	if err != nil {
 		return 0, err
 	}
-	messages[0].content = s.withCrossLink(ctx, p, job.Platform, maxChars)
+	if messages[0].content, err = s.withCrossLink(ctx, p, job.Platform, maxChars); err != nil {
+		return 0, err
+	}
 
 	var first, prev platform.Ref
 	for i, msg := range messages {
@@ -158,18 +160,19 @@ func deref(s *string) string {
 // withCrossLink returns p's content for pl, with the cross-link appended where p has one
 // for pl and the result still fits the platform's limit. A post is checked against the
 // limits before it starts, when the primary post's URL is not known yet, so a link that
-// would push it over is left off rather than failing the platform.
-func (s *Service) withCrossLink(ctx context.Context, p Post, pl Platform, maxChars int) string {
-	link := s.crossLink(ctx, s.store, p, pl)
-	if link == "" {
-		return p.Content
+// would push it over is left off rather than failing the platform. An error reading the
+// preset fails the job, to be retried, rather than sending without the link.
+func (s *Service) withCrossLink(ctx context.Context, p Post, pl Platform, maxChars int) (string, error) {
+	link, err := s.crossLink(ctx, s.store, p, pl)
+	if link == "" || err != nil {
+		return p.Content, err
 	}
 	text := p.Content + "\n\n" + link
 	image, video := p.Media.has()
 	if textlimit.Check(string(pl), text, image || video, maxChars) != nil {
-		return p.Content
+		return p.Content, nil
 	}
-	return text
+	return text, nil
 }
 
 // mayResend reports whether a part found in flight can be sent again without risking a
