@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 
@@ -37,6 +39,10 @@ type DB struct {
 	Engine   Engine
 	SQLite   *sql.DB       // set when Engine == EngineSQLite
 	Postgres *pgxpool.Pool // set when Engine == EnginePostgres
+
+	// Tightened lists the SQLite files whose permissions Open narrowed to 0600, for the
+	// caller to log: they were readable by other users of the machine.
+	Tightened []string
 
 	sqliteStore *sqlite.Store // holds prepared statements on SQLite, closed with it
 }
@@ -87,6 +93,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	case strings.ContainsRune(path, '?'):
 		return nil, fmt.Errorf("db: SQLite path %q must not contain '?'", path)
 	}
+	tightened, err := privateFiles(path)
+	if err != nil {
+		return nil, err
+	}
 	pool, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
@@ -101,7 +111,55 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
 	}
 	store := sqlite.New(pool)
-	return &DB{Store: store, Engine: EngineSQLite, SQLite: pool, sqliteStore: store}, nil
+	return &DB{Store: store, Engine: EngineSQLite, SQLite: pool, Tightened: tightened, sqliteStore: store}, nil
+}
+
+// privateMode is the mode of the SQLite files, which hold webhook signing secrets and
+// sealed credentials: the owner's only, like the credentials key file.
+const privateMode fs.FileMode = 0o600
+
+// othersMode are the permission bits of the group and of everyone else.
+const othersMode fs.FileMode = 0o077
+
+// privateFiles makes the SQLite database at path, and its -wal and -shm files where they
+// exist, readable by their owner only, and returns the files whose modes it narrowed (it
+// clears the group's and others' bits, so 0644 becomes 0600).
+//
+// SQLite would create the database 0644 (less the umask), so a missing one is created
+// here first, 0600. SQLite gives the -wal and -shm files it creates later the database
+// file's own permissions, so they are private by construction; the ones it finds are
+// left from a server that ran before this rule, like a database created then, and are
+// tightened.
+func privateFiles(path string) ([]string, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, privateMode)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("db: create SQLite %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("db: create SQLite %s: %w", path, err)
+	}
+	var tightened []string
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("db: SQLite %s: %w", name, err)
+		}
+		perm := info.Mode().Perm()
+		if perm&othersMode == 0 {
+			continue
+		}
+		if err := os.Chmod(name, perm&^othersMode); err != nil {
+			return nil, fmt.Errorf("db: SQLite %s is readable by other users (mode %v) and could not be made private: %w",
+				name, info.Mode().Perm(), err)
+		}
+		tightened = append(tightened, name)
+	}
+	return tightened, nil
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {

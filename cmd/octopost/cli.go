@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -126,6 +127,16 @@ func (c *cli) open(ctx context.Context) (*db.DB, error) {
 	d, err := db.Open(ctx, c.getenv("OCTOPOST_DATABASE_URL"))
 	if err != nil {
 		return nil, err
+	}
+	if len(d.Tightened) > 0 {
+		// Once: the files stay private from now on. A bad log format is serve's to
+		// report; this warning goes out as text then.
+		logger, err := c.logger()
+		if err != nil {
+			logger = slog.New(slog.NewTextHandler(c.stderr, nil))
+		}
+		logger.Warn("the SQLite files were readable by other users; made them private to their owner (0600)",
+			"files", d.Tightened)
 	}
 	if err := d.Migrate(ctx); err != nil {
 		d.Close()

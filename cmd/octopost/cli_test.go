@@ -156,3 +156,26 @@ func TestBadDatabaseURL(t *testing.T) {
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut.String(), "postgres://")
 }
+
+func TestReadableDatabaseIsMadePrivateAndLoggedOnce(t *testing.T) {
+	t.Parallel()
+	b := setupCLI(t)
+	b.mustRun(t, "migrate")
+	require.NoError(t, os.Chmod(b.dbPath, 0o644)) // as SQLite created it before the rule
+
+	code, _, errOut := b.run(t, "migrate")
+	require.Equal(t, 0, code, errOut)
+	var warning struct {
+		Level string   `json:"level"`
+		Files []string `json:"files"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(errOut), &warning), errOut)
+	require.Equal(t, "WARN", warning.Level)
+	require.Equal(t, []string{b.dbPath}, warning.Files)
+	info, err := os.Stat(b.dbPath)
+	require.NoError(t, err)
+	require.Equal(t, "-rw-------", info.Mode().Perm().String())
+
+	_, _, errOut = b.run(t, "migrate")
+	require.Empty(t, errOut, "said once")
+}
