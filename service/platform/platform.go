@@ -86,7 +86,14 @@ type Error struct {
 	Message    string
 	RetryAfter time.Duration // how long the platform asked us to wait; 0 if it did not say
 	Status     int           // the HTTP status, when there was one
+	// Err is a sentinel the failure wraps, for errors.Is (netpolicy.ErrNotPublic for a
+	// refused destination); nil for most. Never an error whose text could hold a secret:
+	// Message alone describes the failure.
+	Err error
 }
+
+// Unwrap returns the sentinel the failure wraps, if any.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	if e.Status != 0 {
