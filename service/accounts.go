@@ -16,9 +16,10 @@ import (
 	"github.com/octopost/octopost/service/platform/sandbox"
 )
 
-// connectTimeout bounds how long connecting an account waits for its platform, so a
-// platform that never answers cannot hold the caller's request open.
-const connectTimeout = 30 * time.Second
+// DefaultConnectTimeout bounds how long connecting an account waits for its platform,
+// so a platform that never answers cannot hold the caller's request open, when
+// Config.ConnectTimeout is zero.
+const DefaultConnectTimeout = 35 * time.Second
 
 // EventRenderer produces the API's JSON form of an account or a post. Events carry it as
 // their data, so a webhook receives exactly what the API would return for the same
@@ -146,7 +147,11 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 	if s.config.Secrets == nil {
 		return Account{}, errors.New("service: no secret key is configured to seal account credentials")
 	}
-	connectCtx, cancel := context.WithTimeout(ctx, connectTimeout)
+	timeout := s.config.ConnectTimeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	connectCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	profile, creds, err := adapter.Connect(connectCtx, in.Credentials)
 	if err != nil {
@@ -229,8 +234,11 @@ func verificationProblem(in AccountInput, err error) error {
 	kind := platform.KindOf(err)
 	detail := "it could not be reached"
 	var pe *platform.Error
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		detail = pe.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		detail = "timed out" // the connect timeout, or the request's deadline
 	}
 	var message string
 	switch {

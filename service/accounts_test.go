@@ -26,13 +26,18 @@ type fakeAdapter struct {
 	mu      sync.Mutex
 	profile platform.Profile
 	err     error
+	hang    bool // never answers: Connect returns when its context ends, as a real adapter's call does
 	calls   []platform.Credentials
 }
 
-func (f *fakeAdapter) Connect(_ context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
+func (f *fakeAdapter) Connect(ctx context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, creds)
+	if f.hang {
+		<-ctx.Done()
+		return platform.Profile{}, nil, platform.TransportError(ctx, "mastodon", ctx.Err())
+	}
 	if f.err != nil {
 		return platform.Profile{}, nil, f.err
 	}
@@ -393,6 +398,22 @@ func TestConnectLiveVerificationFails(t *testing.T) {
 			b.requireEvents(t, b.live)
 		})
 	}
+}
+
+func TestConnectLiveGivesUpOnAPlatformThatHangs(t *testing.T) {
+	t.Parallel()
+	const timeout = 50 * time.Millisecond
+	b := setup(t, func(c *service.Config) { c.ConnectTimeout = timeout })
+	b.adapters["mastodon"].hang = true
+
+	start := time.Now()
+	_, err := b.svc.ConnectAccount(b.ctx, b.live, mastodonInput)
+	elapsed := time.Since(start)
+	fields := requireFields(t, err, "/instance_url")
+	require.Equal(t, "could not be verified: mastodon did not answer (timed out); try again later", fields[0].Message)
+	require.GreaterOrEqual(t, elapsed, timeout)
+	require.Less(t, elapsed, service.DefaultConnectTimeout, "the configured timeout applies, not the default")
+	b.requireNoAccounts(t, b.live)
 }
 
 func TestConnectLiveNeedsAnAdapterAndAKey(t *testing.T) {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/secretbox"
@@ -34,6 +35,11 @@ type Config struct {
 	// (instance_url, service_url, webhook_url) use plain http. For development and tests
 	// against local fakes only: an access token sent over http can be read on the way.
 	AllowInsecurePlatformURLs bool
+	// ConnectTimeout bounds verifying an account with its platform when connecting it;
+	// zero means DefaultConnectTimeout. It must end before the HTTP server's write
+	// timeout, so that a platform that hangs gets the caller a 422, not a dropped
+	// connection (serve derives both from one platform call: cmd/octopost/timeouts.go).
+	ConnectTimeout time.Duration
 }
 
 // Service implements every use case of the API and the operator CLI.

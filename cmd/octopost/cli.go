@@ -46,6 +46,9 @@ type cli struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	// timeouts replaces serve's productionTimeouts when not nil: tests run serve at a
+	// smaller scale.
+	timeouts *timeouts
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {

@@ -24,12 +24,6 @@ import (
 	"github.com/octopost/octopost/service/platform/telegram"
 )
 
-const (
-	shutdownGrace = 15 * time.Second
-	// platformTimeout bounds one call to a platform's API.
-	platformTimeout = 30 * time.Second
-)
-
 // boolEnv reads a true/false setting; anything unparsable is a usage error, not a silent false.
 func (c *cli) boolEnv(name string) (bool, error) {
 	v := c.getenv(name)
@@ -83,6 +77,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	timeouts := productionTimeouts
+	if c.timeouts != nil {
+		timeouts = *c.timeouts
+	}
+	if err := timeouts.check(); err != nil {
+		return err
+	}
 
 	d, err := c.open(ctx)
 	if err != nil {
@@ -95,12 +96,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	svc := service.New(d, nil, nil, service.Config{
 		AllowPrivateWebhooks:      allowPrivate,
-		Adapters:                  c.adapters(privatePlatforms),
+		Adapters:                  c.adapters(privatePlatforms, timeouts.platformCall),
 		Secrets:                   secrets,
 		Render:                    api.Renderer{},
 		AllowInsecurePlatformURLs: privatePlatforms,
+		ConnectTimeout:            timeouts.connect,
 	})
-	jobs, err := queue.New(d, svc, queue.Options{JobTimeout: jobTimeout, Logger: logger})
+	jobs, err := queue.New(d, svc, queue.Options{JobTimeout: jobTimeout, StopTimeout: timeouts.queueStop, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -113,14 +115,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := timeouts.server(handler)
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	logger.Info("octopost listening", "addr", ln.Addr().String(), "database", string(d.Engine),
 		"refuse_test_keys", refuseTest, "webhooks_allow_private", allowPrivate, "pid", os.Getpid())
 
@@ -136,17 +132,21 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	case serveErr = <-served:
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down", "grace", shutdownGrace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
+	// First the requests in flight, so that none can enqueue a job any more, then the
+	// queue: each within its share of the grace (see timeouts.go).
+	logger.Info("shutting down", "grace", timeouts.shutdown.String())
+	drainCtx, cancelDrain := context.WithTimeout(context.Background(), timeouts.drain)
+	defer cancelDrain()
 	if serveErr == nil {
-		if err := srv.Shutdown(shutdownCtx); err != nil {
-			serveErr = fmt.Errorf("shutdown: %w", err)
+		if err := srv.Shutdown(drainCtx); err != nil {
+			serveErr = fmt.Errorf("shutdown: %w", errors.Join(err, srv.Close()))
 		} else if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 			serveErr = err
 		}
 	}
-	if err := jobs.Stop(shutdownCtx); err != nil {
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), timeouts.queueStop+timeouts.margin)
+	defer cancelStop()
+	if err := jobs.Stop(stopCtx); err != nil {
 		return errors.Join(serveErr, fmt.Errorf("stop publishing queue: %w", err))
 	}
 	if serveErr != nil {
@@ -171,8 +171,8 @@ func (c *cli) durationEnv(name string) (time.Duration, error) {
 // adapters returns the live adapters of the token-based platforms. Their outbound calls go
 // through the SSRF-safe client: public addresses only, unless the operator allows private
 // ones (to point the platforms at local servers, e.g. a Mastodon on the LAN or a fake).
-func (c *cli) adapters(allowPrivate bool) map[service.Platform]platform.Adapter {
-	client := netpolicy.Client(allowPrivate, platformTimeout)
+func (c *cli) adapters(allowPrivate bool, callTimeout time.Duration) map[service.Platform]platform.Adapter {
+	client := netpolicy.Client(allowPrivate, callTimeout)
 	urls := c.platformURLs()
 	return map[service.Platform]platform.Adapter{
 		"mastodon": mastodon.New(client),
