@@ -23,6 +23,8 @@ type apiError struct {
 	code    oapi.ErrorCode
 	message string
 	fields  []service.FieldError
+	// truncated says there were more problems than fields lists.
+	truncated bool
 }
 
 var (
@@ -38,8 +40,14 @@ var (
 
 func (e *apiError) Error() string { return e.message }
 
+// validationError is a 422 listing at most maxProblems of fields, and saying so when
+// there were more.
 func validationError(fields []service.FieldError) *apiError {
-	return &apiError{status: http.StatusUnprocessableEntity, code: "validation_error", message: "Validation failed", fields: fields}
+	e := &apiError{status: http.StatusUnprocessableEntity, code: "validation_error", message: "Validation failed", fields: fields}
+	if len(fields) > maxProblems {
+		e.fields, e.truncated = fields[:maxProblems], true
+	}
+	return e
 }
 
 // fromServiceError maps a service failure to its response. Anything that is not a
@@ -70,7 +78,8 @@ func fromServiceError(err error) *apiError {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	e := fromServiceError(err)
 	if e == errInternal {
-		logger.ErrorContext(r.Context(), "request failed", "request_id", w.Header().Get(requestIDHeader), "error", err)
+		// The cause may quote the request (a path parameter, say): keys are redacted.
+		logger.ErrorContext(r.Context(), "request failed", "request_id", w.Header().Get(requestIDHeader), "error", redactKeys(err.Error()))
 	}
 	body := oapi.Error{Error: e.message, Code: e.code}
 	if len(e.fields) > 0 {
@@ -79,6 +88,9 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 			fields[i] = oapi.FieldError{Field: f.Field, Message: f.Message}
 		}
 		body.Details = &oapi.ErrorDetails{Errors: &fields}
+		if e.truncated {
+			body.Details.Truncated = &e.truncated
+		}
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

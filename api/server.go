@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -81,8 +82,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// accessLog logs one line per request and turns a panic into a 500. It logs no headers,
-// so no key or secret can reach the logs.
+// accessLog logs one line per request and turns a panic into a 500. It logs no headers and
+// no query, and redacts anything shaped like a key in the path (a key pasted into a URL), so
+// no key or secret can reach the logs.
 func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -95,13 +97,56 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 				if rec.status == 0 {
 					writeError(rec, r, logger, fmt.Errorf("panic: %v", p))
 				} else {
-					logger.ErrorContext(r.Context(), "panic after response started", "request_id", w.Header().Get(requestIDHeader), "panic", p)
+					logger.ErrorContext(r.Context(), "panic after response started", "request_id", w.Header().Get(requestIDHeader), "panic", redactKeys(fmt.Sprint(p)))
 				}
 			}
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+				slog.String("method", r.Method), slog.String("path", redactKeys(r.URL.Path)), slog.Int("status", rec.status),
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", w.Header().Get(requestIDHeader)))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// redactKeys replaces the secret part of anything shaped like an Octopost key in s
+// ("oct_live_" or "oct_test_" followed by base62 characters, of any length, since a
+// truncated key is still most of a secret) with "[redacted]", keeping the prefix to say
+// what was there. One pass: its cost is linear in len(s).
+func redactKeys(s string) string {
+	if !strings.Contains(s, "oct_") {
+		return s
+	}
+	var sb strings.Builder
+	for i := 0; i < len(s); {
+		prefix := keyPrefixAt(s, i)
+		if prefix == 0 {
+			sb.WriteByte(s[i])
+			i++
+			continue
+		}
+		end := i + prefix
+		for end < len(s) && isBase62(s[end]) {
+			end++
+		}
+		sb.WriteString(s[i : i+prefix])
+		if end > i+prefix {
+			sb.WriteString("[redacted]")
+		}
+		i = end
+	}
+	return sb.String()
+}
+
+// keyPrefixAt returns the length of the key prefix at s[i:], or 0.
+func keyPrefixAt(s string, i int) int {
+	for _, prefix := range [...]string{"oct_live_", "oct_test_"} {
+		if strings.HasPrefix(s[i:], prefix) {
+			return len(prefix)
+		}
+	}
+	return 0
+}
+
+func isBase62(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

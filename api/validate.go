@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -37,16 +39,36 @@ type requirement struct {
 	liveOnly   bool
 }
 
-// validator enforces the contract on every request before a handler runs: the route
-// exists, the key is valid and allowed (the kin-openapi AuthenticationFunc), and the
-// parameters and body match their schemas. It is the only place authorization happens.
+// validator enforces the contract on every request before a handler runs, in this order:
+//
+//  1. the route exists (else 404 or 405);
+//  2. the key is valid and allowed: kin-openapi's ValidateSecurityRequirements with the
+//     AuthenticationFunc, given the request without its body, so a caller without a valid
+//     key gets 401 or 403 and nothing it sent beyond the headers is read;
+//  3. the body, for operations that take one: at most MaxBodyBytes (413), present when
+//     required, of a media type the operation takes, one well-formed JSON document (400);
+//     all of this is checked here, from typed results (mime, encoding/json), so that no
+//     status depends on the wording of kin-openapi's messages;
+//  4. query parameters that take one value are given at most once (kin-openapi checks only
+//     the first, and the generated binder would fail on the second);
+//  5. parameters and body match their schemas (kin-openapi, security excluded): one 422
+//     listing at most maxProblems problems, each named by the parameter or a JSON pointer.
+//
+// The cost of a request is bounded by its size: kin-openapi finds every problem in one
+// pass, with details left out of its messages, and requestFailure reads no more of them
+// than it reports, naming each from the errors' structured fields, never their text.
+//
+// It is the only place authorization happens.
 type validator struct {
 	mux            *http.ServeMux
 	requirements   map[*openapi3.Operation]requirement
 	svc            *service.Service
 	refuseTestKeys bool
 	logger         *slog.Logger
-	options        openapi3filter.Options
+	// authOptions check the key alone; options check parameters and body, once the
+	// key has passed.
+	authOptions openapi3filter.Options
+	options     openapi3filter.Options
 }
 
 func newValidator(spec *openapi3.T, svc *service.Service, refuseTestKeys bool, logger *slog.Logger) (*validator, error) {
@@ -55,7 +77,17 @@ func newValidator(spec *openapi3.T, svc *service.Service, refuseTestKeys bool, l
 		return nil, err
 	}
 	v := &validator{requirements: requirements, svc: svc, refuseTestKeys: refuseTestKeys, logger: logger}
-	v.options = openapi3filter.Options{AuthenticationFunc: v.authenticate, MultiError: true}
+	v.authOptions = openapi3filter.Options{AuthenticationFunc: v.authenticate}
+	v.options = openapi3filter.Options{
+		MultiError: true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			// Messages without the schema and the value in them: kin-openapi formats the
+			// errors under an allOf eagerly, and with both embedded that work grows with the
+			// square of the body. It also keeps values out of the logs.
+			openapi3.DisableSchemaErrorDetails(),
+			openapi3.WithStringFormatValidator("date-time", dateTimeFormat{}),
+		},
+	}
 	return v, nil
 }
 
@@ -175,19 +207,33 @@ func (v *validator) authenticate(ctx context.Context, in *openapi3filter.Authent
 	return nil
 }
 
-// validate checks one request against its operation: the AuthenticationFunc first, then
-// parameters and body.
+// validate checks one request against its operation, in the order the validator's
+// comment gives.
 func (v *validator) validate(route *routers.Route, paramNames []string, next http.Handler) http.Handler {
-	hasBody := route.Operation.RequestBody != nil
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Only operations that take a body read one, so only they can answer 400 or 413
-		// for it, as openapi.yaml says; any other ignores what was sent.
-		if !hasBody {
-			r.Body = http.NoBody
-		} else if err := limitBody(r); err != nil {
-			writeError(w, r, v.logger, err)
-			return
+	security := route.Operation.Security
+	if security == nil {
+		security = &route.Spec.Security
+	}
+	// Parameters and body are checked against the operation with its security already
+	// satisfied, so kin-openapi neither runs the AuthenticationFunc again nor copies the body
+	// for it.
+	checkedOp := *route.Operation
+	checkedOp.Security = &openapi3.SecurityRequirements{}
+	checked := *route
+	checked.Operation = &checkedOp
+
+	var requestBody *openapi3.RequestBody
+	if route.Operation.RequestBody != nil {
+		requestBody = route.Operation.RequestBody.Value
+	}
+	var singleQuery []string
+	for _, p := range route.Operation.Parameters {
+		if p.Value.In == openapi3.ParameterInQuery && (p.Value.Schema == nil || !p.Value.Schema.Value.Type.Is(openapi3.TypeArray)) {
+			singleQuery = append(singleQuery, p.Value.Name)
 		}
+	}
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pathParams := make(map[string]string, len(paramNames))
 		for _, name := range paramNames {
 			pathParams[name] = r.PathValue(name)
@@ -195,8 +241,34 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 		slot := &principalSlot{}
 		ctx := context.WithValue(r.Context(), principalKey{}, slot)
 		r = r.WithContext(ctx)
-		err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
-			Request: r, PathParams: pathParams, Route: route, Options: &v.options,
+
+		// kin-openapi reads the whole body before calling the AuthenticationFunc (which
+		// may want it); ours reads headers only, so it gets a request without one.
+		headersOnly := r.Clone(ctx)
+		headersOnly.Body = http.NoBody
+		headersOnly.ContentLength = 0
+		err := openapi3filter.ValidateSecurityRequirements(ctx, &openapi3filter.RequestValidationInput{
+			Request: headersOnly, PathParams: pathParams, Route: route, Options: &v.authOptions,
+		}, *security)
+		if err != nil {
+			writeError(w, r, v.logger, securityFailure(err))
+			return
+		}
+
+		// Only operations that take a body read one, so only they can answer 400 or 413
+		// for it, as openapi.yaml says; any other ignores what was sent.
+		if requestBody == nil {
+			r.Body = http.NoBody
+		} else if err := readBody(r, requestBody); err != nil {
+			writeError(w, r, v.logger, err)
+			return
+		}
+		if fields := repeatedParameters(r, singleQuery); len(fields) > 0 {
+			writeError(w, r, v.logger, validationError(fields))
+			return
+		}
+		err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+			Request: r, PathParams: pathParams, Route: &checked, Options: &v.options,
 		})
 		if err != nil {
 			writeError(w, r, v.logger, requestFailure(err))
@@ -206,25 +278,51 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 	})
 }
 
-// limitBody reads the body up front so that an oversized one is refused with 413 before
-// anything parses it, and replays it to the validator and the handler.
-func limitBody(r *http.Request) error {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil
+// securityFailure is the answer to a failed key check. There is one scheme, so one cause:
+// errUnauthorized, errForbidden, or a store failure that writeError reports as internal.
+func securityFailure(err error) error {
+	var sec *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &sec) {
+		if len(sec.Errors) > 0 {
+			return sec.Errors[0]
+		}
+		return errUnauthorized
 	}
+	return err
+}
+
+// readBody reads the body of an authenticated request, refusing before anything parses
+// it a body that is too large (413), missing when required, of a media type the operation
+// does not take, or not one JSON document (400); then replays it to the validator and
+// the handler.
+func readBody(r *http.Request, rb *openapi3.RequestBody) error {
 	if r.ContentLength > MaxBodyBytes {
 		return errTooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil {
-		return errInvalidJSON
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
+			return errInvalidJSON
+		}
+		if len(body) > MaxBodyBytes {
+			return errTooLarge
+		}
 	}
-	if len(body) > MaxBodyBytes {
-		return errTooLarge
+	if len(body) == 0 {
+		if rb.Required {
+			return errInvalidJSON
+		}
+		r.Body, r.ContentLength = http.NoBody, 0
+		return nil
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || rb.Content.Get(mediaType) == nil {
+		return errContentType
 	}
 	// Decoders stop after the first JSON value; a body with anything after it is not
 	// one JSON document, and must not half-succeed.
-	if len(body) > 0 && isJSON(r.Header.Get("Content-Type")) && !json.Valid(body) {
+	if isJSON(mediaType) && !json.Valid(body) {
 		return errInvalidJSON
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -232,105 +330,205 @@ func limitBody(r *http.Request) error {
 	return nil
 }
 
-func isJSON(contentType string) bool {
-	mediaType, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mediaType == "application/json"
+func isJSON(mediaType string) bool {
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
 }
 
-// requestFailure turns the validator's errors into the contract's: authentication first
-// (a caller without a valid key learns nothing about its request), then malformed bodies,
-// then every schema problem as one 422 listing each field.
-func requestFailure(err error) error {
-	var all []error
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		all = me
-	} else {
-		all = []error{err}
+// repeatedParameters names the query parameters given more than once that take one value.
+func repeatedParameters(r *http.Request, single []string) []service.FieldError {
+	if len(single) == 0 || r.URL.RawQuery == "" {
+		return nil
 	}
-	for _, e := range all {
-		var sec *openapi3filter.SecurityRequirementsError
-		if errors.As(e, &sec) {
-			// One scheme, so one cause: errUnauthorized, errForbidden, or a store failure
-			// that writeError reports as internal.
-			if len(sec.Errors) > 0 {
-				return sec.Errors[0]
-			}
-			return errUnauthorized
-		}
-	}
+	query := r.URL.Query()
 	var fields []service.FieldError
-	for _, e := range all {
-		var re *openapi3filter.RequestError
-		if !errors.As(e, &re) {
-			return e
+	for _, name := range single {
+		if len(query[name]) > 1 {
+			fields = append(fields, service.FieldError{Field: name, Message: "must be given at most once"})
 		}
-		if re.RequestBody != nil {
-			if malformed := bodyFailure(re); malformed != nil {
-				return malformed
-			}
-		}
-		fields = append(fields, fieldErrors(re)...)
 	}
-	return validationError(fields)
+	return fields
 }
 
-// bodyFailure reports a body that is not JSON at all, as opposed to JSON that breaks the schema.
-func bodyFailure(re *openapi3filter.RequestError) error {
-	var pe *openapi3filter.ParseError
-	if errors.As(re.Err, &pe) {
-		return errInvalidJSON
+// dateTimeFormat accepts exactly the date-times the handlers can decode: RFC 3339 by
+// kin-openapi's pattern, and by Go's parser (which refuses, for instance, a leap second),
+// so that a timestamp the generated server cannot decode is a 422 on its field rather than
+// a 400 for the whole body.
+type dateTimeFormat struct{}
+
+var errDateTime = errors.New("not an RFC 3339 date-time")
+
+func (dateTimeFormat) Validate(value string) error {
+	var t time.Time
+	if t.UnmarshalText([]byte(value)) != nil {
+		return errDateTime
 	}
-	if strings.Contains(re.Reason, "Content-Type") || strings.Contains(re.Error(), "header Content-Type") {
-		return errContentType
-	}
-	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) || re.Reason == "value is required but missing" {
-		return errInvalidJSON
+	if pattern := openapi3.SchemaStringFormats["date-time"]; pattern != nil && pattern.Validate(value) != nil {
+		return errDateTime
 	}
 	return nil
 }
 
-var propertyReason = regexp.MustCompile(`^property "([^"]+)" is (?:missing|unsupported)$`)
+// maxProblems is how many problems a 422 lists at most (the contract's maxItems).
+const maxProblems = 20
 
-// fieldErrors names each field a RequestError is about: a JSON pointer into the body, or
-// the parameter's name.
-func fieldErrors(re *openapi3filter.RequestError) []service.FieldError {
-	var schemaErrs []*openapi3.SchemaError
-	var me openapi3.MultiError
-	if errors.As(re.Err, &me) {
-		for _, e := range me {
-			var se *openapi3.SchemaError
-			if errors.As(e, &se) {
-				schemaErrs = append(schemaErrs, se)
+// requestFailure turns kin-openapi's findings on parameters and body into the contract's
+// answer: 400 for a body it could not parse, else one 422 listing the problems. Anything
+// it cannot classify by type is internal (500, logged).
+func requestFailure(err error) error {
+	all, ok := err.(openapi3.MultiError)
+	if !ok {
+		all = openapi3.MultiError{err}
+	}
+	c := problems{unknown: map[objectAt][]string{}}
+	for _, e := range all {
+		re, ok := e.(*openapi3filter.RequestError)
+		if !ok {
+			return e
+		}
+		switch {
+		case re.Parameter != nil:
+			c.parameter(re)
+		case re.RequestBody != nil:
+			if !c.schema(re.Err) {
+				var pe *openapi3filter.ParseError
+				if errors.As(re.Err, &pe) || errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+					return errInvalidJSON
+				}
+				return e
+			}
+		default:
+			return e
+		}
+		if c.full() {
+			break
+		}
+	}
+	return validationError(c.fields)
+}
+
+// problems collects the field errors of one request, stopping one past maxProblems: enough
+// to know that the answer is truncated.
+type problems struct {
+	fields []service.FieldError
+	// unknown holds the undeclared properties of each object reported on so far, in the
+	// order kin-openapi reports them (sorted).
+	unknown map[objectAt][]string
+	seen    map[objectAt]int
+}
+
+// objectAt is one object of the body, under one schema.
+type objectAt struct {
+	pointer string
+	schema  *openapi3.Schema
+}
+
+func (c *problems) full() bool { return len(c.fields) > maxProblems }
+
+func (c *problems) add(field, message string) {
+	if !c.full() {
+		c.fields = append(c.fields, service.FieldError{Field: field, Message: message})
+	}
+}
+
+// parameter reports one parameter's problem, named by the parameter, with the message of
+// its first schema error or of the typed cause.
+func (c *problems) parameter(re *openapi3filter.RequestError) {
+	name := re.Parameter.Name
+	var se *openapi3.SchemaError
+	var pe *openapi3filter.ParseError
+	switch {
+	case errors.As(re.Err, &se) && se.Reason != "":
+		c.add(name, se.Reason)
+	case errors.As(re.Err, &pe) && pe.Reason != "":
+		c.add(name, "is "+pe.Reason)
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		c.add(name, "is required")
+	case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+		c.add(name, "must not be empty")
+	default:
+		c.add(name, "is not valid")
+	}
+}
+
+// schema reports the schema errors in err, descending through allOf into the errors of the
+// subschemas, so that each problem is named at its own field. It reports false when err
+// holds anything but schema errors.
+func (c *problems) schema(err error) bool {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		for _, inner := range e {
+			if c.full() {
+				return true
+			}
+			if !c.schema(inner) {
+				return false
 			}
 		}
-	} else {
-		var se *openapi3.SchemaError
-		if errors.As(re.Err, &se) {
-			schemaErrs = append(schemaErrs, se)
+		return len(e) > 0
+	case *openapi3.SchemaError:
+		var inner openapi3.MultiError
+		if e.SchemaField == "allOf" && errors.As(e.Origin, &inner) && len(inner) > 0 {
+			return c.schema(inner)
 		}
+		c.leaf(e)
+		return true
 	}
-	if re.Parameter != nil {
-		msg := re.Reason
-		if len(schemaErrs) > 0 {
-			msg = schemaErrs[0].Reason
-		} else if msg == "" && re.Err != nil {
-			msg = re.Err.Error()
-		}
-		return []service.FieldError{{Field: re.Parameter.Name, Message: msg}}
-	}
-	if len(schemaErrs) == 0 {
-		return []service.FieldError{{Field: "/", Message: re.Error()}}
-	}
-	out := make([]service.FieldError, 0, len(schemaErrs))
-	for _, se := range schemaErrs {
-		pointer := "/" + strings.Join(se.JSONPointer(), "/")
-		// kin-openapi points at the object for an unsupported property, and at the
-		// property itself for a missing one; either way, name the property.
-		if m := propertyReason.FindStringSubmatch(se.Reason); m != nil && !strings.HasSuffix(pointer, "/"+m[1]) {
-			pointer = strings.TrimSuffix(pointer, "/") + "/" + m[1]
-		}
-		out = append(out, service.FieldError{Field: pointer, Message: se.Reason})
-	}
-	return out
+	return false
 }
+
+// leaf reports one schema error at its JSON pointer. An undeclared property is reported
+// on its object (SchemaField "properties", the object as Value); which property it is comes
+// from the object and the schema: kin-openapi reports them one by one, in sorted order.
+func (c *problems) leaf(se *openapi3.SchemaError) {
+	pointer := jsonPointer(se.JSONPointer())
+	obj, isObject := se.Value.(map[string]any)
+	if se.SchemaField == "properties" && isObject && se.Schema != nil {
+		at := objectAt{pointer: pointer, schema: se.Schema}
+		names, ok := c.unknown[at]
+		if !ok {
+			names = undeclared(se.Schema, obj)
+			c.unknown[at] = names
+		}
+		if c.seen == nil {
+			c.seen = map[objectAt]int{}
+		}
+		if i := c.seen[at]; i < len(names) {
+			c.seen[at] = i + 1
+			pointer = strings.TrimSuffix(pointer, "/") + "/" + escapePointer(names[i])
+		}
+	}
+	message := se.Reason
+	if message == "" {
+		message = "does not match the schema's " + se.SchemaField
+	}
+	c.add(pointer, message)
+}
+
+// undeclared lists, sorted, the properties of obj that schema does not declare.
+func undeclared(schema *openapi3.Schema, obj map[string]any) []string {
+	var names []string
+	for k := range obj {
+		if _, ok := schema.Properties[k]; !ok {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// jsonPointer renders a path as an RFC 6901 pointer; the root is "/".
+func jsonPointer(path []string) string {
+	if len(path) == 0 {
+		return "/"
+	}
+	var sb strings.Builder
+	for _, p := range path {
+		sb.WriteByte('/')
+		sb.WriteString(escapePointer(p))
+	}
+	return sb.String()
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func escapePointer(s string) string { return pointerEscaper.Replace(s) }
