@@ -23,6 +23,18 @@ import (
 // A scheduled post has one job, due at scheduled_for, that starts the run then. Changing
 // or clearing the schedule bumps the Generation and cancels that job, so a job that
 // fires anyway finds a generation that is not its own and does nothing.
+//
+// The due job does not stop at starting the run: it keeps the first platform for itself
+// and publishes it, and only the other platforms get jobs of their own. The transaction
+// that starts the run also claims the platform's first part for the due job (in flight,
+// owned by the job), and the transaction that records the last part's answer also
+// records the platform's result, so a single-platform post costs one job and two write
+// transactions rather than two jobs and four: when a thousand posts come due in the same
+// second, the database is what they queue for. A due job that runs again (a crash, a
+// retry) finds the run after its generation in progress and carries on as the platform
+// whose part it owns. It keeps a platform only when no other platform waits for it: with
+// cross-linking, the primary platform's job starts the others when it finishes
+// (PublishJob.Then), and that job is enqueued as before.
 
 // publishing is how the service reaches its job queue.
 type publishing struct {
@@ -94,7 +106,7 @@ func (s *Service) PublishPost(ctx context.Context, scope Scope, postID string) (
 				return err
 			}
 		}
-		started, err = s.startPublishing(ctx, tx, p, targets, nil)
+		started, _, err = s.startPublishing(ctx, tx, p, targets, nil, nil)
 		return err
 	})
 	return started, err
@@ -112,10 +124,24 @@ func unpublished(p Post) []Platform {
 	return out
 }
 
+// keptRun is the platform a scheduled post's due job keeps for itself when it starts the
+// run: the job as that platform's, and what sending needs, its first part already claimed.
+type keptRun struct {
+	job      PublishJob
+	post     Post
+	attempts []PublishAttempt
+	sender   sender
+	claimed  int // the index of the part claimed in the starting transaction
+}
+
 // startPublishing starts a run in tx: p becomes publishing under a new generation, and
 // every platform of targets gets its attempts and, in turn, its job. rejected holds the
 // platforms that cannot be published, with why; they are recorded as failed at once.
-func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string) (Post, error) {
+//
+// due is the scheduled post's job starting the run, or nil. The first platform's job,
+// when nothing waits for it, is then not enqueued: its first part is claimed for due in
+// tx, and kept says what due needs to publish it once tx has committed.
+func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string, due *PublishJob) (_ Post, kept *keptRun, _ error) {
 	now := s.clock.Now()
 	p.Generation++
 	p.Status = PostPublishing
@@ -135,25 +161,63 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 		results = nil // as the store reads back no results
 	}
 	p.PlatformResults = results
+	var jobs []PublishJob
+	if len(targets) > 0 {
+		var err error
+		if jobs, err = s.runJobs(ctx, tx, p, targets); err != nil {
+			return Post{}, nil, err
+		}
+	}
+	if due != nil && len(jobs) > 0 && len(jobs[0].Then) == 0 {
+		var err error
+		if kept, err = s.keep(ctx, tx, p, jobs[0], due.ID, now); err != nil {
+			return Post{}, nil, err
+		}
+	}
 	for _, pl := range targets {
-		if err := s.prepareAttempts(ctx, tx, p, pl, now); err != nil {
-			return Post{}, err
+		if kept != nil && pl == kept.job.Platform {
+			continue // its attempts are written
+		}
+		if _, _, err := s.prepareAttempts(ctx, tx, p, pl, now, ""); err != nil {
+			return Post{}, nil, err
 		}
 	}
 	if err := s.settle(ctx, tx, &p); err != nil {
-		return Post{}, err
+		return Post{}, nil, err
 	}
 	if err := tx.UpdatePost(ctx, p); err != nil {
-		return Post{}, err
+		return Post{}, nil, err
 	}
-	if len(targets) == 0 {
-		return p, nil
+	if kept != nil {
+		kept.post = p
+		jobs = jobs[1:]
 	}
-	jobs, err := s.runJobs(ctx, tx, p, targets)
+	if len(jobs) == 0 {
+		return p, kept, nil
+	}
+	return p, kept, s.publishing.queue.Enqueue(ctx, tx, jobs...)
+}
+
+// keep prepares, in tx, the attempts of job's platform with the first part not yet done
+// claimed for owner, the due job starting the run, which publishes that platform itself
+// instead of enqueueing job. It returns nil, having written nothing, when the platform
+// cannot be sent to as it stands (no active account: it is then enqueued and fails in its
+// own job, as before) or when every part is already done.
+func (s *Service) keep(ctx context.Context, tx Store, p Post, job PublishJob, owner string, now time.Time) (*keptRun, error) {
+	snd, why, err := s.newSender(ctx, tx, p, job.Platform)
+	if err != nil || why != "" {
+		return nil, err
+	}
+	attempts, claimed, err := s.prepareAttempts(ctx, tx, p, job.Platform, now, owner)
 	if err != nil {
-		return Post{}, err
+		return nil, err
 	}
-	return p, s.publishing.queue.Enqueue(ctx, tx, jobs...)
+	if claimed < 0 {
+		// Every part went out in an earlier run: the platform's own job records that.
+		return nil, nil
+	}
+	job.ID = owner
+	return &keptRun{job: job, attempts: attempts, sender: snd, claimed: claimed}, nil
 }
 
 // runJobs returns the jobs that publish p to targets. With cross-linking, the primary
@@ -179,36 +243,50 @@ func (s *Service) runJobs(ctx context.Context, tx Store, p Post, targets []Platf
 	return jobs, nil
 }
 
-// prepareAttempts gives every part of p a pending attempt on pl for the new run. Parts
-// already published in an earlier run stay done: a thread resumes where it stopped
-// rather than going out twice.
-func (s *Service) prepareAttempts(ctx context.Context, tx Store, p Post, pl Platform, now time.Time) error {
+// prepareAttempts gives every part of p a pending attempt on pl for the new run, and
+// returns the attempts by segment. Parts already published in an earlier run stay done:
+// a thread resumes where it stopped rather than going out twice. With an owner, the
+// first part not done is claimed for it instead, written in flight (claimed is its
+// index; -1 when every part is done): the transaction that starts the run is then also
+// the one that records, before the call, that the owner is sending it.
+func (s *Service) prepareAttempts(ctx context.Context, tx Store, p Post, pl Platform, now time.Time, owner string) (attempts []PublishAttempt, claimed int, err error) {
 	existing, err := tx.ListAttempts(ctx, p.Scope, p.ID, pl)
 	if err != nil {
-		return err
+		return nil, -1, err
 	}
 	bySegment := make(map[int]PublishAttempt, len(existing))
 	for _, a := range existing {
 		bySegment[a.Segment] = a
 	}
-	for segment := range len(p.Segments) + 1 {
+	claimed = -1
+	attempts = make([]PublishAttempt, len(p.Segments)+1)
+	for segment := range attempts {
 		a, ok := bySegment[segment]
+		next := a
+		if !ok {
+			next = PublishAttempt{
+				Scope: p.Scope, PostID: p.ID, Platform: pl, Segment: segment,
+				IdempotencyKey: idempotencyKey(p.ID, pl, segment),
+			}
+		}
+		if !ok || a.State != AttemptDone {
+			next.State, next.Owner, next.Tries, next.Error, next.UpdatedAt = AttemptPending, "", 0, "", now
+			if owner != "" && claimed < 0 {
+				next.State, next.Owner, next.Tries, claimed = AttemptInFlight, owner, 1, segment
+			}
+		}
 		switch {
 		case !ok:
-			err = tx.CreateAttempt(ctx, PublishAttempt{
-				Scope: p.Scope, PostID: p.ID, Platform: pl, Segment: segment, State: AttemptPending,
-				IdempotencyKey: idempotencyKey(p.ID, pl, segment), UpdatedAt: now,
-			})
+			err = tx.CreateAttempt(ctx, next)
 		case a.State != AttemptDone:
-			next := a
-			next.State, next.Owner, next.Tries, next.Error, next.UpdatedAt = AttemptPending, "", 0, "", now
 			err = tx.UpdateAttempt(ctx, next, a)
 		}
 		if err != nil {
-			return err
+			return nil, -1, err
 		}
+		attempts[segment] = next
 	}
-	return nil
+	return attempts, claimed, nil
 }
 
 // idempotencyKey is the same for every send of one part of a post to one platform, in
@@ -223,17 +301,73 @@ func idempotencyKey(postID string, pl Platform, segment int) string {
 // queue retries on its own schedule; when it gives up, it calls GiveUpPublishJob.
 func (s *Service) RunPublishJob(ctx context.Context, job PublishJob) (retryIn time.Duration, err error) {
 	if job.Platform == "" {
-		return 0, s.startScheduled(ctx, job)
+		return s.runScheduled(ctx, job)
 	}
 	return s.publishPlatform(ctx, job)
+}
+
+// runScheduled runs the job of a scheduled post: it starts the run when the post comes
+// due, and publishes the platform it kept (see startPublishing). Run again once the run
+// has started, it carries on as that platform's job.
+func (s *Service) runScheduled(ctx context.Context, job PublishJob) (time.Duration, error) {
+	kept, started, err := s.startScheduled(ctx, job)
+	switch {
+	case err != nil:
+		return 0, err
+	case kept != nil:
+		return s.sendParts(ctx, kept.job, kept.post, kept.attempts, kept.sender, kept.claimed)
+	case !started:
+		return 0, nil
+	}
+	asPlatform, ok, err := s.keptPlatform(ctx, job)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return s.publishPlatform(ctx, asPlatform)
+}
+
+// startedBy reports whether p's run in progress may be the one the scheduled post's job
+// started: the run after the job's generation. (Publishing the post early starts that
+// run too; keptPlatform tells them apart.)
+func startedBy(p Post, due PublishJob) bool {
+	return p.Status == PostPublishing && p.Generation == due.Generation+1
+}
+
+// keptPlatform returns the scheduled post's job as the job of the platform it kept when
+// it started the run: the platform with a part the job owns, in the run's generation.
+// ok is false when it kept none (every platform got its own job, or the run is not the
+// job's).
+func (s *Service) keptPlatform(ctx context.Context, job PublishJob) (_ PublishJob, ok bool, _ error) {
+	p, err := s.store.GetPost(ctx, job.Scope, job.PostID)
+	if errors.Is(err, ErrNotFound) {
+		return job, false, nil
+	}
+	if err != nil {
+		return job, false, err
+	}
+	for _, pl := range p.Platforms {
+		attempts, err := s.store.ListAttempts(ctx, job.Scope, job.PostID, pl)
+		if err != nil {
+			return job, false, err
+		}
+		for _, a := range attempts {
+			if a.Owner == job.ID {
+				job.Platform = pl
+				job.Generation++
+				return job, true, nil
+			}
+		}
+	}
+	return job, false, nil
 }
 
 // startScheduled starts the run of a scheduled post that has come due, unless the post
 // has since been rescheduled, unscheduled, published or deleted. Nobody is waiting for an
 // answer, so a platform that cannot be published is recorded as failed, and the others go
-// ahead.
-func (s *Service) startScheduled(ctx context.Context, job PublishJob) error {
-	return s.store.InTx(ctx, func(tx Store) error {
+// ahead. kept is the platform the job keeps for itself; started reports that the run of
+// the job's generation had already started (the job runs again).
+func (s *Service) startScheduled(ctx context.Context, job PublishJob) (kept *keptRun, started bool, err error) {
+	err = s.store.InTx(ctx, func(tx Store) error {
 		p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -242,6 +376,7 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) error {
 			return err
 		}
 		if p.Status != PostScheduled || p.Generation != job.Generation {
+			started = startedBy(p, job)
 			return nil
 		}
 		targets := unpublished(p)
@@ -258,9 +393,13 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) error {
 			}
 		}
 		targets = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
-		_, err = s.startPublishing(ctx, tx, p, targets, rejected)
+		_, kept, err = s.startPublishing(ctx, tx, p, targets, rejected, &job)
 		return err
 	})
+	if err != nil {
+		return nil, false, err
+	}
+	return kept, started, nil
 }
 
 // GiveUpPublishJob ends a job that the queue will not run again after internal failures
@@ -270,7 +409,8 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) error {
 func (s *Service) GiveUpPublishJob(ctx context.Context, job PublishJob, cause error) error {
 	why := "an internal error stopped publishing; publish the post again to retry"
 	if job.Platform == "" {
-		return s.store.InTx(ctx, func(tx Store) error {
+		started := false
+		err := s.store.InTx(ctx, func(tx Store) error {
 			p, err := tx.GetPostForUpdate(ctx, job.Scope, job.PostID)
 			if errors.Is(err, ErrNotFound) {
 				return nil
@@ -279,15 +419,24 @@ func (s *Service) GiveUpPublishJob(ctx context.Context, job PublishJob, cause er
 				return err
 			}
 			if p.Status != PostScheduled || p.Generation != job.Generation {
+				started = startedBy(p, job)
 				return nil
 			}
 			rejected := map[Platform]string{}
 			for _, pl := range unpublished(p) {
 				rejected[pl] = why
 			}
-			_, err = s.startPublishing(ctx, tx, p, nil, rejected)
+			_, _, err = s.startPublishing(ctx, tx, p, nil, rejected, nil)
 			return err
 		})
+		if err != nil || !started {
+			return err
+		}
+		// The run started: give up the platform the job kept, as that platform's job.
+		var ok bool
+		if job, ok, err = s.keptPlatform(ctx, job); err != nil || !ok {
+			return err
+		}
 	}
 	attempts, err := s.store.ListAttempts(ctx, job.Scope, job.PostID, job.Platform)
 	if err != nil {

@@ -42,8 +42,9 @@ type PublishAttempt struct {
 	UpdatedAt time.Time
 }
 
-// PublishJob is one unit of publishing work that the Queue runs: either starting a
-// scheduled post (Platform empty) or publishing a post to one platform.
+// PublishJob is one unit of publishing work that the Queue runs: either the job of a
+// scheduled post (Platform empty), which starts its run when it comes due and publishes
+// its first platform itself, or publishing a post to one platform.
 type PublishJob struct {
 	Scope  Scope
 	PostID string

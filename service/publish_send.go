@@ -15,9 +15,11 @@ import (
 // Sending a post to one platform, at most once
 //
 // Every part (the content, then each thread segment) has an attempt, moved through
-// pending → in_flight → done | failed by compare-and-set writes, each committed on its
-// own: in_flight (with the idempotency key and the job's ID) before the call to the
-// platform, done or failed after it. A job that finds one of its parts in flight was
+// pending → in_flight → done | failed by compare-and-set writes: in_flight (with the
+// idempotency key and the job's ID) committed before the call to the platform, done or
+// failed committed after it. (A scheduled post's first part is claimed in the
+// transaction that starts its run, and the last part's answer is committed with the
+// platform's result: fewer transactions, the same order.) A job that finds one of its parts in flight was
 // itself stopped mid-call (a crash, a shutdown, its timeout), and cannot know whether the
 // platform published it. It sends again, with the same key, only where the platform
 // deduplicates (platform.Idempotent); elsewhere it records the outcome as unknown rather
@@ -56,66 +58,96 @@ func (s *Service) publishPlatform(ctx context.Context, job PublishJob) (time.Dur
 	if err != nil {
 		return 0, err
 	}
+	snd, why, err := s.newSender(ctx, s.store, p, job.Platform)
+	if err != nil {
+		return 0, err
+	}
+	if why != "" {
+		return 0, s.finishPlatform(ctx, job, PlatformResult{Error: why})
+	}
+	return s.sendParts(ctx, job, p, attempts, snd, -1)
+}
+
+// sender is what sending a post's parts to one platform needs, read before the first send.
+type sender struct {
+	account  Account
+	adapter  platform.Adapter
+	creds    platform.Credentials
+	messages []part // the post's parts, the first with its cross-link
+}
+
+// newSender reads, through store, what sending p to pl needs. why says instead, to the
+// post's owner, why pl cannot be published: no active account, or no adapter for it.
+func (s *Service) newSender(ctx context.Context, store Store, p Post, pl Platform) (_ sender, why string, _ error) {
+	account, err := store.ActiveAccount(ctx, p.Scope, pl)
+	if errors.Is(err, ErrNotFound) {
+		return sender{}, fmt.Sprintf("no active %s account is connected", pl), nil
+	}
+	if err != nil {
+		return sender{}, "", err
+	}
+	adapter, err := s.adapterFor(account)
+	if err != nil {
+		return sender{}, err.Error(), nil
+	}
+	creds, err := s.AccountCredentials(ctx, account)
+	if err != nil {
+		return sender{}, "", err
+	}
 	messages := parts(p)
+	if messages[0].content, err = s.withCrossLink(ctx, store, p, pl, s.maxCharsOf(account, creds)); err != nil {
+		return sender{}, "", err
+	}
+	return sender{account: account, adapter: adapter, creds: creds, messages: messages}, "", nil
+}
+
+// sendParts sends p's parts to the job's platform through snd, from the first not yet
+// done (attempts are the platform's, by segment), and records the platform's result when
+// they are all done or one has failed for good. preclaimed is the index of the part the
+// job claimed in the transaction that started the run, sent without claiming it again;
+// -1 when there is none.
+func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempts []PublishAttempt, snd sender, preclaimed int) (time.Duration, error) {
+	messages, account, adapter, creds := snd.messages, snd.account, snd.adapter, snd.creds
 	if len(attempts) < len(messages) {
 		return 0, fmt.Errorf("post %s on %s: %d attempts for %d parts", p.ID, job.Platform, len(attempts), len(messages))
 	}
 	fail := func(why string) (time.Duration, error) {
 		return 0, s.finishPlatform(ctx, job, PlatformResult{Error: why})
 	}
-	account, err := s.store.ActiveAccount(ctx, p.Scope, job.Platform)
-	if errors.Is(err, ErrNotFound) {
-		return fail(fmt.Sprintf("no active %s account is connected", job.Platform))
-	}
-	if err != nil {
-		return 0, err
-	}
-	adapter, err := s.adapterFor(account)
-	if err != nil {
-		return fail(err.Error())
-	}
-	creds, err := s.AccountCredentials(ctx, account)
-	if err != nil {
-		return 0, err
-	}
-	maxChars, err := s.maxChars(ctx, account)
-	if err != nil {
-		return 0, err
-	}
-	if messages[0].content, err = s.withCrossLink(ctx, p, job.Platform, maxChars); err != nil {
-		return 0, err
-	}
-
 	var first, prev platform.Ref
 	for i, msg := range messages {
 		a := attempts[i]
-		switch a.State {
-		case AttemptDone:
-			prev = a.Ref
-			if i == 0 {
-				first = a.Ref
+		if i != preclaimed {
+			switch a.State {
+			case AttemptDone:
+				prev = a.Ref
+				if i == 0 {
+					first = a.Ref
+				}
+				continue
+			case AttemptFailed:
+				return fail(a.Error)
+			case AttemptInFlight:
+				if a.Owner != job.ID {
+					return 0, fmt.Errorf("post %s on %s: part %d is in flight in job %s", p.ID, job.Platform, i, a.Owner)
+				}
+				if !s.mayResend(adapter, a) {
+					failed := a
+					failed.State, failed.Error, failed.UpdatedAt = AttemptFailed, outcomeUnknown, s.clock.Now()
+					result := PlatformResult{Error: outcomeUnknown}
+					return 0, s.record(ctx, job, outcome{attempt: failed, from: a, account: account, result: &result})
+				}
 			}
-			continue
-		case AttemptFailed:
-			return fail(a.Error)
-		case AttemptInFlight:
-			if a.Owner != job.ID {
-				return 0, fmt.Errorf("post %s on %s: part %d is in flight in job %s", p.ID, job.Platform, i, a.Owner)
+			var err error
+			a, err = s.claim(ctx, job, a)
+			if errors.Is(err, errStale) {
+				return 0, nil
 			}
-			if !s.mayResend(adapter, a) {
-				failed := a
-				failed.State, failed.Error, failed.UpdatedAt = AttemptFailed, outcomeUnknown, s.clock.Now()
-				result := PlatformResult{Error: outcomeUnknown}
-				return 0, s.record(ctx, job, outcome{attempt: failed, from: a, account: account, result: &result})
+			if err != nil {
+				return 0, err
 			}
 		}
-		claimed, err := s.claim(ctx, job, a)
-		if errors.Is(err, errStale) {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, err
-		}
+		claimed := a
 		post := platform.Post{Text: msg.content, IdempotencyKey: claimed.IdempotencyKey}
 		for _, img := range msg.media.Images {
 			post.Images = append(post.Images, platform.Image{URL: img.URL, AltText: deref(img.AltText)})
@@ -136,17 +168,24 @@ func (s *Service) publishPlatform(ctx context.Context, job PublishJob) (time.Dur
 			// crash. The part stays in flight, for the job's next run to decide.
 			return 0, ctx.Err()
 		}
-		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-		retryIn, stop, err := s.recordSend(recordCtx, job, account, claimed, ref, refreshed, sendErr)
-		cancel()
-		if err != nil || stop {
-			return retryIn, err
-		}
 		prev = ref
 		if i == 0 {
 			first = ref
 		}
+		// The last part's success is the platform's: recorded in the same transaction.
+		var success *PlatformResult
+		if i == len(messages)-1 {
+			success = &PlatformResult{Success: true, PostID: first.ID, PostURL: first.URL}
+		}
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		retryIn, stop, err := s.recordSend(recordCtx, job, account, claimed, ref, refreshed, sendErr, success)
+		cancel()
+		if err != nil || stop {
+			return retryIn, err
+		}
 	}
+	// Every part was done before this run (it stopped between the last part and the
+	// platform's result).
 	return 0, s.finishPlatform(ctx, job, PlatformResult{Success: true, PostID: first.ID, PostURL: first.URL})
 }
 
@@ -162,8 +201,8 @@ func deref(s *string) string {
 // limits before it starts, when the primary post's URL is not known yet, so a link that
 // would push it over is left off rather than failing the platform. An error reading the
 // preset fails the job, to be retried, rather than sending without the link.
-func (s *Service) withCrossLink(ctx context.Context, p Post, pl Platform, maxChars int) (string, error) {
-	link, err := s.crossLink(ctx, s.store, p, pl)
+func (s *Service) withCrossLink(ctx context.Context, store Store, p Post, pl Platform, maxChars int) (string, error) {
+	link, err := s.crossLink(ctx, store, p, pl)
 	if link == "" || err != nil {
 		return p.Content, err
 	}
@@ -211,15 +250,18 @@ func (s *Service) claim(ctx context.Context, job PublishJob, a PublishAttempt) (
 
 // recordSend records the platform's answer to sending claimed: done, pending again for a
 // transient failure to retry (retryIn says when), or failed, which ends the platform
-// (stop). Refreshed credentials are kept either way.
-func (s *Service) recordSend(ctx context.Context, job PublishJob, account Account, claimed PublishAttempt, ref platform.Ref, refreshed platform.Credentials, sendErr error) (retryIn time.Duration, stop bool, err error) {
+// (stop). Refreshed credentials are kept either way. success, when not nil, is the
+// platform's result should the send have succeeded (it was the last part): recorded with
+// it, it ends the platform too.
+func (s *Service) recordSend(ctx context.Context, job PublishJob, account Account, claimed PublishAttempt, ref platform.Ref, refreshed platform.Credentials, sendErr error, success *PlatformResult) (retryIn time.Duration, stop bool, err error) {
 	next := claimed
 	next.UpdatedAt = s.clock.Now()
 	o := outcome{attempt: next, from: claimed, account: account, refreshed: refreshed}
 	if sendErr == nil {
 		o.attempt.State, o.attempt.Ref, o.attempt.Error = AttemptDone, ref, ""
 		o.used = true
-		return 0, false, s.record(ctx, job, o)
+		o.result = success
+		return 0, success != nil, s.record(ctx, job, o)
 	}
 	why := failureMessage(job.Platform, sendErr)
 	var pe *platform.Error

@@ -90,11 +90,19 @@ func (s *Service) maxChars(ctx context.Context, a Account) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return s.maxCharsOf(a, creds), nil
+}
+
+// maxCharsOf is maxChars with a's credentials already opened.
+func (s *Service) maxCharsOf(a Account, creds platform.Credentials) int {
+	if a.Platform != "mastodon" {
+		return 0
+	}
 	n, err := strconv.Atoi(creds[mastodon.KeyMaxCharacters])
 	if err != nil || n < 1 {
-		return 0, nil
+		return 0
 	}
-	return n, nil
+	return n
 }
 
 // adapterFor returns the adapter a's posts go out through. Test-mode accounts publish to
