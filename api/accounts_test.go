@@ -151,7 +151,7 @@ func TestConnectAccountWhenThePlatformIsDown(t *testing.T) {
 	require.NoError(t, l.Close())
 	r = b.do(t, http.MethodPost, "/v1/accounts", live, mastodonBody(closed, m.Token))
 	requireFields(t, r, "/instance_url")
-	requireFieldMessage(t, r, "could not be verified: mastodon did not answer (it could not be reached); try again later")
+	requireFieldMessage(t, r, "could not be verified: mastodon did not answer (mastodon: request failed: connection refused); try again later")
 	require.NotContains(t, string(r.raw), m.Token)
 	require.Empty(t, b.events(t, service.ModeLive))
 

@@ -395,7 +395,7 @@ func TestImageErrors(t *testing.T) {
 		big := b.images.Add("/big.png", "image/png", padded)
 		_, _, err := b.adapter.Publish(ctx, creds, platform.Post{Text: "x", Images: []platform.Image{{URL: big}}, IdempotencyKey: "k"})
 		pe := requireKind(t, err, platform.Permanent, 0)
-		require.Contains(t, pe.Message, "larger than Bluesky's limit")
+		require.Contains(t, pe.Message, "larger than the platform's limit of 1000000 bytes")
 		require.Zero(t, b.fake.Calls("com.atproto.repo.uploadBlob"))
 	})
 
@@ -523,4 +523,54 @@ func TestRetryAfter(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, a.retryAfter(tc.header), name)
 	}
+}
+
+// A private address is refused on every attempt, so it is Permanent: recorded at once,
+// not retried for an hour (issue 6 item 7b). The message names what failed without the
+// URL's credentials or query, or the session.
+func TestPrivateAddressesArePermanent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("image URL", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		creds := b.connect(t)
+		a := New(fake.StrictClient(5*time.Second, b.fake.URL), b.fake.URL)
+		img := b.images.Add("/a.png", "image/png", fake.PNG(2, 2))
+		port := img[strings.LastIndex(img, ":")+1 : strings.Index(img, "/a.png")]
+		for _, raw := range []string{
+			strings.Replace(img, "http://", "http://alice:hunter2@", 1) + "?signature=s3cr3t#frag",
+			"http://[::ffff:127.0.0.1]:" + port + "/a.png?signature=s3cr3t",
+		} {
+			_, _, err := a.Publish(ctx, creds, platform.Post{Text: "x", Images: []platform.Image{{URL: raw}}, IdempotencyKey: "k"})
+			pe := requireKind(t, err, platform.Permanent, 0)
+			require.ErrorIs(t, err, netpolicy.ErrNotPublic)
+			require.Contains(t, pe.Message, "/a.png")
+			for _, secret := range []string{"hunter2", "s3cr3t", "frag", creds[KeyAccessJWT]} {
+				require.NotContains(t, err.Error(), secret, raw)
+			}
+		}
+		require.Zero(t, b.images.Requests(), "the image host was never reached")
+		require.Zero(t, b.fake.Calls("com.atproto.repo.uploadBlob"))
+		require.Empty(t, b.fake.Records())
+	})
+	t.Run("PDS URL", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		creds := b.connect(t)
+		// The account's own PDS, on 127.0.0.1; the default is never used (nor looked up).
+		creds[KeyServiceURL] = b.fake.URL
+		a := New(netpolicy.Client(false, 5*time.Second), "https://bsky.invalid")
+		_, _, err := a.Publish(ctx, creds, platform.Post{Text: "x", IdempotencyKey: "k"})
+		requireKind(t, err, platform.Permanent, 0)
+		require.ErrorIs(t, err, netpolicy.ErrNotPublic)
+		require.NotContains(t, err.Error(), creds[KeyAccessJWT])
+
+		_, _, err = a.Connect(ctx, platform.Credentials{KeyIdentifier: b.fake.Handle, KeyAppPassword: b.fake.AppPassword, KeyServiceURL: b.fake.URL})
+		require.ErrorIs(t, err, netpolicy.ErrNotPublic, "the service answers \"must point to a public address\"")
+		require.NotEqual(t, platform.Transient, platform.KindOf(err))
+		require.NotContains(t, err.Error(), b.fake.AppPassword)
+		require.Empty(t, b.fake.Records())
+		require.Equal(t, 1, b.fake.Calls("com.atproto.server.createSession"), "only the test's own connect")
+	})
 }

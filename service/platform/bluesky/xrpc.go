@@ -48,7 +48,8 @@ type xrpcCall struct {
 }
 
 // do makes the call against the PDS at base with the bearer token (none if empty) and
-// decodes a successful answer into out. A failure is an *xrpcError, or a network error.
+// decodes a successful answer into out. A failure is an *xrpcError, or a classified
+// *platform.Error for a request that got no answer.
 func (a *Adapter) do(ctx context.Context, base, token string, c xrpcCall, out any) error {
 	u := base + "/xrpc/" + c.nsid
 	if len(c.query) > 0 {
@@ -80,12 +81,14 @@ func (a *Adapter) do(ctx context.Context, base, token string, c xrpcCall, out an
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("bluesky: %w", err) // unclassified: transient; a cancelled context stays visible
+		// A refused (private) PDS address is Permanent; a cancelled context stays
+		// visible; the message never holds the URL or the token.
+		return platform.TransportError(ctx, "bluesky", err, token)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("bluesky: read %s answer: %w", c.nsid, err)
+		return platform.TransportError(ctx, "bluesky", err, token)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := &xrpcError{Status: resp.StatusCode, Name: http.StatusText(resp.StatusCode)}

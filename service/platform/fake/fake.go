@@ -145,8 +145,9 @@ func serveDelayed(w http.ResponseWriter, r *http.Request, d time.Duration, h htt
 type Images struct {
 	URL string
 
-	mu    sync.Mutex
-	files map[string]imageFile
+	mu       sync.Mutex
+	files    map[string]imageFile
+	requests int
 }
 
 type imageFile struct {
@@ -161,6 +162,7 @@ func NewImages(t testing.TB) *Images {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		f, ok := h.files[r.URL.Path]
+		h.requests++
 		h.mu.Unlock()
 		if !ok {
 			http.NotFound(w, r)
@@ -174,6 +176,13 @@ func NewImages(t testing.TB) *Images {
 	t.Cleanup(srv.Close)
 	h.URL = srv.URL
 	return h
+}
+
+// Requests returns how many requests the image host has answered.
+func (h *Images) Requests() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.requests
 }
 
 // Add serves body at path (which starts with "/") with the given Content-Type, none if

@@ -45,13 +45,14 @@ func (a *Adapter) send(req *http.Request, token string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := a.client.Do(req)
 	if err != nil {
-		// Unclassified, hence transient; wrapped so a cancelled context stays visible.
-		return fmt.Errorf("mastodon: %w", err)
+		// A refused (private) instance address is Permanent; a cancelled context stays
+		// visible; the message never holds the URL or the token.
+		return platform.TransportError(req.Context(), "mastodon", err, token)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("mastodon: read answer: %w", err)
+		return platform.TransportError(req.Context(), "mastodon", err, token)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return a.classify(resp, data)

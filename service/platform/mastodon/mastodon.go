@@ -139,7 +139,7 @@ func connectError(err error) error {
 	case pe.Status == http.StatusNotFound:
 		return &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: "instance_url does not serve the Mastodon API"}
 	case pe.Kind == platform.Permanent:
-		return &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
+		return &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message, Err: pe.Err}
 	}
 	return err
 }

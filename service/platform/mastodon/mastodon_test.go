@@ -377,3 +377,47 @@ func TestIdempotencyWindow(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, b.fake.Statuses(), 2)
 }
+
+// A private address is refused on every attempt, so it is Permanent: recorded at once,
+// not retried for an hour (issue 6 item 7b). The message names what failed without the
+// URL's credentials or query.
+func TestPrivateAddressesArePermanent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("image URL", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		a := New(fake.StrictClient(5*time.Second, b.fake.URL))
+		img := b.images.Add("/a.png", "image/png", fake.PNG(2, 2))
+		port := img[strings.LastIndex(img, ":")+1 : strings.Index(img, "/a.png")]
+		for _, raw := range []string{
+			strings.Replace(img, "http://", "http://alice:hunter2@", 1) + "?signature=s3cr3t#frag",
+			"http://[::ffff:127.0.0.1]:" + port + "/a.png?signature=s3cr3t",
+		} {
+			_, _, err := a.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{{URL: raw}}, IdempotencyKey: "k"})
+			pe := requireKind(t, err, platform.Permanent, 0)
+			require.ErrorIs(t, err, netpolicy.ErrNotPublic)
+			require.Contains(t, pe.Message, "/a.png")
+			for _, secret := range []string{"hunter2", "s3cr3t", "frag", b.fake.Token} {
+				require.NotContains(t, err.Error(), secret, raw)
+			}
+		}
+		require.Zero(t, b.images.Requests(), "the image host was never reached")
+		require.Zero(t, b.fake.Calls("/api/v2/media"))
+		require.Empty(t, b.fake.Statuses())
+	})
+	t.Run("instance URL", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		a := New(netpolicy.Client(false, 5*time.Second))
+		_, _, err := a.Publish(ctx, b.creds, platform.Post{Text: "x", IdempotencyKey: "k"})
+		requireKind(t, err, platform.Permanent, 0)
+		require.ErrorIs(t, err, netpolicy.ErrNotPublic)
+		require.NotContains(t, err.Error(), b.fake.Token)
+
+		_, _, err = a.Connect(ctx, b.creds)
+		require.ErrorIs(t, err, netpolicy.ErrNotPublic, "the service answers \"must point to a public address\"")
+		require.NotEqual(t, platform.Transient, platform.KindOf(err))
+		require.Zero(t, b.fake.Calls("/api/v1/accounts/verify_credentials")+b.fake.Calls("/api/v1/statuses"))
+	})
+}

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
@@ -23,10 +20,11 @@ type mediaAttachment struct {
 	URL *string `json:"url"` // null while the server is still processing the file
 }
 
-// uploadImage fetches an image from its public URL, uploads it with its alt text and
-// waits until Mastodon has processed it (a status cannot attach an unprocessed file).
+// uploadImage fetches an image from its URL (platform.FetchImage, through the SSRF-safe
+// client), uploads it with its alt text and waits until Mastodon has processed it (a
+// status cannot attach an unprocessed file).
 func (a *Adapter) uploadImage(ctx context.Context, base, token string, img platform.Image) (string, error) {
-	data, contentType, err := fetchImage(ctx, a.client, img.URL, maxImageBytes)
+	data, contentType, err := platform.FetchImage(ctx, a.client, "mastodon", img.URL, maxImageBytes)
 	if err != nil {
 		return "", err
 	}
@@ -77,39 +75,4 @@ func (a *Adapter) uploadImage(ctx context.Context, base, token string, img platf
 		}
 	}
 	return m.ID, nil
-}
-
-// fetchImage downloads an image a post names by URL, up to limit bytes, and returns it
-// with its media type (from the answer, or sniffed when the server did not say).
-func fetchImage(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, "", platform.Errorf(platform.Permanent, 0, "image URL %q is not valid", url)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch image %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return nil, "", platform.Errorf(platform.Transient, 0, "could not fetch image %s: its server answered HTTP %d", url, resp.StatusCode)
-	case resp.StatusCode != http.StatusOK:
-		return nil, "", platform.Errorf(platform.Permanent, 0, "could not fetch image %s: its server answered HTTP %d", url, resp.StatusCode)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch image %s: %w", url, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, "", platform.Errorf(platform.Permanent, 0, "image %s is larger than %d bytes", url, limit)
-	}
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if !strings.HasPrefix(ct, "image/") {
-		ct, _, _ = mime.ParseMediaType(http.DetectContentType(data))
-	}
-	if !strings.HasPrefix(ct, "image/") {
-		return nil, "", platform.Errorf(platform.Permanent, 0, "%s is not an image", url)
-	}
-	return data, ct, nil
 }
