@@ -504,15 +504,24 @@ func (c *problems) leaf(se *openapi3.SchemaError) {
 	c.add(pointer, message)
 }
 
-// undeclared lists, sorted, the properties of obj that schema does not declare.
+// undeclared lists the first properties of obj, in sorted order, that schema does not
+// declare: no more than a 422 can report, so that an object of many thousands costs one
+// pass over its keys and no sort.
 func undeclared(schema *openapi3.Schema, obj map[string]any) []string {
-	var names []string
+	names := make([]string, 0, maxProblems+1)
 	for k := range obj {
-		if _, ok := schema.Properties[k]; !ok {
-			names = append(names, k)
+		if _, ok := schema.Properties[k]; ok {
+			continue
 		}
+		if len(names) == cap(names) {
+			if k >= names[len(names)-1] {
+				continue
+			}
+			names = names[:len(names)-1]
+		}
+		i, _ := slices.BinarySearch(names, k)
+		names = slices.Insert(names, i, k)
 	}
-	slices.Sort(names)
 	return names
 }
 
