@@ -244,7 +244,7 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 
 		// kin-openapi reads the whole body before calling the AuthenticationFunc (which
 		// may want it); ours reads headers only, so it gets a request without one.
-		headersOnly := r.Clone(ctx)
+		headersOnly := r.WithContext(ctx) // a shallow copy: the headers are only read
 		headersOnly.Body = http.NoBody
 		headersOnly.ContentLength = 0
 		err := openapi3filter.ValidateSecurityRequirements(ctx, &openapi3filter.RequestValidationInput{
