@@ -57,7 +57,10 @@ func TestWebhookURLMustBePublicHTTPS(t *testing.T) {
 		"ipv6 loopback":       "https://[::1]/x",
 		"resolves private":    "https://internal.example.com/x",
 		"any address private": "https://mixed.example.com/x",
-		"does not resolve":    "https://nowhere.example.com/x",
+		"nat64 metadata":      "https://[64:ff9b::a9fe:a9fe]/x",
+		"ipv4-compatible":     "https://[::127.0.0.1]/x",
+		"6to4 private":        "https://[2002:a00:1::1]/x",
+		"other port":          "https://hooks.example.com:8443/x",
 		"credentials":         "https://user:pass@hooks.example.com/x",
 		"relative":            "/just/a/path",
 		"ftp":                 "ftp://hooks.example.com/x",
@@ -71,6 +74,10 @@ func TestWebhookURLMustBePublicHTTPS(t *testing.T) {
 
 	id := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://hooks.example.com/x", "events": ["post.published"]}`).body["id"].(string)
 	requireFields(t, b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"url": "https://127.0.0.1/x"}`), "/url")
+
+	// A host that does not resolve now is checked when a delivery dials it.
+	r := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "https://nowhere.example.com/x", "events": ["post.published"]}`)
+	require.Equal(t, http.StatusCreated, r.status, "body: %s", r.raw)
 }
 
 func TestWebhookPrivateTargetsForDevelopment(t *testing.T) {

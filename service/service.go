@@ -18,8 +18,11 @@ type Resolver interface {
 // Config holds the operator's choices that change business rules.
 type Config struct {
 	// AllowPrivateWebhooks lets webhook URLs use plain http and point at loopback or
-	// private addresses. For local development only.
+	// private addresses on any port. For local development only.
 	AllowPrivateWebhooks bool
+	// WebhookPorts are the ports webhook URLs may use besides 443 and 80
+	// (OCTOPOST_WEBHOOK_PORTS).
+	WebhookPorts []uint16
 
 	// Adapters verify and publish through live accounts of the token-based platforms
 	// (mastodon, bluesky, discord, slack, telegram). A platform without an adapter cannot

@@ -5,12 +5,17 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/id"
 	"github.com/octopost/octopost/service/netpolicy"
+	"github.com/octopost/octopost/service/secretbox"
 )
 
 // secretOverlap is how long the previous secret keeps signing after a rotation.
@@ -47,9 +52,96 @@ func newWebhookSecret() (string, error) {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b), nil
 }
 
-// checkWebhookURL enforces https and a public destination, so that a webhook cannot be
-// aimed at the server's own network (SSRF). Deliveries check the address again when they
-// connect, which defeats DNS rebinding.
+// Signing secrets are sealed at rest with the box that seals account credentials
+// (Config.Secrets), so that a copy of the database alone cannot forge deliveries: the
+// service seals the current and the previous secret before the store sees them and opens
+// them after reading, and callers of the service only ever see plaintext.
+//
+// A sealed secret is sealedSecretPrefix and the box's output in base64. Rows written
+// before sealing hold the plaintext secret (whsec_…): they are accepted on read, and
+// sealed again by the next write to the webhook (an update or a rotation), rather than
+// migrated at start, which would need every row read with the key at every start.
+const sealedSecretPrefix = "sealed:"
+
+func (s *Service) sealSecret(secret string) (string, error) {
+	if s.config.Secrets == nil {
+		return "", errors.New("service: no secret key is configured to seal webhook secrets")
+	}
+	return sealedSecretPrefix + base64.RawStdEncoding.EncodeToString(s.config.Secrets.Seal([]byte(secret))), nil
+}
+
+func (s *Service) openSecret(stored string) (string, error) {
+	encoded, ok := strings.CutPrefix(stored, sealedSecretPrefix)
+	if !ok {
+		return stored, nil // a plaintext secret from before sealing
+	}
+	if s.config.Secrets == nil {
+		return "", errors.New("service: no secret key is configured to open webhook secrets")
+	}
+	sealed, err := base64.RawStdEncoding.DecodeString(encoded)
+	if err != nil {
+		return "", fmt.Errorf("service: webhook secret: %w", secretbox.ErrOpen)
+	}
+	plaintext, err := s.config.Secrets.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("service: webhook secret: %w", err)
+	}
+	return string(plaintext), nil
+}
+
+// sealWebhook returns w as the store keeps it: its secrets sealed.
+func (s *Service) sealWebhook(w Webhook) (Webhook, error) {
+	var err error
+	if w.Secret, err = s.sealSecret(w.Secret); err != nil {
+		return Webhook{}, err
+	}
+	if w.PreviousSecret != nil {
+		previous, err := s.sealSecret(*w.PreviousSecret)
+		if err != nil {
+			return Webhook{}, err
+		}
+		w.PreviousSecret = &previous
+	}
+	return w, nil
+}
+
+// openWebhook turns a webhook as stored into what callers see: its secrets in plaintext.
+func (s *Service) openWebhook(w Webhook) (Webhook, error) {
+	var err error
+	if w.Secret, err = s.openSecret(w.Secret); err != nil {
+		return Webhook{}, err
+	}
+	if w.PreviousSecret != nil {
+		previous, err := s.openSecret(*w.PreviousSecret)
+		if err != nil {
+			return Webhook{}, err
+		}
+		w.PreviousSecret = &previous
+	}
+	return w, nil
+}
+
+// webhookPolicy is where webhook deliveries may connect: public addresses on 443, 80 and
+// the ports the operator lists, or anywhere with AllowPrivateWebhooks. URLs are checked
+// against it when they are saved, and deliveries must dial through its Client, whose
+// dialer checks the address actually dialled (DNS rebinding) with the same function.
+func (s *Service) webhookPolicy() netpolicy.Policy {
+	return netpolicy.Policy{
+		AllowPrivate: s.config.AllowPrivateWebhooks,
+		Ports:        append(slices.Clone(netpolicy.DefaultWebhookPorts), s.config.WebhookPorts...),
+	}
+}
+
+// webhookLookupTimeout bounds the DNS lookup of a webhook's host when it is saved.
+const webhookLookupTimeout = 5 * time.Second
+
+// checkWebhookURL enforces https, an allowed port and a public destination, so that a
+// webhook cannot be aimed at the server's own network (SSRF).
+//
+// A host that does not resolve now is accepted: some servers have no DNS for outside
+// names at the moment a webhook is saved, and a delivery checks the address it dials
+// anyway. A host that resolves to any refused address is refused. Messages never show
+// what a name resolved to: that would map the server's network for the caller.
 func (s *Service) checkWebhookURL(ctx context.Context, problems *Problems, field, raw string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || !u.IsAbs() {
@@ -67,36 +159,66 @@ func (s *Service) checkWebhookURL(ctx context.Context, problems *Problems, field
 		problems.Add(field, "must not contain credentials")
 		return
 	}
-	if s.config.AllowPrivateWebhooks {
+	policy := s.webhookPolicy()
+	if policy.AllowPrivate {
+		return
+	}
+	port := uint64(443)
+	if p := u.Port(); p != "" {
+		port, err = strconv.ParseUint(p, 10, 16)
+	}
+	if err != nil || policy.CheckPort(uint16(port)) != nil {
+		problems.Add(field, "must use port %s", joinPorts(policy.Ports))
 		return
 	}
 	host := u.Hostname()
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(host); err == nil {
-		addrs = []netip.Addr{a}
-	} else {
-		resolved, err := s.resolver.LookupIPAddr(ctx, host)
-		if err != nil || len(resolved) == 0 {
-			problems.Add(field, "host %s does not resolve", host)
-			return
+	if addr, err := netip.ParseAddr(host); err == nil {
+		if !netpolicy.Public(addr) {
+			problems.Add(field, "must point to a public address")
 		}
-		for _, r := range resolved {
-			if a, ok := netip.AddrFromSlice(r.IP); ok {
-				addrs = append(addrs, a)
-			}
-		}
+		return
 	}
-	for _, a := range addrs {
-		if !netpolicy.Public(a) {
-			problems.Add(field, "must resolve to a public address, not %s", a)
+	lookupCtx, cancel := context.WithTimeout(ctx, webhookLookupTimeout)
+	defer cancel()
+	// DNS names are case-insensitive and may end with the root's dot.
+	resolved, err := s.resolver.LookupIPAddr(lookupCtx, strings.TrimSuffix(strings.ToLower(host), "."))
+	if err != nil {
+		return // checked when a delivery dials it
+	}
+	for _, r := range resolved {
+		addr, ok := netip.AddrFromSlice(r.IP)
+		if !ok || !netpolicy.Public(addr) {
+			problems.Add(field, "must resolve only to public addresses: %s resolves to one that is not", host)
 			return
 		}
 	}
 }
 
+// joinPorts lists ports for a message: "443 or 80", "443, 80 or 8443".
+func joinPorts(ports []uint16) string {
+	names := make([]string, len(ports))
+	for i, p := range ports {
+		names[i] = strconv.Itoa(int(p))
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 // ListWebhooks returns the scope's webhooks, newest first.
 func (s *Service) ListWebhooks(ctx context.Context, scope Scope) ([]Webhook, error) {
-	return s.store.ListWebhooks(ctx, scope)
+	stored, err := s.store.ListWebhooks(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Webhook, len(stored))
+	for i, w := range stored {
+		if out[i], err = s.openWebhook(w); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // GetWebhook returns one of the scope's webhooks.
@@ -105,7 +227,10 @@ func (s *Service) GetWebhook(ctx context.Context, scope Scope, webhookID string)
 	if errors.Is(err, ErrNotFound) {
 		return Webhook{}, NotFound("Webhook")
 	}
-	return w, err
+	if err != nil {
+		return Webhook{}, err
+	}
+	return s.openWebhook(w)
 }
 
 // CreateWebhook registers an endpoint with a fresh signing secret.
@@ -124,7 +249,11 @@ func (s *Service) CreateWebhook(ctx context.Context, scope Scope, in WebhookInpu
 		ID: id.New(id.Webhook), Scope: scope, URL: in.URL, Events: in.Events, Secret: secret,
 		IsActive: in.IsActive, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.CreateWebhook(ctx, w); err != nil {
+	sealed, err := s.sealWebhook(w)
+	if err != nil {
+		return Webhook{}, err
+	}
+	if err := s.store.CreateWebhook(ctx, sealed); err != nil {
 		return Webhook{}, err
 	}
 	return w, nil
@@ -170,10 +299,14 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, scope Scope, webhookI
 func (s *Service) changeWebhook(ctx context.Context, scope Scope, webhookID string, change func(*Webhook) error) (Webhook, error) {
 	var updated Webhook
 	err := s.store.InTx(ctx, func(tx Store) error {
-		w, err := tx.GetWebhook(ctx, scope, webhookID)
+		stored, err := tx.GetWebhook(ctx, scope, webhookID)
 		if errors.Is(err, ErrNotFound) {
 			return NotFound("Webhook")
 		}
+		if err != nil {
+			return err
+		}
+		w, err := s.openWebhook(stored)
 		if err != nil {
 			return err
 		}
@@ -181,7 +314,12 @@ func (s *Service) changeWebhook(ctx context.Context, scope Scope, webhookID stri
 			return err
 		}
 		w.UpdatedAt = s.clock.Now()
-		if err := tx.UpdateWebhook(ctx, w); err != nil {
+		// Every write seals, so a plaintext row from before sealing is sealed here.
+		sealed, err := s.sealWebhook(w)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateWebhook(ctx, sealed); err != nil {
 			return err
 		}
 		updated = w

@@ -61,10 +61,20 @@ func (p Policy) Check(ap netip.AddrPort) error {
 	if p.AllowPrivate {
 		return nil
 	}
-	if len(p.Ports) > 0 && !slices.Contains(p.Ports, ap.Port()) {
-		return fmt.Errorf("netpolicy: port %d: %w", ap.Port(), ErrPortNotAllowed)
+	if err := p.CheckPort(ap.Port()); err != nil {
+		return err
 	}
 	return checkAddr(ap.Addr())
+}
+
+// CheckPort reports whether the policy allows connecting to port: nil, or an error
+// wrapping ErrPortNotAllowed. It is Check without the address, for a URL whose host has
+// not been resolved yet.
+func (p Policy) CheckPort(port uint16) error {
+	if p.AllowPrivate || len(p.Ports) == 0 || slices.Contains(p.Ports, port) {
+		return nil
+	}
+	return fmt.Errorf("netpolicy: port %d: %w", port, ErrPortNotAllowed)
 }
 
 // Public reports whether addr is a globally reachable unicast address that requests on a
