@@ -60,6 +60,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	webhookPorts, err := netpolicy.ParsePorts(c.getenv("OCTOPOST_WEBHOOK_PORTS"))
+	if err != nil {
+		return usagef("OCTOPOST_WEBHOOK_PORTS must list ports separated by commas, such as 8443,9443: %v", err)
+	}
 	logger, err := c.logger()
 	if err != nil {
 		return err
@@ -96,6 +100,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	svc := service.New(d, nil, nil, service.Config{
 		AllowPrivateWebhooks:      allowPrivate,
+		WebhookPorts:              webhookPorts,
 		Adapters:                  c.adapters(privatePlatforms, timeouts.platformCall),
 		Secrets:                   secrets,
 		Render:                    api.Renderer{},
