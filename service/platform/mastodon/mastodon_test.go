@@ -418,6 +418,14 @@ func TestPrivateAddressesArePermanent(t *testing.T) {
 		_, _, err = a.Connect(ctx, b.creds)
 		require.ErrorIs(t, err, netpolicy.ErrNotPublic, "the service answers \"must point to a public address\"")
 		require.NotEqual(t, platform.Transient, platform.KindOf(err))
+		// IPv6 spellings of loopback and metadata addresses are refused when dialled too
+		// (the dialer refuses them before any packet leaves).
+		for _, instance := range []string{"http://[::127.0.0.1]:1", "http://[64:ff9b::a9fe:a9fe]", "http://[2002:a00:1::1]"} {
+			creds := platform.Credentials{KeyInstanceURL: instance, KeyAccessToken: b.fake.Token}
+			_, _, err := a.Publish(ctx, creds, platform.Post{Text: "x", IdempotencyKey: "k"})
+			requireKind(t, err, platform.Permanent, 0)
+			require.ErrorIs(t, err, netpolicy.ErrNotPublic, instance)
+		}
 		require.Zero(t, b.fake.Calls("/api/v1/accounts/verify_credentials")+b.fake.Calls("/api/v1/statuses"))
 	})
 }
