@@ -97,7 +97,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	pool, err := sql.Open("sqlite", SQLiteDSN(path))
+	pool, err := OpenSQLitePool(path)
 	if err != nil {
 		return nil, fmt.Errorf("db: open SQLite %s: %w", path, err)
 	}

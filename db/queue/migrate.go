@@ -39,7 +39,7 @@ func openRiverSQLite(pool *sql.DB) (*sql.DB, error) {
 	if file == "" {
 		return nil, errors.New("queue: the SQLite database has no file (in-memory databases are not supported)")
 	}
-	riverDB, err := sql.Open("sqlite", db.SQLiteDSN(file))
+	riverDB, err := db.OpenSQLitePool(file)
 	if err != nil {
 		return nil, fmt.Errorf("queue: opening SQLite for River: %w", err)
 	}
