@@ -60,6 +60,7 @@ func (f fakeResolver) LookupIPAddr(_ context.Context, host string) ([]net.IPAddr
 
 var testResolver = fakeResolver{
 	"hooks.example.com":    {"93.184.216.34"},
+	"example.com":          {"93.184.216.34"}, // openapi.yaml's webhook example
 	"internal.example.com": {"10.0.0.7"},
 	"mixed.example.com":    {"93.184.216.34", "127.0.0.1"},
 }

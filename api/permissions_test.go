@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"sort"
@@ -39,11 +38,9 @@ func specOperations(t *testing.T) []operation {
 				path: pathParam.ReplaceAllString(path, "missing_id"),
 			}
 			if op.RequestBody != nil {
-				example := op.RequestBody.Value.Content.Get("application/json").Example
-				require.NotNil(t, example, "%s has no request example", op.OperationID)
-				raw, err := json.Marshal(example)
-				require.NoError(t, err)
-				o.body = string(raw)
+				examples := requestExamples(t, op)
+				require.NotEmpty(t, examples, "%s has no request example", op.OperationID)
+				o.body = examples[0].body
 			}
 			ops = append(ops, o)
 		}

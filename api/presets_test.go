@@ -128,3 +128,24 @@ func TestDefaultPreset(t *testing.T) {
 	}
 	require.Equal(t, 1, defaults)
 }
+
+// TestPresetBooleansRefuseNull: is_default and cross_link_enabled have a default but are
+// not nullable, so null is a 422 like on any other field (kin-openapi used to write the
+// default over it); left out, they default to false.
+func TestPresetBooleansRefuseNull(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	key := b.key(t, service.ModeTest)
+	for _, field := range []string{"is_default", "cross_link_enabled"} {
+		body := `{"name": "Nulls", "platforms": ["bluesky"], "` + field + `": null}`
+		requireFields(t, b.do(t, http.MethodPost, "/v1/presets", key, body), "/"+field)
+	}
+	created := b.do(t, http.MethodPost, "/v1/presets", key, `{"name": "Defaults", "platforms": ["bluesky"]}`)
+	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
+	require.Equal(t, false, created.body["is_default"])
+	require.Equal(t, false, created.body["cross_link_enabled"])
+	id := created.body["id"].(string)
+	for _, field := range []string{"is_default", "cross_link_enabled"} {
+		requireFields(t, b.do(t, http.MethodPut, "/v1/presets/"+id, key, `{"`+field+`": null}`), "/"+field)
+	}
+}

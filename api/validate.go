@@ -80,6 +80,10 @@ func newValidator(spec *openapi3.T, svc *service.Service, refuseTestKeys bool, l
 	v.authOptions = openapi3filter.Options{AuthenticationFunc: v.authenticate}
 	v.options = openapi3filter.Options{
 		MultiError: true,
+		// kin-openapi writes a property's default over an explicit null as well as into a
+		// missing property, which let null through for non-nullable fields with a default
+		// (is_default, cross_link_enabled, is_active). The handlers apply the defaults.
+		SkipSettingDefaults: true,
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{
 			// Messages without the schema and the value in them: kin-openapi formats the
 			// errors under an allOf eagerly, and with both embedded that work grows with the

@@ -108,3 +108,17 @@ func TestWebhookValidationAndNotFound(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, b.do(t, http.MethodDelete, "/v1/webhooks/"+id, live, "").status)
 	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, ""), 404, "not_found", "Webhook not found")
 }
+
+// TestWebhookIsActiveRefusesNull: is_active defaults to true but is not nullable, so null
+// is a 422 like on any other field (kin-openapi used to write the default over it).
+func TestWebhookIsActiveRefusesNull(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	key := b.key(t, service.ModeTest)
+	requireFields(t, b.do(t, http.MethodPost, "/v1/webhooks", key,
+		`{"url": "https://hooks.example.com/null", "events": ["post.published"], "is_active": null}`), "/is_active")
+	created := b.do(t, http.MethodPost, "/v1/webhooks", key, `{"url": "https://hooks.example.com/null", "events": ["post.published"]}`)
+	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
+	require.Equal(t, true, created.body["is_active"])
+	requireFields(t, b.do(t, http.MethodPut, "/v1/webhooks/"+created.body["id"].(string), key, `{"is_active": null}`), "/is_active")
+}

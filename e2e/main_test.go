@@ -1,7 +1,8 @@
 // Package e2e tests Octopost from the outside: the real `octopost` binary, built once per
 // run, serves HTTP on 127.0.0.1 as a child process, and the operator CLI runs as separate
 // processes against the same database, as an operator would use them. Every response is
-// validated against openapi.yaml by apitest.ContractTransport.
+// validated against openapi.yaml by apitest.ContractTransport, with kin-openapi and with
+// libopenapi-validator applying OpenAPI 3.0's nullable rule strictly.
 //
 // The PostgreSQL suites use pgtest (one container per test binary, a fresh database per
 // test); under CI=true a missing Docker or image fails them instead of skipping.

@@ -1,11 +1,13 @@
 // Package apitest helps tests hold Octopost to its contract: every response that passes
-// through a ContractTransport is validated against openapi.yaml (status, headers, body).
+// through a ContractTransport is validated against openapi.yaml (status, headers, body)
+// twice, by kin-openapi and by libopenapi-validator (see strict.go), and must pass both.
 package apitest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -92,8 +94,16 @@ func ValidateResponse(req *http.Request, status int, header http.Header, body []
 		Body:    io.NopCloser(bytes.NewReader(body)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
+	// Both validators always run, so one failure shows everything each of them sees.
+	var errs []error
 	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
-		return err
+		errs = append(errs, fmt.Errorf("kin-openapi: %w", err))
+	}
+	if err := validateStrict(req, status, header, body); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if status == http.StatusUnauthorized && header.Get("WWW-Authenticate") != `Bearer realm="octopost"` {
 		return fmt.Errorf("401 without WWW-Authenticate: Bearer realm=\"octopost\"")

@@ -231,15 +231,16 @@ type AccountList struct {
 }
 
 // ConnectAccountRequest An account to connect: `platform`, and in live mode the credential fields that
-// platform takes (see the operation). Test mode takes no credentials.
+// platform takes (see the operation). Test mode takes no credentials. Credentials are
+// stored encrypted and never returned: the response is an `Account`, which has none.
 type ConnectAccountRequest struct {
-	// AccessToken mastodon: an access token with the `read:accounts` and `write:statuses` scopes.
+	// AccessToken mastodon: an access token with the `read:accounts` and `write:statuses` scopes. Never returned.
 	AccessToken *string `json:"access_token,omitempty"`
 
-	// AppPassword bluesky: an app password (Settings > App passwords), not the account password.
+	// AppPassword bluesky: an app password (Settings > App passwords), not the account password. Never returned.
 	AppPassword *string `json:"app_password,omitempty"`
 
-	// BotToken slack (with `channel`): a bot token (`xoxb-…`); telegram: the bot token from BotFather.
+	// BotToken slack (with `channel`): a bot token (`xoxb-…`); telegram: the bot token from BotFather. Never returned.
 	BotToken *string `json:"bot_token,omitempty"`
 
 	// Channel slack (with `bot_token`): the channel id or name to post in.
@@ -265,7 +266,7 @@ type ConnectAccountRequest struct {
 	// as a platform's 5xx; `none` succeeds.
 	Simulate *Simulate `json:"simulate,omitempty"`
 
-	// WebhookUrl discord or slack: the channel's incoming webhook URL, which is itself a secret.
+	// WebhookUrl discord or slack: the channel's incoming webhook URL, which is itself a secret. Never returned.
 	WebhookUrl *string `json:"webhook_url,omitempty"`
 }
 
@@ -355,15 +356,12 @@ type Image struct {
 type Media struct {
 	Images *[]Image `json:"images,omitempty"`
 
-	// Video A video attached to a post, or null.
-	Video nullable.Nullable[NullableVideo] `json:"video,omitempty"`
+	// Video A video attached to a post, or null when there is none.
+	Video nullable.Nullable[Video] `json:"video,omitempty"`
 }
 
 // NullablePlatform A platform, or null.
 type NullablePlatform = Platform
-
-// NullableVideo A video attached to a post, or null.
-type NullableVideo = Video
 
 // Platform A social platform Octopost publishes to.
 type Platform string
@@ -488,7 +486,7 @@ type UpdateWebhookRequest struct {
 	Url      *string         `json:"url,omitempty"`
 }
 
-// Video A video attached to a post.
+// Video A video attached to a post, or null when there is none.
 type Video struct {
 	// Url A public https URL of the video.
 	Url string `json:"url"`
@@ -773,6 +771,12 @@ type ClientInterface interface {
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
 	//
+	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+	// it out on purpose: any fixed date is refused once it has passed, or while it is
+	// more than a year away, and every request example in this file is sent to a server
+	// by the test suite and must succeed, today and later.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/posts (the `CreatePost` operationId).
@@ -783,6 +787,12 @@ type ClientInterface interface {
 	// Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
+	//
+	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+	// it out on purpose: any fixed date is refused once it has passed, or while it is
+	// more than a year away, and every request example in this file is sent to a server
+	// by the test suite and must succeed, today and later.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1142,6 +1152,12 @@ func (c *Client) ListPosts(ctx context.Context, params *ListPostsParams, reqEdit
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
 //
+// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+// it out on purpose: any fixed date is refused once it has passed, or while it is
+// more than a year away, and every request example in this file is sent to a server
+// by the test suite and must succeed, today and later.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/posts (the `CreatePost` operationId).
@@ -1162,6 +1178,12 @@ func (c *Client) CreatePostWithBody(ctx context.Context, contentType string, bod
 // Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
+//
+// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+// it out on purpose: any fixed date is refused once it has passed, or while it is
+// more than a year away, and every request example in this file is sent to a server
+// by the test suite and must succeed, today and later.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2534,6 +2556,12 @@ type ClientWithResponsesInterface interface {
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
 	//
+	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+	// it out on purpose: any fixed date is refused once it has passed, or while it is
+	// more than a year away, and every request example in this file is sent to a server
+	// by the test suite and must succeed, today and later.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/posts (the `CreatePost` operationId).
@@ -2544,6 +2572,12 @@ type ClientWithResponsesInterface interface {
 	// Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
+	//
+	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+	// it out on purpose: any fixed date is refused once it has passed, or while it is
+	// more than a year away, and every request example in this file is sent to a server
+	// by the test suite and must succeed, today and later.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5378,6 +5412,12 @@ func (c *ClientWithResponses) ListPostsWithResponse(ctx context.Context, params 
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
 //
+// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+// it out on purpose: any fixed date is refused once it has passed, or while it is
+// more than a year away, and every request example in this file is sent to a server
+// by the test suite and must succeed, today and later.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/posts (the `CreatePost` operationId).
@@ -5394,6 +5434,12 @@ func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context
 // Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
+//
+// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
+// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
+// it out on purpose: any fixed date is refused once it has passed, or while it is
+// more than a year away, and every request example in this file is sent to a server
+// by the test suite and must succeed, today and later.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12446,138 +12492,144 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs3uuCrYHu2ytJUi6JkZcahaqtWju0ZzzixjpWMz5nQxQa7P5IYNQEGQIvicVS1v/YB9iH2wc6T",
-	"bOHDpdHNpkhd7CQb/1CVSAJo4MN3v/XHJBfzheDAtUoGH5MZ0AIk/vv+/fuDs0rPgGuWUw3muwJULtlC",
-	"M8GTQXJWLulKkew5UAmSSKDl/H8ME5FrsRBKD5Osl6SJymcwp2Y2XNP5ooRkkGyckaSJXi3MEKUl49Pk",
-	"5iZN/v3gHfxUgdIHr4v1XbwuzA4nDBTRMyDSDiWM40cF8grkE0VKMVWnBPKZAEUoUZQDyWlZgjxQwDW5",
-	"omUFzf22d3KTJgsq6Ry0A9FZnouK665dfT8DQu3PTxRhhVm5Pj/N81H/6G//9s9n//7V34+/ffrdyflX",
-	"//and3++ePb91/94n6QJM2ssqJ4lacLp3M0xq41YkaSJOSWTUCQDLSuINz2n12+AT/UsGRz1+13gPBdq",
-	"45bNLXTs13x95w3jpIfvVoKCzfvFX7t2jD+M1EqNaFmOFiXVEyHnasNW7egHb/Y9jGdCXG7a7dL+3LHd",
-	"5ezO4HWLPXTTN2ayWgiuAHH6OS0ctZlPueAaOP5LF4vSMAIm+OG/lDlTRNFmZGHWHdNi5EjQHFBKIZNB",
-	"4lYkY1GsyLwy/4GhOFaQv128/S65iXf83yVMkkHyh8OaNR3aX9XhS1wQd70OXlydKcKFjhZPiZD4FZI5",
-	"VSRrnwTZVMT52vyma0Nu+GFjLO7rG8EnJcvvB77cT65hZ8iVzKgitJRAixUZA3CyqMYlUzMoCOUFySk3",
-	"JxwDmYvC8MLikUAqQYlK5vBEEaWpBlIY9mmeRctSLImeMUXyGeVTeFQgvhJyzIoC+L2gOAmzazCenb8m",
-	"l7CqDzCjV0AWIOdMKSY4mQhpj0NzBMDjANA8sqT5pRVOYgESN/9ERY9GDNURtKP7tLAtHhW4r7kGyWlp",
-	"N34fADO3wshCt4ayX9rJXWK/fzgoL8Qc9IzxKVkaKl5KwadExCL+tCn9C8JqvYAFdcBoAY8Ky++EfiUq",
-	"XtwLjFzo0QRnt8jdXL794eGg+04QVeWzGrkColcKJLKPuSgel3zP6aoUtPheiDdUTuFewFnYNUZaiFGJ",
-	"q9wmTwzE4DoHKMhR/+TZV3/+ExmvNKhHFi24EQM+yskR+ZY9f1Sw/cBppWdCsv+E+yFUFS8QU6UVh0IS",
-	"uF4YPYE4dviIXI4pgvyMT1Myp6XRtqBIScUvuVhy82wJV+LSfCckoUSbCzQTUQsvCCUlu4IDwcvVkAdG",
-	"2RvyJoS7zJLboLw2vsOguNst/cPAEjd3fwZ6FdYILLQATVmJZ8SvVDL48WMyYVAWySA59I9IkzkoRQ1R",
-	"JV6TopqUQJUmR0ZeSJprkKQURr/7cFOjQb1xMqGsfEQlwVGjBOoEnZ1nL3pcKcZBKSKrEk5J5g7as6fM",
-	"SMmUVgRoPiMLKcYlzB+RqMIJY4Otw5QlueAccm0Q0Q4y4kVwIN506JHXWpFcAsoVWipCJRAOV2jI6kpy",
-	"K6YX0iCvZladpldUUzmqZLnNRlywXFcSrLpalSVZzsAKLb8D1AK54NC0HWZaL9Tg8HDCSlC9OVVaFIL3",
-	"lMgZLQ/dA9Sh3Yk69MZ2b8GnxpqoypKOzULWcmjZB2kSADOiCDizE/NfUlANB5rNIemYVTC1KOlqZI2V",
-	"2PZ/657fNYsVzbFb7eT1FdTI6G9XHe6KV7RUQATPoQlVCf+yF68b9xHd9ADtYgN7pCqQZCqGXFSa6JkU",
-	"1XRGmE5RkjIdzJsIoaaUOUbm9jsWogSKOmZJlR5VKoC3uef3BgcoPp6YkVb9iZ8cbfrU4g2bWKw0WNJ5",
-	"WVuv3INmG1c49+OiOeYscsR2cIkYAmNa1QTWwOqj/tdPT54dP3168uzk+OhPx0fPuq7bPMyj2G1Pm1Fe",
-	"lHD7E8VGxLyJDewfE7S4A4w6jh7tq0UJacwQYmxt0VkLLz6ELYmxQVZzdMfL3jClu09vvVsGk9usTaVE",
-	"lIVh2RMmle7gWm6c+Z9pmKttmOAZ603YKJWSrtZAFxbuOtE3dp9urcgLQYuCmYPR8jza5sTQc1senfHA",
-	"v7XwJx+QzN9R5uiUo7aBmi+SUE3tBEWuEWNUD3ngEppegiJ7CqBpye33yPcGknYlHMRFzDws4a/BF5Qa",
-	"aXFpLdzmGTwLHxCKpzGyE4eSJdOW4jMJtBh4aGZ4pmwpmYaBsdMrBSojKhcLQHMncgId90+epcmc8eAV",
-	"aqN7muBCb3m5shziJjVazWhBlVoK2UHZ47ICdbmy+10siB9J9i5Aa8anigyrfv8pkLPoV7WfotoecbDw",
-	"26Nseiz0JhArY5OTPYRnZmxsDmW2PzDaitkRAnsvuxbX44P/+l//N9s/JRpKmEo6H+B+61ETKebkudCv",
-	"qJ5Znvvgfbv9bNl1OJ3ZN6KwnUasom/YjSEBFB2M33ljdh+6k5M3YWGGpWQqRbUwD/bbqJ9N9gzTZVbx",
-	"z/6nG2A2mO3fZ1/Bspe3oKLu4v97GS1ZDr2xulw5BSnbT8mL1y/QNppTVt5rQ1xpynPoVvNqcjZ78mPN",
-	"poziRn549yYl0Jv2SOY1uZYOl91nT/eR4QrkFdt0jAZkw9aJmLRA7Tw/e+cvLvZTq8Qy7d2yz+0iTxQR",
-	"y3vhpGLzqrzF7PPHuvDjbtLgKe88VsFUbliVkATJq0FLRk/huZhbxxOuYu9rOWP5zByKaQXlhFCiIJeg",
-	"H4H+WxIz3GOnxJRANZwLdV9pSTgskUzXdYDIpm3GEPr9rbc0h4JttSm/xUERqqr123nnIEEqXhoxmIVI",
-	"TWagP2VXgGi0k5ISo/qc8dd2zlFLZUmTirOfKnA/O55cR4i2x1SsyVlUJRSjiZAbtHrDH60T/9R7JyeV",
-	"sQBRmFOjUShNnv7pK1LQlSLUWLgbVfr1HcB0DnfR4C7sBIQNvXaHPz7Zos95JLkFORFwD0JPXKEDQaVQ",
-	"alQyfjkCbuwZJ6kmtCp1WHHd4ormaZgvyu7Y9mIBvDBGocCr4YIfLCSbU7kK5oN6QjRc6x75B5XMbEAN",
-	"SPbR/3qTpST7aB5zk6VDnn3UTJdgv4XrHORC32RWOYzw6atOfGJqFM61yxG9SdRG1B1lxu5Y8zCSQnCO",
-	"dpVU3zmztX5mCxmdhVWfYjNWukDtQ9DSywPgxUIw3oGgcHUnCnR7ennlyfCO8Gy5PhyONEz8CEU6heEZ",
-	"jyS7MYAwalBegTFACLUMKye0KCQo1eBGlWRdsu92S9pawQ5OXbcVPKzr5i3wKyjFAowGAlcgVzbYRHw0",
-	"u0uiFbCTo/MbM/Cm4ZLdOueFG1v7W9d9jLNqTvmBMd0MHhPnyO1tdTh4FzEeYCOYvnHHaz91TvMZ41A/",
-	"18Ipd0Ef4NXcPKQZuW9FEuKIahy1moOeiWJkvsKAMA6OgthdQZwO33crnvihgzc1gLx2ypfXWlLCuEVH",
-	"JjihY+slc8ftoE7nZG8v9ZYb3NKGz4P0HmkbjfNy2oEpDVL6uN8jZ8EPjvbZXEjws5XzcaOMZxInoJRX",
-	"oBXJtKx4TjUU2c6qzCsGZfHSB1cjgd1vC+w0CcuvnxWFM9e4F8Moap+zP8uMFq2jYOwrazrv92pAoFdc",
-	"wkJIDcX+KZmwa6JnQoE7sHWSokvU8BTvT5FgddA2o7rpwPbo8J235+8M70FwsB4db6m4k60jhAu1rBPQ",
-	"3y7efkeQx4MkjDuNAEOCe9lhEDeH/WzfRjxCltgThXZ4L+nUkV0YZ107pGgv2SA3HoLp7UzCbr9et4tP",
-	"vJ67J97No8bMNEK1pkavdaKg02igpR4ZnagLjNFnfxd24YmxvXIJwIm0YZyWGXWEWtFWt3W3SPNCa81k",
-	"xYc/jgzrgvW33ga6A6zxfhRSyhUrQHTAHA1Vq6uvgx+PtLvGYdGhwUCOOhgIbmVX7ewfOLiTbtcUOESY",
-	"8u0EI527qZkf1pUxT4AhctbbJcbR3O/OO3HH69jGpgvbZVs1jGLYtJ9gvUF14MpH0kIymNHSYpGul0xr",
-	"MALWOW8Qu61vKUkTY5tAwTAuNTOUZ7MjlaZTSeeGMGgOYyEuzQB2qfGflah0NXaBjVxIw3LQcWIGOb9g",
-	"pwD3J3sHKtgxbZ1OVDoXc1Tp3JmYzfNpBGK7RXkXI13Fy9iYdycv9qmq3Tmm7rkuaGWZR51/5xlh96Ib",
-	"A7+OK0X8aIclVYXRgCg5ORaUMVfyI7s407lQnQwacUkLBLaQTux76Xarg2jddYxW1t1Cxu3g7/ak40fy",
-	"O40koqTazKx3404Os9dyJFoaZYgoGTk/o6qd0KlFSi5hBQUZrxpIv3aRD7PX22y+4eLaHiP2+73tjreu",
-	"suYou+cyD/B2bVg8gMXG07YCVih9YUcaTWRR3BH9u0LMdcpPnL7u9tOGnUf+CBhpI699DdsbVNrYc+t2",
-	"N/GQ7tDzGVkYpc6wcKF0B9+YUTUyvKWLi6UJh2s9yiupujj6OVUKU7jtgMxwqylYM89MxEe7NAiXHYpZ",
-	"Ewun6W3HarPl3anJMNJtIW+7ZFofu3nGTcC9CGjXBEFWSDrRGfmv//1/SBZQwH2upV3zCzNgD0UCFICJ",
-	"FyFlTHCoo9xov2RWUGZkz/6Dw8ty3/oqvW6B24ixsMYaG9cIj0ZFAtPNOtUCRNEuNJJQKfRXKNCITp4I",
-	"rE2EbtwDo8MY4S6rErpk1D3kULdfeWc/8na5ZonyznlNkQd4fTNMjdRKaZhvoCrnEH5kl++6CHmoS/ex",
-	"eOeaL7hjc51X3X2vjQuIob2ZiXYSNl59N9+8wAVdtENZP1FqWJjlYz6bZx3H3YzdL9BS3Fa+5ZbtOocX",
-	"n3f1m0tYlCvCOKHEWhxpXMgy0WDrIFwV2pwyTpwQ/OXik3eIeF1Ewenm0f8qlrbosBiL6zjpM1huhkUO",
-	"SIYZHSOXpZ0ZWUejBEWbl6JnMOQhy8kgyBiM2aQI4zYCsJ+STFINo5LNmQ4LRZbMyfHXKclsrN56XbMh",
-	"bw/66vr6lGRccMiIkx6qKQXMb4Yg410naRI/O7F5Bf4xnULgBySb+8exX7mULYEYRnPM9LPmt60LERwU",
-	"KWFicyeVpisDET2DFaESfjXB7182jH13bb1N34Y/Ez9K2Zz/+qMnbaegzTFZjmlCCSoTLk/23lmrjxfy",
-	"vt0k6HJtOQR+QKx7EwrjkvdE4ocpMneMSv+eo9Ab8OFBUeYNCOHCzvfDiF8yIr0xBH139/sauGsn7l20",
-	"kU0e23W43TGygAt/usiCu5bO8L3PRvDR+xzYFSii2JRDQfD+CReaTVyN0iPZTA9ErLYd0TaZtpXH314G",
-	"so55Nlmv2zFrQGUsSjuG7GXLmYJ8hGnAA6O7ThrFOT4NhGHFiAGcEXtMK7fAkEuhzdcpmVN1aS9BrpYz",
-	"kECgVNAoDImCWXc2gwJB7WAeNRIvAjxaBQl3MGwaF9qJl4h5gX2RnHKiqrEZNYZW2MJWJ0XuA/zC+RDc",
-	"p9jt4FThXqhziL7DIIX/ukv1dDvfoYyinfDTQTpuyJ0JYasxFhZeB75F50oyvbowq9qdjLHDyllleI3/",
-	"9Mojkcj1qGRXYJDaYKv5rEFp8znpiP+GQJOrGu0RjGDUtfNYvBdKIgg3hgJmx2K9zZBn1we+uuagnpYR",
-	"uNbAVSjzRKggqeJ+axQ3HNZWHzI+EV5Bp7bJguuHEdWVIR2Eurgp07Nq3MvFPNS+hX86nPX+rBb9VRrp",
-	"s5QXkcVma8K0IHPKV+3gnCJUY61Zb8iH/A9/IFENKhN8yF9iypJPs1DAC0WyM5dzg2MGxLXJwdqJ/BJW",
-	"togi65G/w0qR0iBjyS6BZPGFZkO+t5CiqLCNASmoptatF99yRva8MYoDeuSsLsgVvFwhlyIK3KltGwI1",
-	"5GbQAda6mHmnrmoXp/F6CtP+2OfhttWQv2yhCZ17q6BGJaY9+lj+uhV1hnwPA1ZO9NKyAptvA5iv0z1f",
-	"ZeZ+zAQtFnYuU6QQeWUsgv3ekJ/Z2mTH0tHjyEW0UYWhG5QFtkTnlGQDzOXO6h4TbL4oVyQbSKBF1hvy",
-	"t/7strzIQtoDUJE5tdXQJKdSrhpbD7XRA0zUyU6jCuohN5NspBTIFLQiJ/0jS6S+DwOfCJmDImOhZzXs",
-	"FJkCB8nM/JUtZUFATFgZEBcTbZRHWJs7NrNaps2ByT4ObQR2mAzIMOn1esMkJUPMVmt95RLqzLcfe73e",
-	"DSbARmXJNquI7J0cH+/jHTbKgvE629XDoSRKTCbACwz0Gs3ZcpSS5cAVRGzi29ffr3EIsQBumyP0hJwe",
-	"uknq0Iw1nJnpRuWqYYNJmlyBVJZnHPX6vb4ZaRaiC5YMkqe9fu8pJsDpGTLkw6ujw7isbtqlf7wJaWK7",
-	"F+/FlIvEh/XXlriDm0ilMaViXMR8MPZDj3xze00zAjJQ7evC7fPMH6bVQOi439+hJH63svO4xnFD8fk6",
-	"fB61JcNJ/2jTpHDqw0bfBpz0dPukusXNTZp8ZYF2+4xm3xYU/NXcGK/uRjpgYUQonSqjQpxFpZedPLHu",
-	"MaaQYfl42DqaukJN5eoTbbX8xHAkcQn8YEwVFHWc22WwNSqqU1u6YazVSUn1kLuiSwziaRHVaw4MG/q5",
-	"Xu1nX5/585D/fHBwgH9mROYzWzLyM8nikqwsJVlccZkRO8ElxdjxoaYMR0fljtkpEQtrUxpeHtVIZWTP",
-	"+T8GzcImx3X33XNcogw+J6pF8tvA7Jm1H22xXF3kZ0s8famim+oTbnB2PTbFgbZK5mcDvz/+8Y2vdv3j",
-	"H8lezQr2yRXIunle3N0gMNYA+jFMhDS85Yrx6ZDrGcxTAjyXq4WG4jT4HdoMhJz5ziD27gwvsimZ8fJD",
-	"HsSmppeQkszXemWuY0hISnfFZNbuZopQcnJ8bNQJ8wiUGF4ExKytVfQ/qRRYfmenC5/4an4o3Ab3Jtgz",
-	"Be3QIc8OG2iEWlMznaNu3CTBehWERNe+IssZK4HkM8gxYGmgN+Rm86USdgup34PLrze60JIq27hMC7KX",
-	"HbbR+rCBMmaHMX6maGCSOkc1w4o8oULuOVF01YJMwQrb4IurJcghx9xgQbRcuaxdcyVyYMZgWhVTBiOM",
-	"fYsjUfjM6wRiY+ghOLRkKEwM035rFN1IV95zmWop8TlpqQsQqZSEjLSU+IS0lNh8tHTIXT7avmd+jcYI",
-	"BVWzsaCywEWAFqcE7e6AqeHqIxj1LMWEqm5LMV7G7nvDYD2egw46vvKq6NFxfcJ0yA09iUo3aGzPDG+X",
-	"ngeM3u+Rc7Qxotyg0G9iyC2VlUCvIFhopxHVOAe7QTREQeuuoKsoxkOWojL0iFYEHfIFXRn91yg4T5Q9",
-	"ck4lBn2G/CXTM5B2BY4ctWl1Z87IZzXGRg4S5cFyCYZLYsupDs2i2QPAdTYEpZ+LYnW3TjvNGvvkn2cH",
-	"//Gvp/T5i2c/PPtm/ufy7z8sDsr512+/fj5/MS1mf/3PF/CT+o9nunzTT9oVvcmGwty4DURd57t7V53u",
-	"hgc3TePf+VJbOtbRY+tYm/Qrj9uGEYWrfmQVawfdJ2pL+fm0spOjHWa0e52ZecfH2+e120g9hhboECrS",
-	"y+6rAKIli6vHhsvhx7oL7Y3VC0voine/CG43FZeHDzDchyUgiigtJBRrHZXskk6cUD7kWZcvr8VsPKf0",
-	"PTJrjolBEdFspNTFeF7gY2O+06C3k1s7zCB1xNv7LdogJ/aQt88I/Q4fA11rLHk8jE27Let3qIwq9JCs",
-	"mUlbTeA1bPkL6I2o0v/MrPkLru2Ca38BTej61T/YQI4agm8oHamHHNYNw7Exn2GtIeP0FoeQ6z4Gy+D1",
-	"SV0OJOaQkgWdMm7bJRJMkc2iDNPM+vWoTculasg3Zs8KDpu8Pecui7V13vUsJ3SGB9e4pSCyd2Q+HPX7",
-	"2O8Fm1n/VIFc1d2sMVmo0X09pBYc9zFyyubVvE4gcJ9ChIBxDVPAS+/i002A+IILCVdMVCqkB3dtzKXp",
-	"bmipfdzZB3y9KLH0MHFWNbP9lCu16bGNLO/tnCJOP7/1+WilaqOoaLuNuMCgayNRtuSOW6kTIz58Qt4Y",
-	"EtA7mGNHCvpvjkH+UiokOhJ9zrpnjZb6b+GLOGGb1zDYzRjBJe+xjVUjpyxzrYJ82CVKcE+JMObnkikg",
-	"Lge+N+TnwYWAdWPI6YLvUFnHkQtr+JcFYNgJa2viZjLLGRhVs56K3X5dZk2PnIM8CEZz1GPVcC2rMaBj",
-	"B7Bxi1M+MRuu08YNXXseYt+GkclfoSyFPab3A/y3Ru7z4MeuAsAPawl9yXH/af+gf3LQf/r90fGg3x/0",
-	"+/+8gzm71o3oM5uyth6jW1nCwA0asRa3vpiwv1ITFq/HMYm7s6Cm3YrfHX505Z23WqzvYC6uoiTVJj2R",
-	"PWzJHjiJJy10AQcqshOdATvkzl9uOAQmxlqjYipAWabiKy6dS7tRvVM7kt1ym23WwEh2MVgDGfhlfw/G",
-	"w0n/6+0Twns7HsWyReg+FIt3sGV9vuKaedqNFf3Pxmu/WKW7W6X3Q5L7maDu7U9GN19UnciFyca+WQ2G",
-	"Wm2bPXJmO/y4SFZglIZ1WYUsbVQkRqWEvSF3nWDXFL4dqgUyXpVlRizS05rdDjk+f0zzS9uWxRUSdLHK",
-	"usLkMXUuGxBb07xaapXZ/s5K1HopzE5K1OchbJcF+ikI/FerQH1yYfObU9Esin4aFe3QKUFY2HhvxtZp",
-	"f15oKutgqovBWxbGxTIlWrg+csHQY95Vonw0Qi1BhtROG9ONGCFv6HCnLnmtThAAHrQ/wngB2GKS63IV",
-	"YueOpdls0Lh4u1WyTTZUbLtSbesejOxZX/SfEUVX2M3WNp9YLIDbCm+z15rFC97J04d8r85/BSrL1b7N",
-	"S/EbwNu0p8FqlfgMVvU0ELOj67JzhX2CJdh8SNctTMZJAy53tL4ZFQxu9IcOoqQ5+wYGfL0XRhU0u4I4",
-	"RO/e1YAJLNjA074DCQpG7dQJ06i0Y0052Wub+ynxzNj1rxLSVnzs94b83LdJq7MLXF5KIwDldf+ADr6B",
-	"Gr6eIm4Tkg6N2WDOIYUy1itF4Ntmalcg63dt+Zi16pJ/5/YeurXC408uPM5roptR9H1KnzJUKxER7Xwx",
-	"SzolxS/F8d31PRbLrwvWt2TBqt1q4jHnzg3qdYcv3CM/pd5U1/Z3uaTLMhwjYlU55aRS8PtNWV2Eiwko",
-	"Vfcd2IhUdsju/mbbQZpk7WLPLLytx5UQRA5g66Ae8qwuc3W590Yv8BX3mGVmf60T4EJgyf1ClBYLRcbg",
-	"cvRvcQrb3gwPMVE6in5tFXNnmS/G4CuljGCsW1cPiG1cXYeBXoDttisJh6Xawbuchu5zH7qKbMOUu3qX",
-	"GyXWn9u/7DpnbPB62PDC79DH/P+9xVM7pT193oNbdQrBw48hCHV7QhV+r0hU6hSkn5d8pNVCZs2HTPZO",
-	"+k/3T62h4XmTQ9vOwV/vk4prVhLKMfrmBzNF5tS9Ocmtc4t/uuZpO3moazL64qP+PD7qhyP1Lp5qnJES",
-	"2tTqsP50Ham7fdobMKn/WTn8F8/2HTzbD0Cte/q3cfY9PdwbGah7DbdloL1N3uUHK29xRxWnzNzJa3x3",
-	"5ehzkU7wHH8KEvriO/4N+o4fTZOKmy7sWlW71sshbaRX9sgFdsSwbjzbt6PbsfDeP/wTUlbcomIDeXX2",
-	"pvh9ehSW9Y141Hofdc/YhFt+2hanwjuYMqUxCBA127Gv1AdX1Grbqtj6+x/evQk+BluvSHnh36qDLYeG",
-	"vPVWHWLfqW0PjK0AfHlmqzWN60VzahM5mXItocrVkGO+ic2lUzOx5CmhCypdBgs2pMHSPb3ZE+E7kzxA",
-	"mvmmQFs6unxol+O7JZodO9xid3QXtDpwfWZ/QejucjvRRh6DU5LZy83C1YWWQ3jL2FLkS+rar9tLsAy0",
-	"cy8O1C3eDj/6Wt8dXQW6Qy6cEi5sY39LTyjffLUm68gksovFzGAXGz7G7N+TEf94NvnjoNAOZnkbQ+p2",
-	"DU7KbNJ+/gJ6I1r0PzML/YJcu5vkD8Ss+1nl7hH3NMttIyPERqV9wwLsMrBnm+uhqmMr/Dda559SofnQ",
-	"6DiI7SbvaLrfR1H5bFTmjXeHBOk6a/hizHcY879Z2/zT6y+Hlm4P6kacD+Innabaa6UqDP9yWLZNJ2uE",
-	"WSnIgiXVI6+EJMcnZCYqY+FhQ3rq7CXBh7yAkl0B2mOoONmuqigxsbGaraRcrgeC3dvBO6ytdwgId54L",
-	"34fzF5antRKAsHOsN7ZGvkjcXSjKXm5NUU88JjyUtKKmn0gucbvPHz8YmrBJYV1VunFDT/+y/kw0vsn2",
-	"UzJehfQFwUkpclrOhNKDZ/1n/V6jhd7g8PCj+ekGX+7qXoWNb/oJdOl82klzmaQLBc2vttOmkLY22W0S",
-	"ezqi1tozEPgQQLj2liBffewL8dwL5NbeaZYSLpbYW0rHeeW2cK/OfbBJTutltRe25aevCbeFPLbM1nCH",
-	"ta490ZKh1nx91XfRa2/U7u+98Xt1XtT1dV9612CjNfSWztBu1YCjN5uQNGhFTkNMG5lfaatwPm23bUib",
-	"UZ+05epNW/pn2qaIDzf/LwAA//8=",
+	"7H39chs3tuernO3ZKktTLYqSlRmHqq1aJbZnPOPEupYT3zuhSw2yD0WMmgAHQIvidVS1f+0D7EPsg90n",
+	"2cIB0I1uNkXqw06y8R+uskg0Gjg4OB+/88GPyVjO5lKgMDoZfEymyHJU9N/379/vnZRmisLwMTNoP8tR",
+	"jxWfGy5FMkhOigVbasi+QaZQgUJWzP7HMJFjI+dSm2GS9ZI00eMpzph9Gq/ZbF5gMkjWPpGkiVnO7RBt",
+	"FBcXyc1Nmvz73lv8V4na7L3KV1fxKrcrnHDUYKYIyg0FLuhPjeoK1RMNhbzQx4DjqUQNDDQTCGNWFKj2",
+	"NAoDV6wosbne9kpu0mTOFJuh8SQ6GY9lKUzXqt5NEZj7+okGnvfgRADPwUyZAcFmqEFIM+XiIoXFlBm8",
+	"QgXcaChQXJhpCtyu8qh/ZJdUE46Nx+f9g7/92z+e/ftXfz/87un3R6df/duf3v757Nm7r398n6QJty+f",
+	"MzNN0sS+xj1jl3HO8yRNLHm4wjwZGFXibbtNk1Op1+7NHtdjbszOd+ed0UN335ZCjes3Rt8+6tZoxnO9",
+	"1OesKM7nBTMTqWZ6zZ7c6Dvv6j2OplJertvWwn39mPtaTO98YH4Vd93djR2s51JopHv3Dcu9RLB/jaUw",
+	"KOi/bD4vrLDiUuz/U9vNR1LHjsztvCOWn3sxYTeklFTJIPEzwkjmS5iV9n9opQLP4W9nb75PbuIV/neF",
+	"k2SQ/GG/Fp/77lu9/4ImpFWvngPNzong0eQpSEUfkShiGrL2TkiURtK5LRO7FuSH7zfG0rq+lWJS8PH9",
+	"yDcOD9e0s5ICpkwDKxSyfAkjRAHzclRwPcUcmMhhzITd4QhhJnMrr/NHIqlCLUs1xicatGEGIZeOo4EV",
+	"hVyAmXIN4ykTF/ioRHwp1YjnOYp7UXFSPV2T8eT0FVzist7AlF0hzFHNuNZcCphI5bbDxkSAxyGgfWXB",
+	"xpdOgco5Klr8Ex29mjjURNSOztPRNn9U4r4SBpVghVv4fQjM/Qznjro1lcPU3jYA9/nDSXkmZ0hSFBb2",
+	"Fi+UFBcgYzPkuGmh5MBr24VXJou1VB6Vlt9L81KWIr8XGYU05xN6unXd7eG7Lx5Ouu8l6HI8rZmrYvRS",
+	"oyLxMZP5417fU7YsJMvfSfmaqQu8F3Hmbo5zI+V5QbPcpk8sxfB6jJjDQf/o2Vd//hOMlgb1I6sWWogl",
+	"HxNwAN/xbx6VbD8IVpqpVPw/8X4MVcYTxLfSqUOpAK/n1i4ALw4fUcpxDSTPrKUzY4U1wzBPoRSXQi6E",
+	"fbfCK3lpP5MKGBh7gPZB8hRyYFDwK9yTolgORSUoe0PRpHCX63QblVfGdzg9dzulHy0taXH3F6BX1RyV",
+	"CM3RMF7QHukjnQx++phMOBZ5Mkj2wyvSZIZaM3upkmBJMQMFMm3gwOoLxcYGFRTS2ncfbmo2qBcOE8aL",
+	"RzQS/G1UyLyic8+5gx6VmgvUGlRZ4DFkfqM9t8sMCq6NBmTjKcyVHBU4e8RLVe0wdio73G0YSyFwbCwj",
+	"ukFWvUiBEHyKHrwyGsYKSa+wQgNTCIIMeoWmVMKp6bmyzGu4M6fZFTNMnZeq2OTHzvnYlAqduVoWBSym",
+	"6JRWWAFZgUIKbPoKU2PmerC/P+EF6t6MaSNzKXpajjkr9v0L9L5bid4PgEBvLi6s91AWBRvZiZyn0PIP",
+	"0qQizDkjwtmV2P8lOTO4Z/gMk46ncq7nBVueO+ckxife+Pd3PcXz5tiNLvnqDPrc2m9XHZDKS1ZoBCnG",
+	"2KSqwn+6gzeN84hOekAuuaU93SpUcCGHQpYGzFTJ8mIK3KSkSbmp3JuIoS4Y94LMr3ckZYGMbMyCaXNe",
+	"6oq8zTW/tzzA6PVgRzrzJ35ztOhjxzd84rjScknnYW088kCaTVLhNIyLnrF7Ued8C9jGXjDrCVcXrMHV",
+	"B/2vnx49O3z69OjZ0eHBnw4PnnUdt31ZYLHb3jZlIi/w9jfKtYx5EzvUPyXkYVc06th6tK7WTUhjgRBz",
+	"a+uetfjiQ7UkObLMarfuZdlrrk337h0CZzm5Ldp0CrLIrciecKVNh9Ty4+z/ucGZ3sQJQbDeVAtlSrHl",
+	"Cumqibt29K1bp58rQiFYnnO7MVacRsuc2Pvc1kcnopLfRoadDyALZ5T5eyrI2iDLl65QfduBVK4mBGco",
+	"Kilh2CVq2NGITU9utwfvLCXdTDRIyFh49ODbps4YCm2ktcFQjNVybrwP39Qkg+AQEjJDKJGAzJMmS2Ex",
+	"5eNprRBIuKycIWp9buSl86KbdApqYmDndUOBhsKCGydVMoUsH4QTy2iR2UJxgwNtmCk16gz0WM5R9+D7",
+	"FT04Y9evCeNKBof9o2dpMuMifHDQcZXZfH4+Z1ovpOoQHqOiRH25dMudzyGMhJ0zNIaLCw3Dst9/inAS",
+	"fat3U/IMIiFZffcYax5Js47A2nr9sEPUzKwXL7DIdgfWHrILIlLvZNfyerT3X//r/2a7x2CwwAvFZu7o",
+	"61ETJWfwjTQvmZmieoxl++VsWHS1ObtsuiPuMXCehJVn9o6RbuLinuswnaqiSQo7LIULJcu5fXFYRv1u",
+	"2LFSnTvPIvuffoBdYLZ7n3VV0IG6hRFNl4LZyVjBx9gb6cult8Cy3RSev3pOzteM8eJeCxLaMDHGbjuy",
+	"vst2TWGsXZS1DOGHt69TwN5FD7JgKraMxOw+a7qPkaBRXfF122hQtlo6yEmL1B5a2jl9frabOiuZm4D7",
+	"fuMmeaJBLu7Fk5rPyuIWvzJs6yyMu0kr6L1zWznXYyuopAK6Xo27ZA0hMZYzh2zRLO68nHzn2torWEyA",
+	"gcaxQvPw69/SyNUxdmpkhczgqdT31cYgcEG3dNXGiHzmaAMH/X6/v/GQZpjzjT7rdzQo4lS9ejhvPSWg",
+	"FIVVgVkVIsos8S/4FRIXbWUExZw+4+KVe+agZRKlSSn4v0r0X1sT3K6xCk2t0KOLScdTzMsC8/OJVGu8",
+	"BiseXZDgOKCfk9J6mKTImbVYtIGnf/oKcrbUwKwHvdZlWF0BXszwLhbimXuAaMOu/eYPjzbYi4FJbmFO",
+	"ItyD2JNm6GBQJbU+L7i4PEdh/SWvqCasLEw146pHFz1ncDYvuuP78zmK3Dqdko5GSLE3V3zG1LJyT/QT",
+	"MHhtevAjU9wuQA8g+xi+vclSyD7a19xk6VBkHw03BbpP8XqMam5uMmcYRvz0VSc/cX1e7WubLQaXq82o",
+	"W6qM7bnmYVeKyHm+raL63rvF9TtbzOg9uHoX67nSR4wfwpZBHaDI55KLDgbFqzvdQL+mF1fhGt6Rni1o",
+	"xfNIA0KIWKRTF56ISLFTiFyhlsUVWucDmBNYY2B5rlDrhjQqFe9SdbcrN+dlezp1nVaF4K66zyiusJBz",
+	"tAaIVblLF8yqfLIujZbjVkDqt3bgTQPy3fjMcz+2xnNXMcxpOWNiz7ptlo/BA8W9jYBGgKBpA2vJ9K3f",
+	"XvutMzaecoH1ex2dxj6ohKKc2Zc0MwNakYo4YhtHxWZopjI/tx9RwJkGR0HyriBRB7beild+6JBNDSKv",
+	"7PLFtVEMuHDsyKUANnIonN9ux+30IH57qjfC8paxch5VQLxdtC/oaU+mtNLSh/0enFQ4O7lnM6kwPK09",
+	"hk46nit6gLS8RqMhM6oUY2Ywz7Y2ZV5yLPIXIXgbKex+W2GnSTX96l5JOQtDa7GCosa0w16mLG9thWJr",
+	"WTM4sFMTglB3hXOpDOa7xzDh12CmUqPfsANhCXK1MiXgNQqdDdoWVDcd3B5tvvP0wpnROUiBDjEKjorf",
+	"2SpD+FDO6gX629mb74FkPCrgwlsEFHLcyfYrdbPfz3ZdRKXKlHuiyQ3vJZ02sg8TrVqHjNwlF0SnTXCz",
+	"WUi45dfzdsmJVzP/xrshdtw+BswYZu1arwo6nQZWmHNrE3WRMfo7nIWbeGJdr7FCFKBcmKjlNR2QVbQR",
+	"Fu9WaUFprXis9PLH0WFdtP4u+EB3oDWdj6abcsVzlB00Jz/V2eqr5KctbW9xOHZoCJCDDgFCS9k01480",
+	"qPO+rhhuXYfkv6vCa7FqMgtuDFpF4TEIOiUHkSRpYm1szDnFb6aWg1x6oTbsQrGZPWA2xpGUl3YAvzT0",
+	"n6UsTTnyAYCxVPbqkP9vB3l4K0ntSj5sYr00ud67kHv+w9gkvm3HDtqpw1wh7laljlmb61dBhS51HHb2",
+	"FnXllbQtNFmasZyRgeb3xF1WUCNs262Yu8TiMp7GRcg7JWtIje3OcfXv9SEuJwrqbL0g1ronXRsm9jIm",
+	"ki5bTKlLwvWjrM9Y7cUyJozskjOnUneKW+IlI4nYUnklHnTVrXDPKg5MPtPdAsztUPHmJOdHQpHOFbGk",
+	"Xi96t3NpPWevZFS07MMq/mS19pTpdvqnkSlc4hJzGC0bTL9ykA/zvttCuwFYbY4oh/XedsYbZ1mBve45",
+	"zQOwqzWTV2RxkbGNhJXanLmR1q6Y53dk/66AdJ0gFGfB+/W0aReYPyJG2kiPX+H2xi1trLl1uutkSHeg",
+	"+gTm1kSzIlxq0yE3pkyfW9nSJcXSROC1OR+XSndJ9FOmNSV8uwGZlVYX6Jw2+yC92idN+FxSyrGYe7tt",
+	"M1fbJW9/m6wg3RQgd1Om9babe1xH3LOK7ZokyHLFJiaD//rf/weyigX837W2a35gB+yQSsAcKU2jSjCT",
+	"AuuYOHkjmVOUGey4/9Dwoth1yGOwLWgZMRfWXOMsnOrVZEhQclqnWUAs2sVGCktN6INGQ+wULoHzcAiU",
+	"3bM2jFXuqiywS0fdQw91o8Rbo8Kb9Zq7lHfOgorw3NXFcH2ul9rgbM2t8vDuIwO4qyrkoQDtY8nOFWS3",
+	"Y3GdR919ro0DiKm9Xoh2Xmw6+m65eUYT+tiFdqhPakWYk2Mh92eVx/0T2x+gu3Eb5ZaftmsfQX3eFQVX",
+	"OC+WwAUwcB5HGpe9TAy6qglfLjdjXIBXgr9ctPEO8auzKNLc3Ppf5cKVUeYjeR2niFaemxWRA8goPePc",
+	"53RnVtexKJ3R5ZiYKQ5FlRNlGWSE1m3SwIXD83dTyBQzeF7wGTfVRJEnc3T4dQqZC7w7DDUbivagr66v",
+	"jyETUmAGXnvophaw39kLGa86SZP43YlLEgiv6VQCP9C1uX9U+qVP8JLEYWxMeYEO/XBVJFKghgInLtNS",
+	"G7a0FDFTXAJT+KsJZf+yQem7W+vt+23lM4RR2lUI1H+Gq+0NtBml1nEDDMiY8Fm1985xfbwA9u0uQRdg",
+	"5Rn4AZHrdSxMU96TiR9myNwxxvx7jimv4YcHxYzXMIQPIt+PI37J+PLagPLdwfQVcv8Y8OY7WSPrAPPV",
+	"gg2FLhtNdHqRTRrfMaZAi/h0MQV/hJ2B+5CHEOL2Y+RXqEHzC4E5EK+AkIZPfPXTI/lXD2TCts/Rdq82",
+	"FdrfXmCyyqUuS68bxLWkst6nGwM72WKqcXxO6b8Da+dOGmU/IQGEUy2KJZzlNG60n2AolDT24xRmTF+6",
+	"Q1DLBTEgFhobJSdRGOvOLlN1+bZwpRopFxU9WqUOd3CCGgfayZfEeZWogzEToMuRHTXCVojD1T1FUAN9",
+	"4PEG/1cMUXizuVdVUESfUUAjfNxlpvqVb1Gg0U716bg6fsidL8JGx62aeJX4jp1Lxc3yzM7qVjKi/jIn",
+	"pZU14a+XgYnk2JwX/AotU1tutX8b1Mb+nXREfquglK9H7QFFO+qqfCoLrIotQFingtJiqZJnKLLrvVC3",
+	"s1c/lgFeGxS6KiAlqtBVpfXWLG4lrKtr5GIigzHPXPsG31kjqlije1BV3F1wMy1HvbGcVVV11X86gP2w",
+	"V8f+Oo1sXybyyLtz1WZGwoyJZTuQp4EZqmLrDcVQ/OEPEFW3cimG4gUlK4UEC40i15Cd+GwbGjMA3ySI",
+	"SibGl7h0tRNZD/6OSw2FZcaCXyJk8YFmQ7EzVzIvqUEC5MwwBwHGp5zBTnBcaUAPTupSXymKJUkp0Oh3",
+	"7Roc6KGwg/aoisY+d+zrgekxUT/CTdj2aXXaeihetNiEGq+YJitxE9jHydeNrDMUOxTc8qqXFSW6TBuk",
+	"TJ3u53Vmz8c+YOTcPcs15HJcWu9htzcUJ67q2Yt0QieFjBaqKcxDusAV5hxDNqC6m6zuXsFn82IJ2UAh",
+	"y7PeULwJe3eFS47SgYAaZszVWcOYKbVsLL2quh5Qik52HNVmD4V9yEVVES7QaDjqH7hLGjo8iIlUY9Qw",
+	"kmZa007DBQpU3D6/dCUsRIgJLyrGfeG0sG6zrNfOsJDqkgB8u3mDwrl82lAyvH156qgX1ZL7NG5u7MqV",
+	"4qgbe73EJbHYgEiTObOYHtYlN+gvi5M5ol4n5SKFVbrstqmznF2WTvZx6KLKw2QAw6TX6w2TFIaUT9f6",
+	"yKf82U8/9nq9G0rRjQqzXd4T7BwdHu4SrzUKo4nt2vXTVcGWnExQ5BS8tt6Ak3wFH6PQGImz7169W5Fk",
+	"co7CtYfoSXWx7x/S+3as1SDcNGp3rbhO0uQKlXay7aDX7/XtSDsRm/NkkDzt9XtPKUXPTElx7F8d7MeF",
+	"hRdddtLrKpFt+/LFWMKQkKAKdCeEKuhLp7FEoViP/cP6RCsVeu2qbiJkJV1e5X6dJ2EzrRZKh/3+Fk0B",
+	"tiu8j6s815Tfr9LnUZtSHPUP1j1U7Xq/0bmCHnq6+aG6yc9NmnzliHb7E83ONWSglDPrkPsT6aCFVfXs",
+	"QltT5yQqPu2U3XVDN02CNcT4VtnUl6pqXz3p+gVMrCSSlyj2RkxjXsfufY5do6Y8dcUlVrxNCmaGwped",
+	"UmDSyKhidWDF0M/1bD+HCtWfh+Lnvb09+mdHZCFbJ4OfIYtrxrIUsrgeNAP3gE/0ceOrojcaHVVjZscg",
+	"585PtjonKuLKYMdjOoNm5ZUX0Lv+PT75h94TFUuFZVBG0MqXrpqvrkJ0BaihlNI/GpKI6Ol6bEoDXR3P",
+	"z5Z+f/zj61Dv+8c/wk4tCnbhClXd4jDu71AJ1or0I5xIZWXLFRcXQ2GmOEvrMt7jCktpCxA4Cb1R3NlZ",
+	"WeSSRuPph6JS74ZdYgpZKEbLfM+UKm3eV7s5fMC1kDs8tGaPfQVpjKACYtHWanswKTU6eecelyE1136R",
+	"+wXuTKhrDGnkocj2G2xE1l0zRaVuXaXQISVSUbhCw2LKC4TxFMcUhLXUGwq7+EJLt4Q0rMFXAFibbcG0",
+	"a91mJOxk+2223m+wjF1hzJ8pOcJQZ9FmVDIodZUdD5otW5TJee5anAm9QDUUlL0swailzyu2R6IGobGf",
+	"pb9mV9YPp5GkfGZ1irN1SIkcRnFSJlZov7EGeWTT7/jsuxRCnl3qg146hSrLLoWQZJeCy7FLh8Ln2O0G",
+	"4ddoDZEzPR1JpnKaBFl+DIQPVJxaHX1Eo567MVVdu7sxQcfuBgdmNUZFoKNYBpP54LDeYToU9j7J0jTu",
+	"2I4d3i6+rzh6twen5AtF+U5Vx42hcLesQHaFlSd5HN0aHzSwjEYs6GAVtoziVrCQpb2P5O2woZizpbXT",
+	"rYHzRLstj5miQNZQvOBmisrNIEiiNtGBzIMRvObYCMjRgSyXaKUkNd3qsCyaXRB8L0fU5huZL7fvNaQd",
+	"lO6zN625USnKE/jOf14d204lDV39RImrHQSSf5zs/cc/n7Jvnj/74dm3sz8Xf/9hvlfMvn7z9Tez5xf5",
+	"9K//+Rz/pf/jmSle95N2yXKypvI4bqRRFzJbvdthtSeDxK6TYDbHd+2Ntdlxp+LZeF/RG0Oma9QoaJNF",
+	"1t2l4qaJq3hIu2UWHjy2WbjOJAz7t7Kz4s5Htgq3MNeiXqKfz5A8OtjiiXaDOvvc4eHm59q9vx7DcPUM",
+	"FZmS97VZCSSg2WNfa/9j3aX4xpmyBXalHTyvEE0dl9wPKOpKdTUafOuSdhssN6XXgEwMRdYFk7bkYxDu",
+	"obFpLeQpNiWb3a+6ZOVzem0sKhv37ejWtkB0O+Ll/RbdpiO3ydufqJpUPga71lzyeBybdoMBb8l+1gQ+",
+	"rXh2G732FW75C5q1rNL/zKL5C69tw2t/QQNs9egf7NNHneZ/6l5fPWS/7kRP3RStaK0Sf2/BsHzLOFxU",
+	"QJWHK10qL8zZBReuxyVQpnIWJfpmDjJlLjua6aFYm8RctX9aBahOfTJxa7+ryWYUZ6iiDu4Gwc6B/eOg",
+	"399t9En7qu/bj/+rRLWs+49TAlejx3+V7nHYpwg1n5WzOqnD/1VFYrgweIHEAV1Cu0mdUASj8IrLUlcp",
+	"210L86nT8coa4fJ+R7R8teyzCATyqAB3HbFL3WwiF0cPuxbTyMffLEziQoFbV0W+t7G2jHGL6+5xV1d2",
+	"dS0uynXdcnl1WsuHTyhSq/KBDpnaUUDwm5Orv5TlSZBpqDgIEtUJjVvEKT2wCR+tEAKKqcN76ijWyAjM",
+	"fNemEAiLyhNSkNbRXnCN4CsYekNxWoElVPVHArJCSbWDyHygKfzUBAUCqTIqbuyzmKK1UOtHqbOzz4vq",
+	"wSmqvQoeiPrpWvnmDA2CsJCa6HiblXIZCSNobzK0A922BQ/sMAFvX34LT58+/ZqmHQrq3800ZIf9pwd7",
+	"/aO9/tN3B4eDfn/Q7/8jc2qF5mcGFlzkcuGySDRFHClaF2ABh5YMBXdJYFLAvFRzqXFAwM2EX2MOOTOU",
+	"whSQQOqZyl352Zxp7Xs4OzyPTnEoqP6PavcZLJEpYAu2dP4Adkb3aME+IhgjJiG4NxSjZTs+R83KS/qT",
+	"8otTMDInNCZ3oFwnoFI1sXoQmOJKWFqAg0tFpY7qCwlx/UCFNlSvSP6KRSEdiwa06r81qg4GP3WV3n64",
+	"qVJxu1/v8Mx5x/UIGaHd66mieQe9vj0By/2NMrBbfl/lLoDJShOxzwyWuMKrbnOc9k8wiRNDX0CSXylI",
+	"Qsfj9cndtVUTGaHP9j/6Ou5bMZG3OJNXUTZ68/rCDv1SQ6V0wvWguEilCNyDHiIZCh9EssqEMuCd23oh",
+	"0d1ACKXVPs7TKNOroyt+uvWoSCXwtoFEqmsQpv09uKdH/a83P1D9nM+jYCdE3Ydy8RZoSegJsAKAdHNF",
+	"/7PJ2i+4x/a4x/2Y5H4gh/89OuvGzctO5qKqgtBjivIPXHdMOHGNubw5WAlKK7qc7Z42So+jmuHeUPju",
+	"zSu+wRZlQZkoiyIDx/SsFrdDQe8fsfGl66bkK4a6RGVdSnZf27DLxHNR4hVDr1UQZZe/tRG1WvO2lRH1",
+	"eS62T+H+FBf8V2tAfXJl85sz0RyLfhoTbd8bQRS+vbdg64QqzgxTdYaBT0xxIkzIhfUwvQNbYQI8IG06",
+	"xLv0AlWVl+0SHSJBKBo23LHP6KyzZlBU1h9wkSN1hhWmWFYJJV6kuVTuuEtDqzcDrGnN4HsyOKQggj5C",
+	"d48MNFtSD2rXZWY+R+FaOdi11iJeik6ZPhQ7dfI6MlUsd12yVlgAnabbDZWlxXtwpqelmBtd95fQ1N1b",
+	"oUtm9k3+VJxJ4xO/65PRFTZDiPsgyiR1wAH96h/FrQy/wjhvxf+EC2V1Ud9dhzZgzpl7dMINGe3UPAJ2",
+	"2shQCkEY+7ZzUrlyrd3eUJyG7oZ1yo1P1mqEOIPtX7FDwIgIgYn7AaVD6zbYfSiprffKiPiuB+IVqvon",
+	"+EIihu7Sf6fuHLqtwsNPrjxO60s3ZQSoq5BHVxsR0d354pZ0aopfSuL743sskV93ptiQGq63a35Biah+",
+	"UK87QOZf+SntprqJR1f0oiiqbUSiaswElBp/v3nc8+pgKpaqG4ysZSo3ZPvQhGv8Dlm7qrtG7X39TxQr",
+	"cLGMocjqenZfOGPtgtBag1Iv3bd1VmgVrfTfgDZyrmGEvsDmFvA6oLj3d1E6qvtdPXJnPT9leZRaW8VY",
+	"d5wfgOs3X0cMn6Nrkq1A4EJvAWanVZvJD13V9HVC3h3R5UYvhc+NL/sWOWtQDxeJ+h1izP/fezw1KB3u",
+	"5z2kVacS3P9YRWFuT9mjzzVEdYqV9guaD1q9olYwZNg56j/dPXaORpBNnm07B3+9C6UwvAAmKFAbBnMN",
+	"M+Z/UM3Pcws+Xcu0rRDq+hp9wag/D0b9cKbeBqmmJ1JgTauOisdXmbob017DSf3PKuG/INt3QLYfwFr3",
+	"xLfp6Xsi3GsFqP91fidAe+vQ5Qcbb3HrJG/M3Ak1vrtx9LmuToUcf4or9AU7/g1ix49mScUdU7YtNV9p",
+	"xJI2Enh7cEbtbByM55rudAML78PLP+HNivvLrLlenY1lfp+IwqI+kcBa76PWN+t4Kzy2AVR4ixdcGwoC",
+	"RJ2yKC9sir7S2/VEcul4P7x9XWEMroiXiTz8GBZlwQ1F68ew4F38g8Chu4VZ7SvlG0kdu/Q6rn3vt2I5",
+	"FJRv4tIu9VQuRApszpTPYKFuUlTPatYjEaGt0AO0WejotaEd04d2jwo/RbPdjp/sjnBBq9XeZ8YLqtZM",
+	"t1/aCDE4hswdblYdXdUvjE6Z+gF9SV37daMEi+ru3EsCdau3/Y+hAH5LqMB06IVjENL9goe7T6TfQkIu",
+	"78gkcpPFwmAbHz7m7N+TE/94PvnjsNAWbnmbQ+oeJl7LrLN+/oJmLVv0P7MI/cJc27vkD+Ss+3nl/hX3",
+	"dMtdFzLiRm1CFw9qvbHjOmOSqePaXqz1zj+lQfOh0S6U+sre0XW/j6Hy2W5ZcN49E6SrouGLM9/hzP9m",
+	"ffNPb7/su3u7V3fRfZA86XTVXmldUvhX4KLtOjknzGlBXnlSPXgpFRwewVSW1sOjX55g3l+SYihyLPgV",
+	"kj9GhpNriUwak7oiulrdxWog2P+mf4e39ZYI4fdzFpro/sL6tDYCiHZe9MbeyBeNu82Ncodb36gngRMe",
+	"erWijr10XeJevT99sHfCJYV11YGfQCHHrKBurq64hcZmqUuOq7MWQm+unezNt+/enL45e3d+8vz5W9cM",
+	"LNTuYaHRJe+FTpmkmKkZJJQiR9fJ2rLOiGkCRNw1qH3+wf4+rWgqtRk86z/r06X29Fn5ra9QvB4KMv3P",
+	"QK78MmEKQi6om5qJk8ZdAWed2OAymFZLrs9cM97QUsBV6bgSbHv1V/pURVNWrQpWZ30b/XiV3v7Xq8Ja",
+	"PUS6Ou+LgPs1mrZv6NnuZ60Y8GYdB1Ymjzf/0kZaV9rqu5C2u36kzZBO2sJx05ZxmbbZ/cPN/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
