@@ -88,7 +88,7 @@ func (s *Service) PublishPost(ctx context.Context, scope Scope, postID string) (
 			problems.Add("/platforms", "the post has no platform to publish to")
 			return problems.Err()
 		}
-		found, err := s.checkPublishable(ctx, tx, p, targets)
+		found, _, err := s.checkPublishable(ctx, tx, p, targets)
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ type keptRun struct {
 // due is the scheduled post's job starting the run, or nil. The first platform's job,
 // when nothing waits for it, is then not enqueued: its first part is claimed for due in
 // tx, and kept says what due needs to publish it once tx has committed.
-func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string, due *PublishJob) (_ Post, kept *keptRun, _ error) {
+func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets []Platform, rejected map[Platform]string, due *dueStart) (_ Post, kept *keptRun, _ error) {
 	now := s.clock.Now()
 	p.Generation++
 	p.Status = PostPublishing
@@ -169,9 +169,11 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 		}
 	}
 	if due != nil && len(jobs) > 0 && len(jobs[0].Then) == 0 {
-		var err error
-		if kept, err = s.keep(ctx, tx, p, jobs[0], due.ID, now); err != nil {
-			return Post{}, nil, err
+		if account, ok := due.accounts[jobs[0].Platform]; ok {
+			var err error
+			if kept, err = s.keep(ctx, tx, p, jobs[0], account, due.job.ID, now); err != nil {
+				return Post{}, nil, err
+			}
 		}
 	}
 	for _, pl := range targets {
@@ -198,13 +200,20 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 	return p, kept, s.publishing.queue.Enqueue(ctx, tx, jobs...)
 }
 
+// dueStart is a scheduled post's job starting its run, and the active accounts found in
+// the starting transaction, by platform.
+type dueStart struct {
+	job      PublishJob
+	accounts map[Platform]Account
+}
+
 // keep prepares, in tx, the attempts of job's platform with the first part not yet done
-// claimed for owner, the due job starting the run, which publishes that platform itself
-// instead of enqueueing job. It returns nil, having written nothing, when the platform
-// cannot be sent to as it stands (no active account: it is then enqueued and fails in its
+// claimed for owner, the due job starting the run, which publishes that platform itself,
+// through account, instead of enqueueing job. It returns nil, having written nothing,
+// when the platform cannot be sent to as it stands (it is then enqueued and fails in its
 // own job, as before) or when every part is already done.
-func (s *Service) keep(ctx context.Context, tx Store, p Post, job PublishJob, owner string, now time.Time) (*keptRun, error) {
-	snd, why, err := s.newSender(ctx, tx, p, job.Platform)
+func (s *Service) keep(ctx context.Context, tx Store, p Post, job PublishJob, account Account, owner string, now time.Time) (*keptRun, error) {
+	snd, why, err := s.senderFor(ctx, tx, p, account)
 	if err != nil || why != "" {
 		return nil, err
 	}
@@ -380,7 +389,7 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) (kept *kep
 			return nil
 		}
 		targets := unpublished(p)
-		found, err := s.checkPublishable(ctx, tx, p, targets)
+		found, accounts, err := s.checkPublishable(ctx, tx, p, targets)
 		if err != nil {
 			return err
 		}
@@ -393,7 +402,7 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) (kept *kep
 			}
 		}
 		targets = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
-		_, kept, err = s.startPublishing(ctx, tx, p, targets, rejected, &job)
+		_, kept, err = s.startPublishing(ctx, tx, p, targets, rejected, &dueStart{job: job, accounts: accounts})
 		return err
 	})
 	if err != nil {

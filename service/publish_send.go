@@ -86,6 +86,12 @@ func (s *Service) newSender(ctx context.Context, store Store, p Post, pl Platfor
 	if err != nil {
 		return sender{}, "", err
 	}
+	return s.senderFor(ctx, store, p, account)
+}
+
+// senderFor is newSender through account, the platform's active account.
+func (s *Service) senderFor(ctx context.Context, store Store, p Post, account Account) (_ sender, why string, _ error) {
+	pl := account.Platform
 	adapter, err := s.adapterFor(account)
 	if err != nil {
 		return sender{}, err.Error(), nil
@@ -317,10 +323,7 @@ func (s *Service) record(ctx context.Context, job PublishJob, o outcome) error {
 		if err := tx.UpdateAttempt(ctx, o.attempt, o.from); err != nil {
 			return err
 		}
-		if o.used || o.refreshed != nil {
-			err = s.updateAccount(ctx, tx, o.account, o.used, o.refreshed)
-		}
-		if err != nil || o.result == nil {
+		if err := s.touch(ctx, tx, o); err != nil || o.result == nil {
 			return err
 		}
 		var rejected *Account
@@ -329,6 +332,33 @@ func (s *Service) record(ctx context.Context, job PublishJob, o outcome) error {
 		}
 		return s.finishIn(ctx, tx, p, job, *o.result, rejected)
 	})
+}
+
+// touch records, in tx, what o's send changed of its account: refreshed credentials
+// always, and that it was just used at most once a minute, like an API key's
+// last_used_at. Every post through an account writes the same row, so touching it on
+// each would make a burst of one account's posts queue for that row (PostgreSQL locks it
+// until the transaction ends), for a timestamp nobody reads to the second.
+func (s *Service) touch(ctx context.Context, tx Store, o outcome) error {
+	if o.refreshed != nil {
+		return s.updateAccount(ctx, tx, o.account, o.used, o.refreshed)
+	}
+	if !o.used {
+		return nil
+	}
+	current, err := tx.GetAccount(ctx, o.account.Scope, o.account.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if current.LastUsedAt != nil && now.Sub(*current.LastUsedAt) < lastUsedGranularity {
+		return nil
+	}
+	current.LastUsedAt = &now
+	return tx.UpdateAccount(ctx, current)
 }
 
 // finishPlatform records the job's platform's result on its own.

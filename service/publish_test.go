@@ -475,3 +475,32 @@ func TestConcurrentPlatformJobsSettleThePostOnce(t *testing.T) {
 	types, _ := b.events(t, b.live)
 	require.Equal(t, []service.EventType{service.EventPostPublished}, types)
 }
+
+func TestAnAccountsLastUseIsWrittenAtMostOnceAMinute(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t, "discord")
+	lastUsed := func() time.Time {
+		accounts, err := b.svc.ListAccounts(b.ctx, b.live)
+		require.NoError(t, err)
+		require.Len(t, accounts, 1)
+		require.NotNil(t, accounts[0].LastUsedAt)
+		return *accounts[0].LastUsedAt
+	}
+	publish := func() {
+		p := b.createPost(t, b.live, service.PostInput{Platforms: []service.Platform{"discord"}})
+		b.publish(t, b.live, p.ID)
+		b.runDue(t)
+		require.Equal(t, service.PostPublished, b.post(t, b.live, p.ID).Status)
+	}
+
+	publish()
+	first := b.clock.Now()
+	require.Equal(t, first, lastUsed())
+	// A burst of posts through one account writes its row once, not once per post.
+	b.clock.Advance(59 * time.Second)
+	publish()
+	require.Equal(t, first, lastUsed(), "used again within the minute: not written")
+	b.clock.Advance(time.Second)
+	publish()
+	require.Equal(t, b.clock.Now(), lastUsed(), "a minute later: written")
+}

@@ -41,9 +41,10 @@ func (m Media) has() (image, video bool) {
 
 // checkPublishable checks what can be known before sending p to each of targets: that the
 // scope has an active account there, and that every part fits the platform's text limit
-// and carries the media it requires. Each problem names the platform.
-func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, targets []Platform) ([]platformProblem, error) {
-	var found []platformProblem
+// and carries the media it requires. Each problem names the platform. accounts are the
+// active accounts it found, by platform.
+func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, targets []Platform) (found []platformProblem, accounts map[Platform]Account, _ error) {
+	accounts = make(map[Platform]Account, len(targets))
 	for _, pl := range targets {
 		add := func(field, format string, args ...any) {
 			found = append(found, platformProblem{pl, FieldError{Field: field, Message: fmt.Sprintf(format, args...)}})
@@ -55,15 +56,16 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		accounts[pl] = a
 		if _, err := s.adapterFor(a); err != nil {
 			add(platformField, "%s", err.Error())
 			continue
 		}
 		maxChars, err := s.maxChars(ctx, a)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, part := range parts(p) {
 			image, video := part.media.has()
@@ -77,7 +79,7 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 			}
 		}
 	}
-	return found, nil
+	return found, accounts, nil
 }
 
 // maxChars is the text limit of a's Mastodon instance, which Connect stored with its
