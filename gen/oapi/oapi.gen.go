@@ -306,7 +306,7 @@ type CreateWebhookRequest struct {
 	Events   []WebhookEvent `json:"events"`
 	IsActive *bool          `json:"is_active,omitempty"`
 
-	// Url An https URL that resolves to a public address.
+	// Url An https URL on port 443 or 80 whose host resolves only to public addresses.
 	Url string `json:"url"`
 }
 
@@ -922,9 +922,13 @@ type ClientInterface interface {
 
 	// CreateWebhookWithBody Create a webhook
 	//
-	// Registers an endpoint for the given events. The URL must be https and resolve to a
-	// public address. The response carries the signing secret in full; this is the only
-	// time it is shown, apart from rotating it.
+	// Registers an endpoint for the given events. The URL must be https, on port 443 or
+	// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+	// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+	// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+	// host that does not resolve yet is accepted; the address is checked again each time a
+	// delivery connects. The response carries the signing secret in full; this is the
+	// only time it is shown, apart from rotating it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -933,9 +937,13 @@ type ClientInterface interface {
 
 	// CreateWebhook Create a webhook
 	//
-	// Registers an endpoint for the given events. The URL must be https and resolve to a
-	// public address. The response carries the signing secret in full; this is the only
-	// time it is shown, apart from rotating it.
+	// Registers an endpoint for the given events. The URL must be https, on port 443 or
+	// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+	// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+	// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+	// host that does not resolve yet is accepted; the address is checked again each time a
+	// delivery connects. The response carries the signing secret in full; this is the
+	// only time it is shown, apart from rotating it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1453,9 +1461,13 @@ func (c *Client) ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn
 
 // CreateWebhookWithBody Create a webhook
 //
-// Registers an endpoint for the given events. The URL must be https and resolve to a
-// public address. The response carries the signing secret in full; this is the only
-// time it is shown, apart from rotating it.
+// Registers an endpoint for the given events. The URL must be https, on port 443 or
+// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+// host that does not resolve yet is accepted; the address is checked again each time a
+// delivery connects. The response carries the signing secret in full; this is the
+// only time it is shown, apart from rotating it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1474,9 +1486,13 @@ func (c *Client) CreateWebhookWithBody(ctx context.Context, contentType string, 
 
 // CreateWebhook Create a webhook
 //
-// Registers an endpoint for the given events. The URL must be https and resolve to a
-// public address. The response carries the signing secret in full; this is the only
-// time it is shown, apart from rotating it.
+// Registers an endpoint for the given events. The URL must be https, on port 443 or
+// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+// host that does not resolve yet is accepted; the address is checked again each time a
+// delivery connects. The response carries the signing secret in full; this is the
+// only time it is shown, apart from rotating it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2721,9 +2737,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithBodyWithResponse Create a webhook
 	//
-	// Registers an endpoint for the given events. The URL must be https and resolve to a
-	// public address. The response carries the signing secret in full; this is the only
-	// time it is shown, apart from rotating it.
+	// Registers an endpoint for the given events. The URL must be https, on port 443 or
+	// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+	// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+	// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+	// host that does not resolve yet is accepted; the address is checked again each time a
+	// delivery connects. The response carries the signing secret in full; this is the
+	// only time it is shown, apart from rotating it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2732,9 +2752,13 @@ type ClientWithResponsesInterface interface {
 
 	// CreateWebhookWithResponse Create a webhook
 	//
-	// Registers an endpoint for the given events. The URL must be https and resolve to a
-	// public address. The response carries the signing secret in full; this is the only
-	// time it is shown, apart from rotating it.
+	// Registers an endpoint for the given events. The URL must be https, on port 443 or
+	// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+	// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+	// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+	// host that does not resolve yet is accepted; the address is checked again each time a
+	// delivery connects. The response carries the signing secret in full; this is the
+	// only time it is shown, apart from rotating it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5667,9 +5691,13 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, reqE
 
 // CreateWebhookWithBodyWithResponse Create a webhook
 //
-// Registers an endpoint for the given events. The URL must be https and resolve to a
-// public address. The response carries the signing secret in full; this is the only
-// time it is shown, apart from rotating it.
+// Registers an endpoint for the given events. The URL must be https, on port 443 or
+// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+// host that does not resolve yet is accepted; the address is checked again each time a
+// delivery connects. The response carries the signing secret in full; this is the
+// only time it is shown, apart from rotating it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5684,9 +5712,13 @@ func (c *ClientWithResponses) CreateWebhookWithBodyWithResponse(ctx context.Cont
 
 // CreateWebhookWithResponse Create a webhook
 //
-// Registers an endpoint for the given events. The URL must be https and resolve to a
-// public address. The response carries the signing secret in full; this is the only
-// time it is shown, apart from rotating it.
+// Registers an endpoint for the given events. The URL must be https, on port 443 or
+// 80 unless the operator allows more (`OCTOPOST_WEBHOOK_PORTS`), and its host must not
+// resolve to a loopback, private or other special-purpose address (IANA's IPv4 and
+// IPv6 registries, IPv4 embedded in IPv6 included): such a host is a 422 on `/url`. A
+// host that does not resolve yet is accepted; the address is checked again each time a
+// delivery connects. The response carries the signing secret in full; this is the
+// only time it is shown, apart from rotating it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12492,144 +12524,148 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39chs3tuernO3ZKktTLYqSlRmHqq1aJbZnPOPEupYT3zuhSw2yD0WMmgAHQIvidVS1f+0D7EPsg90n",
-	"2cIB0I1uNkXqw06y8R+uskg0Gjg4OB+/88GPyVjO5lKgMDoZfEymyHJU9N/379/vnZRmisLwMTNoP8tR",
-	"jxWfGy5FMkhOigVbasi+QaZQgUJWzP7HMJFjI+dSm2GS9ZI00eMpzph9Gq/ZbF5gMkjWPpGkiVnO7RBt",
-	"FBcXyc1Nmvz73lv8V4na7L3KV1fxKrcrnHDUYKYIyg0FLuhPjeoK1RMNhbzQx4DjqUQNDDQTCGNWFKj2",
-	"NAoDV6wosbne9kpu0mTOFJuh8SQ6GY9lKUzXqt5NEZj7+okGnvfgRADPwUyZAcFmqEFIM+XiIoXFlBm8",
-	"QgXcaChQXJhpCtyu8qh/ZJdUE46Nx+f9g7/92z+e/ftXfz/87un3R6df/duf3v757Nm7r398n6QJty+f",
-	"MzNN0sS+xj1jl3HO8yRNLHm4wjwZGFXibbtNk1Op1+7NHtdjbszOd+ed0UN335ZCjes3Rt8+6tZoxnO9",
-	"1OesKM7nBTMTqWZ6zZ7c6Dvv6j2OplJertvWwn39mPtaTO98YH4Vd93djR2s51JopHv3Dcu9RLB/jaUw",
-	"KOi/bD4vrLDiUuz/U9vNR1LHjsztvCOWn3sxYTeklFTJIPEzwkjmS5iV9n9opQLP4W9nb75PbuIV/neF",
-	"k2SQ/GG/Fp/77lu9/4ImpFWvngPNzong0eQpSEUfkShiGrL2TkiURtK5LRO7FuSH7zfG0rq+lWJS8PH9",
-	"yDcOD9e0s5ICpkwDKxSyfAkjRAHzclRwPcUcmMhhzITd4QhhJnMrr/NHIqlCLUs1xicatGEGIZeOo4EV",
-	"hVyAmXIN4ykTF/ioRHwp1YjnOYp7UXFSPV2T8eT0FVzist7AlF0hzFHNuNZcCphI5bbDxkSAxyGgfWXB",
-	"xpdOgco5Klr8Ex29mjjURNSOztPRNn9U4r4SBpVghVv4fQjM/Qznjro1lcPU3jYA9/nDSXkmZ0hSFBb2",
-	"Fi+UFBcgYzPkuGmh5MBr24VXJou1VB6Vlt9L81KWIr8XGYU05xN6unXd7eG7Lx5Ouu8l6HI8rZmrYvRS",
-	"oyLxMZP5417fU7YsJMvfSfmaqQu8F3Hmbo5zI+V5QbPcpk8sxfB6jJjDQf/o2Vd//hOMlgb1I6sWWogl",
-	"HxNwAN/xbx6VbD8IVpqpVPw/8X4MVcYTxLfSqUOpAK/n1i4ALw4fUcpxDSTPrKUzY4U1wzBPoRSXQi6E",
-	"fbfCK3lpP5MKGBh7gPZB8hRyYFDwK9yTolgORSUoe0PRpHCX63QblVfGdzg9dzulHy0taXH3F6BX1RyV",
-	"CM3RMF7QHukjnQx++phMOBZ5Mkj2wyvSZIZaM3upkmBJMQMFMm3gwOoLxcYGFRTS2ncfbmo2qBcOE8aL",
-	"RzQS/G1UyLyic8+5gx6VmgvUGlRZ4DFkfqM9t8sMCq6NBmTjKcyVHBU4e8RLVe0wdio73G0YSyFwbCwj",
-	"ukFWvUiBEHyKHrwyGsYKSa+wQgNTCIIMeoWmVMKp6bmyzGu4M6fZFTNMnZeq2OTHzvnYlAqduVoWBSym",
-	"6JRWWAFZgUIKbPoKU2PmerC/P+EF6t6MaSNzKXpajjkr9v0L9L5bid4PgEBvLi6s91AWBRvZiZyn0PIP",
-	"0qQizDkjwtmV2P8lOTO4Z/gMk46ncq7nBVueO+ckxife+Pd3PcXz5tiNLvnqDPrc2m9XHZDKS1ZoBCnG",
-	"2KSqwn+6gzeN84hOekAuuaU93SpUcCGHQpYGzFTJ8mIK3KSkSbmp3JuIoS4Y94LMr3ckZYGMbMyCaXNe",
-	"6oq8zTW/tzzA6PVgRzrzJ35ztOhjxzd84rjScknnYW088kCaTVLhNIyLnrF7Ued8C9jGXjDrCVcXrMHV",
-	"B/2vnx49O3z69OjZ0eHBnw4PnnUdt31ZYLHb3jZlIi/w9jfKtYx5EzvUPyXkYVc06th6tK7WTUhjgRBz",
-	"a+uetfjiQ7UkObLMarfuZdlrrk337h0CZzm5Ldp0CrLIrciecKVNh9Ty4+z/ucGZ3sQJQbDeVAtlSrHl",
-	"Cumqibt29K1bp58rQiFYnnO7MVacRsuc2Pvc1kcnopLfRoadDyALZ5T5eyrI2iDLl65QfduBVK4mBGco",
-	"Kilh2CVq2NGITU9utwfvLCXdTDRIyFh49ODbps4YCm2ktcFQjNVybrwP39Qkg+AQEjJDKJGAzJMmS2Ex",
-	"5eNprRBIuKycIWp9buSl86KbdApqYmDndUOBhsKCGydVMoUsH4QTy2iR2UJxgwNtmCk16gz0WM5R9+D7",
-	"FT04Y9evCeNKBof9o2dpMuMifHDQcZXZfH4+Z1ovpOoQHqOiRH25dMudzyGMhJ0zNIaLCw3Dst9/inAS",
-	"fat3U/IMIiFZffcYax5Js47A2nr9sEPUzKwXL7DIdgfWHrILIlLvZNfyerT3X//r/2a7x2CwwAvFZu7o",
-	"61ETJWfwjTQvmZmieoxl++VsWHS1ObtsuiPuMXCehJVn9o6RbuLinuswnaqiSQo7LIULJcu5fXFYRv1u",
-	"2LFSnTvPIvuffoBdYLZ7n3VV0IG6hRFNl4LZyVjBx9gb6cult8Cy3RSev3pOzteM8eJeCxLaMDHGbjuy",
-	"vst2TWGsXZS1DOGHt69TwN5FD7JgKraMxOw+a7qPkaBRXfF122hQtlo6yEmL1B5a2jl9frabOiuZm4D7",
-	"fuMmeaJBLu7Fk5rPyuIWvzJs6yyMu0kr6L1zWznXYyuopAK6Xo27ZA0hMZYzh2zRLO68nHzn2torWEyA",
-	"gcaxQvPw69/SyNUxdmpkhczgqdT31cYgcEG3dNXGiHzmaAMH/X6/v/GQZpjzjT7rdzQo4lS9ejhvPSWg",
-	"FIVVgVkVIsos8S/4FRIXbWUExZw+4+KVe+agZRKlSSn4v0r0X1sT3K6xCk2t0KOLScdTzMsC8/OJVGu8",
-	"BiseXZDgOKCfk9J6mKTImbVYtIGnf/oKcrbUwKwHvdZlWF0BXszwLhbimXuAaMOu/eYPjzbYi4FJbmFO",
-	"ItyD2JNm6GBQJbU+L7i4PEdh/SWvqCasLEw146pHFz1ncDYvuuP78zmK3Dqdko5GSLE3V3zG1LJyT/QT",
-	"MHhtevAjU9wuQA8g+xi+vclSyD7a19xk6VBkHw03BbpP8XqMam5uMmcYRvz0VSc/cX1e7WubLQaXq82o",
-	"W6qM7bnmYVeKyHm+raL63rvF9TtbzOg9uHoX67nSR4wfwpZBHaDI55KLDgbFqzvdQL+mF1fhGt6Rni1o",
-	"xfNIA0KIWKRTF56ISLFTiFyhlsUVWucDmBNYY2B5rlDrhjQqFe9SdbcrN+dlezp1nVaF4K66zyiusJBz",
-	"tAaIVblLF8yqfLIujZbjVkDqt3bgTQPy3fjMcz+2xnNXMcxpOWNiz7ptlo/BA8W9jYBGgKBpA2vJ9K3f",
-	"XvutMzaecoH1ex2dxj6ohKKc2Zc0MwNakYo4YhtHxWZopjI/tx9RwJkGR0HyriBRB7beild+6JBNDSKv",
-	"7PLFtVEMuHDsyKUANnIonN9ux+30IH57qjfC8paxch5VQLxdtC/oaU+mtNLSh/0enFQ4O7lnM6kwPK09",
-	"hk46nit6gLS8RqMhM6oUY2Ywz7Y2ZV5yLPIXIXgbKex+W2GnSTX96l5JOQtDa7GCosa0w16mLG9thWJr",
-	"WTM4sFMTglB3hXOpDOa7xzDh12CmUqPfsANhCXK1MiXgNQqdDdoWVDcd3B5tvvP0wpnROUiBDjEKjorf",
-	"2SpD+FDO6gX629mb74FkPCrgwlsEFHLcyfYrdbPfz3ZdRKXKlHuiyQ3vJZ02sg8TrVqHjNwlF0SnTXCz",
-	"WUi45dfzdsmJVzP/xrshdtw+BswYZu1arwo6nQZWmHNrE3WRMfo7nIWbeGJdr7FCFKBcmKjlNR2QVbQR",
-	"Fu9WaUFprXis9PLH0WFdtP4u+EB3oDWdj6abcsVzlB00Jz/V2eqr5KctbW9xOHZoCJCDDgFCS9k01480",
-	"qPO+rhhuXYfkv6vCa7FqMgtuDFpF4TEIOiUHkSRpYm1szDnFb6aWg1x6oTbsQrGZPWA2xpGUl3YAvzT0",
-	"n6UsTTnyAYCxVPbqkP9vB3l4K0ntSj5sYr00ud67kHv+w9gkvm3HDtqpw1wh7laljlmb61dBhS51HHb2",
-	"FnXllbQtNFmasZyRgeb3xF1WUCNs262Yu8TiMp7GRcg7JWtIje3OcfXv9SEuJwrqbL0g1ronXRsm9jIm",
-	"ki5bTKlLwvWjrM9Y7cUyJozskjOnUneKW+IlI4nYUnklHnTVrXDPKg5MPtPdAsztUPHmJOdHQpHOFbGk",
-	"Xi96t3NpPWevZFS07MMq/mS19pTpdvqnkSlc4hJzGC0bTL9ykA/zvttCuwFYbY4oh/XedsYbZ1mBve45",
-	"zQOwqzWTV2RxkbGNhJXanLmR1q6Y53dk/66AdJ0gFGfB+/W0aReYPyJG2kiPX+H2xi1trLl1uutkSHeg",
-	"+gTm1kSzIlxq0yE3pkyfW9nSJcXSROC1OR+XSndJ9FOmNSV8uwGZlVYX6Jw2+yC92idN+FxSyrGYe7tt",
-	"M1fbJW9/m6wg3RQgd1Om9babe1xH3LOK7ZokyHLFJiaD//rf/weyigX837W2a35gB+yQSsAcKU2jSjCT",
-	"AuuYOHkjmVOUGey4/9Dwoth1yGOwLWgZMRfWXOMsnOrVZEhQclqnWUAs2sVGCktN6INGQ+wULoHzcAiU",
-	"3bM2jFXuqiywS0fdQw91o8Rbo8Kb9Zq7lHfOgorw3NXFcH2ul9rgbM2t8vDuIwO4qyrkoQDtY8nOFWS3",
-	"Y3GdR919ro0DiKm9Xoh2Xmw6+m65eUYT+tiFdqhPakWYk2Mh92eVx/0T2x+gu3Eb5ZaftmsfQX3eFQVX",
-	"OC+WwAUwcB5HGpe9TAy6qglfLjdjXIBXgr9ctPEO8auzKNLc3Ppf5cKVUeYjeR2niFaemxWRA8goPePc",
-	"53RnVtexKJ3R5ZiYKQ5FlRNlGWSE1m3SwIXD83dTyBQzeF7wGTfVRJEnc3T4dQqZC7w7DDUbivagr66v",
-	"jyETUmAGXnvophaw39kLGa86SZP43YlLEgiv6VQCP9C1uX9U+qVP8JLEYWxMeYEO/XBVJFKghgInLtNS",
-	"G7a0FDFTXAJT+KsJZf+yQem7W+vt+23lM4RR2lUI1H+Gq+0NtBml1nEDDMiY8Fm1985xfbwA9u0uQRdg",
-	"5Rn4AZHrdSxMU96TiR9myNwxxvx7jimv4YcHxYzXMIQPIt+PI37J+PLagPLdwfQVcv8Y8OY7WSPrAPPV",
-	"gg2FLhtNdHqRTRrfMaZAi/h0MQV/hJ2B+5CHEOL2Y+RXqEHzC4E5EK+AkIZPfPXTI/lXD2TCts/Rdq82",
-	"FdrfXmCyyqUuS68bxLWkst6nGwM72WKqcXxO6b8Da+dOGmU/IQGEUy2KJZzlNG60n2AolDT24xRmTF+6",
-	"Q1DLBTEgFhobJSdRGOvOLlN1+bZwpRopFxU9WqUOd3CCGgfayZfEeZWogzEToMuRHTXCVojD1T1FUAN9",
-	"4PEG/1cMUXizuVdVUESfUUAjfNxlpvqVb1Gg0U716bg6fsidL8JGx62aeJX4jp1Lxc3yzM7qVjKi/jIn",
-	"pZU14a+XgYnk2JwX/AotU1tutX8b1Mb+nXREfquglK9H7QFFO+qqfCoLrIotQFingtJiqZJnKLLrvVC3",
-	"s1c/lgFeGxS6KiAlqtBVpfXWLG4lrKtr5GIigzHPXPsG31kjqlije1BV3F1wMy1HvbGcVVV11X86gP2w",
-	"V8f+Oo1sXybyyLtz1WZGwoyJZTuQp4EZqmLrDcVQ/OEPEFW3cimG4gUlK4UEC40i15Cd+GwbGjMA3ySI",
-	"SibGl7h0tRNZD/6OSw2FZcaCXyJk8YFmQ7EzVzIvqUEC5MwwBwHGp5zBTnBcaUAPTupSXymKJUkp0Oh3",
-	"7Roc6KGwg/aoisY+d+zrgekxUT/CTdj2aXXaeihetNiEGq+YJitxE9jHydeNrDMUOxTc8qqXFSW6TBuk",
-	"TJ3u53Vmz8c+YOTcPcs15HJcWu9htzcUJ67q2Yt0QieFjBaqKcxDusAV5hxDNqC6m6zuXsFn82IJ2UAh",
-	"y7PeULwJe3eFS47SgYAaZszVWcOYKbVsLL2quh5Qik52HNVmD4V9yEVVES7QaDjqH7hLGjo8iIlUY9Qw",
-	"kmZa007DBQpU3D6/dCUsRIgJLyrGfeG0sG6zrNfOsJDqkgB8u3mDwrl82lAyvH156qgX1ZL7NG5u7MqV",
-	"4qgbe73EJbHYgEiTObOYHtYlN+gvi5M5ol4n5SKFVbrstqmznF2WTvZx6KLKw2QAw6TX6w2TFIaUT9f6",
-	"yKf82U8/9nq9G0rRjQqzXd4T7BwdHu4SrzUKo4nt2vXTVcGWnExQ5BS8tt6Ak3wFH6PQGImz7169W5Fk",
-	"co7CtYfoSXWx7x/S+3as1SDcNGp3rbhO0uQKlXay7aDX7/XtSDsRm/NkkDzt9XtPKUXPTElx7F8d7MeF",
-	"hRdddtLrKpFt+/LFWMKQkKAKdCeEKuhLp7FEoViP/cP6RCsVeu2qbiJkJV1e5X6dJ2EzrRZKh/3+Fk0B",
-	"tiu8j6s815Tfr9LnUZtSHPUP1j1U7Xq/0bmCHnq6+aG6yc9NmnzliHb7E83ONWSglDPrkPsT6aCFVfXs",
-	"QltT5yQqPu2U3XVDN02CNcT4VtnUl6pqXz3p+gVMrCSSlyj2RkxjXsfufY5do6Y8dcUlVrxNCmaGwped",
-	"UmDSyKhidWDF0M/1bD+HCtWfh+Lnvb09+mdHZCFbJ4OfIYtrxrIUsrgeNAP3gE/0ceOrojcaHVVjZscg",
-	"585PtjonKuLKYMdjOoNm5ZUX0Lv+PT75h94TFUuFZVBG0MqXrpqvrkJ0BaihlNI/GpKI6Ol6bEoDXR3P",
-	"z5Z+f/zj61Dv+8c/wk4tCnbhClXd4jDu71AJ1or0I5xIZWXLFRcXQ2GmOEvrMt7jCktpCxA4Cb1R3NlZ",
-	"WeSSRuPph6JS74ZdYgpZKEbLfM+UKm3eV7s5fMC1kDs8tGaPfQVpjKACYtHWanswKTU6eecelyE1136R",
-	"+wXuTKhrDGnkocj2G2xE1l0zRaVuXaXQISVSUbhCw2LKC4TxFMcUhLXUGwq7+EJLt4Q0rMFXAFibbcG0",
-	"a91mJOxk+2223m+wjF1hzJ8pOcJQZ9FmVDIodZUdD5otW5TJee5anAm9QDUUlL0swailzyu2R6IGobGf",
-	"pb9mV9YPp5GkfGZ1irN1SIkcRnFSJlZov7EGeWTT7/jsuxRCnl3qg146hSrLLoWQZJeCy7FLh8Ln2O0G",
-	"4ddoDZEzPR1JpnKaBFl+DIQPVJxaHX1Eo567MVVdu7sxQcfuBgdmNUZFoKNYBpP54LDeYToU9j7J0jTu",
-	"2I4d3i6+rzh6twen5AtF+U5Vx42hcLesQHaFlSd5HN0aHzSwjEYs6GAVtoziVrCQpb2P5O2woZizpbXT",
-	"rYHzRLstj5miQNZQvOBmisrNIEiiNtGBzIMRvObYCMjRgSyXaKUkNd3qsCyaXRB8L0fU5huZL7fvNaQd",
-	"lO6zN625USnKE/jOf14d204lDV39RImrHQSSf5zs/cc/n7Jvnj/74dm3sz8Xf/9hvlfMvn7z9Tez5xf5",
-	"9K//+Rz/pf/jmSle95N2yXKypvI4bqRRFzJbvdthtSeDxK6TYDbHd+2Ntdlxp+LZeF/RG0Oma9QoaJNF",
-	"1t2l4qaJq3hIu2UWHjy2WbjOJAz7t7Kz4s5Htgq3MNeiXqKfz5A8OtjiiXaDOvvc4eHm59q9vx7DcPUM",
-	"FZmS97VZCSSg2WNfa/9j3aX4xpmyBXalHTyvEE0dl9wPKOpKdTUafOuSdhssN6XXgEwMRdYFk7bkYxDu",
-	"obFpLeQpNiWb3a+6ZOVzem0sKhv37ejWtkB0O+Ll/RbdpiO3ydufqJpUPga71lzyeBybdoMBb8l+1gQ+",
-	"rXh2G732FW75C5q1rNL/zKL5C69tw2t/QQNs9egf7NNHneZ/6l5fPWS/7kRP3RStaK0Sf2/BsHzLOFxU",
-	"QJWHK10qL8zZBReuxyVQpnIWJfpmDjJlLjua6aFYm8RctX9aBahOfTJxa7+ryWYUZ6iiDu4Gwc6B/eOg",
-	"399t9En7qu/bj/+rRLWs+49TAlejx3+V7nHYpwg1n5WzOqnD/1VFYrgweIHEAV1Cu0mdUASj8IrLUlcp",
-	"210L86nT8coa4fJ+R7R8teyzCATyqAB3HbFL3WwiF0cPuxbTyMffLEziQoFbV0W+t7G2jHGL6+5xV1d2",
-	"dS0uynXdcnl1WsuHTyhSq/KBDpnaUUDwm5Orv5TlSZBpqDgIEtUJjVvEKT2wCR+tEAKKqcN76ijWyAjM",
-	"fNemEAiLyhNSkNbRXnCN4CsYekNxWoElVPVHArJCSbWDyHygKfzUBAUCqTIqbuyzmKK1UOtHqbOzz4vq",
-	"wSmqvQoeiPrpWvnmDA2CsJCa6HiblXIZCSNobzK0A922BQ/sMAFvX34LT58+/ZqmHQrq3800ZIf9pwd7",
-	"/aO9/tN3B4eDfn/Q7/8jc2qF5mcGFlzkcuGySDRFHClaF2ABh5YMBXdJYFLAvFRzqXFAwM2EX2MOOTOU",
-	"whSQQOqZyl352Zxp7Xs4OzyPTnEoqP6PavcZLJEpYAu2dP4Adkb3aME+IhgjJiG4NxSjZTs+R83KS/qT",
-	"8otTMDInNCZ3oFwnoFI1sXoQmOJKWFqAg0tFpY7qCwlx/UCFNlSvSP6KRSEdiwa06r81qg4GP3WV3n64",
-	"qVJxu1/v8Mx5x/UIGaHd66mieQe9vj0By/2NMrBbfl/lLoDJShOxzwyWuMKrbnOc9k8wiRNDX0CSXylI",
-	"Qsfj9cndtVUTGaHP9j/6Ou5bMZG3OJNXUTZ68/rCDv1SQ6V0wvWguEilCNyDHiIZCh9EssqEMuCd23oh",
-	"0d1ACKXVPs7TKNOroyt+uvWoSCXwtoFEqmsQpv09uKdH/a83P1D9nM+jYCdE3Ydy8RZoSegJsAKAdHNF",
-	"/7PJ2i+4x/a4x/2Y5H4gh/89OuvGzctO5qKqgtBjivIPXHdMOHGNubw5WAlKK7qc7Z42So+jmuHeUPju",
-	"zSu+wRZlQZkoiyIDx/SsFrdDQe8fsfGl66bkK4a6RGVdSnZf27DLxHNR4hVDr1UQZZe/tRG1WvO2lRH1",
-	"eS62T+H+FBf8V2tAfXJl85sz0RyLfhoTbd8bQRS+vbdg64QqzgxTdYaBT0xxIkzIhfUwvQNbYQI8IG06",
-	"xLv0AlWVl+0SHSJBKBo23LHP6KyzZlBU1h9wkSN1hhWmWFYJJV6kuVTuuEtDqzcDrGnN4HsyOKQggj5C",
-	"d48MNFtSD2rXZWY+R+FaOdi11iJeik6ZPhQ7dfI6MlUsd12yVlgAnabbDZWlxXtwpqelmBtd95fQ1N1b",
-	"oUtm9k3+VJxJ4xO/65PRFTZDiPsgyiR1wAH96h/FrQy/wjhvxf+EC2V1Ud9dhzZgzpl7dMINGe3UPAJ2",
-	"2shQCkEY+7ZzUrlyrd3eUJyG7oZ1yo1P1mqEOIPtX7FDwIgIgYn7AaVD6zbYfSiprffKiPiuB+IVqvon",
-	"+EIihu7Sf6fuHLqtwsNPrjxO60s3ZQSoq5BHVxsR0d354pZ0aopfSuL743sskV93ptiQGq63a35Biah+",
-	"UK87QOZf+SntprqJR1f0oiiqbUSiaswElBp/v3nc8+pgKpaqG4ysZSo3ZPvQhGv8Dlm7qrtG7X39TxQr",
-	"cLGMocjqenZfOGPtgtBag1Iv3bd1VmgVrfTfgDZyrmGEvsDmFvA6oLj3d1E6qvtdPXJnPT9leZRaW8VY",
-	"d5wfgOs3X0cMn6Nrkq1A4EJvAWanVZvJD13V9HVC3h3R5UYvhc+NL/sWOWtQDxeJ+h1izP/fezw1KB3u",
-	"5z2kVacS3P9YRWFuT9mjzzVEdYqV9guaD1q9olYwZNg56j/dPXaORpBNnm07B3+9C6UwvAAmKFAbBnMN",
-	"M+Z/UM3Pcws+Xcu0rRDq+hp9wag/D0b9cKbeBqmmJ1JgTauOisdXmbob017DSf3PKuG/INt3QLYfwFr3",
-	"xLfp6Xsi3GsFqP91fidAe+vQ5Qcbb3HrJG/M3Ak1vrtx9LmuToUcf4or9AU7/g1ix49mScUdU7YtNV9p",
-	"xJI2Enh7cEbtbByM55rudAML78PLP+HNivvLrLlenY1lfp+IwqI+kcBa76PWN+t4Kzy2AVR4ixdcGwoC",
-	"RJ2yKC9sir7S2/VEcul4P7x9XWEMroiXiTz8GBZlwQ1F68ew4F38g8Chu4VZ7SvlG0kdu/Q6rn3vt2I5",
-	"FJRv4tIu9VQuRApszpTPYKFuUlTPatYjEaGt0AO0WejotaEd04d2jwo/RbPdjp/sjnBBq9XeZ8YLqtZM",
-	"t1/aCDE4hswdblYdXdUvjE6Z+gF9SV37daMEi+ru3EsCdau3/Y+hAH5LqMB06IVjENL9goe7T6TfQkIu",
-	"78gkcpPFwmAbHz7m7N+TE/94PvnjsNAWbnmbQ+oeJl7LrLN+/oJmLVv0P7MI/cJc27vkD+Ss+3nl/hX3",
-	"dMtdFzLiRm1CFw9qvbHjOmOSqePaXqz1zj+lQfOh0S6U+sre0XW/j6Hy2W5ZcN49E6SrouGLM9/hzP9m",
-	"ffNPb7/su3u7V3fRfZA86XTVXmldUvhX4KLtOjknzGlBXnlSPXgpFRwewVSW1sOjX55g3l+SYihyLPgV",
-	"kj9GhpNriUwak7oiulrdxWog2P+mf4e39ZYI4fdzFpro/sL6tDYCiHZe9MbeyBeNu82Ncodb36gngRMe",
-	"erWijr10XeJevT99sHfCJYV11YGfQCHHrKBurq64hcZmqUuOq7MWQm+unezNt+/enL45e3d+8vz5W9cM",
-	"LNTuYaHRJe+FTpmkmKkZJJQiR9fJ2rLOiGkCRNw1qH3+wf4+rWgqtRk86z/r06X29Fn5ra9QvB4KMv3P",
-	"QK78MmEKQi6om5qJk8ZdAWed2OAymFZLrs9cM97QUsBV6bgSbHv1V/pURVNWrQpWZ30b/XiV3v7Xq8Ja",
-	"PUS6Ou+LgPs1mrZv6NnuZ60Y8GYdB1Ymjzf/0kZaV9rqu5C2u36kzZBO2sJx05ZxmbbZ/cPN/wsAAP//",
+	"7H37chs31uerYHu2ytJUi6IuyThUbdXKsT3jGSfWZznx903oYoPdhyJGTYAB0KL4Oarav/YB9iH2wb4n",
+	"2cLBpdHNpkhd7CQb/+Eqi0SjgYODc/mdCz8muZjNBQeuVTL4mEyBFiDxv+/fv987rfQUuGY51WA+K0Dl",
+	"ks01EzwZJKflgi4VyZ4BlSCJBFrO/scwEbkWc6H0MMl6SZqofAozap6Gazqbl5AMkrVPJGmil3MzRGnJ",
+	"+EVyc5Mm/773Fn6uQOm9V8XqKl4VZoUTBoroKRBphxLG8U8F8grkE0VKcaFOCORTAYpQoigHktOyBLmn",
+	"gGtyRcsKmuttr+QmTeZU0hloR6LTPBcV112rejcFQu3XTxRhRY+ccsIKoqdUE05noAgXesr4RUoWU6rh",
+	"CiRhWpES+IWepoSZVR73j82SasLRPB/1D/7+b/98+u9f/ePwu6Pvj8+++rev3/7l/Om7b358n6QJMy+f",
+	"Uz1N0sS8xj5jljFiRZImhjxMQpEMtKzgtt2myZlQa/dmjusxN2bmu/PO8KG7b0uCgvUbw28fdWs440gt",
+	"1YiW5WheUj0RcqbW7MmOvvOu3sN4KsTlum0t7NePua/F9M4H5lZx193dmMFqLrgCvHfPaOEkgvkrF1wD",
+	"x//S+bw0wooJvv8vZTYfSR0zsjDzjmkxcmLCbEhKIZNB4mYkY1Esyawy/wMjFVhB/n7+5vvkJl7hf5cw",
+	"SQbJn/Zr8blvv1X7L3BCXPXqOeDsDAkeTZ4SIfEjFEVUkay9ExSlkXRuy8SuBbnh+42xuK5vBZ+ULL8f",
+	"+XL/cE07IynIlCpCSwm0WJIxACfzalwyNYWCUF6QnHKzwzGQmSiMvC4eiaQSlKhkDk8UUZpqIIWwHE1o",
+	"WYoF0VOmSD6l/AIelYgvhRyzogB+LypOwtM1GU/PXpFLWNYbmNIrIHOQM6YUE5xMhLTboTkS4HEIaF5Z",
+	"0vzSKlAxB4mLf6KiVyOH6oja0Xla2haPStxXXIPktLQLvw+BmZthZKlbU9lP7WwDYj9/OCnPxQxQipKF",
+	"ucULKfgFEbEZctK0UArCatuFBZPFWCqPSsvvhX4pKl7ci4xc6NEEn25dd3P49ouHk+57QVSVT2vmCoxe",
+	"KZAoPmaieNzre0aXpaDFOyFeU3kB9yLO3M4x0kKMSpzlNn1iKAbXOUBBDvrHT7/6y9dkvNSgHlm14EIM",
+	"+SgnB+Q79uxRyfYDp5WeCsn+E+7HUFU8QXwrrToUksD13NgFxInDR5RyTBGUZ8bSmdHSmGFQpKTil1ws",
+	"uHm3hCtxaT4TklCizQGaB9FTKAglJbuCPcHL5ZAHQdkb8iaFu1yn26i8Mr7D6bnbKf1oaImLu78AvQpz",
+	"BBFagKasxD3iRyoZ/PQxmTAoi2SQ7PtXpMkMlKLmUiXekqKalECVJgdGX0iaa5CkFMa++3BTs0G9cDKh",
+	"rHxEI8HdRgnUKTr7nD3ocaUYB6WIrEo4IZnbaM/uMiMlU1oRoPmUzKUYlzB7xEsVdhg7lR3uNskF55Br",
+	"w4h2kFEvggPxPkWPvNKK5BJQr9BSESqBcDToJehKcqum59Iwr2bWnKZXVFM5qmS5yY+ds1xXEqy5WpUl",
+	"WUzBKi2/ArQCueDQ9BWmWs/VYH9/wkpQvRlVWhSC95TIGS333QvUvl2J2veAQG/OL4z3UJUlHZuJrKfQ",
+	"8g/SJBBmRJFwZiXmf0lBNexpNoOk46mCqXlJlyPrnMT4xBv3/q6nWNEcu9ElX51BjYz9dtUBqbykpQIi",
+	"eA5Nqkr4lz143TiP6KQH6JIb2uOtAkkuxJCLShM9laK6mBKmU9SkTAf3JmKoC8qcIHPrHQtRAkUbs6RK",
+	"jyoVyNtc83vDAxRfT8xIa/7Eb44WfWL5hk0sVxou6TysjUfuSbNJKpz5cdEzZi9yxLaAbcwFM55wuGAN",
+	"rj7of3N0/PTw6Oj46fHhwdeHB0+7jtu8zLPYbW+bUl6UcPsbxVrGvIkd6p8S9LADjTq2Hq2rdRPSWCDE",
+	"3Nq6Zy2++BCWJMaGWc3WnSx7zZTu3r1F4Awnt0WbSokoCyOyJ0wq3SG13Djzf6ZhpjZxghesN2GhVEq6",
+	"XCFdmLhrR9/adbq5IhSCFgUzG6PlWbTMibnPbX10yoP81sLvfEAyf0aZu6ccrQ20fPEK1bedoMpViOAM",
+	"eZASml6CIjsKoOnJ7fbIO0NJOxMO4iIWHj3ybVNnDLnSwthgwHO5nGvnwzc1ycA7hIjMIErESeZIk6Vk",
+	"MWX5tFYIKFxWzhCUGmlxab3oJp28mhiYee1QgkPJgmkrVTIJtBj4E8twkdlCMg0DpamuFKiMqFzMQfXI",
+	"9yt6cEavXyPGlQwO+8dP02TGuP/goOMq0/l8NKdKLYTsEB7jsgJ1ubTLnc+JH0l2zkFrxi8UGVb9/hGQ",
+	"0+hbtZuiZxAJyfDdY6x5LPQ6Aivj9ZMdpGZmvHgOZbY7MPaQWRCSeie7Ftfjvf/6X/832z0hGkq4kHRm",
+	"j74eNZFiRp4J/ZLqKcjHWLZbzoZFh82ZZeMdsY8R60kYeWbuGOomxu+5Dt2pKpqkMMNSciFFNTcv9suo",
+	"3012jFRn1rPI/qcbYBaY7d5nXQE6kLcwou5SMDsZLVkOvbG6XDoLLNtNyfNXz9H5mlFW3mtBXGnKc+i2",
+	"I+u7bNbkx5pFGcuQ/PD2dUqgd9EjmTcVW0Zidp813cdIUCCv2LptNCgblk7EpEVqBy3tnD0/302tlcy0",
+	"x32f2UmeKCIW9+JJxWZVeYtf6bd17sfdpAF679xWwVRuBJWQBK9X4y4ZQ4jnYmaRLZzFnpeV70wZewXK",
+	"CaFEQS5BP/z6tzRyOMZOjSyBajgT6r7amHBY4C1dtTEinznawEG/3+9vPKQZFGyjz/odDoo4Va0ezltH",
+	"CVLx0qjALISIMkP8C3YFyEVbGUExp88Yf2WfOWiZRGlScfZzBe5rY4KbNYbQ1Ao9upg0n0JRlVCMJkKu",
+	"8RqMeLRBghOPfk4q42GiIqfGYlGaHH39FSnoUhFqPOi1LsPqCuBiBnexEM/tA0gbeu02f3i8wV70THIL",
+	"cyLhHsSeOEMHg0qh1Khk/HIE3PhLTlFNaFXqMOOqRxc9p2E2L7vj+/M58MI4nQKPhgu+N5dsRuUyuCfq",
+	"CdFwrXvkRyqZWYAakOyj//YmS0n20bzmJkuHPPuomS7BfgrXOci5vsmsYRjx01ed/MTUKOxrmy16l6vN",
+	"qFuqjO255mFXCsk52lZRfe/c4vqdLWZ0Hly9i/Vc6SLGD2FLrw6AF3PBeAeDwtWdbqBb04srfw3vSM8W",
+	"tOJ4pAEhRCzSqQtPeazYOZkLqcnx8ZFRjk/7ZDEVCsjUyCUJSpRXoIjg5TLIspzQopCgFKiGqKok69KD",
+	"t2s+64I7InYdZYB3V31r4FdQijkY68To46WNdAWHrUvdFbAVyvqtGXjTwIM3PvPcja3B3lWAc1rNKN8z",
+	"Pp1hcuJQ5N5GtMPj07iBtWT61m2v/dYZzaeMQ/1eS6fcRZyAVzPzkmbaQCuMEYdz45DZDPRUFCPzEUaj",
+	"cXAUQe+KIHUA761g5ocOwdUg8souX1xrSQnjlh2Z4ISOLUTntttxdR3C357qDTe8pY0SAOnhcBsK9Erc",
+	"kSkNKvyw3yOnAYRH320mJPinlQPY0QBgEh9AE0CBViTTsuI51VBkW9s5LxmUxQsf2Y20eb+tzdMkTL+6",
+	"V9TcXONajBSpAW+/lyktWlvBwFvWjBzs1IRASF6CEStQ7J6QCbsmGoWK3bBFaBGPNTLFgzkSrIHalmI3",
+	"Hdwebb7z9PyZ4TkIDhZO8l6M29kqQ7g4z+oF+vv5m+8JKgCQhHFnLmA8cifbD7pov5/t2nBLSKN7otBH",
+	"7yWdBrSLIa2ajhR9KRthx00wvVlI2OXX83bJiVcz98a7wXnMPEao1tQYvebY6BqPgpZ6ZAymLjJGf/uz",
+	"sBNPjF+WSwBOpI0htVyqAzSZNmLm3frOq60VdxZf/jg6rIvW33kH6Q60xvNReFOuWAGig+boxFpDfpX8",
+	"uKXtzRHLDg0BctAhQHApm+b6EQd13tcVq67rkNx3IfYWqya9YFqDURQOoMBTsvhJkibGAIeCYXBnajjI",
+	"5h4qTS8knZkDpjmMhbg0A9ilxv8sRaWrsYsO5EKaq4PggBnksK8kNSv5sIn10uR670LsuQ9je/m2HVvc",
+	"p46B+aBcyCtTRIvfBBW61LHf2VtQwWVpW2ii0rmYoYHm9sRsylAjptutmLvE4jKexobPOyWrz5vtToB1",
+	"73XxLysK6lQ+L9a6J10bQ3YyJpIuW0ypKgT9o5TQWO3FMsaP7JIzZ0J1ilvkJS2Q2EI6Je511a1Y0CpI",
+	"jA7V3aLP7Tjy5gzoR4KYRhJZUq0Xvdv5u46zV9ItWvZhCE4ZrT2lqp0bqkVKLmEJBRkvG0y/cpAPc83b",
+	"QruBZm0ON/v13nbGG2dZwcTuOc0DgK01kwey2LDZRsIKpc/tSGNXzIs7sn9XtLrOHopT5N162rTzzB8R",
+	"I23kzq9we+OWNtbcOt11MqQ7in1K5sZEMyJcKN0hN6ZUjYxs6ZJiacLhWo/ySqouiX5GlcJscDsgM9Lq",
+	"AqzTZh7EV7uMCpdoigkYc2e3beZqs+Ttb5MRpJui53bKtN52c4/riHse2K5JgqyQdKIz8l//+/+QLLCA",
+	"+7vWds0PzIAdVAlQAOZwhOwzwaEOmKM3kllFmZEd+x8cXpa7Fpb0tgUuI+bCmmushRNejYYEZq51mgXI",
+	"ol1sJKFSiD4o0MhO/hJYDwcR2z1jwxjlLqsSunTUPfRQN4S8NWS8Wa/ZS3nnFKkI7F1dDFMjtVQaZmtu",
+	"lcN+HxndXVUhD0VvH0t2rsC+HYvrPOruc20cQEzt9UK082Lj0XfLzXOc0AU2lEV9UiPCrBzziUGrPO6e",
+	"2P4A7Y3bKLfctF378OrzrhC5hHm5JIwTSqzHkcY1MRMNtqTC1dLNKOPEKcFfLxR5h+DWeRSGbm79b2Jh",
+	"ayyLsbiO80eD52ZE5IBkmLsxcgnfmdF1NMp1tAkoegpDHhKmDIOMwbhNijBuwf7dlGSSahiVbMZ0mCjy",
+	"ZI4Pv0lJZqPyFkPNhrw96Kvr6xOSccEhI057qKYWMN+ZCxmvOkmT+N2JzSDwr+lUAj/gtbl/yPqly/4S",
+	"yGE0x6RBi37YEhPBQZESJjYNU2m6NBTRU1gSKuE3E+f+dSPWd7fW2/fbyGfiRylbPlD/6a+2M9BmmHfH",
+	"NKEEjQmXcnvvBNjHi27f7hJ0AVaOgR8Q1l7HwjjlPZn4YYbMHQPQf+SA8xp+eFBAeQ1DuAjz/Tji1ww+",
+	"r4023x1MXyH3jx5vvpM1sg4wX63mkGBT1XinF9mk8R1jCriITxdTcEfYGdX3SQoWiZKQA7sCRRS74FAQ",
+	"5BXChWYTVxr1SP7VA5mw7XO03atNVfi3V5+scqlN4esGcQ2pjPdpx5CdbDFVkI8wN3hg7NxJoybIZ4cw",
+	"LFQxhDOcxrRyEwy5FNp8nJIZVZf2EORygQwIpYJGPUoUxrqzyxQu3xauVCPlItCjVQdxByeocaCdfImc",
+	"F0QdySknqhqbUWNohThsUVQENeAHDm9wf8UQhTObe6G8IvoMAxr+4y4z1a18i+qNdh5Qx9VxQ+58ETY6",
+	"bmHiVeJbdq4k08tzM6tdyRibz5xWRtb4v156JhK5HpXsCgxTG241f2tQ2vyddER+Q1DKFav2CEY76pJ9",
+	"rBkMlRiEG6cCc2axzGfIs+s9X9SzVz+WEbjWwFWoLkWq4FXF9dYsbiSsLXpkfCK8MU9tbwfXdiMqZ8N7",
+	"EMrxLpieVuNeLmah5C78pwPY93u17K/SyPalvIi8O1uKpgWZUb5sB/IUoRpL3HpDPuR/+hOJSl+Z4EP+",
+	"ApOVfIKFAl4okp26bBscMyCugxDWU+SXsLSFFVmP/AOWipSGGUt2CSSLDzQb8p25FEWF3RNIQTW1EGB8",
+	"yhnZ8Y4rDuiR07oOGDO9MLlZgdu17X6ghtwM2sMSG/PciSsWxsd4/QjTfttn4bTVkL9osQl2ZdFNVmLa",
+	"s4+VrxtZZ8h3MLjlVC8tK7CZNoCZOt3Pq8ycj3lAi7l9lilSiLwy3sNub8hPbUm0E+mITnIRLVRhmAd1",
+	"ga3aOSHZAItysrq1BZvNyyXJBhJokfWG/I3fu61qspT2BFRkRm0RNsmplMvG0kNJ9gBTdLKTqHB7yM1D",
+	"NqoK5AK0Isf9A3tJffsHPhEyB0XGQk9r2ilyARwkM88vbX0LEmLCysC4L6wWVm2WddqZLIS8RADfbF4D",
+	"ty6f0pgpb16eWupFheYux5tps3IpGajGXi9hiSw2QNJk1izGh1XFNLjLYmUOr9eJuUh+lTa7bWotZ5ul",
+	"k30c2qjyMBmQYdLr9YZJSoaYT9f6yKX8mU8/9nq9G8zfjaq2bd4T2Tk+PNxFXmtUTSPbtYurQzWXmEyA",
+	"Fxi8Nt6AlXwly4EriMTZd6/erUgyMQdue0f0hLzYdw+pfTPWaBCmG4W9RlwnaXIFUlnZdtDr9/pmpJmI",
+	"zlkySI56/d4RpujpKSqO/auD/bjq8KLLTnodEtm2r22MJQwKCSxPt0IoQF8qjSUKxnrMH8YnWinfa5d8",
+	"IyGDdHlVuHWe+s20+isd9vtbdAzYrio/LgFdU5u/Sp9H7Vhx3D9Y91DY9X6jrQU+dLT5oboD0E2afGWJ",
+	"dvsTzbY2aKBUM+OQuxPpoIVR9fRCGVPnNKpM7ZTddbc3hYLVx/hW2dTVsSpXWmmbCUyMJBKXwPfGVEFR",
+	"x+5djl2j4Dy1lSdGvE1Kqofc1aRiYFKLqJx1YMTQL/Vsv/jy1V+G/Je9vT38Z0ZkPlsnI7+QLC4oy1KS",
+	"xcWiGbEPuEQfOz5UxOHoqFQzOyFibv1ko3OiCq+M7DhMZ9Asy3ICete9xyX/4HuiSiq/DMwIWvnSlvrV",
+	"JYq2OtXXWbpHfRIRPl2PTXGgLfL5xdDvz39+7YuB//xnslOLgl1yBbLufxg3fwiCNZB+DBMhjWy5Yvxi",
+	"yPUUZmld43sSsJS2ACGnvnGKPTsji2zSaDz9kAf1ruklpCTzlWqZa6jyw9vXVr27UjiLD9j+coeHxuwx",
+	"r0CN4VVALNpaPREmlQIr7+zjwqfmmi8Kt8CdCbaUQY085Nl+g43QumumqNR9rSRYpERIDFcospiyEkg+",
+	"hRyDsIZ6Q24WXyphl5D6NbgaAGOzLaiyfd20IDvZfput9xssY1YY82eKjjCps2gzrCcUKmTHE0WXLcoU",
+	"rLD9z7hagBxyzF4WRMulyys2RyIHvuufob+iV8YPx5GofGZ1irNxSJEcWjJUJkZovzEGeWTT77jsu5T4",
+	"PLvUBb1USkKWXUp8kl1KbI5dOuQux27XC79G34iCqulYUFngJECLE4L4QODUcPQRjXr2xoSid3tjvI7d",
+	"9Q7MaowKQUe+9CbzwWG9w3TIzX0SlW7csR0zvF2ZHzh6t0fO0BeK8p1CO44ht7esBHoFwZM8iW6NCxoY",
+	"RkMWtLAKXUZxK7IQlbmP6O3QIZ/TpbHTjYHzRNkt51RiIGvIXzA9BWln4ChRm+hA5sAIVnNsBOQoT5ZL",
+	"MFISO3J1WBbNFgmu0SMo/UwUy+0bESkLpbvsTWNuBEV5Sr5zn4dj2wnS0NZPVLDaXiD55+nef/zriD57",
+	"/vSHp9/O/lL+44f5Xjn75s03z2bPL4rp3/7zOfys/uOpLl/3k3Y9c7KmLDnuslFXORu922G1J4PErBNh",
+	"Nst37Y212XEn8Gy8r+iNPtM16iK0ySLrbmFx08RVHKTdMgsPHtssXGcS+v0b2Rm485Gtwi3MtajR6Ocz",
+	"JI8Ptnii3b3OPHd4uPm5dmOwxzBcHUNFpuR9bVYECXD22Nfa/1i3ML6xpmwJXWkHzwOiqeJ6/AFGXbGu",
+	"RhHX16TdI8tO6TQg5UOedcGkLfnohbvveloLeYxNiWZrrC5Z+RxfG4vKxn07vrVnEN6OeHm/R7fp2G7y",
+	"9idCB8vHYNeaSx6PY9NuMOAt2s8KwacVz26j177CLX8FvZZV+p9ZNH/htW147a+gCV09+gf79FEb+p+6",
+	"11cP2a/b1GOrRSNaQ+LvLRiW6ycHiwBUObjSpvKSOb1g3DbAJJipnEWJvpmFTKnNjqZqyNcmMYfeUKsA",
+	"1ZlLJm7tdzXZDOMMIepgbxDZOTB/HPT7u40mal/1XW/ynyuQy7o5OSZwNX4AIKR7HPYxQs1m1axO6nB/",
+	"hUgM4xouADmgS2g3qeOLYCRcMVGpkLLdtTCXOh2vrBEu73dEy1fLPktPIIcKMNsuu1LNDnNx9LBrMY18",
+	"/M3CJC4UuHVV6HtrY8tou7juBnh1ZVfX4qJc1y2XV6e1fPiEIjWUD3TI1I4Cgt+dXP21LE+ETH3FgZeo",
+	"VmjcIk7xgU34aEAIMKZO3mO7sUZGYOZaOvlAWFSekBJhHO0FU0BcBUNvyM8CWIJVfyggA0qqLETmAk3+",
+	"dygwEIiVUXHXn8UUjIVaP4ptn11eVI+cgdwL8EDUbNfIN2toIIQF2GHH2ayYy4gYQXuTvlfotv15yA7l",
+	"5O3Lb8nR0dE3OO2QY3Nvqkh22D862Osf7/WP3h0cDvr9Qb//z8yqFZyfarJgvBALm0WiMOKI0ToPC1i0",
+	"ZMiZTQITnMwrORcKBgjcTNg1FKSgGlOYPBKIDVWZLT+bU6Vcg2eL5+EpDjnW/2HtPiVLoJLQBV1afwA6",
+	"o3u4YBcRjBETH9wb8vGyHZ/DTuYV/on5xSnRokA0prCgXCegEjpcPQhMsSUsLcDBpqJiu/WFIHH9QEAb",
+	"wiuSv0FZCsuiHq36b42qg8FPXaW3H25CKm736y2eOe+4Hj4jtHs9IZp30OubEzDc3ygDu+XHV+4CmKx0",
+	"GPvMYIktvOo2x3H/CJNYMfQFJPmNgiR4PE6f3F1bNZER/Gz/o6vjvhUTeQszcRVlozevL9nBn3EISsdf",
+	"D4yLBEVgH3QQyZC7IJJRJpgBb93WCwH2BhJfWu3iPI0yvTq64qZbj4oEgbcNJBKugZ/2j+CeHve/2fxA",
+	"+K2fR8FOkLoP5eIt0BLfE2AFAOnmiv5nk7VfcI/tcY/7Mcn9QA73Y3XGjZtXncyFVQW+xxTmH9jWmeTU",
+	"NuZy5mAQlEZ0Wds9bZQeRzXDvSF3rZ1XfIMtyoIyXpVlRizT01rcDjm+f0zzS9tNyVUMdYnKupTsvrZh",
+	"l4lno8Qrhl6rIMosf2sjarXmbSsj6vNcbJfC/Sku+G/WgPrkyuZ3Z6JZFv00Jtq+M4IwfHtvwdYJVZxr",
+	"KusMA5eYYkUYFwvjYToHNmACzCNtyse71AJkyMu2iQ6RIOQNG+7EZXTWWTPAg/VHGC8A28ZyXS5DQokT",
+	"aTaVO+7S0OrNQNa0ZnA9GSxSEEEfvrtHRhRdYoNq22VmPgduWzmYtdYiXvBOmT7kO3XyOlBZLndtspZf",
+	"AJ6m3Q2WpcV7sKanoZgdXfeXUNj6W4JrEGqb/Mk4k8YlftcnowI2g4j7IMoktcAB/iQgxq00u4I4b8X9",
+	"vgtmdWFTXos2QMGofXTCNBrt2DyC7LSRoZR4Yezazglpy7V2e0N+5rsb1ik3LlmrEeL0tn9gB48RIQIT",
+	"9wNKh8ZtMPuQQhnvlSLxbQ/EK5D17/P5RAzVpf/O7Dl0W4WHn1x5nNWXbkoRUJc+j642IqK788Ut6dQU",
+	"v5bEd8f3WCK/7kyxITVcbdf8AhNR3aBed4DMvfJT2k11E4+u6EVZhm1EoiqnnFQK/rh53PNwMIGl6gYj",
+	"a5nKDtk+NGG7wpOsXdVdo/au/ieKFdhYxpBndT27K5wxdoFvrYGpl/bbOis0RCvdN0RpMVdkDK7A5hbw",
+	"2qO493dROqr7bT1yZz0/ZnlUShnFWLejHxDbjL6OGD4H2yRbEg4LtQWYnYY2kx+6qunrhLw7osuNXgqf",
+	"G192LXLWoB42EvUHxJj/v/d4alDa3897SKtOJbj/MURhbk/Zw88VieoUg/bzmo+0ekWtYMhk57h/tHti",
+	"HQ0vmxzbdg7+ZpdUXLOSUI6BWj+YKTKj7tfW3Dy34NO1TNsKoa6v0ReM+vNg1A9n6m2QanwiJbRp1WHx",
+	"+CpTd2Paazip/1kl/Bdk+w7I9gNY6574Nj59T4R7rQB1P91vBWhvHbr8YOMtbp3kjJk7ocZ3N44+19UJ",
+	"yPGnuEJfsOPfIXb8aJZU3DFl21LzlUYsaSOBt0fOsZ2NhfFs051uYOG9f/knvFlxf5k116uzscwfE1FY",
+	"1CfiWet91PpmHW/5xzaACm/hgimNQYCoUxbmhU3BVXrbnkg2He+Ht68DxoClcWnrt7KG/Gnfd7Oof4xY",
+	"SII/g6Rsu/2d7M23796cvTl/N3r/4tnf3rz5x+jszdt359luGgp28Ke28FVc6CF3P7plE+1KIeZjml+m",
+	"ZC7ZlbmAxupCi17NIWe03HPZgaEgd+fV6fenTxR5dXZ1bOHyV2dXXxOJ+5cMVGq/gtkYisI2SsERjOdl",
+	"VUCxOyA2ndGuLNQuYwVqJcusR06HfBoyYEJJtF/50joaNM8hFF3X9cJ1AMAGYTHWgmk21Pg2JcNQji9z",
+	"socRfoLZtwzRq826XHeuE5uzyJR1lmxgwsxuc1nVVCx4SuicSpcWhC26sEhYr4d3fK+mB5gIvk3ahh5X",
+	"H9qNP9wUzR5GbrI7YjCt/oWfGYQJ/a5ul4QRDHNCMnu4WTi60IQNTxmbLH3JB/xtQy+LcHfuJda7bYb9",
+	"j76rwJb4i+5QtieECyun7X1Co8FnObOO9Cw7WSwMtgFGYs7+IyEjjwd0PA4LbYF1tDmkbgzjtMw6k/Kv",
+	"oNeyRf8zi9AvzLU9zvFAzrof1OFecU+sw7Z2Q25U2rdGwX4mO7bdKJo6tpfIWsjjUxo0Hxo9WLFZ7x3x",
+	"kPsYKp/tlnlExDFBuioaviAkHQjJ7xbw+PT2y769t3t1a+IHyZNO//eVUhXG1Dks2q6T8USl04IseFI9",
+	"8lJIcnhMpqIybjP+nAd1/pLgwVljrkWV6zONGhNbTdoC6MVqdN2+tsvbeouEcPs5952Jf2V9WhsBSDsn",
+	"emNv5IvG3eZG2cOtb9QTzwkPvVpRG2S8LnED5J8+mDthM+26iutPSSlyWmKLXFsxhGOz1GYc1qkgAV+p",
+	"IZ3T58/f2g5rviASSgU2I9K3H0XFjB02ScULsO3BDeuMqUKUyV6D2ucf7O/jiqZC6cHT/tM+XmpHn5Uf",
+	"UPMdAXyVq/ttzZWfe0wJFwtsUafjTHxbFVtni9i0sNU69nPb4dj3abDAj61rN1d/pflXNGXo/7A669vo",
+	"F8HU9j8J5tfqcOfVeV94MLXRCX9DI3w3a2DAm3UcGEweZ/6ljVy5tNXMIm23UkmbcbK0BY6nLeMybbP7",
+	"h5v/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
