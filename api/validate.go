@@ -51,12 +51,17 @@ type requirement struct {
 //     status depends on the wording of kin-openapi's messages;
 //  4. query parameters that take one value are given at most once (kin-openapi checks only
 //     the first, and the generated binder would fail on the second);
-//  5. parameters and body match their schemas (kin-openapi, security excluded): one 422
+//  5. no array of the body is longer than its schema's maxItems (arraybounds.go): one walk
+//     over the body, and when one is, a 422 listing those arrays and the parameters'
+//     problems, without the body's items ever being checked one by one;
+//  6. parameters and body match their schemas (kin-openapi, security excluded): one 422
 //     listing at most maxProblems problems, each named by the parameter or a JSON pointer.
 //
 // The cost of a request is bounded by its size: kin-openapi finds every problem in one
 // pass, with details left out of its messages, and requestFailure reads no more of them
-// than it reports, naming each from the errors' structured fields, never their text.
+// than it reports, naming each from the errors' structured fields, never their text. The
+// one cost kin-openapi cannot bound, an error for each of an array's many bad items, is
+// kept from it by step 5.
 //
 // It is the only place authorization happens.
 type validator struct {
@@ -225,10 +230,21 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 	checkedOp.Security = &openapi3.SecurityRequirements{}
 	checked := *route
 	checked.Operation = &checkedOp
+	// A body with an array over its maxItems leaves only the parameters to kin-openapi.
+	paramsOp := checkedOp
+	paramsOp.RequestBody = nil
+	paramsOnly := *route
+	paramsOnly.Operation = &paramsOp
 
 	var requestBody *openapi3.RequestBody
+	var bounds *arrayBounds
 	if route.Operation.RequestBody != nil {
 		requestBody = route.Operation.RequestBody.Value
+		for mediaType, content := range requestBody.Content {
+			if isJSON(mediaType) {
+				bounds = compileArrayBounds(content.Schema)
+			}
+		}
 	}
 	var singleQuery []string
 	for _, p := range route.Operation.Parameters {
@@ -261,14 +277,35 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 
 		// Only operations that take a body read one, so only they can answer 400 or 413
 		// for it, as openapi.yaml says; any other ignores what was sent.
+		var body []byte
 		if requestBody == nil {
 			r.Body = http.NoBody
-		} else if err := readBody(r, requestBody); err != nil {
+		} else if body, err = readBody(r, requestBody); err != nil {
 			writeError(w, r, v.logger, err)
 			return
 		}
 		if fields := repeatedParameters(r, singleQuery); len(fields) > 0 {
 			writeError(w, r, v.logger, validationError(fields))
+			return
+		}
+		// Arrays over their maxItems, found in one walk, are the body's problems: kin-openapi
+		// checks the parameters alone and never visits those arrays' items.
+		var long problems
+		if bounds.tooLong(body, &long) {
+			c := problems{unknown: map[objectAt][]string{}}
+			err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+				Request: r, PathParams: pathParams, Route: &paramsOnly, Options: &v.options,
+			})
+			if err != nil {
+				if err := c.request(err); err != nil {
+					writeError(w, r, v.logger, err)
+					return
+				}
+			}
+			for _, f := range long.fields {
+				c.add(f.Field, f.Message)
+			}
+			writeError(w, r, v.logger, validationError(c.fields))
 			return
 		}
 		err = openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
@@ -298,40 +335,43 @@ func securityFailure(err error) error {
 // readBody reads the body of an authenticated request, refusing before anything parses
 // it a body that is too large (413), missing when required, of a media type the operation
 // does not take, or not one JSON document (400); then replays it to the validator and
-// the handler.
-func readBody(r *http.Request, rb *openapi3.RequestBody) error {
+// the handler. It returns the body when it is JSON.
+func readBody(r *http.Request, rb *openapi3.RequestBody) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
-		return errTooLarge
+		return nil, errTooLarge
 	}
 	var body []byte
 	if r.Body != nil && r.Body != http.NoBody {
 		var err error
 		if body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1)); err != nil {
-			return errInvalidJSON
+			return nil, errInvalidJSON
 		}
 		if len(body) > MaxBodyBytes {
-			return errTooLarge
+			return nil, errTooLarge
 		}
 	}
 	if len(body) == 0 {
 		if rb.Required {
-			return errInvalidJSON
+			return nil, errInvalidJSON
 		}
 		r.Body, r.ContentLength = http.NoBody, 0
-		return nil
+		return nil, nil
 	}
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || rb.Content.Get(mediaType) == nil {
-		return errContentType
-	}
-	// Decoders stop after the first JSON value; a body with anything after it is not
-	// one JSON document, and must not half-succeed.
-	if isJSON(mediaType) && !json.Valid(body) {
-		return errInvalidJSON
+		return nil, errContentType
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	return nil
+	if !isJSON(mediaType) {
+		return nil, nil
+	}
+	// Decoders stop after the first JSON value; a body with anything after it is not
+	// one JSON document, and must not half-succeed.
+	if !json.Valid(body) {
+		return nil, errInvalidJSON
+	}
+	return body, nil
 }
 
 func isJSON(mediaType string) bool {
@@ -379,11 +419,20 @@ const maxProblems = 20
 // answer: 400 for a body it could not parse, else one 422 listing the problems. Anything
 // it cannot classify by type is internal (500, logged).
 func requestFailure(err error) error {
+	c := problems{unknown: map[objectAt][]string{}}
+	if err := c.request(err); err != nil {
+		return err
+	}
+	return validationError(c.fields)
+}
+
+// request adds kin-openapi's findings on parameters and body to c. It returns the answer
+// instead when they are not all problems a 422 can list.
+func (c *problems) request(err error) error {
 	all, ok := err.(openapi3.MultiError)
 	if !ok {
 		all = openapi3.MultiError{err}
 	}
-	c := problems{unknown: map[objectAt][]string{}}
 	for _, e := range all {
 		re, ok := e.(*openapi3filter.RequestError)
 		if !ok {
@@ -407,7 +456,7 @@ func requestFailure(err error) error {
 			break
 		}
 	}
-	return validationError(c.fields)
+	return nil
 }
 
 // problems collects the field errors of one request, stopping one past maxProblems: enough

@@ -286,3 +286,69 @@ func TestAuthenticationBeforeBody(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code, "body: %s", rec.Body)
 }
+
+// repeatJSON is a JSON array of n copies of item.
+func repeatJSON(item string, n int) string {
+	return "[" + strings.Repeat(item+",", n-1) + item + "]"
+}
+
+// TestLongArrays: an array over its maxItems is one problem on the array, whatever its
+// items and whatever else is wrong in the body, because the body is not checked item by
+// item (kin-openapi would report each bad item, up to the cap, after visiting them all).
+func TestLongArrays(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := b.key(t, service.ModeLive)
+	badImage := `{"url":1}`
+	segment := `{"content": "x"}`
+	for name, c := range map[string]struct {
+		method, path, body string
+		field, message     string
+	}{
+		"100,000 bad images": {
+			http.MethodPost, "/v1/posts",
+			`{"content": "hi", "platforms": ["slack"], "media": {"images": ` + repeatJSON(badImage, 100_000) + `}}`,
+			"/media/images", "must have at most 10 items",
+		},
+		"too many segments, and other problems": {
+			http.MethodPost, "/v1/posts",
+			`{"content": "", "colour": "red", "segments": ` + repeatJSON(`{"content": ""}`, 25) + `}`,
+			"/segments", "must have at most 24 items",
+		},
+		"images of a segment, on update": {
+			http.MethodPut, "/v1/posts/post_x",
+			`{"segments": [` + segment + `, {"content": "x", "media": {"images": ` + repeatJSON(badImage, 11) + `}}]}`,
+			"/segments/1/media/images", "must have at most 10 items",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := b.do(t, c.method, c.path, live, c.body)
+			requireFields(t, r, c.field)
+			list, truncated := errorList(t, r)
+			require.Equal(t, c.message, list[0]["message"])
+			require.False(t, truncated)
+		})
+	}
+
+	t.Run("at most maxItems", func(t *testing.T) {
+		t.Parallel()
+		image := `{"url": "https://a.example/x.png"}`
+		body := `{"content": "hi", "platforms": ["slack"], "media": {"images": ` + repeatJSON(image, 10) +
+			`}, "segments": ` + repeatJSON(`{"content": "x", "media": {"images": `+repeatJSON(image, 10)+`}}`, 24) + `}`
+		r := b.do(t, http.MethodPost, "/v1/posts", live, body)
+		require.Equal(t, http.StatusCreated, r.status, "body: %.500s", r.raw)
+	})
+
+	t.Run("more long arrays than a 422 lists", func(t *testing.T) {
+		t.Parallel()
+		long := `{"content": "x", "media": {"images": ` + repeatJSON(badImage, 11) + `}}`
+		r := b.do(t, http.MethodPost, "/v1/posts", live, `{"content": "hi", "segments": `+repeatJSON(long, 24)+`}`)
+		list, truncated := errorList(t, r)
+		require.Len(t, list, 20)
+		require.True(t, truncated)
+		for i, e := range list {
+			require.Equal(t, fmt.Sprintf("/segments/%d/media/images", i), e["field"])
+		}
+	})
+}
