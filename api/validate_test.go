@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -305,6 +306,18 @@ func TestLongArrays(t *testing.T) {
 		method, path, body string
 		field, message     string
 	}{
+		"100,000 bad platforms": {
+			http.MethodPost, "/v1/posts", `{"content": "hi", "platforms": ` + repeatJSON(`"x"`, 100_000) + `}`,
+			"/platforms", "must have at most 12 items",
+		},
+		"13 platforms, on a preset": {
+			http.MethodPut, "/v1/presets/preset_x", `{"platforms": ` + repeatJSON(`"slack"`, 13) + `}`,
+			"/platforms", "must have at most 12 items",
+		},
+		"50,000 events": {
+			http.MethodPost, "/v1/webhooks", `{"url": "https://a.example/hook", "events": ` + repeatJSON(`"post.published"`, 50_000) + `}`,
+			"/events", "must have at most 5 items",
+		},
 		"100,000 bad images": {
 			http.MethodPost, "/v1/posts",
 			`{"content": "hi", "platforms": ["slack"], "media": {"images": ` + repeatJSON(badImage, 100_000) + `}}`,
@@ -351,4 +364,52 @@ func TestLongArrays(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("/segments/%d/media/images", i), e["field"])
 		}
 	})
+}
+
+// TestRequestArraysAreBounded: every array a request body can hold has a maxItems, which
+// is what keeps a long array from being checked item by item (see api/arraybounds.go);
+// an array of distinct values from an enum is bounded by the enum's length, the real
+// limit. The walk follows $ref and allOf only, so an array under anyOf or oneOf fails.
+func TestRequestArraysAreBounded(t *testing.T) {
+	t.Parallel()
+	var arrays []string
+	var visit func(where string, s *openapi3.Schema, seen map[*openapi3.Schema]bool, viaChoice bool)
+	visit = func(where string, s *openapi3.Schema, seen map[*openapi3.Schema]bool, viaChoice bool) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen = maps.Clone(seen)
+		seen[s] = true
+		if s.Type.Is(openapi3.TypeArray) || s.Items != nil {
+			arrays = append(arrays, where)
+			require.False(t, viaChoice, "%s: an array under anyOf or oneOf is not walked", where)
+			require.NotNil(t, s.MaxItems, "%s: an array in a request body needs maxItems", where)
+			if items := s.Items.Value; s.UniqueItems && len(items.Enum) > 0 {
+				require.EqualValues(t, len(items.Enum), *s.MaxItems, "%s: distinct values of an enum", where)
+			}
+			visit(where+"/0", s.Items.Value, seen, viaChoice)
+		}
+		for name, p := range s.Properties {
+			visit(where+"/"+name, p.Value, seen, viaChoice)
+		}
+		if s.AdditionalProperties.Schema != nil {
+			visit(where+"/*", s.AdditionalProperties.Schema.Value, seen, viaChoice)
+		}
+		for _, sub := range s.AllOf {
+			visit(where, sub.Value, seen, viaChoice)
+		}
+		for _, sub := range slices.Concat(s.AnyOf, s.OneOf) {
+			visit(where, sub.Value, seen, true)
+		}
+	}
+	for _, op := range bodyOperations(t) {
+		visit(op.method+" "+op.path+" ", op.schema, map[*openapi3.Schema]bool{}, false)
+	}
+	require.Contains(t, arrays, "POST /v1/posts /segments/0/media/images", "the walk reaches nested arrays")
+
+	// The enums are the service's own lists.
+	spec, err := oapi.GetSpec()
+	require.NoError(t, err)
+	require.Len(t, spec.Components.Schemas["Platform"].Value.Enum, len(service.Platforms))
+	require.Len(t, spec.Components.Schemas["WebhookEvent"].Value.Enum, len(service.WebhookEvents))
 }
