@@ -343,7 +343,11 @@ func (s *Service) touch(ctx context.Context, tx Store, o outcome) error {
 	if o.refreshed != nil {
 		return s.updateAccount(ctx, tx, o.account, o.used, o.refreshed)
 	}
-	if !o.used {
+	now := s.clock.Now()
+	recent := func(a Account) bool { return a.LastUsedAt != nil && now.Sub(*a.LastUsedAt) < lastUsedGranularity }
+	// The account as the job read it is no newer than the stored one: when that was used
+	// within the minute, so was this, and nothing needs reading.
+	if !o.used || recent(o.account) {
 		return nil
 	}
 	current, err := tx.GetAccount(ctx, o.account.Scope, o.account.ID)
@@ -353,8 +357,7 @@ func (s *Service) touch(ctx context.Context, tx Store, o outcome) error {
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	if current.LastUsedAt != nil && now.Sub(*current.LastUsedAt) < lastUsedGranularity {
+	if recent(current) {
 		return nil
 	}
 	current.LastUsedAt = &now
