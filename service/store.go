@@ -65,6 +65,27 @@ type Store interface {
 	ListWebhooks(ctx context.Context, s Scope) ([]Webhook, error) // newest first
 	UpdateWebhook(ctx context.Context, w Webhook) error
 	DeleteWebhook(ctx context.Context, s Scope, id string) error
+
+	WebhookSecretStore
+}
+
+// WebhookSecrets are one webhook's signing secrets as the store keeps them.
+type WebhookSecrets struct {
+	WebhookID      string
+	Secret         string
+	PreviousSecret *string
+}
+
+// WebhookSecretStore is what sealing the secrets stored in plaintext, at start, needs: it
+// works across every scope, in bounded batches (see Service.SealWebhookSecrets).
+type WebhookSecretStore interface {
+	// ListUnsealedWebhookSecrets returns, by id, up to limit webhooks of any scope with an
+	// id after afterID whose secret, or previous secret, does not start with prefix.
+	ListUnsealedWebhookSecrets(ctx context.Context, prefix, afterID string, limit int) ([]WebhookSecrets, error)
+	// ReplaceWebhookSecrets writes to's secrets over those of webhook from.WebhookID, but
+	// only while they are still from's (a compare-and-set): ErrNotFound when they changed,
+	// or the webhook is gone. Nothing else of the webhook changes, updated_at included.
+	ReplaceWebhookSecrets(ctx context.Context, from, to WebhookSecrets) error
 }
 
 // AccountStore keeps connected accounts and the event outbox.

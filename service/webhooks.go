@@ -58,10 +58,92 @@ func newWebhookSecret() (string, error) {
 // them after reading, and callers of the service only ever see plaintext.
 //
 // A sealed secret is sealedSecretPrefix and the box's output in base64. Rows written
-// before sealing hold the plaintext secret (whsec_…): they are accepted on read, and
-// sealed again by the next write to the webhook (an update or a rotation), rather than
-// migrated at start, which would need every row read with the key at every start.
+// before sealing hold the plaintext secret (whsec_…): serve seals them when it starts,
+// before it listens (SealWebhookSecrets), so none stays in plaintext. That needs the key,
+// which is why it is not a migration. The database only ever returns the rows still to
+// seal, a batch at a time, so a start with nothing left to seal costs one query. Reads
+// still accept a plaintext secret, as a safety net only: a row that an older binary
+// writes during a rolling upgrade, or that a backup from before brings back, keeps
+// working until the next start or its next write seals it. After the first start of this
+// version the fallback should no longer be needed.
 const sealedSecretPrefix = "sealed:"
+
+// WebhookSealBatch is how many webhooks SealWebhookSecrets seals per transaction: each
+// transaction stays short, and memory bounded, however many webhooks there are.
+const WebhookSealBatch = 100
+
+// SealWebhookSecrets seals every webhook secret, and previous secret, that the database
+// holds in plaintext, batch webhooks per transaction, and returns how many webhooks it
+// sealed. It is idempotent: sealed secrets are never selected again.
+//
+// Several instances may run it at once on one PostgreSQL, alongside requests: each batch
+// is read by id after the last one (keyset), and each webhook is written back with a
+// compare-and-set on the secrets it read, so a webhook that another instance sealed, or
+// that a request updated or rotated (which seals it too), in between is left as it now
+// is and not counted. Every instance writes its batch in id order, so their row locks
+// cannot deadlock.
+func (s *Service) SealWebhookSecrets(ctx context.Context, batch int) (int, error) {
+	if batch <= 0 {
+		return 0, fmt.Errorf("service: seal webhook secrets: batch must be positive, not %d", batch)
+	}
+	sealed, after := 0, ""
+	for {
+		var rows []WebhookSecrets
+		n := 0
+		err := s.store.InTx(ctx, func(tx Store) error {
+			var err error
+			if rows, err = tx.ListUnsealedWebhookSecrets(ctx, sealedSecretPrefix, after, batch); err != nil {
+				return err
+			}
+			for _, from := range rows {
+				to, err := s.sealStoredSecrets(from)
+				if err != nil {
+					return err
+				}
+				err = tx.ReplaceWebhookSecrets(ctx, from, to)
+				if errors.Is(err, ErrNotFound) {
+					continue // changed (and so sealed) or deleted since it was read
+				}
+				if err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return sealed, fmt.Errorf("service: seal webhook secrets: %w", err)
+		}
+		if len(rows) == 0 {
+			return sealed, nil
+		}
+		sealed += n
+		after = rows[len(rows)-1].WebhookID
+	}
+}
+
+// sealStoredSecrets seals those of a webhook's stored secrets that are in plaintext.
+func (s *Service) sealStoredSecrets(stored WebhookSecrets) (WebhookSecrets, error) {
+	seal := func(v string) (string, error) {
+		if strings.HasPrefix(v, sealedSecretPrefix) {
+			return v, nil
+		}
+		return s.sealSecret(v)
+	}
+	out := WebhookSecrets{WebhookID: stored.WebhookID}
+	var err error
+	if out.Secret, err = seal(stored.Secret); err != nil {
+		return WebhookSecrets{}, err
+	}
+	if stored.PreviousSecret != nil {
+		previous, err := seal(*stored.PreviousSecret)
+		if err != nil {
+			return WebhookSecrets{}, err
+		}
+		out.PreviousSecret = &previous
+	}
+	return out, nil
+}
 
 func (s *Service) sealSecret(secret string) (string, error) {
 	if s.config.Secrets == nil {
@@ -314,7 +396,7 @@ func (s *Service) changeWebhook(ctx context.Context, scope Scope, webhookID stri
 			return err
 		}
 		w.UpdatedAt = s.clock.Now()
-		// Every write seals, so a plaintext row from before sealing is sealed here.
+		// Every write seals, so a plaintext row not yet sealed at start is sealed here.
 		sealed, err := s.sealWebhook(w)
 		if err != nil {
 			return err

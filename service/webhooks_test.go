@@ -307,3 +307,34 @@ func TestWebhookSecretsNeedTheKey(t *testing.T) {
 	var se *service.Error
 	require.False(t, errors.As(err, &se), "a server without a key is a 500, not the caller's mistake")
 }
+
+// Sealing at start needs the key only when something is left in plaintext: a server
+// without one fails (a 500-class error, not the caller's) and writes nothing.
+func TestWebhookSealingAtStartNeedsTheKey(t *testing.T) {
+	t.Parallel()
+	b := setupWebhooks(t)
+	noKey := service.New(b.store, nil, webhookDNS, service.Config{})
+	sealed, err := noKey.SealWebhookSecrets(b.ctx, service.WebhookSealBatch)
+	require.NoError(t, err, "nothing to seal")
+	require.Zero(t, sealed)
+
+	now := time.Now().UTC().Truncate(time.Second)
+	legacy := "whsec_" + strings.Repeat("QUJD", 10) + "QUI="
+	require.NoError(t, b.store.CreateWebhook(b.ctx, service.Webhook{
+		ID: "wh_01LEGACY0000000000000000000", Scope: b.scope, URL: "https://hooks.example.com/x",
+		Events: []service.WebhookEvent{"post.published"}, Secret: legacy, IsActive: true, CreatedAt: now, UpdatedAt: now,
+	}))
+	_, err = noKey.SealWebhookSecrets(b.ctx, service.WebhookSealBatch)
+	require.Error(t, err)
+	var se *service.Error
+	require.False(t, errors.As(err, &se))
+	row, err := b.store.GetWebhook(b.ctx, b.scope, "wh_01LEGACY0000000000000000000")
+	require.NoError(t, err)
+	require.Equal(t, legacy, row.Secret, "left as it was")
+
+	_, err = b.svc.SealWebhookSecrets(b.ctx, 0)
+	require.Error(t, err, "a batch of nothing would never end")
+	sealed, err = b.svc.SealWebhookSecrets(b.ctx, service.WebhookSealBatch)
+	require.NoError(t, err)
+	require.Equal(t, 1, sealed)
+}

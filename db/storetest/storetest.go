@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"ListPosts", s.listPosts},
 		{"Presets", s.presets},
 		{"Webhooks", s.webhooks},
+		{"WebhookSecrets", s.webhookSecrets},
 		{"Publishing", s.publishing},
 		{"Accounts", s.accounts},
 		{"InTx", s.inTx},
