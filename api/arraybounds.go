@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -20,8 +21,9 @@ import (
 // has a maxItems (the contract test TestRequestArraysAreBounded keeps it so), so one walk
 // over the decoded body, against the operation's schema, finds every array that is too
 // long; a request with one is answered from that walk (and the parameters' checks), and
-// kin-openapi never visits its items. The walk's cost is one decode and one pass over the
-// parts of the body where the schema has arrays; a body without a '[' costs a byte scan.
+// kin-openapi never visits its items. The walk reads the body's bytes (boundsScan), a
+// few passes at most over each, allocating only for the properties it descends into; a
+// body without a '[' costs one byte search.
 //
 // The walk follows the schema as kin-openapi's loaded model has it: $refs are resolved,
 // and the subschemas of an allOf apply together (the smallest maxItems wins). anyOf and
@@ -37,6 +39,7 @@ type arrayBounds struct {
 	// props holds the declared properties that lead to an array, names them sorted.
 	props map[string]*arrayBounds
 	names []string
+	index map[string]int // the position of each name in names
 	// additional applies to the properties the schemas do not declare.
 	additional *arrayBounds
 	declared   map[string]bool
@@ -105,6 +108,12 @@ func (c *boundsCompiler) compile(schemas []*openapi3.Schema) *arrayBounds {
 		}
 	}
 	slices.Sort(b.names)
+	if len(b.names) > 0 {
+		b.index = make(map[string]int, len(b.names))
+		for i, name := range b.names {
+			b.index[name] = i
+		}
+	}
 	if b.additional = c.compile(additional); b.additional != nil {
 		b.declared = map[string]bool{}
 		for name := range props {
@@ -142,59 +151,170 @@ func conjunction(schemas []*openapi3.Schema) []*openapi3.Schema {
 
 // tooLong adds to c a problem for each array of the JSON body longer than its maxItems,
 // until c is full, in the order of the body's schema (properties sorted by name, items
-// by index). It reports whether it found any.
+// by index). It reports whether it found any. body is one well-formed JSON document
+// (readBody has checked it).
 func (b *arrayBounds) tooLong(body []byte, c *problems) bool {
 	if b == nil || bytes.IndexByte(body, '[') < 0 {
 		return false
 	}
-	var value any
-	if json.Unmarshal(body, &value) != nil {
-		return false // not JSON: not this walk's to report
-	}
 	before := len(c.fields)
-	b.check(value, make([]string, 0, 8), c)
+	s := boundsScan{data: body, problems: c}
+	s.value(b, 0, make([]string, 0, 8))
 	return len(c.fields) > before
 }
 
-// check walks value, at path, against b.
-func (b *arrayBounds) check(value any, path []string, c *problems) {
-	if b == nil || c.full() {
-		return
+// boundsScan walks the body's bytes rather than a decoded copy: the only things it keeps
+// are the names of the properties it descends into, so a long array of anything costs a
+// scan of its bytes and no allocation. Where the schema has no array below, a value is
+// skipped. An array is scanned once to count its items, and once more to descend into
+// them when it is within its bound; an object once to find the last occurrence of each
+// property (the one a decoder keeps), and once more into the properties with arrays
+// below: the passes over any byte are bounded by the schema's depth.
+type boundsScan struct {
+	data     []byte
+	problems *problems
+}
+
+// value walks the JSON value at or after i against b, and returns the index after it.
+func (s *boundsScan) value(b *arrayBounds, i int, path []string) int {
+	i = s.space(i)
+	if b == nil || s.problems.full() || i >= len(s.data) {
+		return s.skip(i)
 	}
-	switch v := value.(type) {
-	case []any:
-		if b.maxItems >= 0 && len(v) > b.maxItems {
-			c.add(jsonPointer(path), fmt.Sprintf("must have at most %d items", b.maxItems))
-			return
+	switch s.data[i] {
+	case '[':
+		if b.maxItems >= 0 {
+			if n, end := s.count(i); n > b.maxItems {
+				s.problems.add(jsonPointer(path), fmt.Sprintf("must have at most %d items", b.maxItems))
+				return end
+			}
 		}
 		if b.items == nil {
-			return
+			return s.skip(i)
 		}
-		for i, item := range v {
-			if c.full() {
-				return
-			}
+		i = s.space(i + 1)
+		for n := 0; i < len(s.data) && s.data[i] != ']'; n++ {
 			// Each call appends at its own depth, so path's array is shared safely.
-			b.items.check(item, append(path, strconv.Itoa(i)), c)
-		}
-	case map[string]any:
-		for _, name := range b.names {
-			if item, ok := v[name]; ok {
-				b.props[name].check(item, append(path, name), c)
+			i = s.space(s.value(b.items, i, append(path, strconv.Itoa(n))))
+			if i < len(s.data) && s.data[i] == ',' {
+				i = s.space(i + 1)
 			}
 		}
-		if b.additional == nil {
-			return
+		return i + 1
+	case '{':
+		if b.props == nil && b.additional == nil {
+			return s.skip(i)
 		}
-		var others []string
-		for name := range v {
-			if !b.declared[name] {
-				others = append(others, name)
+		declared := make([]int, len(b.names)) // where each property's value starts, +1
+		var others map[string]int
+		i = s.space(i + 1)
+		for i < len(s.data) && s.data[i] == '"' {
+			keyEnd := s.skipString(i)
+			key := s.data[i:keyEnd]
+			i = s.space(keyEnd)
+			i = s.space(i + 1) // the ':'
+			at := i
+			i = s.space(s.skip(i))
+			if i < len(s.data) && s.data[i] == ',' {
+				i = s.space(i + 1)
+			}
+			name := key[1 : len(key)-1]
+			if bytes.IndexByte(name, '\\') >= 0 {
+				var unquoted string
+				if json.Unmarshal(key, &unquoted) != nil {
+					continue
+				}
+				name = []byte(unquoted)
+			}
+			if n, ok := b.index[string(name)]; ok {
+				declared[n] = at + 1
+			} else if b.additional != nil && !b.declared[string(name)] {
+				if others == nil {
+					others = map[string]int{}
+				}
+				others[string(name)] = at
 			}
 		}
-		slices.Sort(others)
-		for _, name := range others {
-			b.additional.check(v[name], append(path, name), c)
+		for n, at := range declared {
+			if at > 0 {
+				s.value(b.props[b.names[n]], at-1, append(path, b.names[n]))
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(others)) {
+			s.value(b.additional, others[name], append(path, name))
+		}
+		return i + 1
+	}
+	return s.skip(i)
+}
+
+// count counts the items of the array at i, and returns the index after it.
+func (s *boundsScan) count(i int) (n, end int) {
+	i = s.space(i + 1)
+	for i < len(s.data) && s.data[i] != ']' {
+		n++
+		i = s.space(s.skip(i))
+		if i < len(s.data) && s.data[i] == ',' {
+			i = s.space(i + 1)
 		}
 	}
+	return n, i + 1
+}
+
+// skip returns the index after the JSON value at or after i.
+func (s *boundsScan) skip(i int) int {
+	i = s.space(i)
+	if i >= len(s.data) {
+		return i
+	}
+	switch s.data[i] {
+	case '"':
+		return s.skipString(i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(s.data); i++ {
+			switch s.data[i] {
+			case '"':
+				i = s.skipString(i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	// A number, true, false or null.
+	for i < len(s.data) && !strings.ContainsRune(",]} \t\r\n", rune(s.data[i])) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts at i.
+func (s *boundsScan) skipString(i int) int {
+	for i++; i < len(s.data); i++ {
+		switch s.data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// space returns the index of the first byte at or after i that is not JSON whitespace.
+func (s *boundsScan) space(i int) int {
+	for i < len(s.data) {
+		switch s.data[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
