@@ -48,7 +48,7 @@ func BenchmarkUnknownFieldsBody(b *testing.B) {
 // BenchmarkLongArrayBody sends, for every array a request body can hold (found in the
 // spec, nested ones included, through index 0 of the arrays above them), a full
 // MaxBodyBytes body whose only content is that array, of bad items ("x" for strings, {}
-// for objects: 260,000 bad platforms, 520,000 images without a url). Each must be
+// for objects: 260,000 bad platforms, 350,000 images without a url). Each must be
 // answered 422 with one problem, on the array: its length is over maxItems, and its items
 // are never checked one by one.
 func BenchmarkLongArrayBody(b *testing.B) {
