@@ -107,6 +107,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		AllowInsecurePlatformURLs: privatePlatforms,
 		ConnectTimeout:            timeouts.connect,
 	})
+	if err := sealWebhookSecrets(ctx, svc, logger); err != nil {
+		return err
+	}
 	jobs, err := queue.New(d, svc, queue.Options{JobTimeout: jobTimeout, StopTimeout: timeouts.queueStop, Logger: logger})
 	if err != nil {
 		return err
