@@ -110,7 +110,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := sealWebhookSecrets(ctx, svc, logger); err != nil {
 		return err
 	}
-	jobs, err := queue.New(d, svc, queue.Options{JobTimeout: jobTimeout, StopTimeout: timeouts.queueStop, Logger: logger})
+	jobs, err := queue.New(d, svc, queue.Options{Instance: queue.InstanceName(c.getenv("OCTOPOST_INSTANCE_ID"), addr), JobTimeout: jobTimeout, StopTimeout: timeouts.queueStop, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 // Package queue runs the publishing engine's jobs on River, a durable job queue kept in
 // Octopost's own database (SQLite or PostgreSQL). Jobs are enqueued in the same
 // transaction as the change to the post that calls for them, survive restarts, and each
-// runs on one server instance at a time, whichever fetches it first.
+// runs on one server instance at a time, whichever fetches it first. Each instance shows
+// it is alive, and the jobs of an instance that dies are run again within seconds of its
+// restart, or within about a minute by another instance (liveness.go).
 //
 // The service does not know River: it sees the service.Queue interface, which *Queue
 // implements, and the queue's worker calls back into the service to do each job:
@@ -50,7 +52,8 @@ type Options struct {
 	PollInterval time.Duration
 	// JobTimeout bounds one run of a job: publishing a post, thread and all, to one
 	// platform. A run that times out leaves its part in flight, which its next run
-	// resolves. Default 5 minutes.
+	// resolves. Default 5 minutes. It does not delay taking over the jobs of a dead
+	// instance, which liveness does (liveness.go).
 	JobTimeout time.Duration
 	// MaxAttempts is how many times a job that fails internally (the database is
 	// unreachable) is run before its platform is recorded as failed. Transient platform
@@ -64,6 +67,19 @@ type Options struct {
 	Retry service.Retry
 	// Logger receives River's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Instance is this instance's stable name, the same across its restarts and
+	// different from every other instance's (InstanceName: OCTOPOST_INSTANCE_ID, or the
+	// host and listen address). A restarted instance takes over
+	// its own interrupted jobs sooner than another instance's. Default: the host name.
+	Instance string
+	// Heartbeat is how often the instance renews its liveness and looks for dead
+	// instances; the margins of liveness.go scale with it. Default DefaultHeartbeat (2 s).
+	Heartbeat time.Duration
+	// Clock times the heartbeats; nil is the system clock. (River keeps its own time.)
+	Clock service.Clock
+
+	// manualLiveness leaves the heartbeat loop to the tests, which tick it by hand.
+	manualLiveness bool
 }
 
 func (o Options) withDefaults() Options {
@@ -85,13 +101,24 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Instance == "" {
+		o.Instance = InstanceName("", "")
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultHeartbeat
+	}
+	if o.Clock == nil {
+		o.Clock = service.SystemClock{}
+	}
 	return o
 }
 
 // Queue is the service.Queue on River.
 type Queue struct {
 	backend
-	riverDB *sql.DB // River's own connection to a SQLite database; nil on PostgreSQL
+	riverDB        *sql.DB // River's own connection to a SQLite database; nil on PostgreSQL
+	live           *liveness
+	manualLiveness bool
 }
 
 var _ service.Queue = (*Queue)(nil)
@@ -113,11 +140,17 @@ type backend interface {
 // enqueues them, for another instance to run.
 func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 	opts = opts.withDefaults()
+	live, err := newLiveness(opts.Instance, opts.Heartbeat, opts.Clock, opts.Logger, svc)
+	if err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{svc: svc}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	config := &river.Config{
+		// The instance's id in attempted_by, by which liveness finds a dead one's jobs.
+		ID:      live.id,
 		Queues:  map[string]river.QueueConfig{queueName: {MaxWorkers: opts.Workers}},
 		Workers: workers,
 		// Jobs due later are inserted available (see dueOnTime), so the poll is what
@@ -125,15 +158,17 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     min(opts.PollInterval, river.FetchCooldownDefault),
 		JobTimeout:        opts.JobTimeout,
-		// A job still running this long after it started belongs to an instance that
-		// died: River runs it again, and its part in flight is resolved then.
+		// Liveness takes over the jobs of a dead instance. River's rescuer remains for
+		// jobs it cannot place (left running by an instance of an earlier version): a job
+		// still running this long after it started was cancelled at its timeout a minute
+		// ago, so its instance is gone, and River runs it again.
 		RescueStuckJobsAfter: opts.JobTimeout + min(opts.JobTimeout, time.Minute),
 		MaxAttempts:          opts.MaxAttempts,
 		SoftStopTimeout:      opts.StopTimeout,
-		Middleware:           []rivertype.Middleware{&dueOnTime{}},
+		Middleware:           []rivertype.Middleware{&dueOnTime{}, &guard{live: live}},
 		Logger:               opts.Logger,
 	}
-	q := &Queue{}
+	q := &Queue{live: live, manualLiveness: opts.manualLiveness}
 	switch d.Engine {
 	case db.EngineSQLite:
 		riverDB, err := openRiverSQLite(d.SQLite)
@@ -147,12 +182,14 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 		}
 		q.backend = &engine[*sql.Tx]{client: client, txOf: sqliteTx, argsMatch: sqliteArgsMatch}
 		q.riverDB = riverDB
+		live.reg = &riverRegistry[*sql.Tx]{instanceTable: sqliteInstances{d.SQLite}, client: client, lastAttemptBy: sqliteLastAttemptBy}
 	case db.EnginePostgres:
 		client, err := river.NewClient(riverpgxv5.New(d.Postgres), config)
 		if err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
 		q.backend = &engine[pgxTx]{client: client, txOf: postgresTx, argsMatch: postgresArgsMatch}
+		live.reg = &riverRegistry[pgxTx]{instanceTable: postgresInstances{d.Postgres}, client: client, lastAttemptBy: postgresLastAttemptBy}
 	default:
 		return nil, fmt.Errorf("queue: unknown database engine %q", d.Engine)
 	}
@@ -160,18 +197,25 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 	return q, nil
 }
 
-// Start runs jobs until Stop. ctx should live as long as the queue: cancelling it stops
-// the queue at once, cancelling the jobs running.
+// Start registers the instance as alive and runs jobs until Stop. ctx should live as
+// long as the queue: cancelling it stops the queue at once, cancelling the jobs running.
 func (q *Queue) Start(ctx context.Context) error {
+	if err := q.live.start(ctx); err != nil {
+		return fmt.Errorf("queue: start: %w", err)
+	}
 	if err := q.start(ctx); err != nil {
 		return fmt.Errorf("queue: start: %w", err)
+	}
+	if !q.manualLiveness {
+		q.live.run(ctx)
 	}
 	return nil
 }
 
 // Stop stops fetching jobs and waits for the running ones to finish; those still running
 // after StopTimeout, or when ctx ends, are cancelled (a part they leave in flight is
-// resolved by their next run). Then it closes the queue's own database connection.
+// resolved by their next run). Then it leaves the liveness table and closes the queue's
+// own database connection.
 func (q *Queue) Stop(ctx context.Context) error {
 	err := q.stop(ctx)
 	if err != nil && ctx.Err() != nil {
@@ -181,6 +225,11 @@ func (q *Queue) Stop(ctx context.Context) error {
 		defer cancel()
 		err = q.stopAndCancel(hardCtx)
 	}
+	// Only once no job of this instance still runs may the instance hand back what is
+	// left and leave; otherwise it is taken over as a dead one after it exits.
+	liveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err = errors.Join(err, q.live.stop(liveCtx, err == nil))
 	if q.riverDB != nil {
 		err = errors.Join(err, q.riverDB.Close())
 	}

@@ -95,6 +95,13 @@ type PublishAttempt struct {
 	UpdatedAt      time.Time
 }
 
+type QueueInstance struct {
+	ID          string
+	Name        string
+	StartedAt   time.Time
+	HeartbeatAt time.Time
+}
+
 type User struct {
 	ID        string
 	Email     string

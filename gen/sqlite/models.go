@@ -91,6 +91,13 @@ type PublishAttempt struct {
 	UpdatedAt      string
 }
 
+type QueueInstance struct {
+	ID          string
+	Name        string
+	StartedAt   int64
+	HeartbeatAt int64
+}
+
 type User struct {
 	ID        string
 	Email     string
