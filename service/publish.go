@@ -259,6 +259,22 @@ func (s *Service) runJobs(ctx context.Context, tx Store, p Post, targets []Platf
 // index; -1 when every part is done): the transaction that starts the run is then also
 // the one that records, before the call, that the owner is sending it.
 func (s *Service) prepareAttempts(ctx context.Context, tx Store, p Post, pl Platform, now time.Time, owner string) (attempts []PublishAttempt, claimed int, err error) {
+	// A platform's first run has no attempts to read: a run writes every part's attempt,
+	// so when the first part has none, no part has. Write that first (the common case, and
+	// one statement fewer), and read only when it exists.
+	first := PublishAttempt{
+		Scope: p.Scope, PostID: p.ID, Platform: pl, IdempotencyKey: idempotencyKey(p.ID, pl, 0),
+		State: AttemptPending, UpdatedAt: now,
+	}
+	if owner != "" {
+		first.State, first.Owner, first.Tries = AttemptInFlight, owner, 1
+	}
+	switch err := tx.CreateAttempt(ctx, first); {
+	case err == nil:
+		return s.createAttempts(ctx, tx, p, pl, now, first)
+	case !errors.Is(err, ErrDuplicate):
+		return nil, -1, err
+	}
 	existing, err := tx.ListAttempts(ctx, p.Scope, p.ID, pl)
 	if err != nil {
 		return nil, -1, err
@@ -294,6 +310,27 @@ func (s *Service) prepareAttempts(ctx context.Context, tx Store, p Post, pl Plat
 			return nil, -1, err
 		}
 		attempts[segment] = next
+	}
+	return attempts, claimed, nil
+}
+
+// createAttempts writes the pending attempts of p's thread segments on pl after first,
+// the first part's, just written (in flight when it was claimed): the platform's first run.
+func (s *Service) createAttempts(ctx context.Context, tx Store, p Post, pl Platform, now time.Time, first PublishAttempt) ([]PublishAttempt, int, error) {
+	attempts := make([]PublishAttempt, len(p.Segments)+1)
+	attempts[0] = first
+	for segment := 1; segment < len(attempts); segment++ {
+		attempts[segment] = PublishAttempt{
+			Scope: p.Scope, PostID: p.ID, Platform: pl, Segment: segment,
+			IdempotencyKey: idempotencyKey(p.ID, pl, segment), State: AttemptPending, UpdatedAt: now,
+		}
+		if err := tx.CreateAttempt(ctx, attempts[segment]); err != nil {
+			return nil, -1, err
+		}
+	}
+	claimed := -1
+	if first.State == AttemptInFlight {
+		claimed = 0
 	}
 	return attempts, claimed, nil
 }

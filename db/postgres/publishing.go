@@ -19,7 +19,7 @@ func (s *Store) Tx() pgx.Tx {
 }
 
 func (s *Store) CreateAttempt(ctx context.Context, a service.PublishAttempt) error {
-	err := s.q.CreateAttempt(ctx, pggen.CreateAttemptParams{
+	n, err := s.q.CreateAttempt(ctx, pggen.CreateAttemptParams{
 		PostID:         a.PostID,
 		Platform:       string(a.Platform),
 		Segment:        int32(a.Segment),
@@ -35,6 +35,11 @@ func (s *Store) CreateAttempt(ctx context.Context, a service.PublishAttempt) err
 		Error:          a.Error,
 		UpdatedAt:      a.UpdatedAt,
 	})
+	if err == nil && n == 0 {
+		// The part has an attempt already: the insert did nothing (ON CONFLICT), so the
+		// transaction goes on.
+		return fmt.Errorf("create attempt: %w", service.ErrDuplicate)
+	}
 	return writeErr("create attempt", err)
 }
 

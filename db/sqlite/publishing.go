@@ -18,7 +18,7 @@ func (s *Store) Tx() *sql.Tx {
 }
 
 func (s *Store) CreateAttempt(ctx context.Context, a service.PublishAttempt) error {
-	err := s.q.CreateAttempt(ctx, sqlitegen.CreateAttemptParams{
+	n, err := s.q.CreateAttempt(ctx, sqlitegen.CreateAttemptParams{
 		PostID:         a.PostID,
 		Platform:       string(a.Platform),
 		Segment:        int64(a.Segment),
@@ -34,6 +34,11 @@ func (s *Store) CreateAttempt(ctx context.Context, a service.PublishAttempt) err
 		Error:          a.Error,
 		UpdatedAt:      formatTime(a.UpdatedAt),
 	})
+	if err == nil && n == 0 {
+		// The part has an attempt already: the insert did nothing (ON CONFLICT), so the
+		// transaction goes on.
+		return fmt.Errorf("create attempt: %w", service.ErrDuplicate)
+	}
 	return writeErr("create attempt", err)
 }
 

@@ -114,6 +114,26 @@ func (s *suite) publishing(t *testing.T) {
 		b.requireAttempts(t, p, "bluesky", a)
 	})
 
+	t.Run("DuplicateAttemptLeavesTheTransactionUsable", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		// The engine writes a run's first attempt without reading first, and reads the
+		// attempts only when one exists: the transaction must go on after ErrDuplicate.
+		p := b.createPost(t, b.newPost(b.scope))
+		a := b.newAttempt(p, "bluesky", 0)
+		require.NoError(t, b.store.CreateAttempt(b.ctx, a))
+		next := b.newAttempt(p, "bluesky", 1)
+		require.NoError(t, b.store.InTx(b.ctx, func(tx service.Store) error {
+			require.ErrorIs(t, tx.CreateAttempt(b.ctx, a), service.ErrDuplicate)
+			got, err := tx.ListAttempts(b.ctx, p.Scope, p.ID, "bluesky")
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			return tx.CreateAttempt(b.ctx, next)
+		}))
+		b.requireAttempts(t, p, "bluesky", a, next)
+	})
+
 	t.Run("UpdateAttemptIsCompareAndSet", func(t *testing.T) {
 		t.Parallel()
 		b := s.setup(t)

@@ -10,11 +10,12 @@ import (
 	"time"
 )
 
-const createAttempt = `-- name: CreateAttempt :exec
+const createAttempt = `-- name: CreateAttempt :execrows
 INSERT INTO publish_attempts (
     post_id, platform, segment, user_id, mode, state, idempotency_key, owner, tries,
     ref_id, ref_url, ref_cid, error, updated_at
 ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+ON CONFLICT (post_id, platform, segment) DO NOTHING
 `
 
 type CreateAttemptParams struct {
@@ -34,8 +35,11 @@ type CreateAttemptParams struct {
 	UpdatedAt      time.Time
 }
 
-func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) error {
-	_, err := q.db.Exec(ctx, createAttempt,
+// CreateAttempt inserts nothing (0 rows) when the part already has an attempt, rather than
+// failing: a run's first attempt is written without reading first, and on PostgreSQL a
+// failed statement would end the transaction.
+func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, createAttempt,
 		arg.PostID,
 		arg.Platform,
 		arg.Segment,
@@ -51,7 +55,10 @@ func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) er
 		arg.Error,
 		arg.UpdatedAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const listAttempts = `-- name: ListAttempts :many

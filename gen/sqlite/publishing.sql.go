@@ -9,11 +9,12 @@ import (
 	"context"
 )
 
-const createAttempt = `-- name: CreateAttempt :exec
+const createAttempt = `-- name: CreateAttempt :execrows
 INSERT INTO publish_attempts (
     post_id, platform, segment, user_id, mode, state, idempotency_key, owner, tries,
     ref_id, ref_url, ref_cid, error, updated_at
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (post_id, platform, segment) DO NOTHING
 `
 
 type CreateAttemptParams struct {
@@ -33,8 +34,11 @@ type CreateAttemptParams struct {
 	UpdatedAt      string
 }
 
-func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) error {
-	_, err := q.db.ExecContext(ctx, createAttempt,
+// CreateAttempt inserts nothing (0 rows) when the part already has an attempt, rather than
+// failing: a run's first attempt is written without reading first, and on PostgreSQL a
+// failed statement would end the transaction.
+func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, createAttempt,
 		arg.PostID,
 		arg.Platform,
 		arg.Segment,
@@ -50,7 +54,10 @@ func (q *Queries) CreateAttempt(ctx context.Context, arg CreateAttemptParams) er
 		arg.Error,
 		arg.UpdatedAt,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const listAttempts = `-- name: ListAttempts :many

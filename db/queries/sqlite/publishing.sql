@@ -1,8 +1,12 @@
--- name: CreateAttempt :exec
+-- name: CreateAttempt :execrows
+-- CreateAttempt inserts nothing (0 rows) when the part already has an attempt, rather than
+-- failing: a run's first attempt is written without reading first, and on PostgreSQL a
+-- failed statement would end the transaction.
 INSERT INTO publish_attempts (
     post_id, platform, segment, user_id, mode, state, idempotency_key, owner, tries,
     ref_id, ref_url, ref_cid, error, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (post_id, platform, segment) DO NOTHING;
 
 -- name: ListAttempts :many
 SELECT * FROM publish_attempts
