@@ -182,6 +182,15 @@ func (a *blockingAdapter) Publish(ctx context.Context, c platform.Credentials, p
 	}
 }
 
+func (a *blockingAdapter) waitStarted(t *testing.T) {
+	t.Helper()
+	select {
+	case <-a.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job never called the platform")
+	}
+}
+
 // Idempotent: a part in flight is sent again, with its key, rather than reported unknown.
 func (a *blockingAdapter) Idempotent() bool { return true }
 
@@ -231,8 +240,8 @@ func TestALiveInstanceKeepsItsSlowJob(t *testing.T) {
 		slow := peer(t, other, clock, "host-a :8080", adapter)
 		p := slow.publishNow(t)
 		slow.start(t)
-		other.start(t)
-		<-adapter.started
+		adapter.waitStarted(t)
+		other.start(t) // now, so that the job is the slow instance's
 
 		// Minutes pass on the platform call; the instance keeps renewing its row.
 		for range 3 * deadAfterBeats {
@@ -263,7 +272,7 @@ func TestAnInstanceTakenForDeadStopsItsJobs(t *testing.T) {
 		paused := peer(t, sweeper, clock, "host-a :8080", adapter)
 		p := paused.publishNow(t)
 		paused.start(t)
-		<-adapter.started
+		adapter.waitStarted(t)
 
 		// The instance is paused (its heartbeat stops) longer than the others wait; another
 		// instance, which runs no jobs here, takes it for dead and hands its job back.
