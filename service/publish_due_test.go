@@ -123,19 +123,6 @@ func TestADueJobWithACrossLinkEnqueuesThePrimary(t *testing.T) {
 	require.Equal(t, "Hello from Octopost\n\nOn Mastodon: https://mastodon.example/p/1", b.platforms["discord"].published()[0].Text)
 }
 
-// crashDueMidCall runs the due job so that it dies mid-call to pl, as crashMidCall does.
-func (b *pubBundle) crashDueMidCall(t *testing.T, due service.PublishJob, pl service.Platform) {
-	t.Helper()
-	f := b.platforms[pl]
-	ctx, cancel := context.WithCancel(b.ctx)
-	defer cancel()
-	f.mu.Lock()
-	f.during, f.after = cancel, context.Canceled
-	f.mu.Unlock()
-	_, err := b.svc.RunPublishJob(ctx, due)
-	require.ErrorIs(t, err, context.Canceled)
-}
-
 func TestADueJobRunAgainAfterACrashCarriesOnAsItsPlatform(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -152,7 +139,7 @@ func TestADueJobRunAgainAfterACrashCarriesOnAsItsPlatform(t *testing.T) {
 			masto.idempotent = tc.idempotent
 			p, due := b.scheduleAndWait(t, service.PostInput{Platforms: []service.Platform{"mastodon"}})
 
-			b.crashDueMidCall(t, due, "mastodon")
+			b.crashMidCallTo(t, due, "mastodon")
 			a := b.attempts(t, p, "mastodon")[0]
 			require.Equal(t, service.AttemptInFlight, a.State)
 			require.Equal(t, due.ID, a.Owner)
@@ -201,7 +188,7 @@ func TestGivingUpAStartedDueJobEndsItsPlatform(t *testing.T) {
 	t.Parallel()
 	b := newPublishBundle(t, "discord", "slack")
 	p, due := b.scheduleAndWait(t, service.PostInput{Platforms: []service.Platform{"discord", "slack"}})
-	b.crashDueMidCall(t, due, "discord")
+	b.crashMidCallTo(t, due, "discord")
 
 	// River ran out of attempts for internal errors on the due job.
 	require.NoError(t, b.svc.GiveUpPublishJob(b.ctx, due, errors.New("database is locked")))

@@ -19,7 +19,14 @@ const outcomeUnknown = "the outcome of the earlier attempt is unknown; not retri
 // is left in flight.
 func (b *pubBundle) crashMidCall(t *testing.T, job service.PublishJob) {
 	t.Helper()
-	f := b.platforms[job.Platform]
+	b.crashMidCallTo(t, job, job.Platform)
+}
+
+// crashMidCallTo is crashMidCall for a job that calls pl, such as a scheduled post's due
+// job, which publishes its first platform itself.
+func (b *pubBundle) crashMidCallTo(t *testing.T, job service.PublishJob, pl service.Platform) {
+	t.Helper()
+	f := b.platforms[pl]
 	ctx, cancel := context.WithCancel(b.ctx)
 	defer cancel()
 	f.mu.Lock()
