@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -88,15 +87,9 @@ type testBundle struct {
 func setup(t *testing.T, configure ...func(*service.Config)) *testBundle {
 	t.Helper()
 	ctx := t.Context()
-	d, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "octopost.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { d.Close() })
-	require.NoError(t, d.Migrate(ctx))
+	d := newTestDB(t)
 
-	key, err := secretbox.ParseKey(secretbox.GenerateKey())
-	require.NoError(t, err)
-	box, err := secretbox.New(key)
-	require.NoError(t, err)
+	box := newTestBox(t)
 	b := &testBundle{
 		ctx: ctx, store: d, box: box,
 		clock:    &clock{now: time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -247,14 +246,8 @@ var retry = service.Retry{MaxTries: 3, Backoff: []time.Duration{10 * time.Second
 func newPublishBundle(t *testing.T, connected ...service.Platform) *pubBundle {
 	t.Helper()
 	ctx := t.Context()
-	d, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "octopost.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { d.Close() })
-	require.NoError(t, d.Migrate(ctx))
-	key, err := secretbox.ParseKey(secretbox.GenerateKey())
-	require.NoError(t, err)
-	box, err := secretbox.New(key)
-	require.NoError(t, err)
+	d := newTestDB(t)
+	box := newTestBox(t)
 
 	b := &pubBundle{
 		ctx: ctx, store: d, box: box, queue: &fakeQueue{},

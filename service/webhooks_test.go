@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,14 +60,8 @@ type webhookBundle struct {
 func setupWebhooks(t *testing.T, configure ...func(*service.Config)) *webhookBundle {
 	t.Helper()
 	ctx := t.Context()
-	d, err := db.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "octopost.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { d.Close() })
-	require.NoError(t, d.Migrate(ctx))
-	key, err := secretbox.ParseKey(secretbox.GenerateKey())
-	require.NoError(t, err)
-	box, err := secretbox.New(key)
-	require.NoError(t, err)
+	d := newTestDB(t)
+	box := newTestBox(t)
 	config := service.Config{Secrets: box}
 	for _, c := range configure {
 		c(&config)
