@@ -25,7 +25,10 @@ type PostFilter struct {
 // held to the same conformance suite (db/storetest). Every method that reads or writes a
 // user's resource takes its Scope, and never matches a row of another user or mode.
 type Store interface {
-	// InTx runs fn in one transaction: all of its writes land, or none do.
+	// InTx runs fn in one transaction: all of its writes land, or none do. A write's
+	// failure may be reported late, by a later statement of fn or by InTx itself (the
+	// PostgreSQL store sends some writes with the next statement); InTx then returns it
+	// and rolls back, whatever fn returned.
 	InTx(ctx context.Context, fn func(Store) error) error
 
 	CreateUser(ctx context.Context, u User) error // ErrDuplicate when the email is taken

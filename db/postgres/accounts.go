@@ -58,7 +58,7 @@ func (s *Store) ActiveAccount(ctx context.Context, sc service.Scope, platform se
 }
 
 func (s *Store) UpdateAccount(ctx context.Context, a service.Account) error {
-	n, err := s.q.UpdateAccount(ctx, pggen.UpdateAccountParams{
+	err := s.w.UpdateAccount(ctx, pggen.UpdateAccountParams{
 		ID:             a.ID,
 		UserID:         a.Scope.UserID,
 		Mode:           string(a.Scope.Mode),
@@ -71,7 +71,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a service.Account) error {
 		Credentials:    a.Credentials,
 		Simulate:       simulateColumn(a.Simulate),
 	})
-	return affectedErr("update account", n, err)
+	return checkedErr("update account", err)
 }
 
 func (s *Store) DeleteAccount(ctx context.Context, sc service.Scope, id string) error {
@@ -80,7 +80,7 @@ func (s *Store) DeleteAccount(ctx context.Context, sc service.Scope, id string) 
 }
 
 func (s *Store) AddEvent(ctx context.Context, e service.Event) error {
-	err := s.q.AddEvent(ctx, pggen.AddEventParams{
+	err := s.w.AddEvent(ctx, pggen.AddEventParams{
 		ID:        e.ID,
 		UserID:    e.Scope.UserID,
 		Mode:      string(e.Scope.Mode),

@@ -15,6 +15,9 @@ import (
 // Store. It is for the job queue (db/queue), which enqueues jobs in the same transaction
 // as the change that calls for them; nothing else should write through it.
 func (s *Store) Tx() pgx.Tx {
+	if s.tx == nil {
+		return nil // not a nil *pipeTx in a non-nil interface
+	}
 	return s.tx
 }
 
@@ -54,7 +57,7 @@ func (s *Store) ListAttempts(ctx context.Context, sc service.Scope, postID strin
 }
 
 func (s *Store) UpdateAttempt(ctx context.Context, a, from service.PublishAttempt) error {
-	n, err := s.q.UpdateAttempt(ctx, pggen.UpdateAttemptParams{
+	err := s.w.UpdateAttempt(ctx, pggen.UpdateAttemptParams{
 		State:          string(a.State),
 		IdempotencyKey: a.IdempotencyKey,
 		Owner:          a.Owner,
@@ -73,7 +76,7 @@ func (s *Store) UpdateAttempt(ctx context.Context, a, from service.PublishAttemp
 		FromOwner:      from.Owner,
 		FromTries:      int32(from.Tries),
 	})
-	return affectedErr("update attempt", n, err)
+	return checkedErr("update attempt", err)
 }
 
 func attemptFromRow(r pggen.PublishAttempt) (service.PublishAttempt, error) {

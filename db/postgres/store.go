@@ -20,32 +20,41 @@ import (
 // Store implements service.Store on one PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool // nil inside a transaction
-	tx   pgx.Tx        // set inside a transaction
+	tx   *pipeTx       // set inside a transaction
 	q    *pggen.Queries
+	// w runs the writes a transaction may hold back (tx.go): q itself outside one.
+	w *pggen.Queries
 }
 
 var _ service.Store = (*Store)(nil)
 
 // New returns a Store over pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, q: pggen.New(pool)}
+	q := pggen.New(pool)
+	return &Store{pool: pool, q: q, w: q}
 }
 
 // InTx runs fn in a transaction at PostgreSQL's default isolation (read committed);
 // GetPostForUpdate locks the rows that must not change under it. Inside fn, InTx runs in
-// the same transaction.
+// the same transaction. The transaction sends its statements in as few round trips as it
+// can (tx.go): a write it held back that failed is returned by InTx, which rolls back,
+// whatever fn returned.
 func (s *Store) InTx(ctx context.Context, fn func(service.Store) error) error {
 	if s.pool == nil {
 		return fn(s)
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := begin(ctx, s.pool)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	// Rollback is a no-op once committed; context.WithoutCancel lets it run even when ctx
 	// is what ended the transaction.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&Store{tx: tx, q: s.q.WithTx(tx)}); err != nil {
+	err = fn(&Store{tx: tx, q: s.q.WithTx(tx), w: s.q.WithTx(heldWrites{tx})})
+	if tx.failed != nil {
+		return tx.failed
+	}
+	if err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -189,7 +198,7 @@ func (s *Store) ListPosts(ctx context.Context, sc service.Scope, f service.PostF
 }
 
 func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
-	n, err := s.q.UpdatePost(ctx, pggen.UpdatePostParams{
+	err := s.w.UpdatePost(ctx, pggen.UpdatePostParams{
 		ID:              p.ID,
 		UserID:          p.Scope.UserID,
 		Mode:            string(p.Scope.Mode),
@@ -205,7 +214,7 @@ func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
 		PublishedAt:     p.PublishedAt,
 		Generation:      p.Generation,
 	})
-	return affectedErr("update post", n, err)
+	return checkedErr("update post", err)
 }
 
 func (s *Store) DeletePost(ctx context.Context, sc service.Scope, id string) error {

@@ -179,11 +179,15 @@ func (q *Queries) ListAccounts(ctx context.Context, arg ListAccountsParams) ([]A
 	return items, nil
 }
 
-const updateAccount = `-- name: UpdateAccount :execrows
-UPDATE accounts SET
-    platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
-    last_used_at = $9, credentials = $10, simulate = $11
-WHERE id = $1 AND user_id = $2 AND mode = $3
+const updateAccount = `-- name: UpdateAccount :exec
+WITH updated AS (
+    UPDATE accounts SET
+        platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
+        last_used_at = $9, credentials = $10, simulate = $11
+    WHERE id = $1 AND user_id = $2 AND mode = $3
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated
 `
 
 type UpdateAccountParams struct {
@@ -200,8 +204,9 @@ type UpdateAccountParams struct {
 	Simulate       *string
 }
 
-func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateAccount,
+// Like UpdatePost, it fails when no row matched (see there).
+func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) error {
+	_, err := q.db.Exec(ctx, updateAccount,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,
@@ -214,8 +219,5 @@ func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) (i
 		arg.Credentials,
 		arg.Simulate,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	return err
 }

@@ -263,12 +263,16 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 	return items, nil
 }
 
-const updatePost = `-- name: UpdatePost :execrows
-UPDATE posts SET
-    content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
-    preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
-    generation = $14
-WHERE id = $1 AND user_id = $2 AND mode = $3
+const updatePost = `-- name: UpdatePost :exec
+WITH updated AS (
+    UPDATE posts SET
+        content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
+        preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
+        generation = $14
+    WHERE id = $1 AND user_id = $2 AND mode = $3
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated
 `
 
 type UpdatePostParams struct {
@@ -288,8 +292,11 @@ type UpdatePostParams struct {
 	Generation      int64
 }
 
-func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updatePost,
+// It fails (division by zero, SQLSTATE 22012) when no row matched, so that inside a
+// transaction whose writes are sent with its next statement or its COMMIT (db/postgres/tx.go)
+// a write that changed nothing aborts the transaction, and the COMMIT sent with it rolls back.
+func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) error {
+	_, err := q.db.Exec(ctx, updatePost,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,
@@ -305,8 +312,5 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.PublishedAt,
 		arg.Generation,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	return err
 }

@@ -114,14 +114,18 @@ func (q *Queries) ListAttempts(ctx context.Context, arg ListAttemptsParams) ([]P
 	return items, nil
 }
 
-const updateAttempt = `-- name: UpdateAttempt :execrows
-UPDATE publish_attempts SET
-    state = $1, idempotency_key = $2, owner = $3, tries = $4,
-    ref_id = $5, ref_url = $6, ref_cid = $7, error = $8,
-    updated_at = $9
-WHERE post_id = $10 AND platform = $11 AND segment = $12
-  AND user_id = $13 AND mode = $14
-  AND state = $15 AND owner = $16 AND tries = $17
+const updateAttempt = `-- name: UpdateAttempt :exec
+WITH updated AS (
+    UPDATE publish_attempts SET
+        state = $1, idempotency_key = $2, owner = $3, tries = $4,
+        ref_id = $5, ref_url = $6, ref_cid = $7, error = $8,
+        updated_at = $9
+    WHERE post_id = $10 AND platform = $11 AND segment = $12
+      AND user_id = $13 AND mode = $14
+      AND state = $15 AND owner = $16 AND tries = $17
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated
 `
 
 type UpdateAttemptParams struct {
@@ -146,8 +150,10 @@ type UpdateAttemptParams struct {
 
 // UpdateAttempt is a compare-and-set: it changes the row only while it is still the
 // version the caller read (state, owner and tries), so of two racing writers one wins.
-func (q *Queries) UpdateAttempt(ctx context.Context, arg UpdateAttemptParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateAttempt,
+// The loser's statement fails, like UpdatePost's when no row matched (see there): a lost
+// compare-and-set aborts its transaction, even when sent with the COMMIT.
+func (q *Queries) UpdateAttempt(ctx context.Context, arg UpdateAttemptParams) error {
+	_, err := q.db.Exec(ctx, updateAttempt,
 		arg.State,
 		arg.IdempotencyKey,
 		arg.Owner,
@@ -166,8 +172,5 @@ func (q *Queries) UpdateAttempt(ctx context.Context, arg UpdateAttemptParams) (i
 		arg.FromOwner,
 		arg.FromTries,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	return err
 }

@@ -17,11 +17,16 @@ WHERE user_id = $1 AND mode = $2 AND platform = $3 AND is_active
 ORDER BY connected_at DESC, id DESC
 LIMIT 1;
 
--- name: UpdateAccount :execrows
-UPDATE accounts SET
-    platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
-    last_used_at = $9, credentials = $10, simulate = $11
-WHERE id = $1 AND user_id = $2 AND mode = $3;
+-- name: UpdateAccount :exec
+-- Like UpdatePost, it fails when no row matched (see there).
+WITH updated AS (
+    UPDATE accounts SET
+        platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
+        last_used_at = $9, credentials = $10, simulate = $11
+    WHERE id = $1 AND user_id = $2 AND mode = $3
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated;
 
 -- name: DeleteAccount :execrows
 DELETE FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3;

@@ -29,12 +29,19 @@ WHERE user_id = @user_id AND mode = @mode AND status = @status AND id < @before_
 ORDER BY id DESC
 LIMIT @page_size;
 
--- name: UpdatePost :execrows
-UPDATE posts SET
-    content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
-    preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
-    generation = $14
-WHERE id = $1 AND user_id = $2 AND mode = $3;
+-- name: UpdatePost :exec
+-- It fails (division by zero, SQLSTATE 22012) when no row matched, so that inside a
+-- transaction whose writes are sent with its next statement or its COMMIT (db/postgres/tx.go)
+-- a write that changed nothing aborts the transaction, and the COMMIT sent with it rolls back.
+WITH updated AS (
+    UPDATE posts SET
+        content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
+        preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
+        generation = $14
+    WHERE id = $1 AND user_id = $2 AND mode = $3
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated;
 
 -- name: DeletePost :execrows
 DELETE FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3;

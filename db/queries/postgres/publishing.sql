@@ -13,13 +13,19 @@ SELECT * FROM publish_attempts
 WHERE post_id = $1 AND platform = $2 AND user_id = $3 AND mode = $4
 ORDER BY segment;
 
--- name: UpdateAttempt :execrows
+-- name: UpdateAttempt :exec
 -- UpdateAttempt is a compare-and-set: it changes the row only while it is still the
 -- version the caller read (state, owner and tries), so of two racing writers one wins.
-UPDATE publish_attempts SET
-    state = @state, idempotency_key = @idempotency_key, owner = @owner, tries = @tries,
-    ref_id = @ref_id, ref_url = @ref_url, ref_cid = @ref_cid, error = @error,
-    updated_at = @updated_at
-WHERE post_id = @post_id AND platform = @platform AND segment = @segment
-  AND user_id = @user_id AND mode = @mode
-  AND state = @from_state AND owner = @from_owner AND tries = @from_tries;
+-- The loser's statement fails, like UpdatePost's when no row matched (see there): a lost
+-- compare-and-set aborts its transaction, even when sent with the COMMIT.
+WITH updated AS (
+    UPDATE publish_attempts SET
+        state = @state, idempotency_key = @idempotency_key, owner = @owner, tries = @tries,
+        ref_id = @ref_id, ref_url = @ref_url, ref_cid = @ref_cid, error = @error,
+        updated_at = @updated_at
+    WHERE post_id = @post_id AND platform = @platform AND segment = @segment
+      AND user_id = @user_id AND mode = @mode
+      AND state = @from_state AND owner = @from_owner AND tries = @from_tries
+    RETURNING 1
+)
+SELECT 1 / count(*) FROM updated;
