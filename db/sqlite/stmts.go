@@ -76,9 +76,11 @@ func (p poolStmts) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 
 // txStmts is the sqlitegen.DBTX for queries in a transaction: the pool's prepared
 // statements, bound to the transaction's connection. A statement the pool has not
-// prepared yet runs unprepared on the transaction: preparing it on the pool would need a
-// second connection while this one holds the write lock, and with every connection
-// inside a transaction that waits until the busy timeout fails someone.
+// prepared yet runs as text on the transaction, not prepared on the pool: that would
+// need a second connection while this one holds the write lock, and with every
+// connection inside a transaction that waits until the busy timeout fails someone. It is
+// parsed once all the same: the connection keeps what it runs prepared, by query text
+// (db.OpenSQLitePool, db/sqlitestmts.go).
 type txStmts struct {
 	*stmtCache
 	tx *sql.Tx
