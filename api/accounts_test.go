@@ -23,6 +23,7 @@ import (
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/fake"
 	"github.com/octopost/octopost/service/platform/mastodon"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // setupAccounts is a server whose mastodon adapter talks to a fake instance on 127.0.0.1.
@@ -364,7 +365,7 @@ func TestAccountsInternalErrors(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { d.Close() })
 	require.NoError(t, d.Migrate(ctx))
-	svc := service.New(brokenAccounts{d}, nil, nil, service.Config{Render: api.Renderer{}})
+	svc := service.New(brokenAccounts{d}, nil, nil, service.Config{Platforms: platforms.All, Render: api.Renderer{}})
 	_, err = svc.CreateUser(ctx, "dev@example.com")
 	require.NoError(t, err)
 	_, test, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeTest, nil)

@@ -19,6 +19,7 @@ import (
 	"github.com/octopost/octopost/db/pgtest"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/apikey"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // TestMain stops the PostgreSQL container the benchmarks may have started.
@@ -62,7 +63,7 @@ func BenchmarkGetPost(b *testing.B) {
 			require.NoError(b, err)
 			b.Cleanup(func() { d.Close() })
 			require.NoError(b, d.Migrate(ctx))
-			svc := service.New(d, nil, nil, service.Config{})
+			svc := service.New(d, nil, nil, service.Config{Platforms: platforms.All})
 			_, err = svc.CreateUser(ctx, "bench@example.com")
 			require.NoError(b, err)
 			_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)

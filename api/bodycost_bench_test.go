@@ -20,6 +20,7 @@ import (
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // BenchmarkUnknownFieldsBody sends the costliest body the validator can be given, a full
@@ -131,7 +132,7 @@ func benchHandler(b *testing.B) (http.Handler, string) {
 	require.NoError(b, err)
 	b.Cleanup(func() { d.Close() })
 	require.NoError(b, d.Migrate(ctx))
-	svc := service.New(d, nil, nil, service.Config{})
+	svc := service.New(d, nil, nil, service.Config{Platforms: platforms.All})
 	_, err = svc.CreateUser(ctx, "bench@example.com")
 	require.NoError(b, err)
 	_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)

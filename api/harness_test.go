@@ -22,6 +22,7 @@ import (
 	"github.com/octopost/octopost/db/queue"
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/secretbox"
 )
 
@@ -99,6 +100,9 @@ func setupWith(t *testing.T, opts setupOptions) *testBundle {
 	}
 	if opts.service.Render == nil {
 		opts.service.Render = api.Renderer{}
+	}
+	if opts.service.Platforms == nil {
+		opts.service.Platforms = platforms.All
 	}
 	svc := service.New(d, clock, testResolver, opts.service)
 	if opts.api.Logger == nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/octopost/octopost/api"
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // failingStore breaks the one read a test needs broken.
@@ -33,7 +34,7 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { d.Close() })
 	require.NoError(t, d.Migrate(ctx))
-	svc := service.New(failingStore{d}, nil, nil, service.Config{})
+	svc := service.New(failingStore{d}, nil, nil, service.Config{Platforms: platforms.All})
 	_, err = svc.CreateUser(ctx, "dev@example.com")
 	require.NoError(t, err)
 	_, key, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeLive, nil)

@@ -14,6 +14,7 @@ import (
 	"github.com/octopost/octopost/api"
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // countingStore records which store methods a request calls.
@@ -64,7 +65,7 @@ func TestKeyCheckCostsOneRead(t *testing.T) {
 	require.NoError(t, d.Migrate(ctx))
 	store := &countingStore{Store: d}
 	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Microsecond)}
-	svc := service.New(store, clock, nil, service.Config{})
+	svc := service.New(store, clock, nil, service.Config{Platforms: platforms.All})
 	_, err = svc.CreateUser(ctx, "dev@example.com")
 	require.NoError(t, err)
 	_, key, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeLive, nil)

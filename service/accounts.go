@@ -49,85 +49,16 @@ var credentialFields = []string{
 // urlFields are the credential fields that hold a URL the server will send requests to.
 var urlFields = []string{"instance_url", "service_url", "webhook_url"}
 
-// tokenPlatform says which credentials a platform connects with in live mode.
-type tokenPlatform struct {
-	// forms are the alternative sets of required fields: the first form any of whose
-	// fields is given applies, else the first.
-	forms    [][]string
-	optional []string
-	takes    string // the fields in words, for messages
-	// blame names the field a failed verification is about: the credentials the
-	// platform refused (InvalidCredentials, TokenRejected), the other input it refused
-	// (Permanent), or the address that did not answer (Transient); "platform" when it is
-	// the platform itself.
-	blame func(creds platform.Credentials, kind platform.Kind) string
-}
-
-var tokenPlatforms = map[Platform]tokenPlatform{
-	"mastodon": {
-		forms: [][]string{{"instance_url", "access_token"}},
-		takes: "instance_url and access_token",
-		blame: func(_ platform.Credentials, kind platform.Kind) string {
-			return pick(kind, "access_token", "instance_url", "instance_url")
-		},
-	},
-	"bluesky": {
-		forms:    [][]string{{"identifier", "app_password"}},
-		optional: []string{"service_url"},
-		takes:    "identifier and app_password, and optionally service_url",
-		blame: func(c platform.Credentials, kind platform.Kind) string {
-			server := "platform"
-			if c["service_url"] != "" {
-				server = "service_url"
-			}
-			return pick(kind, "app_password", "identifier", server)
-		},
-	},
-	"discord": {
-		forms: [][]string{{"webhook_url"}},
-		takes: "webhook_url",
-		blame: func(platform.Credentials, platform.Kind) string { return "webhook_url" },
-	},
-	"slack": {
-		forms: [][]string{{"webhook_url"}, {"bot_token", "channel"}},
-		takes: "either webhook_url, or bot_token and channel",
-		blame: func(c platform.Credentials, kind platform.Kind) string {
-			if c["webhook_url"] != "" {
-				return "webhook_url"
-			}
-			return pick(kind, "bot_token", "channel", "platform")
-		},
-	},
-	"telegram": {
-		forms: [][]string{{"bot_token", "chat_id"}},
-		takes: "bot_token and chat_id",
-		blame: func(_ platform.Credentials, kind platform.Kind) string {
-			return pick(kind, "bot_token", "chat_id", "platform")
-		},
-	},
-}
-
 // credentialPlatforms lists the platforms that connect with credentials, in the
 // contract's order.
-func credentialPlatforms() []Platform {
+func (s *Service) credentialPlatforms() []Platform {
 	var out []Platform
-	for _, p := range Platforms {
-		if _, ok := tokenPlatforms[p]; ok {
-			out = append(out, p)
+	for _, spec := range s.config.Platforms {
+		if !spec.Connect.OAuth && len(spec.Connect.Forms) > 0 {
+			out = append(out, Platform(spec.ID))
 		}
 	}
 	return out
-}
-
-// pick chooses among the fields to blame by the kind of failure.
-func pick(kind platform.Kind, refused, rejected, unreachable string) string {
-	switch kind {
-	case platform.InvalidCredentials, platform.TokenRejected:
-		return refused
-	case platform.Permanent:
-		return rejected
-	}
-	return unreachable
 }
 
 // simulations are the values Simulate may take.
@@ -140,7 +71,7 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 	if scope.Mode == ModeTest {
 		return s.connectSandbox(ctx, scope, in)
 	}
-	adapter, err := s.checkLiveInput(in)
+	adapter, spec, err := s.checkLiveInput(in)
 	if err != nil {
 		return Account{}, err
 	}
@@ -155,7 +86,7 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 	defer cancel()
 	profile, creds, err := adapter.Connect(connectCtx, in.Credentials)
 	if err != nil {
-		return Account{}, verificationProblem(in, err)
+		return Account{}, verificationProblem(in, spec, err)
 	}
 	a := s.newAccount(scope, in.Platform, profile)
 	if a.Credentials, err = s.seal(creds); err != nil {
@@ -165,23 +96,27 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 }
 
 // checkLiveInput checks a live connection request and returns the platform's adapter.
-func (s *Service) checkLiveInput(in AccountInput) (platform.Adapter, error) {
+func (s *Service) checkLiveInput(in AccountInput) (platform.Adapter, platform.Spec, error) {
 	var problems Problems
 	if in.Simulate != "" {
 		problems.Add("/simulate", "is only for test mode (sandbox accounts); live accounts publish for real")
 	}
-	spec, ok := tokenPlatforms[in.Platform]
+	spec, ok := s.config.Platforms.Lookup(string(in.Platform))
 	switch {
 	case !slices.Contains(Platforms, in.Platform):
 		problems.Add("/platform", "must be one of %s", joinPlatforms(Platforms))
-		return nil, problems.Err()
-	case !ok:
+		return nil, platform.Spec{}, problems.Err()
+	case ok && spec.Connect.OAuth:
 		problems.Add("/platform", "%s accounts connect through OAuth in the dashboard, which is not available yet; "+
-			"with credentials you can connect %s", in.Platform, joinPlatforms(credentialPlatforms()))
-		return nil, problems.Err()
+			"with credentials you can connect %s", in.Platform, joinPlatforms(s.credentialPlatforms()))
+		return nil, platform.Spec{}, problems.Err()
+	case !ok || len(spec.Connect.Forms) == 0:
+		problems.Add("/platform", "%s accounts cannot be connected on this server", in.Platform)
+		return nil, platform.Spec{}, problems.Err()
 	}
-	form := spec.forms[0]
-	for _, f := range spec.forms {
+	connect := spec.Connect
+	form := connect.Forms[0]
+	for _, f := range connect.Forms {
 		if slices.ContainsFunc(f, func(name string) bool { return in.Credentials[name] != "" }) {
 			form = f
 			break
@@ -191,22 +126,22 @@ func (s *Service) checkLiveInput(in AccountInput) (platform.Adapter, error) {
 		value, given := in.Credentials[name]
 		switch {
 		case slices.Contains(form, name) && value == "":
-			problems.Add("/"+name, "is required: %s takes %s", in.Platform, spec.takes)
-		case given && !slices.Contains(form, name) && !slices.Contains(spec.optional, name):
-			problems.Add("/"+name, "is not used by %s, which takes %s", in.Platform, spec.takes)
+			problems.Add("/"+name, "is required: %s takes %s", in.Platform, connect.Takes)
+		case given && !slices.Contains(form, name) && !slices.Contains(connect.Optional, name):
+			problems.Add("/"+name, "is not used by %s, which takes %s", in.Platform, connect.Takes)
 		case given && slices.Contains(urlFields, name):
 			s.checkPlatformURL(&problems, "/"+name, value)
 		}
 	}
 	if err := problems.Err(); err != nil {
-		return nil, err
+		return nil, platform.Spec{}, err
 	}
 	adapter := s.config.Adapters[in.Platform]
 	if adapter == nil {
 		problems.Add("/platform", "%s accounts cannot be connected on this server", in.Platform)
-		return nil, problems.Err()
+		return nil, platform.Spec{}, problems.Err()
 	}
-	return adapter, nil
+	return adapter, spec, nil
 }
 
 // checkPlatformURL checks a URL the server will send the account's credentials to: it
@@ -230,7 +165,7 @@ func (s *Service) checkPlatformURL(problems *Problems, field, raw string) {
 // a raw network error can quote a URL with a token in it (Telegram's bot URLs). A
 // platform that cannot be reached is a 422 too, not a 5xx: nothing was saved, and the
 // message says to try again.
-func verificationProblem(in AccountInput, err error) error {
+func verificationProblem(in AccountInput, spec platform.Spec, err error) error {
 	kind := platform.KindOf(err)
 	detail := "it could not be reached"
 	var pe *platform.Error
@@ -252,7 +187,7 @@ func verificationProblem(in AccountInput, err error) error {
 		message = fmt.Sprintf("could not be verified: %s did not answer (%s); try again later", in.Platform, detail)
 	}
 	var problems Problems
-	problems.Add("/"+tokenPlatforms[in.Platform].blame(in.Credentials, kind), "%s", message)
+	problems.Add("/"+spec.Connect.Blame(in.Credentials, kind), "%s", message)
 	return problems.Err()
 }
 

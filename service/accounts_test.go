@@ -16,6 +16,7 @@ import (
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/secretbox"
 )
 
@@ -95,7 +96,7 @@ func setup(t *testing.T, configure ...func(*service.Config)) *testBundle {
 		clock:    &clock{now: time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)},
 		adapters: map[service.Platform]*fakeAdapter{},
 	}
-	config := service.Config{Adapters: map[service.Platform]platform.Adapter{}, Secrets: box, Render: renderer{}}
+	config := service.Config{Platforms: platforms.All, Adapters: map[service.Platform]platform.Adapter{}, Secrets: box, Render: renderer{}}
 	for _, p := range []service.Platform{"mastodon", "bluesky", "discord", "slack", "telegram"} {
 		a := &fakeAdapter{profile: platform.Profile{
 			UserID: "1090", Username: "alice", DisplayName: "Alice", AvatarURL: "https://cdn.example/alice.png",

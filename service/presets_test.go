@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // racingDefaults is a store on which another request always wins the race to set the
@@ -37,7 +38,7 @@ func (s racingDefaults) UpdatePreset(ctx context.Context, p service.Preset) erro
 func TestConcurrentDefaultPresetIsAConflict(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	svc := service.New(racingDefaults{b.store}, b.clock, nil, service.Config{})
+	svc := service.New(racingDefaults{b.store}, b.clock, nil, service.Config{Platforms: platforms.All})
 	conflict := func(err error) {
 		t.Helper()
 		var se *service.Error

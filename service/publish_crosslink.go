@@ -9,13 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// displayNames are the platforms' names as people write them, for {platform}.
-var displayNames = map[Platform]string{
-	"twitter": "X", "bluesky": "Bluesky", "mastodon": "Mastodon", "linkedin": "LinkedIn",
-	"threads": "Threads", "instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok",
-	"youtube": "YouTube", "discord": "Discord", "slack": "Slack", "telegram": "Telegram",
-}
-
 // excerptLength is how many characters of the content {excerpt} keeps.
 const excerptLength = 100
 
@@ -63,18 +56,18 @@ func (s *Service) crossLink(ctx context.Context, store Store, p Post, pl Platfor
 	if !primary.Success || primary.PostURL == "" {
 		return "", nil
 	}
-	return renderCrossLink(preset.CrossLinkTemplate, *preset.PrimaryPlatform, primary.PostURL, p.Content), nil
+	name := string(*preset.PrimaryPlatform)
+	if spec, ok := s.config.Platforms.Lookup(name); ok {
+		name = spec.Name
+	}
+	return renderCrossLink(preset.CrossLinkTemplate, name, primary.PostURL, p.Content), nil
 }
 
 // renderCrossLink fills in a template's variables: {platform} is the primary platform's
-// name, {link} its post's URL, {title} the content's first line and {excerpt} the
+// name as people write it (its Spec's Name), {link} its post's URL, {title} the content's first line and {excerpt} the
 // content's first excerptLength characters.
-func renderCrossLink(template string, primary Platform, link, content string) string {
+func renderCrossLink(template, name, link, content string) string {
 	title, _, _ := strings.Cut(content, "\n")
-	name := displayNames[primary]
-	if name == "" {
-		name = string(primary)
-	}
 	return strings.NewReplacer(
 		"{platform}", name,
 		"{link}", link,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // presetReads is a store whose preset reads, outside transactions, fail with err while it
@@ -45,7 +46,7 @@ func crossLinkAfterPrimary(t *testing.T) (*pubBundle, *service.Service, *presetR
 	for pl, f := range b.platforms {
 		adapters[pl] = f
 	}
-	svc := service.New(reads, b.clock, nil, service.Config{Adapters: adapters, Secrets: b.box, Render: pubRenderer{}})
+	svc := service.New(reads, b.clock, nil, service.Config{Platforms: platforms.All, Adapters: adapters, Secrets: b.box, Render: pubRenderer{}})
 	svc.SetQueue(b.queue, retry)
 
 	preset, err := b.svc.CreatePreset(b.ctx, b.live, service.PresetInput{

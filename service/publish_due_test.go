@@ -11,6 +11,7 @@ import (
 
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // The due job of a scheduled post starts the run and publishes the first platform itself
@@ -35,7 +36,7 @@ func (b *pubBundle) countTx() *txCounter {
 	for pl, f := range b.platforms {
 		adapters[pl] = f
 	}
-	b.svc = service.New(c, b.clock, nil, service.Config{Adapters: adapters, Secrets: b.box, Render: pubRenderer{}})
+	b.svc = service.New(c, b.clock, nil, service.Config{Platforms: platforms.All, Adapters: adapters, Secrets: b.box, Render: pubRenderer{}})
 	b.svc.SetQueue(b.queue, retry)
 	return c
 }

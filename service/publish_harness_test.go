@@ -17,6 +17,7 @@ import (
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/id"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/secretbox"
 )
 
@@ -260,7 +261,7 @@ func newPublishBundle(t *testing.T, connected ...service.Platform) *pubBundle {
 		b.platforms[p] = f
 		adapters[p] = f
 	}
-	b.svc = service.New(d, b.clock, nil, service.Config{Adapters: adapters, Secrets: box, Render: pubRenderer{}})
+	b.svc = service.New(d, b.clock, nil, service.Config{Platforms: platforms.All, Adapters: adapters, Secrets: box, Render: pubRenderer{}})
 	b.svc.SetQueue(b.queue, retry)
 
 	user, err := b.svc.CreateUser(ctx, "owner@example.com")

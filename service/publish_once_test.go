@@ -10,6 +10,7 @@ import (
 
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 const outcomeUnknown = "the outcome of the earlier attempt is unknown; not retried to avoid a duplicate post"
@@ -94,7 +95,7 @@ func TestACrashIsNotResentOnceThePlatformHasForgottenTheKey(t *testing.T) {
 	b := newPublishBundle(t, "mastodon")
 	masto := b.platforms["mastodon"]
 	masto.idempotent = true
-	svc := service.New(b.store, b.clock, nil, service.Config{
+	svc := service.New(b.store, b.clock, nil, service.Config{Platforms: platforms.All,
 		Adapters: map[service.Platform]platform.Adapter{"mastodon": windowed{masto}}, Secrets: b.box, Render: pubRenderer{},
 	})
 	svc.SetQueue(b.queue, retry)

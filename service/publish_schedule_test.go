@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 func TestASchedulePublishesAtItsTime(t *testing.T) {
@@ -209,7 +210,7 @@ func TestSchedulingAFailedPostAgain(t *testing.T) {
 func TestSchedulingNeedsAQueue(t *testing.T) {
 	t.Parallel()
 	b := newPublishBundle(t)
-	svc := service.New(b.store, b.clock, nil, service.Config{Render: pubRenderer{}})
+	svc := service.New(b.store, b.clock, nil, service.Config{Platforms: platforms.All, Render: pubRenderer{}})
 	at := b.clock.Now().Add(time.Hour)
 	_, err := svc.CreatePost(b.ctx, b.live, service.PostInput{Content: "x", Platforms: []service.Platform{"discord"}, ScheduledFor: &at})
 	require.ErrorContains(t, err, "no publishing queue")

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
-	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
 // Sending a post to one platform, at most once
@@ -25,10 +23,6 @@ import (
 // deduplicates (platform.Idempotent); elsewhere it records the outcome as unknown rather
 // than risk a duplicate. A part in flight for another job, or a compare-and-set lost to
 // another writer, is an error, retried by the queue: two jobs never both send a part.
-
-// replyPlatforms have replies: a thread goes out there as a reply chain. Elsewhere its
-// parts go out as separate posts, in order.
-var replyPlatforms = []Platform{"twitter", "bluesky", "mastodon", "threads", "slack", "telegram"}
 
 // outcomeUnknown is recorded for a part whose job died mid-call, on a platform that cannot
 // tell a repeated send from a new post.
@@ -71,6 +65,7 @@ func (s *Service) publishPlatform(ctx context.Context, job PublishJob) (time.Dur
 // sender is what sending a post's parts to one platform needs, read before the first send.
 type sender struct {
 	account  Account
+	spec     platform.Spec
 	adapter  platform.Adapter
 	creds    platform.Credentials
 	messages []part // the post's parts, the first with its cross-link
@@ -91,8 +86,11 @@ func (s *Service) newSender(ctx context.Context, store Store, p Post, pl Platfor
 
 // senderFor is newSender through account, the platform's active account.
 func (s *Service) senderFor(ctx context.Context, store Store, p Post, account Account) (_ sender, why string, _ error) {
-	pl := account.Platform
 	adapter, err := s.adapterFor(account)
+	if err != nil {
+		return sender{}, err.Error(), nil
+	}
+	spec, err := s.spec(account.Platform)
 	if err != nil {
 		return sender{}, err.Error(), nil
 	}
@@ -100,11 +98,15 @@ func (s *Service) senderFor(ctx context.Context, store Store, p Post, account Ac
 	if err != nil {
 		return sender{}, "", err
 	}
+	maxChars := 0
+	if spec.AccountLimit != nil {
+		maxChars = spec.AccountLimit(creds)
+	}
 	messages := parts(p)
-	if messages[0].content, err = s.withCrossLink(ctx, store, p, pl, s.maxCharsOf(account, creds)); err != nil {
+	if messages[0].content, err = s.withCrossLink(ctx, store, p, spec, maxChars); err != nil {
 		return sender{}, "", err
 	}
-	return sender{account: account, adapter: adapter, creds: creds, messages: messages}, "", nil
+	return sender{account: account, spec: spec, adapter: adapter, creds: creds, messages: messages}, "", nil
 }
 
 // sendParts sends p's parts to the job's platform through snd, from the first not yet
@@ -161,7 +163,7 @@ func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempt
 		if msg.media.Video != nil {
 			post.VideoURL = msg.media.Video.URL
 		}
-		if i > 0 && slices.Contains(replyPlatforms, job.Platform) {
+		if i > 0 && snd.spec.Replies {
 			replyTo, root := prev, first
 			post.ReplyTo, post.Root = &replyTo, &root
 		}
@@ -207,14 +209,14 @@ func deref(s *string) string {
 // limits before it starts, when the primary post's URL is not known yet, so a link that
 // would push it over is left off rather than failing the platform. An error reading the
 // preset fails the job, to be retried, rather than sending without the link.
-func (s *Service) withCrossLink(ctx context.Context, store Store, p Post, pl Platform, maxChars int) (string, error) {
-	link, err := s.crossLink(ctx, store, p, pl)
+func (s *Service) withCrossLink(ctx context.Context, store Store, p Post, spec platform.Spec, maxChars int) (string, error) {
+	link, err := s.crossLink(ctx, store, p, Platform(spec.ID))
 	if link == "" || err != nil {
 		return p.Content, err
 	}
 	text := p.Content + "\n\n" + link
 	image, video := p.Media.has()
-	if textlimit.Check(string(pl), text, image || video, maxChars) != nil {
+	if spec.Text(text, image || video, maxChars) != nil {
 		return p.Content, nil
 	}
 	return text, nil

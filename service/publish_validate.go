@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/octopost/octopost/service/platform"
-	"github.com/octopost/octopost/service/platform/mastodon"
 	"github.com/octopost/octopost/service/platform/sandbox"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
@@ -59,20 +57,21 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 			return nil, nil, err
 		}
 		accounts[pl] = a
-		if _, err := s.adapterFor(a); err != nil {
+		spec, err := s.publishSpec(a)
+		if err != nil {
 			add(platformField, "%s", err.Error())
 			continue
 		}
-		maxChars, err := s.maxChars(ctx, a)
+		maxChars, err := s.maxChars(ctx, spec, a)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, part := range parts(p) {
 			image, video := part.media.has()
-			if need := textlimit.NeedsMedia(string(pl)); !need.Met(image, video) {
+			if need := spec.Media; !need.Met(image, video) {
 				add(part.field+"/media", "%s: a post needs %s", pl, need)
 			}
-			err := textlimit.Check(string(pl), part.content, image || video, maxChars)
+			err := spec.Text(part.content, image || video, maxChars)
 			var missing *textlimit.MissingMediaError
 			if err != nil && !errors.As(err, &missing) {
 				add(part.field+"/content", "%s", err.Error())
@@ -82,29 +81,36 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 	return found, accounts, nil
 }
 
-// maxChars is the text limit of a's Mastodon instance, which Connect stored with its
-// credentials; 0 for other platforms and sandbox accounts, meaning the platform's default.
-func (s *Service) maxChars(ctx context.Context, a Account) (int, error) {
-	if a.Platform != "mastodon" || a.Credentials == nil {
+// maxChars is a's own text limit (a Mastodon instance's), which Connect stored with its
+// credentials; 0 where the platform has none and for sandbox accounts, meaning the
+// platform's default.
+func (s *Service) maxChars(ctx context.Context, spec platform.Spec, a Account) (int, error) {
+	if spec.AccountLimit == nil || a.Credentials == nil {
 		return 0, nil
 	}
 	creds, err := s.AccountCredentials(ctx, a)
 	if err != nil {
 		return 0, err
 	}
-	return s.maxCharsOf(a, creds), nil
+	return spec.AccountLimit(creds), nil
 }
 
-// maxCharsOf is maxChars with a's credentials already opened.
-func (s *Service) maxCharsOf(a Account, creds platform.Credentials) int {
-	if a.Platform != "mastodon" {
-		return 0
+// publishSpec returns the Spec of a's platform, once it is known that a's posts can go
+// out: through the sandbox in test mode, through the platform's adapter in live mode.
+func (s *Service) publishSpec(a Account) (platform.Spec, error) {
+	if _, err := s.adapterFor(a); err != nil {
+		return platform.Spec{}, err
 	}
-	n, err := strconv.Atoi(creds[mastodon.KeyMaxCharacters])
-	if err != nil || n < 1 {
-		return 0
+	return s.spec(a.Platform)
+}
+
+// spec returns pl's Spec from the registry the service was given.
+func (s *Service) spec(pl Platform) (platform.Spec, error) {
+	spec, ok := s.config.Platforms.Lookup(string(pl))
+	if !ok || spec.Text == nil {
+		return platform.Spec{}, fmt.Errorf("%s: publishing to %s is not available on this server", pl, pl)
 	}
-	return n
+	return spec, nil
 }
 
 // adapterFor returns the adapter a's posts go out through. Test-mode accounts publish to

@@ -24,9 +24,14 @@ type Config struct {
 	// (OCTOPOST_WEBHOOK_PORTS).
 	WebhookPorts []uint16
 
+	// Platforms is what the service knows of each platform (how its accounts connect,
+	// its text rule, its replies, its name): the registry, platforms.All, which the
+	// command passes here so that the service imports no adapter. A platform missing from
+	// it can be neither connected nor published to.
+	Platforms platform.Registry
 	// Adapters verify and publish through live accounts of the token-based platforms
-	// (mastodon, bluesky, discord, slack, telegram). A platform without an adapter cannot
-	// be connected in live mode.
+	// (mastodon, bluesky, discord, slack, telegram), built from their Specs. A platform
+	// without an adapter cannot be connected in live mode.
 	Adapters map[Platform]platform.Adapter
 	// Secrets seals live accounts' credentials before they are stored; connecting a live
 	// account needs it.

@@ -10,32 +10,6 @@ import (
 	"github.com/octopost/octopost/service/secretbox"
 )
 
-// platformURLs are the platforms' API base URLs, each overridable so that a deployment
-// (or a test) can point an adapter at another server, such as a fake.
-type platformURLs struct {
-	bluesky         string // default PDS for accounts that give no service_url
-	discordWebhooks string // the prefix every Discord webhook URL must have
-	slackAPI        string
-	slackWebhooks   string // the prefix every Slack incoming-webhook URL must have
-	telegramAPI     string
-}
-
-func (c *cli) platformURLs() platformURLs {
-	get := func(name, def string) string {
-		if v := c.getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	return platformURLs{
-		bluesky:         get("OCTOPOST_BLUESKY_URL", "https://bsky.social"),
-		discordWebhooks: get("OCTOPOST_DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks/"),
-		slackAPI:        get("OCTOPOST_SLACK_API_URL", "https://slack.com/api"),
-		slackWebhooks:   get("OCTOPOST_SLACK_WEBHOOK_URL", "https://hooks.slack.com/"),
-		telegramAPI:     get("OCTOPOST_TELEGRAM_API_URL", "https://api.telegram.org"),
-	}
-}
-
 // secretKeyFile is where the generated credentials key of a SQLite database is kept: next
 // to the database, so the two are backed up and moved together.
 func secretKeyFile(databaseURL string) string {

@@ -17,11 +17,7 @@ import (
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
-	"github.com/octopost/octopost/service/platform/bluesky"
-	"github.com/octopost/octopost/service/platform/discord"
-	"github.com/octopost/octopost/service/platform/mastodon"
-	"github.com/octopost/octopost/service/platform/slack"
-	"github.com/octopost/octopost/service/platform/telegram"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 // boolEnv reads a true/false setting; anything unparsable is a usage error, not a silent false.
@@ -101,6 +97,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	svc := service.New(d, nil, nil, service.Config{
 		AllowPrivateWebhooks:      allowPrivate,
 		WebhookPorts:              webhookPorts,
+		Platforms:                 platforms.All,
 		Adapters:                  c.adapters(privatePlatforms, timeouts.platformCall),
 		Secrets:                   secrets,
 		Render:                    api.Renderer{},
@@ -176,17 +173,30 @@ func (c *cli) durationEnv(name string) (time.Duration, error) {
 	return d, nil
 }
 
-// adapters returns the live adapters of the token-based platforms. Their outbound calls go
-// through the SSRF-safe client: public addresses only, unless the operator allows private
-// ones (to point the platforms at local servers, e.g. a Mastodon on the LAN or a fake).
+// adapters returns the live adapters of the platforms in the registry that have one, each
+// built from its Spec with the settings the operator gave (or their defaults). Their
+// outbound calls go through the SSRF-safe client: public addresses only, unless the
+// operator allows private ones (to point the platforms at local servers, e.g. a Mastodon
+// on the LAN or a fake).
 func (c *cli) adapters(allowPrivate bool, callTimeout time.Duration) map[service.Platform]platform.Adapter {
 	client := netpolicy.Client(allowPrivate, callTimeout)
-	urls := c.platformURLs()
-	return map[service.Platform]platform.Adapter{
-		"mastodon": mastodon.New(client),
-		"bluesky":  bluesky.New(client, urls.bluesky),
-		"discord":  discord.New(client, urls.discordWebhooks),
-		"slack":    slack.New(client, urls.slackAPI, urls.slackWebhooks),
-		"telegram": telegram.New(client, urls.telegramAPI),
+	out := make(map[service.Platform]platform.Adapter)
+	for _, spec := range platforms.All {
+		if spec.New == nil {
+			continue
+		}
+		setting := func(name string) string {
+			if v := c.getenv(name); v != "" {
+				return v
+			}
+			for _, st := range spec.Settings {
+				if st.Env == name {
+					return st.Default
+				}
+			}
+			return ""
+		}
+		out[service.Platform(spec.ID)] = spec.New(client, setting)
 	}
+	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/id"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/secretbox"
 )
 
@@ -150,7 +151,7 @@ func TestAScheduledPostCostsFewRoundTrips(t *testing.T) {
 	require.NoError(t, err)
 	queue := &recordingQueue{}
 	discord := &instantPlatform{}
-	svc := service.New(store, nil, nil, service.Config{
+	svc := service.New(store, nil, nil, service.Config{Platforms: platforms.All,
 		Adapters: map[service.Platform]platform.Adapter{"discord": discord},
 		Secrets:  box, Render: plainRenderer{},
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/fake"
 	"github.com/octopost/octopost/service/platform/mastodon"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/secretbox"
 )
 
@@ -70,7 +71,7 @@ func BenchmarkScheduledBurst(b *testing.B) {
 				instance := fake.NewMastodon(b)
 				instance.SetDelay(burstLatency)
 				adapter := &timedAdapter{Adapter: mastodon.New(netpolicy.Client(true, 30*time.Second))}
-				svc := service.New(d, nil, nil, service.Config{
+				svc := service.New(d, nil, nil, service.Config{Platforms: platforms.All,
 					Adapters:                  map[service.Platform]platform.Adapter{"mastodon": adapter},
 					Secrets:                   benchSecrets(b),
 					Render:                    renderer{},

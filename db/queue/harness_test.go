@@ -19,6 +19,7 @@ import (
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/id"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 func TestMain(m *testing.M) { pgtest.RunMain(m) }
@@ -126,7 +127,7 @@ func setup(t *testing.T, d *db.DB, clock service.Clock, opts Options) *testBundl
 	t.Helper()
 	ctx := t.Context()
 	b := &testBundle{ctx: ctx, d: d, discord: &fakeAdapter{}}
-	b.svc = service.New(d, clock, nil, service.Config{
+	b.svc = service.New(d, clock, nil, service.Config{Platforms: platforms.All,
 		Adapters: map[service.Platform]platform.Adapter{"discord": b.discord},
 		Render:   renderer{},
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 const beat = DefaultHeartbeat
@@ -205,7 +206,7 @@ func (a *blockingAdapter) cancelCause() error {
 func peer(t *testing.T, first *testBundle, clock *testClock, name string, adapter platform.Adapter) *testBundle {
 	t.Helper()
 	b := *first
-	b.svc = service.New(first.d, clock, nil, service.Config{
+	b.svc = service.New(first.d, clock, nil, service.Config{Platforms: platforms.All,
 		Adapters: map[service.Platform]platform.Adapter{"discord": adapter}, Render: renderer{},
 	})
 	q, err := New(first.d, b.svc, Options{Instance: name, Clock: clock, manualLiveness: true, Logger: testLogger()})

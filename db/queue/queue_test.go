@@ -13,6 +13,7 @@ import (
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 )
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
@@ -212,7 +213,7 @@ func TestTwoInstancesPublishEachPostOnce(t *testing.T) {
 		// Two workers each keep SQLite's transactions within its store's pool.
 		a := setup(t, d, realClock{}, Options{Workers: 2})
 		b := &testBundle{ctx: a.ctx, d: d, scope: a.scope, discord: a.discord}
-		b.svc = service.New(d, realClock{}, nil, service.Config{
+		b.svc = service.New(d, realClock{}, nil, service.Config{Platforms: platforms.All,
 			Adapters: map[service.Platform]platform.Adapter{"discord": a.discord}, Render: renderer{},
 		})
 		q, err := New(d, b.svc, Options{Workers: 2, Logger: testLogger()})

@@ -2,9 +2,11 @@
 // per platform behind one small interface, and the errors an adapter may return, already
 // classified (transient, permanent, token rejected) so the engine never looks at HTTP.
 //
-// Adapters live in subpackages (mastodon, bluesky, discord, slack, telegram, sandbox).
-// Each takes its base URL and *http.Client from its constructor, so tests point it at a
-// fake server that speaks the platform's real wire format (package platform/fake).
+// Each platform has a subpackage exporting its Spec (spec.go) and, where Octopost publishes
+// to it, its Adapter (mastodon, bluesky, discord, slack, telegram; sandbox serves test
+// mode on all of them); package platform/platforms lists them. An adapter takes its base
+// URL and *http.Client from its constructor, so tests point it at a fake server that
+// speaks the platform's real wire format (package platform/fake).
 package platform
 
 import (

@@ -191,3 +191,10 @@ func utf16Length(s string) int {
 	}
 	return n
 }
+
+// For returns Check for one platform, the form a platform.Spec's Text takes.
+func For(platform string) func(text string, hasMedia bool, maxChars int) error {
+	return func(text string, hasMedia bool, maxChars int) error {
+		return Check(platform, text, hasMedia, maxChars)
+	}
+}

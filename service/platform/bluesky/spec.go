@@ -1,0 +1,36 @@
+package bluesky
+
+import (
+	"net/http"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// SettingURL is the default PDS for accounts that give no service_url.
+const SettingURL = "OCTOPOST_BLUESKY_URL"
+
+// Spec is what Octopost knows of Bluesky.
+var Spec = platform.Spec{
+	ID:   "bluesky",
+	Name: "Bluesky",
+	Connect: platform.Connect{
+		Forms:    [][]string{{"identifier", "app_password"}},
+		Optional: []string{"service_url"},
+		Takes:    "identifier and app_password, and optionally service_url",
+		Blame: func(c platform.Credentials, kind platform.Kind) string {
+			server := "platform"
+			if c["service_url"] != "" {
+				server = "service_url"
+			}
+			return platform.Blame(kind, "app_password", "identifier", server)
+		},
+	},
+	Replies:  true,
+	Text:     textlimit.For("bluesky"),
+	Media:    textlimit.NeedsMedia("bluesky"),
+	Settings: []platform.Setting{{Env: SettingURL, Default: "https://bsky.social"}},
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingURL))
+	},
+}

@@ -1,0 +1,19 @@
+// Package instagram is Octopost's home for Instagram. A post needs an image or a video.
+// Its accounts connect through OAuth, whose flow is not built yet: it has a Spec and no
+// adapter, so live accounts are refused when they connect and test-mode sandbox accounts
+// publish through the sandbox.
+package instagram
+
+import (
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of Instagram.
+var Spec = platform.Spec{
+	ID:      "instagram",
+	Name:    "Instagram",
+	Connect: platform.Connect{OAuth: true},
+	Text:    textlimit.For("instagram"),
+	Media:   textlimit.NeedsMedia("instagram"),
+}

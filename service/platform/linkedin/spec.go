@@ -1,0 +1,19 @@
+// Package linkedin is Octopost's home for LinkedIn. A thread's parts go out as separate
+// posts. Its accounts connect through OAuth, whose flow is not built yet: it has a Spec
+// and no adapter, so live accounts are refused when they connect and test-mode sandbox
+// accounts publish through the sandbox.
+package linkedin
+
+import (
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of LinkedIn.
+var Spec = platform.Spec{
+	ID:      "linkedin",
+	Name:    "LinkedIn",
+	Connect: platform.Connect{OAuth: true},
+	Text:    textlimit.For("linkedin"),
+	Media:   textlimit.NeedsMedia("linkedin"),
+}

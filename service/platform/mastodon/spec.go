@@ -1,0 +1,40 @@
+package mastodon
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of Mastodon. Each account's instance is its own server, so
+// there is no setting: the instance URL comes with the credentials, and the instance's
+// own text limit is stored with them when the account connects.
+var Spec = platform.Spec{
+	ID:   "mastodon",
+	Name: "Mastodon",
+	Connect: platform.Connect{
+		Forms: [][]string{{KeyInstanceURL, KeyAccessToken}},
+		Takes: "instance_url and access_token",
+		Blame: func(_ platform.Credentials, kind platform.Kind) string {
+			return platform.Blame(kind, KeyAccessToken, KeyInstanceURL, KeyInstanceURL)
+		},
+	},
+	Replies:      true,
+	Text:         textlimit.For("mastodon"),
+	Media:        textlimit.NeedsMedia("mastodon"),
+	AccountLimit: accountLimit,
+	New: func(client *http.Client, _ func(string) string) platform.Adapter {
+		return New(client)
+	},
+}
+
+// accountLimit is the instance's limit that Connect stored, 0 when it is missing.
+func accountLimit(creds platform.Credentials) int {
+	n, err := strconv.Atoi(creds[KeyMaxCharacters])
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,40 @@
+package slack
+
+import (
+	"net/http"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Settings: Slack's Web API, and the prefix every incoming-webhook URL must have.
+const (
+	SettingAPIURL     = "OCTOPOST_SLACK_API_URL"
+	SettingWebhookURL = "OCTOPOST_SLACK_WEBHOOK_URL"
+)
+
+// Spec is what Octopost knows of Slack.
+var Spec = platform.Spec{
+	ID:   "slack",
+	Name: "Slack",
+	Connect: platform.Connect{
+		Forms: [][]string{{"webhook_url"}, {"bot_token", "channel"}},
+		Takes: "either webhook_url, or bot_token and channel",
+		Blame: func(c platform.Credentials, kind platform.Kind) string {
+			if c["webhook_url"] != "" {
+				return "webhook_url"
+			}
+			return platform.Blame(kind, "bot_token", "channel", "platform")
+		},
+	},
+	Replies: true,
+	Text:    textlimit.For("slack"),
+	Media:   textlimit.NeedsMedia("slack"),
+	Settings: []platform.Setting{
+		{Env: SettingAPIURL, Default: "https://slack.com/api"},
+		{Env: SettingWebhookURL, Default: "https://hooks.slack.com/"},
+	},
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL), setting(SettingWebhookURL))
+	},
+}

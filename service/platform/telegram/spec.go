@@ -1,0 +1,31 @@
+package telegram
+
+import (
+	"net/http"
+
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// SettingAPIURL is the Bot API's base URL.
+const SettingAPIURL = "OCTOPOST_TELEGRAM_API_URL"
+
+// Spec is what Octopost knows of Telegram.
+var Spec = platform.Spec{
+	ID:   "telegram",
+	Name: "Telegram",
+	Connect: platform.Connect{
+		Forms: [][]string{{"bot_token", "chat_id"}},
+		Takes: "bot_token and chat_id",
+		Blame: func(_ platform.Credentials, kind platform.Kind) string {
+			return platform.Blame(kind, "bot_token", "chat_id", "platform")
+		},
+	},
+	Replies:  true,
+	Text:     textlimit.For("telegram"),
+	Media:    textlimit.NeedsMedia("telegram"),
+	Settings: []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
+}

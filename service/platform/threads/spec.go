@@ -1,0 +1,20 @@
+// Package threads is Octopost's home for Threads. A thread goes out as a reply chain. Its
+// accounts connect through OAuth, whose flow is not built yet: it has a Spec and no
+// adapter, so live accounts are refused when they connect and test-mode sandbox accounts
+// publish through the sandbox.
+package threads
+
+import (
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of Threads.
+var Spec = platform.Spec{
+	ID:      "threads",
+	Name:    "Threads",
+	Connect: platform.Connect{OAuth: true},
+	Replies: true,
+	Text:    textlimit.For("threads"),
+	Media:   textlimit.NeedsMedia("threads"),
+}

@@ -1,0 +1,19 @@
+// Package tiktok is Octopost's home for TikTok. A post needs a video. Its accounts connect
+// through OAuth, whose flow is not built yet: it has a Spec and no adapter, so live
+// accounts are refused when they connect and test-mode sandbox accounts publish through
+// the sandbox.
+package tiktok
+
+import (
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of TikTok.
+var Spec = platform.Spec{
+	ID:      "tiktok",
+	Name:    "TikTok",
+	Connect: platform.Connect{OAuth: true},
+	Text:    textlimit.For("tiktok"),
+	Media:   textlimit.NeedsMedia("tiktok"),
+}

@@ -1,0 +1,20 @@
+// Package twitter is Octopost's home for X. A thread goes out as a reply chain. Its
+// accounts connect through OAuth, whose flow is not built yet: it has a Spec and no
+// adapter, so live accounts are refused when they connect and test-mode sandbox accounts
+// publish through the sandbox.
+package twitter
+
+import (
+	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/textlimit"
+)
+
+// Spec is what Octopost knows of X.
+var Spec = platform.Spec{
+	ID:      "twitter",
+	Name:    "X",
+	Connect: platform.Connect{OAuth: true},
+	Replies: true,
+	Text:    textlimit.For("twitter"),
+	Media:   textlimit.NeedsMedia("twitter"),
+}
