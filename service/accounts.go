@@ -213,7 +213,9 @@ func (s *Service) connectSandbox(ctx context.Context, scope Scope, in AccountInp
 		return Account{}, err
 	}
 	// The sandbox adapter makes up a profile shaped like the platform's own.
-	adapter, err := sandbox.New(string(in.Platform), string(simulate))
+	spec, _ := s.config.Platforms.Lookup(string(in.Platform))
+	spec.ID = string(in.Platform) // named in the error when the registry lacks it
+	adapter, err := sandbox.New(spec, string(simulate))
 	if err != nil {
 		return Account{}, err
 	}

@@ -117,7 +117,9 @@ func (s *Service) spec(pl Platform) (platform.Spec, error) {
 // the sandbox only, which never makes a network call and fails as a's Simulate says.
 func (s *Service) adapterFor(a Account) (platform.Adapter, error) {
 	if a.Scope.Mode == ModeTest {
-		return sandbox.New(string(a.Platform), string(a.Simulate))
+		spec, _ := s.config.Platforms.Lookup(string(a.Platform))
+		spec.ID = string(a.Platform) // named in the error when the registry lacks it
+		return sandbox.New(spec, string(a.Simulate))
 	}
 	if adapter := s.config.Adapters[a.Platform]; adapter != nil {
 		return adapter, nil

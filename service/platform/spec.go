@@ -3,6 +3,7 @@ package platform
 import (
 	"net/http"
 
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -40,6 +41,19 @@ type Spec struct {
 	Settings []Setting
 	// New returns the live adapter. Nil for a platform Octopost cannot publish to yet.
 	New func(client *http.Client, setting func(name string) string) Adapter
+	// Sandbox is what the platform's test-mode accounts and posts look like.
+	Sandbox Sandbox
+}
+
+// Sandbox is a platform's identity in the sandbox (package sandbox): made-up accounts and
+// posts with ids and URLs of the platform's own shape, cut from a Digest.
+type Sandbox struct {
+	// Profile adjusts a made-up account, which starts as sandbox_{id}_{num} with a
+	// 19-digit user id and the display name "Sandbox {Name}"; num is a six-digit number
+	// that tells several accounts apart. Nil keeps it as it is.
+	Profile func(p *Profile, d sandboxid.Digest, num string)
+	// Post returns a made-up published post.
+	Post func(d sandboxid.Digest) Ref
 }
 
 // Connect is how a platform's live accounts connect.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -33,4 +34,21 @@ var Spec = platform.Spec{
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingURL))
 	},
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = "did:plc:" + d.Base32(24)
+			p.Username = "sandbox-" + num + ".bsky.social"
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			rkey := d.TID()
+			return platform.Ref{
+				ID:  "at://" + sandboxDID + "/app.bsky.feed.post/" + rkey,
+				CID: "bafyrei" + d.Base32(52),
+				URL: "https://bsky.app/profile/sandbox.bsky.social/post/" + rkey,
+			}
+		},
+	},
 }
+
+// sandboxDID is the repository sandbox posts go to.
+const sandboxDID = "did:plc:sandboxoctopost234567abc"

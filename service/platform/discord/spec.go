@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -26,4 +27,16 @@ var Spec = platform.Spec{
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingWebhookURL))
 	},
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := "1" + d.Digits(18)
+			return platform.Ref{ID: id, URL: "https://discord.com/channels/" + sandboxGuild + "/" + sandboxChannel + "/" + id}
+		},
+	},
 }
+
+// The guild and channel sandbox messages go to.
+const (
+	sandboxGuild   = "1100000000000000001"
+	sandboxChannel = "1100000000000000002"
+)

@@ -6,6 +6,7 @@ package facebook
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -16,4 +17,13 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	Text:    textlimit.For("facebook"),
 	Media:   textlimit.NeedsMedia("facebook"),
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			post := "1" + d.Digits(16)
+			return platform.Ref{ID: sandboxPage + "_" + post, URL: "https://www.facebook.com/" + sandboxPage + "/posts/" + post}
+		},
+	},
 }
+
+// sandboxPage is the Page sandbox posts go to.
+const sandboxPage = "102938475610293"

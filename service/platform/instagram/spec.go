@@ -6,6 +6,7 @@ package instagram
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -16,4 +17,9 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	Text:    textlimit.For("instagram"),
 	Media:   textlimit.NeedsMedia("instagram"),
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.instagram.com/p/" + d.Base64(11) + "/"}
+		},
+	},
 }

@@ -6,6 +6,7 @@ package linkedin
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -16,4 +17,13 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	Text:    textlimit.For("linkedin"),
 	Media:   textlimit.NeedsMedia("linkedin"),
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = d.Base64(10)
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			urn := "urn:li:share:7" + d.Digits(18)
+			return platform.Ref{ID: urn, URL: "https://www.linkedin.com/feed/update/" + urn}
+		},
+	},
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -27,6 +28,16 @@ var Spec = platform.Spec{
 	AccountLimit: accountLimit,
 	New: func(client *http.Client, _ func(string) string) platform.Adapter {
 		return New(client)
+	},
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = d.Digits(18)
+			p.Username = "sandbox_" + num + "@mastodon.example"
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := "11" + d.Digits(16)
+			return platform.Ref{ID: id, URL: "https://mastodon.example/@sandbox/" + id}
+		},
 	},
 }
 

@@ -21,6 +21,7 @@ func TestRegistryIsTheContractsPlatforms(t *testing.T) {
 		ids = append(ids, service.Platform(spec.ID))
 		require.NotEmpty(t, spec.Name, spec.ID)
 		require.NotNil(t, spec.Text, spec.ID)
+		require.NotNil(t, spec.Sandbox.Post, "%s needs a sandbox identity: test mode covers every platform", spec.ID)
 		if spec.Connect.OAuth {
 			require.Empty(t, spec.Connect.Forms, "%s connects through OAuth, not with credentials", spec.ID)
 			continue

@@ -10,8 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/platforms"
 	"github.com/octopost/octopost/service/platform/sandbox"
 )
+
+// spec is the registry's Spec of a platform, which carries its sandbox identity.
+func spec(t *testing.T, id string) platform.Spec {
+	t.Helper()
+	s, ok := platforms.All.Lookup(id)
+	require.True(t, ok, id)
+	return s
+}
 
 // shapes are what each platform's ids and URLs look like.
 var shapes = map[string]struct{ id, url string }{
@@ -36,7 +45,7 @@ func TestPublishShapesAndDeterminism(t *testing.T) {
 	for name, shape := range shapes {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			a, err := sandbox.New(name, "")
+			a, err := sandbox.New(spec(t, name), "")
 			require.NoError(t, err)
 			require.True(t, platform.IsIdempotent(a))
 			post := platform.Post{Text: "hello", IdempotencyKey: "post_01:" + name + ":0"}
@@ -65,7 +74,7 @@ func TestPublishShapesAndDeterminism(t *testing.T) {
 
 func TestPublishWithoutKeyIsUnique(t *testing.T) {
 	t.Parallel()
-	a, err := sandbox.New("mastodon", sandbox.SimulateNone)
+	a, err := sandbox.New(spec(t, "mastodon"), sandbox.SimulateNone)
 	require.NoError(t, err)
 	one, _, err := a.Publish(context.Background(), nil, platform.Post{Text: "x"})
 	require.NoError(t, err)
@@ -83,7 +92,7 @@ func TestSimulate(t *testing.T) {
 		sandbox.SimulateNone:         nil,
 		"":                           nil,
 	} {
-		a, err := sandbox.New("linkedin", simulate)
+		a, err := sandbox.New(spec(t, "linkedin"), simulate)
 		require.NoError(t, err)
 
 		profile, _, err := a.Connect(context.Background(), nil)
@@ -114,7 +123,7 @@ func TestConnect(t *testing.T) {
 		"youtube":  {`^UC[\w-]{22}$`, `^sandbox_youtube_\d{6}$`, "Sandbox YouTube"},
 		"telegram": {`^-100\d{10}$`, `^sandbox_telegram_\d{6}$`, "Sandbox Telegram"},
 	} {
-		a, err := sandbox.New(name, sandbox.SimulateNone)
+		a, err := sandbox.New(spec(t, name), sandbox.SimulateNone)
 		require.NoError(t, err)
 		p, creds, err := a.Connect(context.Background(), platform.Credentials{"ignored": "x"})
 		require.NoError(t, err)
@@ -132,15 +141,15 @@ func TestConnect(t *testing.T) {
 
 func TestNewRejectsUnknownValues(t *testing.T) {
 	t.Parallel()
-	_, err := sandbox.New("myspace", "")
+	_, err := sandbox.New(platform.Spec{ID: "myspace"}, "")
 	require.ErrorContains(t, err, `unknown platform "myspace"`)
-	_, err = sandbox.New("twitter", "explode")
+	_, err = sandbox.New(spec(t, "twitter"), "explode")
 	require.ErrorContains(t, err, `unknown simulate value "explode"`)
 }
 
 func TestCancelledContext(t *testing.T) {
 	t.Parallel()
-	a, err := sandbox.New("slack", "")
+	a, err := sandbox.New(spec(t, "slack"), "")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

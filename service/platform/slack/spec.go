@@ -2,8 +2,10 @@ package slack
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -36,5 +38,14 @@ var Spec = platform.Spec{
 	},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL), setting(SettingWebhookURL))
+	},
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = "U0" + strings.ToUpper(d.Base32(9))
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			ts := "17" + d.Digits(8) + "." + d.Digits(6)
+			return platform.Ref{ID: ts, URL: "https://sandbox.slack.com/archives/C0SANDBOX01/p" + strings.ReplaceAll(ts, ".", "")}
+		},
 	},
 }

@@ -1,9 +1,11 @@
 package telegram
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -27,5 +29,14 @@ var Spec = platform.Spec{
 	Settings: []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
+	},
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = "-100" + d.Digits(10)
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := fmt.Sprint(1 + d.Uint32()%999999)
+			return platform.Ref{ID: id, URL: "https://t.me/sandbox_channel/" + id}
+		},
 	},
 }

@@ -6,6 +6,7 @@ package threads
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -17,4 +18,9 @@ var Spec = platform.Spec{
 	Replies: true,
 	Text:    textlimit.For("threads"),
 	Media:   textlimit.NeedsMedia("threads"),
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.threads.net/@sandbox/post/" + d.Base64(11)}
+		},
+	},
 }

@@ -6,6 +6,7 @@ package tiktok
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -16,4 +17,10 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	Text:    textlimit.For("tiktok"),
 	Media:   textlimit.NeedsMedia("tiktok"),
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := "7" + d.Digits(18)
+			return platform.Ref{ID: id, URL: "https://www.tiktok.com/@sandbox/video/" + id}
+		},
+	},
 }

@@ -6,6 +6,7 @@ package twitter
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -17,4 +18,10 @@ var Spec = platform.Spec{
 	Replies: true,
 	Text:    textlimit.For("twitter"),
 	Media:   textlimit.NeedsMedia("twitter"),
+	Sandbox: platform.Sandbox{
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := "1" + d.Digits(18)
+			return platform.Ref{ID: id, URL: "https://x.com/i/status/" + id}
+		},
+	},
 }

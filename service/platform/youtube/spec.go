@@ -6,6 +6,7 @@ package youtube
 
 import (
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
 
@@ -16,4 +17,13 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	Text:    textlimit.For("youtube"),
 	Media:   textlimit.NeedsMedia("youtube"),
+	Sandbox: platform.Sandbox{
+		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
+			p.UserID = "UC" + d.Base64(22)
+		},
+		Post: func(d sandboxid.Digest) platform.Ref {
+			id := d.Base64(11)
+			return platform.Ref{ID: id, URL: "https://www.youtube.com/watch?v=" + id}
+		},
+	},
 }
