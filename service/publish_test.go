@@ -417,6 +417,26 @@ func TestTestModePublishesToTheSandbox(t *testing.T) {
 	}
 }
 
+// A sandbox account's posts are at its own address: the handle and id it was given when it
+// connected, not a fixed sandbox identity.
+func TestTestModePostsNameTheAccount(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t)
+	bluesky := b.connect(t, b.test, "bluesky", nil)
+	tiktok := b.connect(t, b.test, "tiktok", nil)
+	p := b.createPost(t, b.test, service.PostInput{
+		Platforms: []service.Platform{"bluesky", "tiktok"},
+		Media:     service.Media{Video: &service.Video{URL: "https://cdn.example/v.mp4"}},
+	})
+	b.publish(t, b.test, p.ID)
+	b.runDue(t)
+
+	got := b.post(t, b.test, p.ID).PlatformResults
+	require.True(t, strings.HasPrefix(got["bluesky"].PostID, "at://"+bluesky.PlatformUserID+"/"), got["bluesky"].PostID)
+	require.True(t, strings.HasPrefix(got["bluesky"].PostURL, "https://bsky.app/profile/"+bluesky.Username+"/post/"), got["bluesky"].PostURL)
+	require.Equal(t, "https://www.tiktok.com/@"+tiktok.Username+"/video/"+got["tiktok"].PostID, got["tiktok"].PostURL)
+}
+
 func TestTestModeSimulatedFailures(t *testing.T) {
 	t.Parallel()
 	b := newPublishBundle(t)

@@ -119,7 +119,11 @@ func (s *Service) adapterFor(a Account) (platform.Adapter, error) {
 	if a.Scope.Mode == ModeTest {
 		spec, _ := s.config.Platforms.Lookup(string(a.Platform))
 		spec.ID = string(a.Platform) // named in the error when the registry lacks it
-		return sandbox.New(spec, string(a.Simulate))
+		adapter, err := sandbox.New(spec, string(a.Simulate))
+		if err != nil {
+			return nil, err
+		}
+		return adapter.As(platform.Profile{UserID: a.PlatformUserID, Username: a.Username, DisplayName: a.DisplayName}), nil
 	}
 	if adapter := s.config.Adapters[a.Platform]; adapter != nil {
 		return adapter, nil

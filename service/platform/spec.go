@@ -52,8 +52,11 @@ type Sandbox struct {
 	// 19-digit user id and the display name "Sandbox {Name}"; num is a six-digit number
 	// that tells several accounts apart. Nil keeps it as it is.
 	Profile func(p *Profile, d sandboxid.Digest, num string)
-	// Post returns a made-up published post.
-	Post func(d sandboxid.Digest) Ref
+	// Post returns a made-up post published by account: where the platform's ids or
+	// URLs name the account, they name this one (its handle, its id), so a sandbox
+	// account keeps one identity. account is empty for a sandbox adapter not bound to an
+	// account (sandbox.New without As); Post then makes up a fixed one.
+	Post func(d sandboxid.Digest, account Profile) Ref
 }
 
 // Connect is how a platform's live accounts connect.

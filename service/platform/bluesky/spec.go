@@ -1,6 +1,7 @@
 package bluesky
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/octopost/octopost/service/platform"
@@ -39,16 +40,18 @@ var Spec = platform.Spec{
 			p.UserID = "did:plc:" + d.Base32(24)
 			p.Username = "sandbox-" + num + ".bsky.social"
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			rkey := d.TID()
+			did := cmp.Or(account.UserID, sandboxDID)
+			handle := cmp.Or(account.Username, "sandbox.bsky.social")
 			return platform.Ref{
-				ID:  "at://" + sandboxDID + "/app.bsky.feed.post/" + rkey,
+				ID:  "at://" + did + "/app.bsky.feed.post/" + rkey,
 				CID: "bafyrei" + d.Base32(52),
-				URL: "https://bsky.app/profile/sandbox.bsky.social/post/" + rkey,
+				URL: "https://bsky.app/profile/" + handle + "/post/" + rkey,
 			}
 		},
 	},
 }
 
-// sandboxDID is the repository sandbox posts go to.
+// sandboxDID is the repository of sandbox posts made without an account.
 const sandboxDID = "did:plc:sandboxoctopost234567abc"

@@ -28,7 +28,7 @@ var Spec = platform.Spec{
 		return New(client, setting(SettingWebhookURL))
 	},
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			id := "1" + d.Digits(18)
 			return platform.Ref{ID: id, URL: "https://discord.com/channels/" + sandboxGuild + "/" + sandboxChannel + "/" + id}
 		},

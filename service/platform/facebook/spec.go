@@ -5,6 +5,7 @@
 package facebook
 
 import (
+	"cmp"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -18,12 +19,17 @@ var Spec = platform.Spec{
 	Text:    textlimit.For("facebook"),
 	Media:   textlimit.NeedsMedia("facebook"),
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
+		// The account is a Page, and its id is a Page's, which its posts' ids start with.
+		Profile: func(p *platform.Profile, d sandboxid.Digest, _ string) {
+			p.UserID = d.Digits(15)
+		},
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			post := "1" + d.Digits(16)
-			return platform.Ref{ID: sandboxPage + "_" + post, URL: "https://www.facebook.com/" + sandboxPage + "/posts/" + post}
+			page := cmp.Or(account.UserID, sandboxPage)
+			return platform.Ref{ID: page + "_" + post, URL: "https://www.facebook.com/" + page + "/posts/" + post}
 		},
 	},
 }
 
-// sandboxPage is the Page sandbox posts go to.
+// sandboxPage is the Page of sandbox posts made without an account.
 const sandboxPage = "102938475610293"

@@ -18,7 +18,7 @@ var Spec = platform.Spec{
 	Text:    textlimit.For("instagram"),
 	Media:   textlimit.NeedsMedia("instagram"),
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.instagram.com/p/" + d.Base64(11) + "/"}
 		},
 	},

@@ -21,7 +21,7 @@ var Spec = platform.Spec{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = d.Base64(10)
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			urn := "urn:li:share:7" + d.Digits(18)
 			return platform.Ref{ID: urn, URL: "https://www.linkedin.com/feed/update/" + urn}
 		},

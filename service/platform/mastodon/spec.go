@@ -1,8 +1,10 @@
 package mastodon
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
@@ -34,9 +36,10 @@ var Spec = platform.Spec{
 			p.UserID = d.Digits(18)
 			p.Username = "sandbox_" + num + "@mastodon.example"
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			id := "11" + d.Digits(16)
-			return platform.Ref{ID: id, URL: "https://mastodon.example/@sandbox/" + id}
+			user, _, _ := strings.Cut(account.Username, "@") // sandbox_N@mastodon.example
+			return platform.Ref{ID: id, URL: "https://mastodon.example/@" + cmp.Or(user, "sandbox") + "/" + id}
 		},
 	},
 }

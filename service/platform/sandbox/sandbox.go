@@ -35,6 +35,7 @@ const RateLimitRetryAfter = 30 * time.Second
 type Adapter struct {
 	spec     platform.Spec
 	simulate string
+	account  platform.Profile // who publishes; empty until As
 }
 
 var (
@@ -57,6 +58,14 @@ func New(spec platform.Spec, simulate string) (*Adapter, error) {
 		return nil, fmt.Errorf("sandbox: unknown simulate value %q", simulate)
 	}
 	return &Adapter{spec: spec, simulate: simulate}, nil
+}
+
+// As returns the adapter publishing as account, the profile Connect made up for it: the
+// ids and URLs of its posts name this account where the platform's name one.
+func (a *Adapter) As(account platform.Profile) *Adapter {
+	b := *a
+	b.account = account
+	return &b
 }
 
 // Connect returns a made-up profile with a random number in it, so that several sandbox
@@ -109,5 +118,5 @@ func (a *Adapter) Publish(ctx context.Context, _ platform.Credentials, p platfor
 		seed = make([]byte, 32)
 		_, _ = rand.Read(seed)
 	}
-	return a.spec.Sandbox.Post(sandboxid.New(seed)), nil, nil
+	return a.spec.Sandbox.Post(sandboxid.New(seed), a.account), nil, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +158,47 @@ func TestCancelledContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	_, _, err = a.Connect(ctx, nil)
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// A sandbox account keeps one identity: where a platform's post ids or URLs name the
+// account, a post published through it names the handle and id Connect gave it.
+func TestPostsNameTheirAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, names := range map[string]func(p platform.Profile, ref platform.Ref) []string{
+		"bluesky": func(p platform.Profile, ref platform.Ref) []string {
+			return []string{"at://" + p.UserID + "/app.bsky.feed.post/", "https://bsky.app/profile/" + p.Username + "/post/"}
+		},
+		"mastodon": func(p platform.Profile, ref platform.Ref) []string {
+			user, _, _ := strings.Cut(p.Username, "@")
+			return []string{"https://mastodon.example/@" + user + "/" + ref.ID}
+		},
+		"threads": func(p platform.Profile, _ platform.Ref) []string {
+			return []string{"https://www.threads.net/@" + p.Username + "/post/"}
+		},
+		"tiktok": func(p platform.Profile, ref platform.Ref) []string {
+			return []string{"https://www.tiktok.com/@" + p.Username + "/video/" + ref.ID}
+		},
+		"facebook": func(p platform.Profile, _ platform.Ref) []string {
+			return []string{"https://www.facebook.com/" + p.UserID + "/posts/", p.UserID + "_"}
+		},
+		"telegram": func(p platform.Profile, ref platform.Ref) []string {
+			return []string{"https://t.me/" + p.Username + "/" + ref.ID}
+		},
+	} {
+		a, err := sandbox.New(spec(t, name), "")
+		require.NoError(t, err)
+		profile, _, err := a.Connect(ctx, nil)
+		require.NoError(t, err)
+		ref, _, err := a.As(profile).Publish(ctx, nil, platform.Post{Text: "hi", IdempotencyKey: "k"})
+		require.NoError(t, err)
+		for _, want := range names(profile, ref) {
+			require.Contains(t, ref.ID+" "+ref.URL, want, name)
+		}
+		other, _, err := a.Connect(ctx, nil)
+		require.NoError(t, err)
+		theirs, _, err := a.As(other).Publish(ctx, nil, platform.Post{Text: "hi", IdempotencyKey: "k"})
+		require.NoError(t, err)
+		require.NotEqual(t, ref.URL, theirs.URL, "%s: another account's post is at its own address", name)
+	}
 }

@@ -43,7 +43,7 @@ var Spec = platform.Spec{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "U0" + strings.ToUpper(d.Base32(9))
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			ts := "17" + d.Digits(8) + "." + d.Digits(6)
 			return platform.Ref{ID: ts, URL: "https://sandbox.slack.com/archives/C0SANDBOX01/p" + strings.ReplaceAll(ts, ".", "")}
 		},

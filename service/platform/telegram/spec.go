@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 
@@ -34,9 +35,9 @@ var Spec = platform.Spec{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "-100" + d.Digits(10)
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			id := fmt.Sprint(1 + d.Uint32()%999999)
-			return platform.Ref{ID: id, URL: "https://t.me/sandbox_channel/" + id}
+			return platform.Ref{ID: id, URL: "https://t.me/" + cmp.Or(account.Username, "sandbox_channel") + "/" + id}
 		},
 	},
 }

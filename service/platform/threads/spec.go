@@ -5,6 +5,7 @@
 package threads
 
 import (
+	"cmp"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -19,8 +20,8 @@ var Spec = platform.Spec{
 	Text:    textlimit.For("threads"),
 	Media:   textlimit.NeedsMedia("threads"),
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
-			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.threads.net/@sandbox/post/" + d.Base64(11)}
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
+			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.threads.net/@" + cmp.Or(account.Username, "sandbox") + "/post/" + d.Base64(11)}
 		},
 	},
 }

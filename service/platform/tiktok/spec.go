@@ -5,6 +5,7 @@
 package tiktok
 
 import (
+	"cmp"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -18,9 +19,9 @@ var Spec = platform.Spec{
 	Text:    textlimit.For("tiktok"),
 	Media:   textlimit.NeedsMedia("tiktok"),
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			id := "7" + d.Digits(18)
-			return platform.Ref{ID: id, URL: "https://www.tiktok.com/@sandbox/video/" + id}
+			return platform.Ref{ID: id, URL: "https://www.tiktok.com/@" + cmp.Or(account.Username, "sandbox") + "/video/" + id}
 		},
 	},
 }

@@ -19,7 +19,7 @@ var Spec = platform.Spec{
 	Text:    textlimit.For("twitter"),
 	Media:   textlimit.NeedsMedia("twitter"),
 	Sandbox: platform.Sandbox{
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			id := "1" + d.Digits(18)
 			return platform.Ref{ID: id, URL: "https://x.com/i/status/" + id}
 		},

@@ -21,7 +21,7 @@ var Spec = platform.Spec{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "UC" + d.Base64(22)
 		},
-		Post: func(d sandboxid.Digest) platform.Ref {
+		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			id := d.Base64(11)
 			return platform.Ref{ID: id, URL: "https://www.youtube.com/watch?v=" + id}
 		},
