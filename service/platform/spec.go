@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/octopost/octopost/service/platform/sandboxid"
@@ -39,6 +40,10 @@ type Spec struct {
 	// Settings are the environment variables that point the adapter elsewhere than the
 	// real service (tests, a self-hosted server), with their defaults.
 	Settings []Setting
+	// OAuth is how accounts connect through the platform's OAuth 2.0 consent screen
+	// (package platform/oauth runs the flow); nil for the platforms that connect with
+	// credentials.
+	OAuth *OAuth
 	// New returns the live adapter. Nil for a platform Octopost cannot publish to yet.
 	New func(client *http.Client, setting func(name string) string) Adapter
 	// Sandbox is what the platform's test-mode accounts and posts look like.
@@ -76,6 +81,56 @@ type Connect struct {
 	// (Permanent), or the address that did not answer (Transient); "platform" when it is
 	// the platform itself.
 	Blame func(creds Credentials, kind Kind) string
+}
+
+// OAuth describes a platform's OAuth 2.0 authorization-code flow: where its consent
+// screen and token endpoint are, what it asks for and how it wants the client to prove
+// itself. The operator's app credentials and the endpoints are settings named after the
+// platform (OAuthSettings), so a test or a proxy can point the flow elsewhere.
+type OAuth struct {
+	// Env is the settings' prefix, e.g. OCTOPOST_TWITTER: the client id is
+	// OCTOPOST_TWITTER_CLIENT_ID, and so on (OAuthSettings).
+	Env string
+	// Scopes are the scopes asked for, joined by ScopeSep (a space when empty).
+	Scopes   []string
+	ScopeSep string
+	// PKCE is true where the platform takes a code_challenge (S256).
+	PKCE bool
+	// BasicAuth is true where the token endpoint wants the client id and secret as HTTP
+	// Basic auth (X); otherwise they go in the form body.
+	BasicAuth bool
+	// ClientIDParam names the consent screen's client id parameter where it is not
+	// client_id (TikTok's client_key).
+	ClientIDParam string
+	// AuthParams are more parameters the consent screen needs (YouTube's
+	// access_type=offline, without which there is no refresh token).
+	AuthParams map[string]string
+	// Profile fetches who the token belongs to from the platform's API (apiURL is the
+	// OCTOPOST_…_API_URL setting). Nil while Octopost cannot yet read the platform's
+	// profile: connecting is then refused as not yet supported, never faked.
+	Profile func(ctx context.Context, client *http.Client, apiURL, accessToken string) (Profile, error)
+}
+
+// The names of a platform's OAuth settings, after its OAuth.Env prefix.
+const (
+	SettingClientID     = "_CLIENT_ID"
+	SettingClientSecret = "_CLIENT_SECRET"
+	SettingAuthURL      = "_AUTH_URL"
+	SettingTokenURL     = "_TOKEN_URL"
+	SettingAPIURL       = "_API_URL"
+)
+
+// OAuthSettings returns the settings of an OAuth platform whose prefix is env: its app's
+// client id and secret (no default: a platform without a client id is not configured)
+// and its three endpoints, defaulting to the real service's.
+func OAuthSettings(env, authURL, tokenURL, apiURL string) []Setting {
+	return []Setting{
+		{Env: env + SettingClientID},
+		{Env: env + SettingClientSecret},
+		{Env: env + SettingAuthURL, Default: authURL},
+		{Env: env + SettingTokenURL, Default: tokenURL},
+		{Env: env + SettingAPIURL, Default: apiURL},
+	}
 }
 
 // Setting is an environment variable the operator may set for a platform.

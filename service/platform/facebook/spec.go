@@ -16,8 +16,19 @@ var Spec = platform.Spec{
 	ID:      "facebook",
 	Name:    "Facebook",
 	Connect: platform.Connect{OAuth: true},
-	Text:    textlimit.For("facebook"),
-	Media:   textlimit.NeedsMedia("facebook"),
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:      "OCTOPOST_FACEBOOK",
+		Scopes:   []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement"},
+		ScopeSep: ",",
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_FACEBOOK",
+		"https://www.facebook.com/v21.0/dialog/oauth",
+		"https://graph.facebook.com/v21.0/oauth/access_token",
+		"https://graph.facebook.com"),
+	Text:  textlimit.For("facebook"),
+	Media: textlimit.NeedsMedia("facebook"),
 	Sandbox: platform.Sandbox{
 		// The account is a Page, and its id is a Page's, which its posts' ids start with.
 		Profile: func(p *platform.Profile, d sandboxid.Digest, _ string) {

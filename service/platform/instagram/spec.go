@@ -15,8 +15,19 @@ var Spec = platform.Spec{
 	ID:      "instagram",
 	Name:    "Instagram",
 	Connect: platform.Connect{OAuth: true},
-	Text:    textlimit.For("instagram"),
-	Media:   textlimit.NeedsMedia("instagram"),
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:      "OCTOPOST_INSTAGRAM",
+		Scopes:   []string{"instagram_business_basic", "instagram_business_content_publish"},
+		ScopeSep: ",",
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_INSTAGRAM",
+		"https://www.instagram.com/oauth/authorize",
+		"https://api.instagram.com/oauth/access_token",
+		"https://graph.instagram.com"),
+	Text:  textlimit.For("instagram"),
+	Media: textlimit.NeedsMedia("instagram"),
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.instagram.com/p/" + d.Base64(11) + "/"}

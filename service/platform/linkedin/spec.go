@@ -15,8 +15,18 @@ var Spec = platform.Spec{
 	ID:      "linkedin",
 	Name:    "LinkedIn",
 	Connect: platform.Connect{OAuth: true},
-	Text:    textlimit.For("linkedin"),
-	Media:   textlimit.NeedsMedia("linkedin"),
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:    "OCTOPOST_LINKEDIN",
+		Scopes: []string{"openid", "profile", "w_member_social"},
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_LINKEDIN",
+		"https://www.linkedin.com/oauth/v2/authorization",
+		"https://www.linkedin.com/oauth/v2/accessToken",
+		"https://api.linkedin.com"),
+	Text:  textlimit.For("linkedin"),
+	Media: textlimit.NeedsMedia("linkedin"),
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = d.Base64(10)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/platforms"
 )
 
@@ -24,6 +25,9 @@ func TestRegistryIsTheContractsPlatforms(t *testing.T) {
 		require.NotNil(t, spec.Sandbox.Post, "%s needs a sandbox identity: test mode covers every platform", spec.ID)
 		if spec.Connect.OAuth {
 			require.Empty(t, spec.Connect.Forms, "%s connects through OAuth, not with credentials", spec.ID)
+			require.NotNil(t, spec.OAuth, "%s connects through OAuth: its flow is described in its Spec", spec.ID)
+			require.NotEmpty(t, spec.OAuth.Scopes, spec.ID)
+			require.Equal(t, platform.OAuthSettings(spec.OAuth.Env, "", "", "")[0].Env, spec.Settings[0].Env, spec.ID)
 			continue
 		}
 		require.NotEmpty(t, spec.Connect.Forms, spec.ID)
@@ -57,7 +61,11 @@ func TestSettingsAreDocumented(t *testing.T) {
 	require.NoError(t, err)
 	for _, spec := range platforms.All {
 		for _, st := range spec.Settings {
-			require.Contains(t, string(readme), "| `"+st.Env+"` | `"+st.Default+"` |", spec.ID)
+			documented := "`" + st.Default + "`"
+			if st.Default == "" {
+				documented = "(unset)"
+			}
+			require.Contains(t, string(readme), "| `"+st.Env+"` | "+documented+" |", spec.ID)
 		}
 	}
 }

@@ -16,6 +16,17 @@ var Spec = platform.Spec{
 	ID:      "threads",
 	Name:    "Threads",
 	Connect: platform.Connect{OAuth: true},
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:      "OCTOPOST_THREADS",
+		Scopes:   []string{"threads_basic", "threads_content_publish"},
+		ScopeSep: ",",
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_THREADS",
+		"https://threads.net/oauth/authorize",
+		"https://graph.threads.net/oauth/access_token",
+		"https://graph.threads.net"),
 	Replies: true,
 	Text:    textlimit.For("threads"),
 	Media:   textlimit.NeedsMedia("threads"),

@@ -16,8 +16,20 @@ var Spec = platform.Spec{
 	ID:      "tiktok",
 	Name:    "TikTok",
 	Connect: platform.Connect{OAuth: true},
-	Text:    textlimit.For("tiktok"),
-	Media:   textlimit.NeedsMedia("tiktok"),
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:           "OCTOPOST_TIKTOK",
+		Scopes:        []string{"user.info.basic", "video.publish"},
+		ScopeSep:      ",",
+		ClientIDParam: "client_key",
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_TIKTOK",
+		"https://www.tiktok.com/v2/auth/authorize/",
+		"https://open.tiktokapis.com/v2/oauth/token/",
+		"https://open.tiktokapis.com"),
+	Text:  textlimit.For("tiktok"),
+	Media: textlimit.NeedsMedia("tiktok"),
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			id := "7" + d.Digits(18)

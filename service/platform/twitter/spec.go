@@ -15,6 +15,11 @@ var Spec = platform.Spec{
 	ID:      "twitter",
 	Name:    "X",
 	Connect: platform.Connect{OAuth: true},
+
+	// OAuth 2.0 with PKCE, and the settings of the flow and the API: oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+
 	Replies: true,
 	Text:    textlimit.For("twitter"),
 	Media:   textlimit.NeedsMedia("twitter"),

@@ -15,8 +15,20 @@ var Spec = platform.Spec{
 	ID:      "youtube",
 	Name:    "YouTube",
 	Connect: platform.Connect{OAuth: true},
-	Text:    textlimit.For("youtube"),
-	Media:   textlimit.NeedsMedia("youtube"),
+	// The consent screen, scopes and endpoints per the platform's developer docs; its
+	// profile is not read yet, so connecting is refused as not yet supported.
+	OAuth: &platform.OAuth{
+		Env:        "OCTOPOST_YOUTUBE",
+		Scopes:     []string{"https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"},
+		PKCE:       true,
+		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
+	},
+	Settings: platform.OAuthSettings("OCTOPOST_YOUTUBE",
+		"https://accounts.google.com/o/oauth2/v2/auth",
+		"https://oauth2.googleapis.com/token",
+		"https://www.googleapis.com"),
+	Text:  textlimit.For("youtube"),
+	Media: textlimit.NeedsMedia("youtube"),
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "UC" + d.Base64(22)
