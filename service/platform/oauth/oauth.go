@@ -1,0 +1,195 @@
+// Package oauth is the client side of the OAuth 2.0 authorization-code flow, the same for
+// every platform whose Spec has an OAuth description (platform.OAuth): it builds the
+// consent screen's URL, exchanges the code the platform sends back for tokens, and reads
+// the profile of the account with them. golang.org/x/oauth2 does the wire work (PKCE S256,
+// client authentication in the header or the body, the token answer's forms); this
+// package adds what is Octopost's: the settings a platform is configured by, the state
+// that ties a callback to the request that started it, and errors classified the
+// platform way (package platform), so a caller branches on kinds and never on text.
+//
+// The state is 32 random bytes. Only its SHA-256 is stored, so a database reader cannot
+// forge a callback; the PKCE verifier is stored sealed with it (it must reach the token
+// endpoint, and only there).
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/octopost/octopost/service/platform"
+)
+
+// NotConfiguredError is returned for a platform whose app this server has no client id
+// for: the operator has to register an app and set the named setting.
+type NotConfiguredError struct {
+	Platform string
+	Setting  string // e.g. OCTOPOST_TWITTER_CLIENT_ID
+}
+
+func (e *NotConfiguredError) Error() string {
+	return e.Platform + " is not configured on this server: " + e.Setting + " is not set"
+}
+
+// ErrNotSupported is returned for a platform whose profile Octopost cannot read yet:
+// connecting it would make an account without knowing whose it is.
+var ErrNotSupported = errors.New("oauth: connecting this platform is not supported yet")
+
+// Client runs one platform's flow with the operator's app.
+type Client struct {
+	spec   platform.Spec
+	config oauth2.Config
+	apiURL string
+	http   *http.Client
+}
+
+// CallbackPath is where a platform sends the user back, under the server's public URL.
+func CallbackPath(platformID string) string { return "/oauth/" + platformID + "/callback" }
+
+// New returns spec's client, configured by setting (the operator's values or the
+// defaults), whose callback is under publicURL. It returns a *NotConfiguredError when no
+// client id is set, and ErrNotSupported for a platform without an OAuth flow or whose
+// profile cannot be read yet.
+func New(spec platform.Spec, setting func(name string) string, client *http.Client, publicURL string) (*Client, error) {
+	o := spec.OAuth
+	if o == nil {
+		return nil, ErrNotSupported
+	}
+	id := setting(o.Env + platform.SettingClientID)
+	if id == "" {
+		return nil, &NotConfiguredError{Platform: spec.Name, Setting: o.Env + platform.SettingClientID}
+	}
+	if o.Profile == nil {
+		return nil, ErrNotSupported
+	}
+	style := oauth2.AuthStyleInParams
+	if o.BasicAuth {
+		style = oauth2.AuthStyleInHeader
+	}
+	scopes := o.Scopes
+	if o.ScopeSep != "" {
+		scopes = []string{strings.Join(o.Scopes, o.ScopeSep)}
+	}
+	return &Client{
+		spec: spec,
+		config: oauth2.Config{
+			ClientID:     id,
+			ClientSecret: setting(o.Env + platform.SettingClientSecret),
+			Endpoint: oauth2.Endpoint{
+				AuthURL: setting(o.Env + platform.SettingAuthURL), TokenURL: setting(o.Env + platform.SettingTokenURL),
+				AuthStyle: style,
+			},
+			RedirectURL: strings.TrimRight(publicURL, "/") + CallbackPath(spec.ID),
+			Scopes:      scopes,
+		},
+		apiURL: setting(o.Env + platform.SettingAPIURL),
+		http:   client,
+	}, nil
+}
+
+// RedirectURI is the callback URL the platform sends the user back to.
+func (c *Client) RedirectURI() string { return c.config.RedirectURL }
+
+// NewState returns a fresh state for the consent screen and the hash to store for it.
+func NewState() (state, hash string) {
+	state = rand.Text() + rand.Text() // 2 × 26 base32 characters: 260 random bits
+	return state, HashState(state)
+}
+
+// HashState is what is stored for a state: its SHA-256, in hex.
+func HashState(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewVerifier returns a PKCE code verifier (RFC 7636: 43 characters, 256 random bits).
+func NewVerifier() string { return oauth2.GenerateVerifier() }
+
+// AuthorizationURL is the consent screen's URL for state; verifier is the PKCE verifier
+// whose S256 challenge it carries where the platform takes PKCE (ignored elsewhere).
+func (c *Client) AuthorizationURL(state, verifier string) string {
+	var opts []oauth2.AuthCodeOption
+	if c.spec.OAuth.PKCE {
+		opts = append(opts, oauth2.S256ChallengeOption(verifier))
+	}
+	if p := c.spec.OAuth.ClientIDParam; p != "" {
+		opts = append(opts, oauth2.SetAuthURLParam(p, c.config.ClientID))
+	}
+	for k, v := range c.spec.OAuth.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	return c.config.AuthCodeURL(state, opts...)
+}
+
+// Token is what the token endpoint granted.
+type Token struct {
+	Access  string
+	Refresh string    // empty when the platform gave none
+	Expiry  time.Time // zero when the platform did not say
+}
+
+// Credentials are the token as an account stores them (sealed).
+func (t Token) Credentials() platform.Credentials {
+	c := platform.Credentials{"access_token": t.Access}
+	if t.Refresh != "" {
+		c["refresh_token"] = t.Refresh
+	}
+	if !t.Expiry.IsZero() {
+		c["expires_at"] = strconv.FormatInt(t.Expiry.Unix(), 10)
+	}
+	return c
+}
+
+// Exchange trades the code from the callback for tokens. A platform that refuses the
+// code (used, expired, or not for this verifier) is a Permanent *platform.Error; one that
+// refuses the app's credentials is InvalidCredentials; a 5xx, a timeout or no answer is
+// Transient.
+func (c *Client) Exchange(ctx context.Context, code, verifier string) (Token, error) {
+	var opts []oauth2.AuthCodeOption
+	if c.spec.OAuth.PKCE {
+		opts = append(opts, oauth2.VerifierOption(verifier))
+	}
+	tok, err := c.config.Exchange(context.WithValue(ctx, oauth2.HTTPClient, c.http), code, opts...)
+	if err != nil {
+		return Token{}, c.classify(err)
+	}
+	return Token{Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry}, nil
+}
+
+// classify turns a token endpoint failure into a *platform.Error by its status and the
+// error code of RFC 6749 §5.2, never by its text.
+func (c *Client) classify(err error) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		var ue *url.Error
+		if errors.As(err, &ue) && (ue.Timeout() || errors.Is(ue, context.DeadlineExceeded)) {
+			return platform.Errorf(platform.Transient, 0, "%s's token endpoint did not answer in time", c.spec.Name)
+		}
+		return platform.Errorf(platform.Transient, 0, "%s's token endpoint could not be reached", c.spec.Name)
+	}
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	switch {
+	case status >= 500 || status == http.StatusTooManyRequests:
+		return platform.Errorf(platform.Transient, status, "%s's token endpoint failed", c.spec.Name)
+	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" || status == http.StatusUnauthorized:
+		return platform.Errorf(platform.InvalidCredentials, status, "%s refused this server's app credentials (%s)", c.spec.Name, c.spec.OAuth.Env+platform.SettingClientID)
+	}
+	return platform.Errorf(platform.Permanent, status, "%s refused the authorization code", c.spec.Name)
+}
+
+// Profile reads who the account is with its access token.
+func (c *Client) Profile(ctx context.Context, accessToken string) (platform.Profile, error) {
+	return c.spec.OAuth.Profile(ctx, c.http, c.apiURL, accessToken)
+}
