@@ -1,0 +1,119 @@
+package fake_test
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/service/platform/fake"
+)
+
+// xRequest sends body to the fake X API with the Authorization header auth ("" for none).
+func xRequest(t *testing.T, method, url, auth, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+func TestTwitterWireFormat(t *testing.T) {
+	t.Parallel()
+	x := fake.NewTwitter(t)
+	now := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	x.SetNow(func() time.Time { return now })
+	bearer := "Bearer " + x.Token
+	tweets := x.URL + "/2/tweets"
+
+	// The Bearer token is checked first; X's 401 is a problem body.
+	for _, auth := range []string{"", "Bearer wrong", "Basic " + x.Token, x.Token} {
+		resp, body := xRequest(t, http.MethodPost, tweets, auth, `{"text":"hi"}`)
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, auth)
+		require.JSONEq(t, `{"title":"Unauthorized","detail":"Unauthorized","type":"about:blank","status":401}`, body)
+	}
+
+	resp, body := xRequest(t, http.MethodPost, tweets, bearer, `{"text":"first"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	id := x.Tweets()[0].ID
+	require.JSONEq(t, `{"data":{"id":"`+id+`","text":"first","edit_history_tweet_ids":["`+id+`"]}}`, body)
+	require.Equal(t, "100", resp.Header.Get("x-rate-limit-limit"))
+	require.Equal(t, "99", resp.Header.Get("x-rate-limit-remaining"))
+	require.Equal(t, strconv.FormatInt(now.Add(15*time.Minute).Unix(), 10), resp.Header.Get("x-rate-limit-reset"))
+
+	// The same text again: X's duplicate-content 403.
+	resp, body = xRequest(t, http.MethodPost, tweets, bearer, `{"text":"first"}`)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.JSONEq(t, `{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}`, body)
+
+	// A reply names a tweet that exists.
+	resp, _ = xRequest(t, http.MethodPost, tweets, bearer, `{"text":"second","reply":{"in_reply_to_tweet_id":"`+id+`"}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Equal(t, id, x.Tweets()[1].InReplyToTweetID)
+	resp, body = xRequest(t, http.MethodPost, tweets, bearer, `{"text":"third","reply":{"in_reply_to_tweet_id":"42"}}`)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Contains(t, body, "deleted or not visible to you")
+
+	// Requests X cannot take are 400 invalid-request problems, with the reasons in errors[].
+	for _, bad := range []string{
+		`{"text":"x","visibility":"public"}`, // a field X does not know
+		`{"text":""}`,
+		`{}`,
+		`not json`,
+		`{"text":"with media","media":{"media_ids":["123"]}}`, // the fake has no uploads
+		`{"text":"` + strings.Repeat("字", 141) + `"}`,         // 282 weighted characters
+	} {
+		resp, body := xRequest(t, http.MethodPost, tweets, bearer, bad)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, bad)
+		require.Contains(t, body, `"type":"https://api.twitter.com/2/problems/invalid-request"`, bad)
+		require.Contains(t, body, `"errors":[{"message":`, bad)
+	}
+	// 280 weighted characters fit.
+	resp, _ = xRequest(t, http.MethodPost, tweets, bearer, `{"text":"`+strings.Repeat("字", 140)+`"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Len(t, x.Tweets(), 3)
+
+	// A scripted 429 says when the window resets, from the fake's clock.
+	x.FailNext("/2/tweets", 1, http.StatusTooManyRequests)
+	resp, body = xRequest(t, http.MethodPost, tweets, bearer, `{"text":"later"}`)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	require.Equal(t, "0", resp.Header.Get("x-rate-limit-remaining"))
+	require.Equal(t, strconv.FormatInt(now.Add(15*time.Minute).Unix(), 10), resp.Header.Get("x-rate-limit-reset"))
+	require.JSONEq(t, `{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}`, body)
+	require.Len(t, x.Tweets(), 3, "a failed request publishes nothing")
+	require.Equal(t, 16, x.Calls("/2/tweets"))
+}
+
+func TestTwitterTokens(t *testing.T) {
+	t.Parallel()
+	x := fake.NewTwitter(t)
+	me := x.URL + "/2/users/me?user.fields=profile_image_url"
+
+	resp, body := xRequest(t, http.MethodGet, me, "Bearer "+x.Token, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.JSONEq(t, `{"data":{"id":"`+x.UserID+`","name":"`+x.Name+`","username":"`+x.Username+`",`+
+		`"profile_image_url":"https://pbs.twimg.com/profile_images/1/octopost_normal.png"}}`, body)
+	_, body = xRequest(t, http.MethodGet, x.URL+"/2/users/me", "Bearer "+x.Token, "")
+	require.NotContains(t, body, "profile_image_url", "only the fields asked for")
+
+	// A refreshed token works too; a revoked one no longer does.
+	x.AcceptToken("rotated")
+	resp, _ = xRequest(t, http.MethodGet, me, "Bearer rotated", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	x.RevokeToken(x.Token)
+	resp, _ = xRequest(t, http.MethodGet, me, "Bearer "+x.Token, "")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, 4, x.Calls("/2/users/me"))
+}
