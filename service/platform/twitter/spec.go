@@ -1,10 +1,11 @@
 // Package twitter is Octopost's home for X. A thread goes out as a reply chain. Its
-// accounts connect through OAuth, whose flow is not built yet: it has a Spec and no
-// adapter, so live accounts are refused when they connect and test-mode sandbox accounts
-// publish through the sandbox.
+// accounts connect through OAuth (oauth.go); the adapter (twitter.go) publishes for
+// them, and test-mode sandbox accounts publish through the sandbox.
 package twitter
 
 import (
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -23,6 +24,9 @@ var Spec = platform.Spec{
 	Replies: true,
 	Text:    textlimit.For("twitter"),
 	Media:   textlimit.NeedsMedia("twitter"),
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			id := "1" + d.Digits(18)
