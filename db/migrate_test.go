@@ -16,12 +16,12 @@ func TestMain(m *testing.M) { pgtest.RunMain(m) }
 
 // ourTables are the tables the migrations create, plus the runner's own.
 var ourTables = []string{
-	"accounts", "api_keys", "events", "posts", "presets", "publish_attempts", "queue_instances",
+	"accounts", "api_keys", "events", "oauth_states", "posts", "presets", "publish_attempts", "queue_instances",
 	"schema_migrations", "users", "webhooks",
 }
 
 // ourVersions are the migration files, in the order they apply.
-var ourVersions = []string{"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances"}
+var ourVersions = []string{"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states"}
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()

@@ -62,6 +62,7 @@ type Store interface {
 
 	AccountStore
 	PublishingStore
+	OAuthStateStore
 
 	CreateWebhook(ctx context.Context, w Webhook) error
 	GetWebhook(ctx context.Context, s Scope, id string) (Webhook, error)

@@ -46,6 +46,16 @@ type Event struct {
 	CreatedAt time.Time
 }
 
+type OauthState struct {
+	StateHash   string
+	UserID      string
+	Mode        string
+	Platform    string
+	RedirectUrl *string
+	Verifier    []byte
+	ExpiresAt   time.Time
+}
+
 type Post struct {
 	ID              string
 	UserID          string

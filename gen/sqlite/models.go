@@ -42,6 +42,16 @@ type Event struct {
 	CreatedAt string
 }
 
+type OauthState struct {
+	StateHash   string
+	UserID      string
+	Mode        string
+	Platform    string
+	RedirectUrl *string
+	Verifier    []byte
+	ExpiresAt   string
+}
+
 type Post struct {
 	ID              string
 	UserID          string

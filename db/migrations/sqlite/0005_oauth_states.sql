@@ -1,0 +1,16 @@
+-- The OAuth connections in progress: one row per consent screen a caller was sent to,
+-- taken (deleted) by the callback that comes back with its state, so a state works once.
+-- Only the state's SHA-256 is kept; the PKCE verifier is sealed like credentials.
+
+CREATE TABLE oauth_states (
+    state_hash   TEXT NOT NULL PRIMARY KEY, -- hex SHA-256 of the state sent to the platform
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    mode         TEXT NOT NULL CHECK (mode IN ('live', 'test')),
+    platform     TEXT NOT NULL,
+    redirect_url TEXT,          -- where the caller's user goes afterwards; NULL: a plain page
+    verifier     BLOB NOT NULL, -- sealed PKCE code verifier (sealed empty where no PKCE)
+    expires_at   TEXT NOT NULL
+) STRICT;
+
+-- Expired states are deleted by expiry when new ones are made.
+CREATE INDEX oauth_states_expires_at ON oauth_states (expires_at);
