@@ -2,6 +2,7 @@ package fake
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/octopost/octopost/service/platform/textlimit"
 )
@@ -25,8 +27,12 @@ import (
 //     unknown field, bad JSON or empty text is a 400 invalid-request problem with errors[];
 //   - text over 280 weighted characters is a 400; the same text twice from the user is
 //     X's 403 "You are not allowed to create a Tweet with duplicate content.";
-//   - a reply to a tweet that does not exist is a 403, as on X; media ids name uploads,
-//     and the fake has none, so any media id is a 400;
+//   - a reply to a tweet that does not exist is a 403, as on X;
+//   - images are uploaded with POST /2/media/upload (multipart: the bytes as "media", an
+//     optional media_category), at most 5 MB of PNG, JPEG, GIF or WebP, answered
+//     {data: {id, media_key, size, expires_after_secs, image}}; alt text (at most 1000
+//     characters) is set with POST /2/media/metadata {id, metadata: {alt_text: {text}}};
+//     a tweet attaches at most 4 by media.media_ids, each one this user uploaded (else 400);
 //   - success is 201 {data: {id, text}} with a 19-digit snowflake id.
 //
 // Tweets lists what was published; Calls counts requests by path.
@@ -47,6 +53,16 @@ type Twitter struct {
 	calls    map[string]int
 	nextID   int64
 	tweets   []TwitterTweet
+	media    map[string]*TwitterMedia
+}
+
+// TwitterMedia is an image uploaded to the fake.
+type TwitterMedia struct {
+	ID          string
+	Category    string
+	ContentType string
+	Size        int
+	AltText     string
 }
 
 // TwitterTweet is a tweet the fake has published.
@@ -55,7 +71,8 @@ type TwitterTweet struct {
 	Text             string
 	InReplyToTweetID string
 	AuthorID         string
-	Authorization    string // the Authorization header it was posted with
+	Media            []TwitterMedia // attached, in order
+	Authorization    string         // the Authorization header it was posted with
 }
 
 // twitterWindow is X's rate-limit window for POST /2/tweets.
@@ -72,11 +89,14 @@ func NewTwitter(t testing.TB) *Twitter {
 		now:      time.Now,
 		calls:    map[string]int{},
 		nextID:   1862015474402312192,
+		media:    map[string]*TwitterMedia{},
 	}
 	x.tokens = map[string]bool{x.Token: true}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2/users/me", x.authed(x.me))
 	mux.HandleFunc("POST /2/tweets", x.authed(x.postTweet))
+	mux.HandleFunc("POST /2/media/upload", x.authed(x.upload))
+	mux.HandleFunc("POST /2/media/metadata", x.authed(x.metadata))
 	x.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		x.mu.Lock()
 		x.calls[r.URL.Path]++
@@ -134,7 +154,11 @@ func (x *Twitter) FailNext(path string, n, status int) {
 func (x *Twitter) Tweets() []TwitterTweet {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return slices.Clone(x.tweets)
+	out := slices.Clone(x.tweets)
+	for i := range out {
+		out[i].Media = slices.Clone(out[i].Media)
+	}
+	return out
 }
 
 // Calls returns how many requests were made to path, failed ones included.
@@ -237,22 +261,38 @@ func (x *Twitter) postTweet(w http.ResponseWriter, r *http.Request) {
 		twitterInvalidRequest(w, "The request body is not valid JSON for this endpoint.")
 		return
 	}
-	if req.Media != nil && len(req.Media.MediaIDs) > 0 {
-		twitterInvalidRequest(w, "Your media IDs are invalid.")
-		return
+	var mediaIDs []string
+	if req.Media != nil {
+		mediaIDs = req.Media.MediaIDs
 	}
-	if req.Text == nil || *req.Text == "" {
+	text := ""
+	if req.Text != nil {
+		text = *req.Text
+	}
+	if text == "" && len(mediaIDs) == 0 {
 		twitterInvalidRequest(w, "The `text` field is required when no media is attached.")
 		return
 	}
-	text := *req.Text
 	if err := textlimit.Check("twitter", text, false, 0); err != nil {
 		twitterInvalidRequest(w, "The text of your Tweet is too long.")
+		return
+	}
+	if len(mediaIDs) > 4 {
+		twitterInvalidRequest(w, "A Tweet takes at most 4 images.")
 		return
 	}
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	var attached []TwitterMedia
+	for _, id := range mediaIDs {
+		m, ok := x.media[id]
+		if !ok {
+			twitterInvalidRequest(w, "Your media IDs are invalid.")
+			return
+		}
+		attached = append(attached, *m)
+	}
 	replyTo := ""
 	if req.Reply != nil {
 		replyTo = req.Reply.InReplyToTweetID
@@ -270,10 +310,90 @@ func (x *Twitter) postTweet(w http.ResponseWriter, r *http.Request) {
 	x.nextID += 1 << 22 // snowflakes: the time is in the high bits
 	tw := TwitterTweet{
 		ID: strconv.FormatInt(x.nextID, 10), Text: text, InReplyToTweetID: replyTo,
-		AuthorID: x.UserID, Authorization: r.Header.Get("Authorization"),
+		AuthorID: x.UserID, Media: attached, Authorization: r.Header.Get("Authorization"),
 	}
 	x.tweets = append(x.tweets, tw)
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
 		"id": tw.ID, "text": tw.Text, "edit_history_tweet_ids": []string{tw.ID},
+	}})
+}
+
+// twitterImageTypes are the image types X takes for tweet_image.
+var twitterImageTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+const twitterImageLimit = 5 << 20
+
+func (x *Twitter) upload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, twitterImageLimit+64<<10)
+	if err := r.ParseMultipartForm(twitterImageLimit + 64<<10); err != nil {
+		twitterInvalidRequest(w, "The request is not a valid multipart/form-data upload within the size limit.")
+		return
+	}
+	f, _, err := r.FormFile("media")
+	if err != nil {
+		twitterInvalidRequest(w, "The `media` field is required.")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		twitterInvalidRequest(w, "The `media` field could not be read.")
+		return
+	}
+	category := r.FormValue("media_category")
+	if category != "" && category != "tweet_image" {
+		twitterInvalidRequest(w, "This endpoint takes media_category tweet_image; videos use the chunked upload.")
+		return
+	}
+	// X looks at the bytes, not at what the client says they are.
+	ct := http.DetectContentType(data)
+	if !slices.Contains(twitterImageTypes, ct) {
+		twitterInvalidRequest(w, "The media type is not supported.")
+		return
+	}
+	if len(data) > twitterImageLimit {
+		twitterInvalidRequest(w, "The image is larger than 5 MB.")
+		return
+	}
+	x.mu.Lock()
+	x.nextID += 1 << 22
+	m := &TwitterMedia{ID: strconv.FormatInt(x.nextID, 10), Category: "tweet_image", ContentType: ct, Size: len(data)}
+	x.media[m.ID] = m
+	x.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.ID, "media_key": "3_" + m.ID, "size": m.Size, "expires_after_secs": 86400,
+		"image": map[string]any{"image_type": ct},
+	}})
+}
+
+func (x *Twitter) metadata(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText *struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil {
+		twitterInvalidRequest(w, "The request body is not valid JSON for this endpoint.")
+		return
+	}
+	if req.Metadata.AltText != nil && utf8.RuneCountInString(req.Metadata.AltText.Text) > 1000 {
+		twitterInvalidRequest(w, "Alt text must be at most 1000 characters.")
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m, ok := x.media[req.ID]
+	if !ok {
+		twitterInvalidRequest(w, "The media id is invalid.")
+		return
+	}
+	if req.Metadata.AltText != nil {
+		m.AltText = req.Metadata.AltText.Text
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.ID, "associated_metadata": map[string]any{"alt_text": map[string]string{"text": m.AltText}},
 	}})
 }

@@ -1,8 +1,12 @@
 package fake_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,7 +76,7 @@ func TestTwitterWireFormat(t *testing.T) {
 		`{"text":""}`,
 		`{}`,
 		`not json`,
-		`{"text":"with media","media":{"media_ids":["123"]}}`, // the fake has no uploads
+		`{"text":"with media","media":{"media_ids":["123"]}}`, // never uploaded
 		`{"text":"` + strings.Repeat("字", 141) + `"}`,         // 282 weighted characters
 	} {
 		resp, body := xRequest(t, http.MethodPost, tweets, bearer, bad)
@@ -116,4 +120,82 @@ func TestTwitterTokens(t *testing.T) {
 	resp, _ = xRequest(t, http.MethodGet, me, "Bearer "+x.Token, "")
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	require.Equal(t, 4, x.Calls("/2/users/me"))
+}
+
+// upload posts data as X's multipart image upload, with media_category if not empty.
+func xUpload(t *testing.T, x *fake.Twitter, data []byte, category string) (*http.Response, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, err := mw.CreateFormFile("media", "image")
+	require.NoError(t, err)
+	_, err = part.Write(data)
+	require.NoError(t, err)
+	if category != "" {
+		require.NoError(t, mw.WriteField("media_category", category))
+	}
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, x.URL+"/2/media/upload", &buf)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+x.Token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+func TestTwitterMediaUpload(t *testing.T) {
+	t.Parallel()
+	x := fake.NewTwitter(t)
+	bearer := "Bearer " + x.Token
+
+	png := fake.PNG(3, 3)
+	resp, body := xUpload(t, x, png, "tweet_image")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var up struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &up))
+	id := up.Data.ID
+	require.Len(t, id, 19)
+	require.JSONEq(t, `{"data":{"id":"`+id+`","media_key":"3_`+id+`","size":`+strconv.Itoa(len(png))+
+		`,"expires_after_secs":86400,"image":{"image_type":"image/png"}}}`, body)
+
+	// Alt text is metadata on the upload; X takes at most 1000 characters.
+	resp, body = xRequest(t, http.MethodPost, x.URL+"/2/media/metadata", bearer, `{"id":"`+id+`","metadata":{"alt_text":{"text":"a square"}}}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/media/metadata", bearer, `{"id":"`+id+`","metadata":{"alt_text":{"text":"`+strings.Repeat("a", 1001)+`"}}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/media/metadata", bearer, `{"id":"1","metadata":{"alt_text":{"text":"who"}}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	// What is not an image, or not a tweet image, is refused; X reads the bytes.
+	for name, tc := range map[string]struct {
+		data     []byte
+		category string
+	}{
+		"html":      {[]byte("<html>hi</html>"), ""},
+		"video":     {png, "tweet_video"},
+		"too large": {append(slices.Clone(png), make([]byte, 5<<20)...), ""},
+	} {
+		resp, body := xUpload(t, x, tc.data, tc.category)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
+		require.Contains(t, body, "invalid-request", name)
+	}
+
+	// A tweet attaches uploads by id, at most 4, and may be media alone.
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/tweets", bearer, `{"media":{"media_ids":["`+id+`"]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	tweets := x.Tweets()
+	require.Len(t, tweets, 1)
+	require.Equal(t, []fake.TwitterMedia{{ID: id, Category: "tweet_image", ContentType: "image/png", Size: len(png), AltText: "a square"}}, tweets[0].Media)
+	five := `"` + strings.Repeat(id+`","`, 4) + id + `"`
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/tweets", bearer, `{"text":"five","media":{"media_ids":[`+five+`]}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/media/upload", "Bearer wrong", "")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
