@@ -23,9 +23,12 @@ package twitter
 // content anyway). For the same reason a 2xx whose body cannot be read is Permanent, not
 // Transient: the tweet probably exists, and a retry could only post it twice or fail.
 //
-// Media: X takes media only by media ids from its separate chunked upload API, which is
-// not built yet. A post with images or a video is refused (Permanent) before any call,
-// rather than published without them.
+// Images: each is fetched through the SSRF-safe client (platform.FetchImage, at most X's
+// 5 MB), uploaded with POST /2/media/upload (multipart: media, media_category
+// tweet_image), given its alt text with POST /2/media/metadata, and attached by id
+// (media.media_ids, at most 4). An upload is not deduplicated, but one never attached is
+// harmless: X drops it after a day. A video needs X's chunked upload, which is not built
+// yet: such a post is refused (Permanent) before any call, never published without it.
 
 import (
 	"bytes"
@@ -34,7 +37,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -107,18 +112,77 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 type tweetRequest struct {
 	Text  string `json:"text"`
 	Reply *reply `json:"reply,omitempty"`
+	Media *media `json:"media,omitempty"`
 }
 
 type reply struct {
 	InReplyToTweetID string `json:"in_reply_to_tweet_id"`
 }
 
+type media struct {
+	MediaIDs []string `json:"media_ids"`
+}
+
+// X's limits on a post's images.
+const (
+	maxImages     = 4
+	maxImageBytes = 5 << 20
+)
+
+// uploadImage fetches img and uploads it to X with its alt text, returning its media id.
+func (a *Adapter) uploadImage(ctx context.Context, token string, img platform.Image) (string, error) {
+	data, contentType, err := platform.FetchImage(ctx, a.client, "X", img.URL, maxImageBytes)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="media"; filename="image"`)
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = part.Write(data)
+	}
+	if err == nil {
+		err = mw.WriteField("media_category", "tweet_image")
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return "", fmt.Errorf("twitter: build upload: %w", err)
+	}
+	var up struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := a.send(ctx, http.MethodPost, "/2/media/upload", token, mw.FormDataContentType(), &buf, &up); err != nil {
+		return "", err
+	}
+	if up.Data.ID == "" {
+		return "", platform.Errorf(platform.Transient, 0, "X sent an upload answer without a media id")
+	}
+	if img.AltText != "" {
+		meta := map[string]any{"id": up.Data.ID, "metadata": map[string]any{"alt_text": map[string]string{"text": img.AltText}}}
+		var out json.RawMessage
+		if err := a.call(ctx, http.MethodPost, "/2/media/metadata", token, meta, &out); err != nil {
+			return "", err
+		}
+	}
+	return up.Data.ID, nil
+}
+
 // Publish posts one tweet, replying to p.ReplyTo when it is part of a thread. The
 // credentials never change here.
 func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p platform.Post) (platform.Ref, platform.Credentials, error) {
-	if len(p.Images) > 0 || p.VideoURL != "" {
+	if p.VideoURL != "" {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0,
-			"X: posts with images or video are not supported yet; publish the text alone or leave X out")
+			"X: posts with a video are not supported yet; publish it without the video or leave X out")
+	}
+	if len(p.Images) > maxImages {
+		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "X: a post takes at most %d images, not %d", maxImages, len(p.Images))
 	}
 	token := creds[KeyAccessToken]
 	if token == "" {
@@ -127,6 +191,16 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	body := tweetRequest{Text: p.Text}
 	if p.ReplyTo != nil {
 		body.Reply = &reply{InReplyToTweetID: p.ReplyTo.ID}
+	}
+	for _, img := range p.Images {
+		id, err := a.uploadImage(ctx, token, img)
+		if err != nil {
+			return platform.Ref{}, nil, err
+		}
+		if body.Media == nil {
+			body.Media = &media{}
+		}
+		body.Media.MediaIDs = append(body.Media.MediaIDs, id)
 	}
 	var out struct {
 		Data struct {
@@ -147,21 +221,26 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 // call sends a request to path with the bearer token and an optional JSON body, classifies
 // a failure, and decodes a successful JSON answer into out.
 func (a *Adapter) call(ctx context.Context, method, path, token string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("twitter: encode request: %w", err)
-		}
-		r = bytes.NewReader(b)
+	if body == nil {
+		return a.send(ctx, method, path, token, "", nil, out)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.api+path, r)
+	b, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("twitter: encode request: %w", err)
+	}
+	return a.send(ctx, method, path, token, "application/json", bytes.NewReader(b), out)
+}
+
+// send makes the request with body of contentType (none if empty) and the bearer token,
+// classifies a failure, and decodes a successful JSON answer into out.
+func (a *Adapter) send(ctx context.Context, method, path, token, contentType string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, a.api+path, body)
 	if err != nil {
 		// The operator's API URL is malformed; nothing here names the token.
 		return platform.Errorf(platform.Permanent, 0, "X: the API URL is not valid")
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -179,8 +258,8 @@ func (a *Adapter) call(ctx context.Context, method, path, token string, body, ou
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		kind := platform.Transient
-		if method == http.MethodPost {
-			kind = platform.Permanent // see the package's design: the tweet may exist
+		if path == "/2/tweets" {
+			kind = platform.Permanent // see the design above: the tweet may exist
 		}
 		return platform.Errorf(kind, resp.StatusCode, "X sent an unreadable answer")
 	}

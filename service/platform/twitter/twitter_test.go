@@ -226,19 +226,97 @@ func TestPrivateAddressIsRefused(t *testing.T) {
 	require.Zero(t, b.fake.Calls("/2/tweets")+b.fake.Calls("/2/users/me"))
 }
 
-// Media cannot be uploaded to X yet: such a post is refused, never published without it.
-func TestPublishWithMediaIsRefused(t *testing.T) {
+// Images are fetched, uploaded with their alt text and attached by id.
+func TestPublishImages(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for _, p := range []platform.Post{
-		{Text: "a picture", Images: []platform.Image{{URL: "https://img.example/a.png"}}},
-		{Text: "a video", VideoURL: "https://img.example/a.mp4"},
-	} {
-		_, _, err := b.adapter.Publish(context.Background(), b.creds, p)
+	images := fake.NewImages(t)
+	png := images.Add("/a.png", "image/png", fake.PNG(4, 4))
+	sniffed := images.Add("/b", "", fake.PNG(2, 2)) // no Content-Type: sniffed
+
+	_, _, err := b.adapter.Publish(context.Background(), b.creds, platform.Post{
+		Text:   "with pictures",
+		Images: []platform.Image{{URL: png, AltText: "a tiny square"}, {URL: sniffed}},
+	})
+	require.NoError(t, err)
+	tweets := b.fake.Tweets()
+	require.Len(t, tweets, 1)
+	require.Len(t, tweets[0].Media, 2)
+	require.Equal(t, "a tiny square", tweets[0].Media[0].AltText)
+	require.Equal(t, "image/png", tweets[0].Media[0].ContentType)
+	require.Equal(t, "tweet_image", tweets[0].Media[0].Category)
+	require.Equal(t, len(fake.PNG(4, 4)), tweets[0].Media[0].Size)
+	require.Empty(t, tweets[0].Media[1].AltText)
+	require.Equal(t, 2, b.fake.Calls("/2/media/upload"))
+	require.Equal(t, 1, b.fake.Calls("/2/media/metadata"), "only the image with alt text")
+}
+
+func TestPublishMediaFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("video", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "a video", VideoURL: "http://127.0.0.1:1/a.mp4"})
 		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
-		require.Contains(t, pe.Message, "images or video are not supported yet")
-	}
-	require.Zero(t, b.fake.Calls("/2/tweets"))
+		require.Contains(t, pe.Message, "a video are not supported yet")
+		require.Zero(t, b.fake.Calls("/2/tweets"), "never published without it")
+	})
+
+	t.Run("five images", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		img := platform.Image{URL: "http://127.0.0.1:1/a.png"}
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{img, img, img, img, img}})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Equal(t, "X: a post takes at most 4 images, not 5", pe.Message)
+		require.Zero(t, b.fake.Calls("/2/media/upload"))
+	})
+
+	t.Run("image missing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		images := fake.NewImages(t)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{{URL: images.URL + "/gone.png"}}})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "HTTP 404")
+		require.Empty(t, b.fake.Tweets())
+	})
+
+	t.Run("not an image", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		images := fake.NewImages(t)
+		page := images.Add("/page", "text/html", []byte("<html>hello</html>"))
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{{URL: page}}})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "is not an image")
+	})
+
+	t.Run("alt text refused", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		images := fake.NewImages(t)
+		img := images.Add("/a.png", "image/png", fake.PNG(4, 4))
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{{URL: img, AltText: strings.Repeat("d", 1001)}}})
+		pe := requireKind(t, err, platform.Permanent, http.StatusBadRequest, b.fake.Token)
+		require.Equal(t, "X refused the post: Alt text must be at most 1000 characters.", pe.Message)
+		require.Empty(t, b.fake.Tweets())
+	})
+
+	t.Run("image at a private address", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		images := fake.NewImages(t)
+		img := images.Add("/a.png", "image/png", fake.PNG(4, 4))
+		a := New(fake.StrictClient(5*time.Second, b.fake.URL), b.fake.URL)
+		_, _, err := a.Publish(ctx, b.creds, platform.Post{Text: "x", Images: []platform.Image{{URL: img}}})
+		requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.ErrorIs(t, err, netpolicy.ErrNotPublic)
+		require.Zero(t, images.Requests(), "the image host was never reached")
+		require.Zero(t, b.fake.Calls("/2/media/upload"))
+	})
 }
 
 // Whatever answers in X's place, its words never carry the token into an error, and an
