@@ -1,8 +1,8 @@
 package twitter
 
 // The adapter posts with X API v2: POST {api}/2/tweets with the account's OAuth 2.0 user
-// access token as a Bearer token, body {text, reply?: {in_reply_to_tweet_id}}, answered
-// 201 {data: {id, text}}. A thread is a reply chain: each part replies to the previous
+// access token as a Bearer token, body {text, reply?: {in_reply_to_tweet_id}, media?:
+// {media_ids}}, answered 201 {data: {id, text}}. A thread is a reply chain: each part replies to the previous
 // part's id. The token is the credential "access_token" that the OAuth connect flow
 // stores (refreshing it is that flow's business, not this file's).
 //
