@@ -48,6 +48,8 @@ type Config struct {
 	// timeout, so that a platform that hangs gets the caller a 422, not a dropped
 	// connection (serve derives both from one platform call: cmd/octopost/timeouts.go).
 	ConnectTimeout time.Duration
+	// OAuth is how accounts of the OAuth platforms connect (oauth.go).
+	OAuth OAuthConfig
 }
 
 // Service implements every use case of the API and the operator CLI.
