@@ -238,7 +238,7 @@ func TestConnectAccountValidation(t *testing.T) {
 	for _, p := range []string{"twitter", "linkedin", "threads", "instagram", "facebook", "tiktok", "youtube"} {
 		r := b.do(t, http.MethodPost, "/v1/accounts", live, `{"platform": "`+p+`"}`)
 		requireFields(t, r, "/platform")
-		requireFieldMessage(t, r, p+" accounts connect through OAuth in the dashboard, which is not available yet; "+
+		requireFieldMessage(t, r, p+" accounts connect through OAuth, with POST /v1/accounts/connect; "+
 			"with credentials you can connect bluesky, mastodon, discord, slack, telegram")
 	}
 

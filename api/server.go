@@ -59,7 +59,7 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 		ResponseErrorHandlerFunc: onError,
 	})
 	handler := oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError})
-	return withRequestID(accessLog(logger, v.handler(spec, handler))), nil
+	return withRequestID(accessLog(logger, withOAuthCallback(svc, logger, v.handler(spec, handler)))), nil
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

@@ -107,7 +107,7 @@ func (s *Service) checkLiveInput(in AccountInput) (platform.Adapter, platform.Sp
 		problems.Add("/platform", "must be one of %s", joinPlatforms(Platforms))
 		return nil, platform.Spec{}, problems.Err()
 	case ok && spec.Connect.OAuth:
-		problems.Add("/platform", "%s accounts connect through OAuth in the dashboard, which is not available yet; "+
+		problems.Add("/platform", "%s accounts connect through OAuth, with POST /v1/accounts/connect; "+
 			"with credentials you can connect %s", in.Platform, joinPlatforms(s.credentialPlatforms()))
 		return nil, platform.Spec{}, problems.Err()
 	case !ok || len(spec.Connect.Forms) == 0:

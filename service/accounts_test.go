@@ -275,7 +275,7 @@ func TestConnectLiveMessages(t *testing.T) {
 
 	_, err := b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "linkedin"})
 	fields := requireFields(t, err, "/platform")
-	require.Equal(t, "linkedin accounts connect through OAuth in the dashboard, which is not available yet; "+
+	require.Equal(t, "linkedin accounts connect through OAuth, with POST /v1/accounts/connect; "+
 		"with credentials you can connect bluesky, mastodon, discord, slack, telegram", fields[0].Message)
 
 	_, err = b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "mastodon", Credentials: platform.Credentials{

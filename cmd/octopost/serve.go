@@ -85,6 +85,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 
+	oauthConfig, err := c.oauthConfig(addr, netpolicy.Client(privatePlatforms, timeouts.platformCall))
+	if err != nil {
+		return err
+	}
+
 	d, err := c.open(ctx)
 	if err != nil {
 		return err
@@ -103,6 +108,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		Render:                    api.Renderer{},
 		AllowInsecurePlatformURLs: privatePlatforms,
 		ConnectTimeout:            timeouts.connect,
+		OAuth:                     oauthConfig,
 	})
 	if err := sealWebhookSecrets(ctx, svc, logger); err != nil {
 		return err

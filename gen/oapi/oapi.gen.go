@@ -270,6 +270,18 @@ type ConnectAccountRequest struct {
 	WebhookUrl *string `json:"webhook_url,omitempty"`
 }
 
+// ConnectOAuthRequest The OAuth platform to connect an account of, and where the user lands afterwards.
+type ConnectOAuthRequest struct {
+	// Platform A social platform Octopost publishes to.
+	Platform Platform `json:"platform"`
+
+	// RedirectUrl Where the user's browser goes once the account is connected (with `account_id`)
+	// or the connection failed (with `error` and `error_description`). Its origin must
+	// be `OCTOPOST_PUBLIC_URL`'s or one of `OCTOPOST_OAUTH_REDIRECT_ORIGINS`. Left out,
+	// the callback shows a short page instead.
+	RedirectUrl *string `json:"redirect_url,omitempty"`
+}
+
 // CreatePostRequest A new post.
 type CreatePostRequest struct {
 	Content string `json:"content"`
@@ -362,6 +374,17 @@ type Media struct {
 
 // NullablePlatform A platform, or null.
 type NullablePlatform = Platform
+
+// OAuthAuthorization A consent screen to send the user to.
+type OAuthAuthorization struct {
+	// AuthorizationUrl The platform's consent screen, with this connection's state in it.
+	//
+	// Example: https://x.com/i/oauth2/authorize?client_id=YOUR_CLIENT_ID&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&redirect_uri=http%3A%2F%2Flocalhost%3A8080%2Foauth%2Ftwitter%2Fcallback&response_type=code&scope=tweet.read+tweet.write+users.read+offline.access+media.write&state=X6QH4WJQ3S5Y
+	AuthorizationUrl string `json:"authorization_url"`
+
+	// ExpiresAt When the state expires (10 minutes from now); the user must consent before.
+	ExpiresAt time.Time `json:"expires_at"`
+}
 
 // Platform A social platform Octopost publishes to.
 type Platform string
@@ -570,6 +593,9 @@ type ListPostsParams struct {
 // ConnectAccountJSONRequestBody defines body for ConnectAccount for application/json ContentType.
 type ConnectAccountJSONRequestBody = ConnectAccountRequest
 
+// ConnectOAuthAccountJSONRequestBody defines body for ConnectOAuthAccount for application/json ContentType.
+type ConnectOAuthAccountJSONRequestBody = ConnectOAuthRequest
+
 // CreatePostJSONRequestBody defines body for CreatePost for application/json ContentType.
 type CreatePostJSONRequestBody = CreatePostRequest
 
@@ -692,7 +718,8 @@ type ClientInterface interface {
 	// `/service_url`, else `/platform`), whose message says the platform did not answer
 	// and to try again later: nothing is saved, and the same request can be retried.
 	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+	// on `/platform`.
 	//
 	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 	// without credentials (any credential field is a 422). Posts published through it
@@ -728,7 +755,8 @@ type ClientInterface interface {
 	// `/service_url`, else `/platform`), whose message says the platform did not answer
 	// and to try again later: nothing is saved, and the same request can be retried.
 	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+	// on `/platform`.
 	//
 	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 	// without credentials (any credential field is a 422). Posts published through it
@@ -741,6 +769,76 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
 	ConnectAccount(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConnectOAuthAccountWithBody Start connecting an account through OAuth
+	//
+	// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+	// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+	// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+	// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+	// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+	// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+	// `code_challenge` where the platform takes one (X does).
+	//
+	// When the user consents, the platform sends the browser to the callback, which is
+	// not part of this API (it takes no key and answers the browser, not JSON): it
+	// exchanges the code for tokens, reads the account's profile, stores the tokens
+	// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+	// `redirect_url` with `account_id` added to its query, or shows a short page when no
+	// `redirect_url` was given. Connecting the same platform user again updates that
+	// account. If anything fails (the user refuses, the state is used, expired or for
+	// another platform, the platform refuses the code), no account is made, and the
+	// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+	// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+	// that is unknown or already used shows a page, never a redirect.
+	//
+	// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+	// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+	// redirect). A platform whose app the server has no client id for is a 422 on
+	// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+	// cannot be connected yet (today only X can) and one that connects with credentials
+	// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+	// `POST /v1/accounts`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+	ConnectOAuthAccountWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConnectOAuthAccount Start connecting an account through OAuth
+	//
+	// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+	// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+	// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+	// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+	// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+	// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+	// `code_challenge` where the platform takes one (X does).
+	//
+	// When the user consents, the platform sends the browser to the callback, which is
+	// not part of this API (it takes no key and answers the browser, not JSON): it
+	// exchanges the code for tokens, reads the account's profile, stores the tokens
+	// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+	// `redirect_url` with `account_id` added to its query, or shows a short page when no
+	// `redirect_url` was given. Connecting the same platform user again updates that
+	// account. If anything fails (the user refuses, the state is used, expired or for
+	// another platform, the platform refuses the code), no account is made, and the
+	// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+	// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+	// that is unknown or already used shows a page, never a redirect.
+	//
+	// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+	// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+	// redirect). A platform whose app the server has no client id for is a 422 on
+	// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+	// cannot be connected yet (today only X can) and one that connects with credentials
+	// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+	// `POST /v1/accounts`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+	ConnectOAuthAccount(ctx context.Context, body ConnectOAuthAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteAccount Disconnect an account
 	//
@@ -1031,7 +1129,8 @@ func (c *Client) ListAccounts(ctx context.Context, reqEditors ...RequestEditorFn
 // `/service_url`, else `/platform`), whose message says the platform did not answer
 // and to try again later: nothing is saved, and the same request can be retried.
 // The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+// on `/platform`.
 //
 // **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 // without credentials (any credential field is a 422). Posts published through it
@@ -1077,7 +1176,8 @@ func (c *Client) ConnectAccountWithBody(ctx context.Context, contentType string,
 // `/service_url`, else `/platform`), whose message says the platform did not answer
 // and to try again later: nothing is saved, and the same request can be retried.
 // The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+// on `/platform`.
 //
 // **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 // without credentials (any credential field is a 422). Posts published through it
@@ -1091,6 +1191,96 @@ func (c *Client) ConnectAccountWithBody(ctx context.Context, contentType string,
 // Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
 func (c *Client) ConnectAccount(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConnectAccountRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConnectOAuthAccountWithBody Start connecting an account through OAuth
+//
+// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+// `code_challenge` where the platform takes one (X does).
+//
+// When the user consents, the platform sends the browser to the callback, which is
+// not part of this API (it takes no key and answers the browser, not JSON): it
+// exchanges the code for tokens, reads the account's profile, stores the tokens
+// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+// `redirect_url` with `account_id` added to its query, or shows a short page when no
+// `redirect_url` was given. Connecting the same platform user again updates that
+// account. If anything fails (the user refuses, the state is used, expired or for
+// another platform, the platform refuses the code), no account is made, and the
+// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+// that is unknown or already used shows a page, never a redirect.
+//
+// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+// redirect). A platform whose app the server has no client id for is a 422 on
+// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+// cannot be connected yet (today only X can) and one that connects with credentials
+// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+// `POST /v1/accounts`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+func (c *Client) ConnectOAuthAccountWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConnectOAuthAccountRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConnectOAuthAccount Start connecting an account through OAuth
+//
+// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+// `code_challenge` where the platform takes one (X does).
+//
+// When the user consents, the platform sends the browser to the callback, which is
+// not part of this API (it takes no key and answers the browser, not JSON): it
+// exchanges the code for tokens, reads the account's profile, stores the tokens
+// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+// `redirect_url` with `account_id` added to its query, or shows a short page when no
+// `redirect_url` was given. Connecting the same platform user again updates that
+// account. If anything fails (the user refuses, the state is used, expired or for
+// another platform, the platform refuses the code), no account is made, and the
+// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+// that is unknown or already used shows a page, never a redirect.
+//
+// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+// redirect). A platform whose app the server has no client id for is a 422 on
+// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+// cannot be connected yet (today only X can) and one that connects with credentials
+// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+// `POST /v1/accounts`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+func (c *Client) ConnectOAuthAccount(ctx context.Context, body ConnectOAuthAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConnectOAuthAccountRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1647,6 +1837,46 @@ func NewConnectAccountRequestWithBody(server string, contentType string, body io
 	}
 
 	operationPath := fmt.Sprintf("/v1/accounts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewConnectOAuthAccountRequest calls the generic ConnectOAuthAccount builder with application/json body
+func NewConnectOAuthAccountRequest(server string, body ConnectOAuthAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConnectOAuthAccountRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConnectOAuthAccountRequestWithBody constructs an http.Request for the ConnectOAuthAccount method, with any body, and a specified content type
+func NewConnectOAuthAccountRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/accounts/connect")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -2487,7 +2717,8 @@ type ClientWithResponsesInterface interface {
 	// `/service_url`, else `/platform`), whose message says the platform did not answer
 	// and to try again later: nothing is saved, and the same request can be retried.
 	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+	// on `/platform`.
 	//
 	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 	// without credentials (any credential field is a 422). Posts published through it
@@ -2523,7 +2754,8 @@ type ClientWithResponsesInterface interface {
 	// `/service_url`, else `/platform`), whose message says the platform did not answer
 	// and to try again later: nothing is saved, and the same request can be retried.
 	// The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-	// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+	// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+	// on `/platform`.
 	//
 	// **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 	// without credentials (any credential field is a 422). Posts published through it
@@ -2536,6 +2768,76 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/accounts (the `ConnectAccount` operationId).
 	ConnectAccountWithResponse(ctx context.Context, body ConnectAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectAccountResponse, error)
+
+	// ConnectOAuthAccountWithBodyWithResponse Start connecting an account through OAuth
+	//
+	// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+	// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+	// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+	// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+	// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+	// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+	// `code_challenge` where the platform takes one (X does).
+	//
+	// When the user consents, the platform sends the browser to the callback, which is
+	// not part of this API (it takes no key and answers the browser, not JSON): it
+	// exchanges the code for tokens, reads the account's profile, stores the tokens
+	// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+	// `redirect_url` with `account_id` added to its query, or shows a short page when no
+	// `redirect_url` was given. Connecting the same platform user again updates that
+	// account. If anything fails (the user refuses, the state is used, expired or for
+	// another platform, the platform refuses the code), no account is made, and the
+	// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+	// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+	// that is unknown or already used shows a page, never a redirect.
+	//
+	// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+	// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+	// redirect). A platform whose app the server has no client id for is a 422 on
+	// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+	// cannot be connected yet (today only X can) and one that connects with credentials
+	// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+	// `POST /v1/accounts`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+	ConnectOAuthAccountWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConnectOAuthAccountResponse, error)
+
+	// ConnectOAuthAccountWithResponse Start connecting an account through OAuth
+	//
+	// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+	// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+	// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+	// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+	// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+	// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+	// `code_challenge` where the platform takes one (X does).
+	//
+	// When the user consents, the platform sends the browser to the callback, which is
+	// not part of this API (it takes no key and answers the browser, not JSON): it
+	// exchanges the code for tokens, reads the account's profile, stores the tokens
+	// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+	// `redirect_url` with `account_id` added to its query, or shows a short page when no
+	// `redirect_url` was given. Connecting the same platform user again updates that
+	// account. If anything fails (the user refuses, the state is used, expired or for
+	// another platform, the platform refuses the code), no account is made, and the
+	// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+	// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+	// that is unknown or already used shows a page, never a redirect.
+	//
+	// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+	// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+	// redirect). A platform whose app the server has no client id for is a 422 on
+	// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+	// cannot be connected yet (today only X can) and one that connects with credentials
+	// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+	// `POST /v1/accounts`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+	ConnectOAuthAccountWithResponse(ctx context.Context, body ConnectOAuthAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectOAuthAccountResponse, error)
 
 	// DeleteAccountWithResponse Disconnect an account
 	//
@@ -3030,6 +3332,139 @@ func (r ConnectAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ConnectAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConnectOAuthAccountResponse201Headers the declared response headers of an HTTP 201 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse201Headers struct {
+	XRequestId *string
+}
+
+// ConnectOAuthAccountResponse400Headers the declared response headers of an HTTP 400 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse400Headers struct {
+	XRequestId *string
+}
+
+// ConnectOAuthAccountResponse401Headers the declared response headers of an HTTP 401 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ConnectOAuthAccountResponse403Headers the declared response headers of an HTTP 403 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse403Headers struct {
+	XRequestId *string
+}
+
+// ConnectOAuthAccountResponse413Headers the declared response headers of an HTTP 413 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse413Headers struct {
+	XRequestId *string
+}
+
+// ConnectOAuthAccountResponse422Headers the declared response headers of an HTTP 422 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse422Headers struct {
+	XRequestId *string
+}
+
+// ConnectOAuthAccountResponse500Headers the declared response headers of an HTTP 500 response for ConnectOAuthAccount
+type ConnectOAuthAccountResponse500Headers struct {
+	XRequestId *string
+}
+
+type ConnectOAuthAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *OAuthAuthorization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ConnectOAuthAccountResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ConnectOAuthAccountResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConnectOAuthAccountResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ConnectOAuthAccountResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ConnectOAuthAccountResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ConnectOAuthAccountResponse422Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ConnectOAuthAccountResponse500Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON201() *OAuthAuthorization {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ConnectOAuthAccountResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ConnectOAuthAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConnectOAuthAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConnectOAuthAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConnectOAuthAccountResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5321,7 +5756,8 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, reqE
 // `/service_url`, else `/platform`), whose message says the platform did not answer
 // and to try again later: nothing is saved, and the same request can be retried.
 // The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+// on `/platform`.
 //
 // **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 // without credentials (any credential field is a 422). Posts published through it
@@ -5363,7 +5799,8 @@ func (c *ClientWithResponses) ConnectAccountWithBodyWithResponse(ctx context.Con
 // `/service_url`, else `/platform`), whose message says the platform did not answer
 // and to try again later: nothing is saved, and the same request can be retried.
 // The OAuth platforms (twitter, linkedin, threads, instagram, facebook, tiktok,
-// youtube) connect through the dashboard instead; here they are a 422 on `/platform`.
+// youtube) connect through `POST /v1/accounts/connect` instead; here they are a 422
+// on `/platform`.
 //
 // **Test mode** (a test key) creates a sandbox account on any of the 12 platforms,
 // without credentials (any credential field is a 422). Posts published through it
@@ -5381,6 +5818,88 @@ func (c *ClientWithResponses) ConnectAccountWithResponse(ctx context.Context, bo
 		return nil, err
 	}
 	return ParseConnectAccountResponse(rsp)
+}
+
+// ConnectOAuthAccountWithBodyWithResponse Start connecting an account through OAuth
+//
+// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+// `code_challenge` where the platform takes one (X does).
+//
+// When the user consents, the platform sends the browser to the callback, which is
+// not part of this API (it takes no key and answers the browser, not JSON): it
+// exchanges the code for tokens, reads the account's profile, stores the tokens
+// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+// `redirect_url` with `account_id` added to its query, or shows a short page when no
+// `redirect_url` was given. Connecting the same platform user again updates that
+// account. If anything fails (the user refuses, the state is used, expired or for
+// another platform, the platform refuses the code), no account is made, and the
+// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+// that is unknown or already used shows a page, never a redirect.
+//
+// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+// redirect). A platform whose app the server has no client id for is a 422 on
+// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+// cannot be connected yet (today only X can) and one that connects with credentials
+// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+// `POST /v1/accounts`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+func (c *ClientWithResponses) ConnectOAuthAccountWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConnectOAuthAccountResponse, error) {
+	rsp, err := c.ConnectOAuthAccountWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConnectOAuthAccountResponse(rsp)
+}
+
+// ConnectOAuthAccountWithResponse Start connecting an account through OAuth
+//
+// Starts connecting an account of an OAuth platform (twitter, linkedin, threads,
+// instagram, facebook, tiktok, youtube). The answer is the platform's consent screen
+// URL: send the user's browser there. The URL carries this server's app (`client_id`),
+// `redirect_uri` = `{OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback`,
+// `response_type=code`, the platform's scopes, a single-use `state` bound to the key's
+// user and mode that expires at `expires_at` (10 minutes), and a PKCE S256
+// `code_challenge` where the platform takes one (X does).
+//
+// When the user consents, the platform sends the browser to the callback, which is
+// not part of this API (it takes no key and answers the browser, not JSON): it
+// exchanges the code for tokens, reads the account's profile, stores the tokens
+// encrypted, sends `account.connected` to the webhooks, and redirects (303) to
+// `redirect_url` with `account_id` added to its query, or shows a short page when no
+// `redirect_url` was given. Connecting the same platform user again updates that
+// account. If anything fails (the user refuses, the state is used, expired or for
+// another platform, the platform refuses the code), no account is made, and the
+// redirect carries `error` (`access_denied`, `invalid_state`, `state_expired`,
+// `exchange_failed`, `profile_failed`, …) and `error_description` instead; a state
+// that is unknown or already used shows a page, never a redirect.
+//
+// `redirect_url` must have the origin of `OCTOPOST_PUBLIC_URL` or one listed in
+// `OCTOPOST_OAUTH_REDIRECT_ORIGINS`, else it is a 422 on `/redirect_url` (no open
+// redirect). A platform whose app the server has no client id for is a 422 on
+// `/platform` naming the setting (`OCTOPOST_TWITTER_CLIENT_ID`, …); so is one that
+// cannot be connected yet (today only X can) and one that connects with credentials
+// (`POST /v1/accounts`). Live keys only: test keys make sandbox accounts with
+// `POST /v1/accounts`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/accounts/connect (the `ConnectOAuthAccount` operationId).
+func (c *ClientWithResponses) ConnectOAuthAccountWithResponse(ctx context.Context, body ConnectOAuthAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*ConnectOAuthAccountResponse, error) {
+	rsp, err := c.ConnectOAuthAccount(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConnectOAuthAccountResponse(rsp)
 }
 
 // DeleteAccountWithResponse Disconnect an account
@@ -6039,6 +6558,154 @@ func ParseConnectAccountResponse(rsp *http.Response) (*ConnectAccountResponse, e
 		response.Headers422 = &headers
 	case rsp.StatusCode == 500:
 		var headers ConnectAccountResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConnectOAuthAccountResponse parses an HTTP response from a ConnectOAuthAccountWithResponse call
+func ParseConnectOAuthAccountResponse(rsp *http.Response) (*ConnectOAuthAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConnectOAuthAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest OAuthAuthorization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers ConnectOAuthAccountResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers ConnectOAuthAccountResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ConnectOAuthAccountResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ConnectOAuthAccountResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers ConnectOAuthAccountResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers ConnectOAuthAccountResponse422Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 500:
+		var headers ConnectOAuthAccountResponse500Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8550,6 +9217,9 @@ type ServerInterface interface {
 	// ConnectAccount Connect an account
 	// (POST /v1/accounts)
 	ConnectAccount(w http.ResponseWriter, r *http.Request)
+	// ConnectOAuthAccount Start connecting an account through OAuth
+	// (POST /v1/accounts/connect)
+	ConnectOAuthAccount(w http.ResponseWriter, r *http.Request)
 	// DeleteAccount Disconnect an account
 	// (DELETE /v1/accounts/{account_id})
 	DeleteAccount(w http.ResponseWriter, r *http.Request, accountId AccountId)
@@ -8637,6 +9307,20 @@ func (siw *ServerInterfaceWrapper) ConnectAccount(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ConnectAccount(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ConnectOAuthAccount operation middleware
+func (siw *ServerInterfaceWrapper) ConnectOAuthAccount(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ConnectOAuthAccount(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -9253,6 +9937,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/posts/{post_id}", wrapper.UpdatePost)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/accounts", wrapper.ListAccounts)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/accounts", wrapper.ConnectAccount)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/accounts/connect", wrapper.ConnectOAuthAccount)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.DeleteAccount)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.GetAccount)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/posts/{post_id}/publish", wrapper.PublishPost)
@@ -9552,6 +10237,143 @@ func (response ConnectAccount422JSONResponse) VisitConnectAccountResponse(w http
 type ConnectAccount500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ConnectAccount500JSONResponse) VisitConnectAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccountRequestObject struct {
+	Body *ConnectOAuthAccountJSONRequestBody
+}
+
+type ConnectOAuthAccountResponseObject interface {
+	VisitConnectOAuthAccountResponse(w http.ResponseWriter) error
+}
+
+type ConnectOAuthAccount201ResponseHeaders struct {
+	XRequestId *string
+}
+
+type ConnectOAuthAccount201JSONResponse struct {
+	Body    OAuthAuthorization
+	Headers ConnectOAuthAccount201ResponseHeaders
+}
+
+func (response ConnectOAuthAccount201JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ConnectOAuthAccount400JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ConnectOAuthAccount401JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ConnectOAuthAccount403JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ConnectOAuthAccount413JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ConnectOAuthAccount422JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConnectOAuthAccount500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ConnectOAuthAccount500JSONResponse) VisitConnectOAuthAccountResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -11840,6 +12662,9 @@ type StrictServerInterface interface {
 	// ConnectAccount Connect an account
 	// (POST /v1/accounts)
 	ConnectAccount(ctx context.Context, request ConnectAccountRequestObject) (ConnectAccountResponseObject, error)
+	// ConnectOAuthAccount Start connecting an account through OAuth
+	// (POST /v1/accounts/connect)
+	ConnectOAuthAccount(ctx context.Context, request ConnectOAuthAccountRequestObject) (ConnectOAuthAccountResponseObject, error)
 	// DeleteAccount Disconnect an account
 	// (DELETE /v1/accounts/{account_id})
 	DeleteAccount(ctx context.Context, request DeleteAccountRequestObject) (DeleteAccountResponseObject, error)
@@ -11986,6 +12811,37 @@ func (sh *strictHandler) ConnectAccount(w http.ResponseWriter, r *http.Request) 
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ConnectAccountResponseObject); ok {
 		if err := validResponse.VisitConnectAccountResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ConnectOAuthAccount operation middleware
+func (sh *strictHandler) ConnectOAuthAccount(w http.ResponseWriter, r *http.Request) {
+	var request ConnectOAuthAccountRequestObject
+
+	var body ConnectOAuthAccountJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ConnectOAuthAccount(ctx, request.(ConnectOAuthAccountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConnectOAuthAccount")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ConnectOAuthAccountResponseObject); ok {
+		if err := validResponse.VisitConnectOAuthAccountResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -12524,148 +13380,169 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs5suarYGs2wtJEiaIu7nFTsRErt+0Zz7jbOpa7fc40HSywKiliVAQ4AEoUj1sR+2sfYB9iH+w8",
-	"yQYSl0IViyJ1sad72z8cYZEoFJBI5OXLCz8luZjNBQeuVTL4lEyBFiDxvx8+fNg7rfQUuGY51WA+K0Dl",
-	"ks01EzwZJKflgi4VyZ4DlSCJBFrO/scwEbkWc6H0MMl6SZqofAozap6Gazqbl5AMkrVPJGmil3MzRGnJ",
-	"+EVyc5Mm/773Dv5ZgdJ7r4vVVbwuzAonDBTRUyDSDiWM458K5BXIJ4qU4kKdEMinAhShRFEOJKdlCXJP",
-	"AdfkipYVNNfbXslNmsyppDPQjkSneS4qrrtW9X4KhNqvnyjCih455YQVRE+pJpzOQBEu9JTxi5QsplTD",
-	"FUjCtCIl8As9TQkzqzzuH5sl1YSjeT7qH/z13/7+7N+f/u3w+6Mfjs+e/ts37/50/uz9tz99SNKEmZfP",
-	"qZ4maWJeY58xyxixIkkTQx4moUgGWlZw227T5EyotXszx/WYGzPz3Xln+NDdtyVBwfqN4bePujWccaSW",
-	"akTLcjQvqZ4IOVNr9mRH33lXH2A8FeJy3bYW9uvH3NdieucDc6u46+5uzGA1F1wB3rvntHASwfyVC66B",
-	"43/pfF4aYcUE3/+HMpuPpI4ZWZh5x7QYOTFhNiSlkMkgcTOSsSiWZFaZ/4GRCqwgfz1/+0NyE6/wv0uY",
-	"JIPkD/u1+Ny336r9lzghrnr1HHB2hgSPJk+JkPgRiiKqSNbeCYrSSDq3ZWLXgtzw/cZYXNd3gk9Klt+P",
-	"fLl/uKadkRRkShWhpQRaLMkYgJN5NS6ZmkJBKC9ITrnZ4RjITBRGXhePRFIJSlQyhyeKKE01kEJYjia0",
-	"LMWC6ClTJJ9SfgGPSsRXQo5ZUQC/FxUn4emajKdnr8klLOsNTOkVkDnIGVOKCU4mQtrt0BwJ8DgENK8s",
-	"aX5pFaiYg8TFP1HRq5FDdUTt6DwtbYtHJe5rrkFyWtqF34fAzM0wstStqeyndrYBsZ8/nJTnYgYoRcnC",
-	"3OKFFPyCiNgMOWlaKAVhte3CgsliLJVHpeUPQr8SFS/uRUYu9GiCT7euuzl8+8XDSfeDIKrKpzVzBUav",
-	"FEgUHzNRPO71PaPLUtDivRBvqLyAexFnbucYaSFGJc5ymz4xFIPrHKAgB/3jZ0//9A0ZLzWoR1YtuBBD",
-	"PsrJAfmePX9Usv3IaaWnQrL/hPsxVBVPEN9Kqw6FJHA9N3YBceLwEaUcUwTlmbF0ZrQ0ZhgUKan4JRcL",
-	"bt4t4Upcms+EJJRoc4DmQfQUCkJJya5gT/ByOeRBUPaGvEnhLtfpNiqvjO9weu52Sj8ZWuLi7i9Ar8Ic",
-	"QYQWoCkrcY/4kUoGP39KJgzKIhkk+/4VaTIDpai5VIm3pKgmJVClyYHRF5LmGiQphbHvPt7UbFAvnEwo",
-	"Kx/RSHC3UQJ1is4+Zw96XCnGQSkiqxJOSOY22rO7zEjJlFYEaD4lcynGJcwe8VKFHcZOZYe7TXLBOeTa",
-	"MKIdZNSL4EC8T9Ejr7UiuQTUK7RUhEogHA16CbqS3KrpuTTMq5k1p+kV1VSOKllu8mPnLNeVBGuuVmVJ",
-	"FlOwSsuvAK1ALjg0fYWp1nM12N+fsBJUb0aVFoXgPSVyRst99wK1b1ei9j0g0JvzC+M9VGVJx2Yi6ym0",
-	"/IM0CYQZUSScWYn5X1JQDXuazSDpeKpgal7S5cg6JzE+8da9v+spVjTHbnTJV2dQI2O/XXVAKq9oqYAI",
-	"nkOTqhL+YQ9eN84jOukBuuSG9nirQJILMeSi0kRPpagupoTpFDUp08G9iRjqgjInyNx6x0KUQNHGLKnS",
-	"o0oF8jbX/MHwAMXXEzPSmj/xm6NFp0QL/HvGeKWB7Bi7R5GFZFqbaTSZmXmQAtQN2j2xzMYmlpUNa3We",
-	"8EY+8fTcJErO/LjoGUMAOWJbYD3mVhr3OdzKxlU46H97dPzs8Ojo+Nnx4cE3hwfPunjEvMzz5W1vm1Je",
-	"lHD7G8Vabr6JvfCfE3TLA406th6tq3V90liKxCzeupwtZvoYliTGhsPN1p0AfMOU7t69he0M+7floUqJ",
-	"KAsj5ydMKt0h6tw483+mYaY2cYKXxjdhoVRKulwhXZi4a0ff2XW6uSLoghYFMxuj5Vm0zIkRAm0ldsqD",
-	"0NfC73xAMn9GmbvcHE0UNJfxntUigqCeVgj7DHkQLZpegiI7CqDp/u32yHtDSTsTDuIiljg98l1T0Qy5",
-	"0sIYbsBzuZxr5/g31c/Ae5EI5yC0xEnmSJOlZDFl+bTWIiiRVs4QlBppcWld7yadvG4ZmHntUIJDyYJp",
-	"K4oyCbQY+BPLcJGZkUAwUJrqSoHKiMrFHFSP/LCiPGf0+g0CY8ngsH/8LE1mjPsPDjquMp3PR3Oq1ELI",
-	"DuExLitQl0u73Pmc+JFk5xy0ZvxCkWHV7x8BOY2+VbspuhORZA3fPcaax0KvI7AqaX5JdpCamXH9OZTZ",
-	"7sAYUWZBSOqd7Fpcj/f+63/932z3hGgo4ULSmT36etREihl5LvQrqqcgH2PZbjkbFh02Z5aNd8Q+Rqz7",
-	"YeSZuWOo0Bi/5zp0p6poksIMS8mFFNXcvNgvo363UY9Go6DBlf1PN8AsMNu9z7oC3iBvYUTdpWB2Mlqy",
-	"HHpjdbl0Zlu2m5IXr1+gxzajrLzXgrjSlOfQbXzWd9msyY81izLmJPnx3ZuUQO+iRzJvX7Ysy+w+a7qP",
-	"kaBAXrF122hQNiydiEmL1A6P2jl7cb6bWtPaWkfmpj+3kzxRRCzuxZOKzaryFmfUb+vcj7tJA17fua2C",
-	"qdwIKiEJXq/GXTKGEM/FzMJhOIs9LyvfmTL2CpQTQomCXIJ++PVvaeRwjJ0aWQLVcCbUfbUx4bDAW7pq",
-	"Y0SOdrSBg36/3994SDMo2EZH93scFHGqWj2cd44SpOKlUYFZiCtlhvgX7AqQi7YygmJOn9Hr1/aZg0Pc",
-	"jv+rZSClScXZPytwXxuD3Kw4RLdWqNPFsvkUiqqEYjQRco3jYYSljTOceAB1UhknFdW69yeOvnlKCrpU",
-	"hBonfK0DsboCuJjBXezFc/tAk1KHxxusR88yt7AqEu5BzIozdLCrFEqNSsYvR8CN9+TU1oRWpQ4zrjqF",
-	"0XMaZvOyO0VgPgdeGL/Ven1c8L25ZDMql8FZUU+IhmvdIz9RycwC1IBkn/y3N1lKsk/mNTdZOuTZJ810",
-	"CfZTuM5BzvVNZs3EiJ+edvITU6Owr2226B2wNqNuqUC255rHvGBI3NG2SuwH5zLXK2ixpvPu6j2t51EX",
-	"gn4Ik3pVAbyYC8Y72BWu7nQf3ZpeXq1cyqd3J24LuHHs08AaIu7pVJqnPLYAOJkLqcnx8ZHRos/6ZDEV",
-	"CsjUiCwJSpRXoIjg5TKIuZzQopCgFKiGFKsk61KYt6tI66s7inadawCPV51w4FdQijkYM8Yo7qWNowXP",
-	"rksvFrAVhvudGXjTQJs3PvPCja2h5FX4dFrNKN8zzp/heOIw6t5GWMSj37iBtWT6zm2v/dYZzaeMQ/1e",
-	"S6fcxbOAVzPzkmZSQitIEgeL44DcDPRUFCPzEca6cXAUn++KT3XA+q1Q6ccOmdYg8souX15rSQnjlh2Z",
-	"4ISOLQDotttxj138oD3VW254Sxv9ANKD7TbQ6PW7I1MatPthv0dOA8SPTt5MSPBPKwffo23AJD6A1oEC",
-	"rUimZcVzqqHItjaIXjEoi5c+bhwp+n5b0adJmH51r6jUuca1GClSw+l+L1NatLaCYb2sGZfYqQmBgL8E",
-	"I1ag2D0hE3ZNNAoVu2GL/yLaa2SKR30kWEu2LcVuOrg92nzn6fkzw3MQHCzu5N0dt7NVhnBRpNUL9Nfz",
-	"tz8Q1AYgCePOksBo5062HxTTfj/btcGckKT3RKEz30s6LW0XoVq1KqmDpIXxXcwmmN4sJOzy63m75MTr",
-	"mXvj3XA/Zh4jVGtq7GFzbHSN60FLPTK2VBcZo7/9WdiJJ8aByyUAJ9JGqFq+1wFaUxvB9W5959XWit+L",
-	"L38cHdZF6++9J3UHWuP5KLwpV6wA0UFz9Hatjb9KftzS9raJZYemydchQHApm+b6CQd13tcVE6/rkNx3",
-	"IbIXqya9YFqDURQOycBTskBLkibGNoeCYehoajjIZjYqTS8knZkDpjmMhbg0A9ilxv8sRaWrsQsj5EKa",
-	"q4MoghnkQLIkNSv5uIn10uR670LsuQ9jU/q2HVuAqI6w+ZBfyFpTRItfBRW61LHf2TtQwZtpW2ii0rmY",
-	"oYHm9sRsQlIjYtytmLvE4jKexgbnOyWrz8rtTq9173WBMisK6kRBL9a6J10boXYyJpIuW0ypKowORAmn",
-	"sdqLZYwf2SVnzoTqFLfIS1ogsYV0StzrqltBo1U0Gb2ru8W221HqzfnVj4RFjSSypFoverdzhR1nryRz",
-	"tOzDEMUyWntKVTvzVIuUXMISCjJeNph+5SAf5rW3hXYD6Nocl/brve2MN86yApfdc5oHYF5rJg9ksfG1",
-	"jYQVSp/bkcaumBd3ZP+usHadmxQn4Lv1tGnnmT8iRtrIzF/h9sYtbay5dbrrZEh3uPuUzI2JZkS4ULpD",
-	"bkypGhnZ0iXF0oTDtR7llVRdEv2MKoW55nZAZqTVBVinzTyIr3apFy6NFdM75s5u28zVZsnb3yYjSDeF",
-	"2e2Uab3t5h7XEfc8sF2TBFkh6URn5L/+9/8hWWAB93et7ZofmAE7qBKgAEz2CLltgkMdWUdvJLOKMiM7",
-	"9j84vCx3LWLpbQtcRsyFNddYCye8Gg0JzIvrNAuQRbvYSEKlEH1QoJGd/CWwHg6CuXvGhjHKXVYldOmo",
-	"e+ihbnR5azR5s16zl/LOCVgRDry6GKZGaqk0zNbcKgcLPzLwu6pCHgrlPpbsXMGAOxbXedTd59o4gJja",
-	"64Vo58XGo++Wm+c4oYt5KIv6pEaEWTnmM4hWedw9sf0B2hu3UW65abv24dXnXfFyCfNySRgnlFiPI40r",
-	"biYabMGGq9SbUcaJU4L/upjlHeJe51G8urn1v4iFreAsxuI6zk4NnpsRkQOSYZLHyKWTZ0bX0SiT0maq",
-	"6CkMecisMgwyBuM2KcK4Bft3U5JJqmFUshnTYaLIkzk+/DYlmQ3fWww1G/L2oKfX1yck44JDRpz2UE0t",
-	"YL4zFzJedZIm8bsTm2rgX9OpBH7Ea3P/2PYrlyYmkMNojtmFFv2wBSyCgyIlTGySp9J0aSiip7AkVMKv",
-	"JiD+awpt3912b992I62JH6VsqUL9p7/ozlybYboe04QSNC1ceu+982YfLwx+u4PQBV85dn5A/HsdQ+OU",
-	"92Tph5k1d4xUf41M+8j0Gu54UOR5DXu4UPT9+ONXE6VeG5a+O+q+QvufPDB9J7NlHbK+WlQiwSa/8U53",
-	"s0nwOwYfcBGfL/jgzrMz/O9TGyxkJSEHdgWKKHbBoSDIOIQLzSauQuuRHLEHcmTbOWn7YZuaAdxeBLPK",
-	"pTYpsBvtNaQybqodQ3ayxVRBPsJs44ExiCeN0iSfU8KwXsYQznAa08pNMORSaPNxSmZUXdpDkMsFMiCU",
-	"ChplMVG8686+Vbh8W/hcjdyMQI9WZcUdvKXGgXbyJXJekHskp5yoamxGjaEVC7G1WREmgR84YML9FWMZ",
-	"zr7uhYKN6DOMfPiPu+xZt/It6kHa2UMdV8cNufNF2OjhhYlXiW/ZuZJML8/NrHYlY+yBc1oZWeP/euWZ",
-	"SOR6VLIrMExtuNX8rUFp83fSESIO0StXM9sjGBapOwdg6WKo7SDceB+YhYuFQ0OeXe/5MqG9+rGMwLUG",
-	"rkKRK1IFryqut2ZxI2Ft7SXjE+GtfmpbTLjuH1FVHd6DUBV4wfS0GvdyMQuVf+E/HREAv1fL/iqNzGLK",
-	"i8gNtBVxWpAZ5ct2xE8RauvMekM+5H/4A4kqcJngQ/4Ss5p8JoYCXiiSnbq0HBwzIK6REVZo5JewtKUa",
-	"WY/8DZaKlIYZS3YJJIsPNBvynbkURYVNHEhBNbVYYXzKGdnxHi4O6JHTuhwZU8IwXVqB27VtwqCG3Aza",
-	"w6Id89yJq1nGx3j9CNN+22fhtNWQv2yxCTaH0U1WYtqzj5WvG1lnyHcwCuZULy0rsCk5gCk93c+rzJyP",
-	"eUCLuX2WKVKIvDKOxW5vyE9tZbYT6QhjchEtVGE8CHWBrQM6IdkAy3yyusMGm83LJckGEmiR9Yb8rd+7",
-	"rZOylPYEVGRGbS04yamUy8bSQ2X4AHN5spOofnzIzUM2/ArkArQix/0De0l9Fwo+ETIHRcZCT2vaKXIB",
-	"HCQzzy9txQwSYsLKwLgvrRZWbZZ12pkshLxEpD9UWRpvUGnMvTcvTy31onp3lzXOtFm5lAxUY6+XsEQW",
-	"GyBpMmsj48OqYhrcZbEyh9frxKQlv0qbBje1ZrRN58k+DW34eZgMyDDp9XrDJCVDTLxrfeRyA82nn3q9",
-	"3g3mAEfF4zZBiuwcHx7uIq81ireR7do13qE+TEwmwAuMchvXwEq+kuXAFUTi7PvX71ckmZgDty0sekJe",
-	"7LuH1L4ZazQI0436YiOukzS5AqmsbDvo9Xt9M9JMROcsGSRHvX7vCHP59BQVx/7VwX5cx3jRZSe9CRlv",
-	"21dLxhIGhQRWyVshFDAylcYSBYNC5g/jIK0UBLYrz5GQQbq8Ltw6T/1mWm2eDvv9LRoXbNccIC4qXdMi",
-	"YJU+j9o447h/sO6hsOv9RncNfOho80N1I6KbNHlqiXb7E83uOmigVDPjnbsT6aCFUfX0QhlT5zSqde2U",
-	"3XXTOYWC1QcDV9nUVcYqV6xpexpMjCQSl8D3xlRBUQf5XTJeo+49tbUsRrxNSqqH3FW5YgRTi6hAdmDE",
-	"0C/1bL/4gthfhvyXvb09/GdGZD6tJyO/kCwuUctSksXlpxmxD7iMIDs+1Njh6Kj4MzshYm79ZKNzopqx",
-	"jOw4uGfQLPRyAnrXvcdlCeF7otosvwxMHVr50hYP1kWPtt7VV266R322ET5dj01xoC0b+sXQ749/fOPL",
-	"i//4R7JTi4JdcgWybsMY96AIgjWQfgwTIY1suWL8Ysj1FGZpXTV8EoCVtgAhp75/iz07I4tsdmk8/ZAH",
-	"9a7pJaQk87Vvmevr8uO7N1a9u+I6iw/YNneHh8bsMa9AjeFVQCzaWq0ZJpUCK+/s48Ln8JovCrfAnQl2",
-	"tkGNPOTZfoON0Lpr5rLU7bUkWKRESIxrKLKYshJIPoUco7WGekNuFl8qYZeQ+jW4YgFjsy2osu3ltCA7",
-	"2X6brfcbLGNWGPNnio4wqdNtM6xQFCqk0RNFly3KFKywbdi4WoAcckxzFkTLpUtANkciB775oKG/olfG",
-	"D8eRqHxmdS60cUiRHFoyVCZGaL81Bnlk0++4NL2U+IS81EXHVEpCOl5KfDZeSmwyXjrkLhlv1wu/RvuK",
-	"gqrpWFBZ4CRAixOC+EDg1HD0EY169saEMnp7Y7yO3fUOzGowCxFIvvQm88FhvcN0yM19EpVu3LEdM7xd",
-	"6x84erdHztAXihKjQleQIbe3rAR6BcGTPIlujYsnGEZDFrSwCl1GAS6yEJW5j+jt0CGf06Wx042B80TZ",
-	"LedUYsRryF8yPQVpZ+AoUZvoQObACFZzbATkKE+WSzBSEhuDdVgWzaYLrt8kKP1cFMvt+yEpi7K7NE9j",
-	"bgRFeUq+d5+HY9sJ0tAWWlSw2rAg+fvp3n/844g+f/Hsx2ffzf5U/u3H+V45+/btt89nLy6K6V/+8wX8",
-	"U/3HM12+6SftCulkTaFz3Lejrps2erfDak8GiVknwmyW79oba7PjTuDZeF/RG31KbNTMaJNF1t0U46aJ",
-	"qzhIu2UWHjy2WbjOJPT7N7IzcOcjW4VbmGtRv9MvZ0geH2zxRLuJnnnu8HDzc+3+ZI9huDqGikzJ+9qs",
-	"CBLg7LGvtf+p7qR8Y03ZErryE14ERFPFFf4DDMhiAY4irlNKu1WXndJpQMqHPOuCSVvy0Qt333y1FvIY",
-	"qBLNDl1dsvIFvjYWlY37dnxrFyK8HfHyfotu07Hd5O1PhEaaj8GuNZc8Hsem3WDAO7SfFYJPK57dRq99",
-	"hVv+DHotq/S/sGj+ymvb8NqfQRO6evQP9umjbvg/d6+vHrJfd8vHjo9GtIYM4VswLNfWDhYBqHJwpc35",
-	"JXN6wbjtw0kwpTmLMoIzC5lSm0ZN1ZCvzXYO3aZWAaozl3Xc2u9qVhrGGULUwd4gsnNg/jjo93cbbdme",
-	"9l2L9H9WIJd1j3TM9Gr8DkHIBDnsY4SazapZne/h/gqRGMY1XAByQJfQblLHV8tIuGKiUiG3u2thLsc6",
-	"XlkjXN7viJav1oeWnkAOFWC2a3elmj3r4uhh12IaifubhUlcUXDrqtD31saW0XZx3S316hKwrsVFSbFb",
-	"Lq/Ocfn4GUVqqDPokKkdlQa/Obn6r7I8ETL1pQleolqhcYs4xQc24aMBIcCYOvmADcwayYKZaxLlA2FR",
-	"HUNKhHG0F0wBcaUOvSE/C2AJlgeigAwoqbIQmQs0+Z/DwEAgllDFfYQWUzAWav0odp92SVI9cgZyL8AD",
-	"Uc9fI9+soYEQFmCXHmezYpojYgTtTfqWpdv2+CE7lJN3r74jR0dH3+K0Q449xqki2WH/6GCvf7zXP3p/",
-	"cDjo9wf9/t8zq1ZwfqrJgvFCLGwWicKII0brPCxg0ZIhZzYjTHAyr+RcKBggcDNh11CQgmpMYfJIIHY1",
-	"ZbZObU6Vcn2mLZ6HpzjkWCiIRf6ULIFKQhd0af0B6Izu4YJdRDBGTHxwb8jHy3Z8DhuqV/gnJiKnRIsC",
-	"0ZjCgnKdgEromfUgMMXWurQAB5ulil3fF4LEhQYBbQivSP4CZSksi3q06r81yhMGP3fV6H68CVm63a+3",
-	"eOa843r4ZNHu9YRo3kGvb07AcH+jXuyW34C5C2Cy0rPsC4MltkKr2xzH/SNMYsXQV5DkVwqS4PE4fXJ3",
-	"bdVERvCz/U+u4PtWTOQdzMRVlKjevL5kB39NIigdfz0wLhIUgX3QQSRD7oJIRplgcrx1Wy8E2BtIfA22",
-	"i/M06vnq6Iqbbj0qEgTeNpBIuAZ+2t+De3rc/3bzA+Enhx4FO0HqPpSLt0BLfPOAFQCkmyv6X0zWfsU9",
-	"tsc97sck9wM53G/mGTduXnUyF5YY+GZUmH9gm3GSU9vBy5mDQVAa0WVt97RRoxwVF/eG3DWLXvENtqgY",
-	"ynhVlhmxTE9rcTvk+P4xzS9t2yVXTNQlKuuas/vahl0mno0Srxh6rVops/ytjajV4ritjKgvc7FdCvfn",
-	"uOC/WgPqsyub35yJZln085ho+84IwvDtvQVbJ1RxrqmsMwxcYooVYVws8Hc/rAMbMAHmkTbl411qATLk",
-	"ZdtEh0gQ8oYNd+IyOuusGeDB+iOMF4CtZ7kulyGhxIk0m8odt3NoNXEga3o4uOYNFimIoA/fBiQjii6x",
-	"5bVtRzOfA7c9H8xaaxEveKdMH/KdOnkdqCyXuzZZyy8AT9PuBmvU4j1Y09NQzI6uG1EobCYuwXUStd0A",
-	"ZZxJ4xK/65NRAZtBxH0QZZJa4AB/mRDjVppdQZy34n5mBrO6sLGvRRugYNQ+OmEajXbsMkF22shQSrww",
-	"dv3phLTlWru9IT/zbRDrlBuXrNUIcXrbP7BD43dl4sZB6dC4DWYfUijjvVIkvm2WeAWy/plAn4ihuvTf",
-	"mT2Hbqvw8LMrj7P60k0pAurS59HVRkR0d766JZ2a4l8l8d3xPZbIr1tYbEgNV9t1ycBEVDeo1x0gc6/8",
-	"nHZT3e2jK3pRlmEbkajKKSeVgt9vHvc8HExgqboTyVqmskO2D03YzvIka5d416i9q/+JYgU2ljHkWV3q",
-	"7gpnjF3ge3Bg6qX9ts4KDdFK9w1RWswVGYMrsLkFvPYo7v1dlI7Cf1uP3Fnqj1kelVJGMdYt7QfENrSv",
-	"I4YvwHbTloTDQm0BZqehH+XHrtL6OiHvjuhyo83Cl8aXXS+dNaiHjUT9DjHm/+89nhqU9vfzHtKqUwnu",
-	"fwpRmNtT9vBzRaI6xaD9vOYjraZSKxgy2TnuH+2eWEfDyybHtp2Dv90lFdesJJRjoNYPZorMqPv9NjfP",
-	"Lfh0LdO2Qqjra/QVo/4yGPXDmXobpBqfSAltWnVYPL7K1N2Y9hpO6n9RCf8V2b4Dsv0A1ronvo1P3xPh",
-	"XitAbfG6E6C9dejyg423uKuSM2buhBrf3Tj6UlcnIMef4wp9xY5/g9jxo1lScceUbUvNVxqxpI0E3h45",
-	"x3Y2FsazTXe6gYUP/uWf8WbF/WXWXK/OxjK/T0RhUZ+IZ60PUeubdbzlH9sAKryDC6Y0BgGiTlmYFzYF",
-	"V+lteyLZdLwf370JGAOWxqWtH9Ua8md9382i/nljIQn+XpKyffl3srffvX979vb8/ejDy+d/efv2b6Oz",
-	"t+/en2e7aSjYwd/kwldxoYfc/TqXTbQrhZiPaX6ZkrlkV+YCGqsLLXo1h5zRcs9lB4aC3J3Xpz+cPlHk",
-	"9dnVsYXLX59dfUMk7l8yUKn9CmZjKArbKAVHMJ6XVQHF7oDYdEa7slC7jBWolSyzHjkd8mnIgAkl0X7l",
-	"S+to0DyHUHRd1wvXAQAbhMVYC6bZUOPblAxDOb7MyR5G+FFn3zJErzbrct25TmzOIlPWWbKBCTO7zWVV",
-	"U7HgKaFzKl1aELbowiJhvR7e8b2aHmAi+DZpG3pcfWw3/nBTNHsYucnuiMG0mhl+YRAm9Lu6XRJGMMwJ",
-	"yezhZuHoQhM2PGVssvQ1H/DXDb0swt25l1jvthn2P/muAlviL7pD2Z4QLqyctvcJjQaf5cw60rPsZLEw",
-	"2AYYiTn794SMPB7Q8TgstAXW0eaQujGM0zLrTMo/g17LFv0vLEK/Mtf2OMcDOet+UId7xT2xDtvaDblR",
-	"ad8aBfuZ7Nh2o2jq2F4iayGPz2nQfGz0YMVmvXfEQ+5jqHyxW+YREccE6apo+IqQdCAkv1nA4/PbL/v2",
-	"3u7VrYkfJE86/d/XSlUYU+ewaLtOxhOVTguy4En1yCshyeExmYrKuM34ux/U+UuCB2eNuRZVrs80akxs",
-	"NWkLoBer0XX72i5v6x0Swu3n3Hcm/hfr09oIQNo50Rt7I1817jY3yh5ufaOeeE546NWK2iDjdYkbIP/8",
-	"0dwJm2nXVVx/SkqR0xJb5NqKIRybpTbjsE4FCfhKDemcvnjxznZY8wWRUCqwGZG+/SgqZuywSSpegG0P",
-	"blhnTBWiTPYa1D7/YH8fVzQVSg+e9Z/18VI7+qz80prvCOCrXN2PcK78LmRKuFhgizodZ+Lbqtg6W8Sm",
-	"ha3WsZ/bDse+T4MFfmxdu7n6K82/oilD/4fVWd9FPx2mtv/tML9WhzuvzvvSg6mNTvgbGuG7WQMD3qzj",
-	"wGDyOPMvbeTKpa1mFmm7lUrajJOlLXA8bRmXaZvdP978vwAAAP//",
+	"7H37chs31uerYPltytRMi6IuzjhUpXbl20SJY2ske5yZoYsNskERoybAAdCi+Dmq+v7aB9iH+B5snmQL",
+	"5wBodLMpUhc7ycZ/uMpqotG4HJz7+eFjaySnMymYMLrV+9iaMJoxBf99//799lFhJkwYPqKG2WcZ0yPF",
+	"Z4ZL0eq1jvI5XWiSPmVUMUUUo/n0235LjoycSW36rbTTSlp6NGFTat9mV3Q6y1mr11r5RitpmcXMNtFG",
+	"cXHeur5OWj9tn7J/FUyb7eNseRTHmR3hmDNNzIQRhU0JF/CnZuqSqUea5PJcHxI2mkimCSWaCkZGNM+Z",
+	"2tZMGHJJ84JVx1sfyXXSmlFFp8y4JToajWQhTNOo3k4YofjzI0141iFHgvCMmAk1RNAp00RIM+HiPCHz",
+	"CTXskinCjSY5E+dmkhBuR3nQPbBDKheOjkaD7u73f/n7k58e/7D34/7rg5PHf/n69E9nT95+89f3raTF",
+	"7cdn1ExaSct+Bt+xwxjwrJW07PJwxbJWz6iC3TTbpHUi9cq52e16yInZ/m49M3jp9tNSTLPVE4NfH3Rq",
+	"0ONAL/SA5vlgllMzlmqqV8wJW996Vu/ZcCLlxappzfHnh5zXfHLrDXOjuO3srm1jPZNCMzh3T2nmOIL9",
+	"aySFYQL+S2ez3DIrLsXOP7WdfMR1bMvM9juk2cCxCTshpaRq9VquRzKU2YJMC/s/ZrkCz8j3Z29et67j",
+	"Ef5PxcatXus/dkr2uYO/6p0X0CGMenkfoHcOCx51nhCp4BGwIqpJWp8JsNKIO9d5YtOAXPOdSlsY1zMp",
+	"xjkf3W35Rv7lcu0spyATqgnNFaPZggwZE2RWDHOuJywjVGRkRIWd4ZCRqcwsv84eaEkV07JQI/ZIE22o",
+	"YSSTSNGE5rmcEzPhmowmVJyzB13El1INeZYxcadVHIe3y2U8OjkmF2xRTmBCLxmZMTXlWnMpyFgqnA4d",
+	"wQI8zALaT+Z0dIECVM6YgsE/0tGngUJNtNrRfuLaZg+6uMfCMCVojgO/ywJz18MAV7dcZd+10w0IPr//",
+	"Up7JKQMuSub2FM+VFOdExmrIYVVDyQgvdRceVBarqTzoWr6W5qUsRHanZRTSDMbwdu24283HH+6/dK8l",
+	"0cVoUhJXIPRCMwXsYyqzhz2+J3SRS5q9lfIVVefsToszwz4GRspBDr3cJE/sirGrEWMZ2e0ePHn8p6/J",
+	"cGGYfmDRAgOxy0cF2SU/8qcPumzvBC3MRCr+n+xuBFXEHcSnEsWhVIRdzaxeQBw7fEAuxzUBfmY1nSnN",
+	"rRrGsoQU4kLIubDfVuxSXthnUhFKjN1A+yJYChmhJOeXbFuKfNEXgVF2+qK6wk2m002rvNS+wei53S79",
+	"1a4lDO7uDPQy9BFYaMYM5TnMER7pVu8fH1tjzvKs1Wvt+E8krSnTmtpD1fKaFDUkZ1QbsmvlhaIjwxTJ",
+	"pdXvPlyXZFAOnIwpzx9QSXCnUTHqBB2+hxs9LDQXTGuiipwdktRNtIOzTEnOtdGE0dGEzJQc5mz6gIcq",
+	"zDA2KhvMbTKSQrCRsYSIjax4kYIRb1N0yLHRZKQYyBWaa0IVIwIUesVMoQSK6ZmyxGs4qtP0khqqBoXK",
+	"19mxMz4yhWKorhZ5TuYThkLLjwC0QCEFq9oKE2NmurezM+Y5050p1UZmUnS0HHGa77gP6B0cid7xDoHO",
+	"TJxb66HIczq0HaGlULMPklZYmAGFhbMjsf9rZdSwbcOnrNXwVsb1LKeLARonsX/ijft+01s8q7Zda5Iv",
+	"96AHVn+7bHCpvKS5ZkSKEauuqmL/xI03lf2IdroHJrldezhVTJFz2ReyMMRMlCzOJ4SbBCQpN8G8iQjq",
+	"nHLHyNx4h1LmjIKOmVNtBoUOy1sd83tLAxQ+T2xLVH/iL0eDToiR8PeUi8Iw0rZ6jyZzxY2x3Rgytf3A",
+	"ClDXaOsQiY2PkZQtaTXu8Fo68eu5jpWc+HbRO3YB1IBv4Ouxp9Kaz+FUVo7Cbveb/YMne/v7B08O9na/",
+	"3tt90kQj9mOeLm/62oSKLGc3f1GupObr2Ar/RwvM8rBGDVOPxlU7PknMRWISrx3OGjF9CEOSQ0vhduqO",
+	"Ab7i2jTPHt12lvzr/FAnROaZ5fNjrrRpYHWunf0/N2yq11GC58bXYaBUKbpYWrrQcdOMnuE4XV+R64Jm",
+	"GbcTo/lJNMyxZQJ1IXYkAtM30s+8R1K/R6k73AJUFFCX4ZyVLIKAnNbg9umLwFoMvWCatDVjVfNvq0Pe",
+	"2pXEnqCRkDHH6ZBnVUHTF9pIq7gxMVKLmXGGf1X89LwVCe4ccC0JkrqlSRMyn/DRpJQiwJGW9pBpPTDy",
+	"Ak3v6jp52dKz/WJTAk3JnBtkRaliNOv5HUthkKnlQKynDTWFZjoleiRnTHfI6yXhOaVXr8Ax1urtdQ+e",
+	"JK0pF/7BbsNRprPZYEa1nkvVwDyGecH0xQKHO5sR35K0z5gxXJxr0i+63X1GjqJf9VYC5kTEWcNvDzHm",
+	"oTSrFljndHRB2rCaqTX9BcvTrZ5VouyAYKnb6ZW8Gm7/+7/+O906JIbl7FzRKW592Wqs5JQ8leYlNROm",
+	"HmLYbjhrBh0mZ4cNZwRfI2h+WH5mzxgINC7uOA7TKCqqS2GbJeRcyWJmP+yHUX7bikcrUUDhSv+3a2AH",
+	"mG7dZVzB36BuIETTJGDaKc35iHWG+mLh1LZ0KyHPj5+DxTalPL/TgIQ2VIxYs/JZnmU7Jt/WDsqqk+Td",
+	"6auEsM55h6Rev6xpluldxnQXJUEzdclXTaOysmHoRI5rS+38Ue2T52dbCarWqB3Zk/4UO3mkiZzfiSY1",
+	"nxb5Dcaon9aZb3edBH9947QyrkeWUUlF4HhVzpJVhMRITtEdBr3gfiF/59rqKywfE0o0Gylm7n/8axI5",
+	"bOMNEvmNtbrvJo+tIgKvl0p6KZed7EETbYySeT5hCkUs+LRyKjJN6NgwNacq08u6yl3oULGMKzYyzTv2",
+	"vjKER5oMlZxrMBWYLq0OP3Iea1iOd5bBxHSrL5xP2LUqjXbfGsxnJ2Dh/4NoQOkWmqtS8XMuwCbpiyEj",
+	"6Ztnb9+cvDl7Ozh59/TV8bPBu9NXqaV7BbauHEct3hy9e/vd4PTF8+PTF8/eDt6cHv/5+PVZ2iGv2Bhs",
+	"kKQvjFMZh1YE6ImcQ/x3IpUVmefIVxjNUNUIdkWheBMF3ofmFKOGnUh9Vw2QCDYHybBMK5FzJxrybrfb",
+	"7a5lDFOW8bXOlR+hUcQd9TJ5nbqVIIXIrdqVhlhmamnpnF8y4FwbKd4xVU/p1TG+s7sH0/F/1ZTypFUI",
+	"/q+CuZ+tEWhHHCKqS6vTxCZHE5YVOcsGY6lWGLtWQGNs69A77ceFKRQDSvc27P7Xj0lGF5rQiSWvVUbr",
+	"8gjY+ZTdxkY5wxeqK7V3sMZi8SRzA6nCwt2LWKGHBnJVUutBzsXFgAlrsTtVaUyL3IQelx0R0XuGTWd5",
+	"c1rKbMZExjLvaRBSbM8Un1K1CLxaPyKGXZkO+StV3A5A90j60f96nSYk/Wg/c50mfZF+NNzkDJ+yqxFT",
+	"M3OdIr+I6OlxIz1xPQjz2mSK3uivE+qGSsvmVPOQBwwWd7CpwHrt3DTlCGqk6TwK5ZxW06hLe7gPkXr1",
+	"hIlsJrloIFd2eavz6Mb04nLpUD6+/eLWnIWOfCr+rYh6GsX+kYi1TkFmVvQdHOxbifqkS+YTqRmZWJal",
+	"mJb5JegC+SKwuRGhWaaY1kx37i0i0T/kVrRpX0PAYlnfYuKS5XIGOoBVFhcYuw3ehCa5mLGN4gbPbMPr",
+	"SoRj7TvPXdsyfLHssp8UUyq2FaOZpXji4iKdta44H3GBCaxcpmduevWvTulowgUrv4vrNHIxVCaKqf1I",
+	"NRGmFpiLExTiIPCUmYnMBvYR5FdA4ygnpCkm2hBKqoXnPzTwtMoiL83yxZVRlHCB5Gh1TzpEp7ObbsM5",
+	"djGreldvhKUtY+UDUz7Ag8FtL9/dMiVBuu91O+QohJVA3Z1Kxfzb2oWMQDfgCl4A7UAzo0lqVCFG1LAs",
+	"3VgheslZnr3wuQqRoO/WBX3SCt0vzxWEujAwFstFyhCOn8uEZrWpQCg5rcbC2uVCQJBJMctWWLZ1SMb8",
+	"ihhgKjhhjDlAhMHyFO9pVAw12ToXu26g9mjyjbvn9wz2wVoJ4Ov0Jrab2TJBuMjl8gH6/uzNawLSgCnC",
+	"hdMkIMLeTneCYNrpplsYQAyJoY80OJA6rUZN20VFl7VK6sIg0trLdhLcrGcSOPyy3yY+cTx1X7ydr5nb",
+	"1wg1hlp92G4bXWF60NwMrC7VtIzR334vsOOxVESPFGOCKIyK1uz9XdCm1gZ0muWdF1tLvhb4+MPIsKa1",
+	"/tFbUrdYa9gfDSflkmdMNqw5eFhQx19efpjS5roJkkNV5WtgIDCUdX39FRo1ntclFa9pk9xvIZociyYz",
+	"58YwKyic9wx2CZ17raRldXOWcQhXTiwFYTatNvRc0andYDpiQykvbAN+YeA/C1mYYuhCVyOp7NEBz5Vt",
+	"5ByzrcSO5MM60ktaV9vncts9jFVp8AkdOUFKcbK3VEpHVpcRxh8QYJkiK11HRjacwviLq0P5fs0xeBZ9",
+	"JfHhkdLpgymAmFLJhWNIyyH9q85ITnf4jrRD2NsJOsT/GuWcgafo27+9eXc6ePbq+MXrt4Pj5/2i2937",
+	"2uoig9GE5jkT5+zbF9/8yPKJpHtv5pcv1Ysf335/Xjz7jkr2w6558u70/bD48/dn2sy3Rz82vT9AreTb",
+	"s73HX+PvkSeMf2vH+tX+0Vd7L7/ae5nLEc2tuvvV/tGT7pPuV3svYexf7b10VPfV3kvvMPKdoYI5sBv+",
+	"rf00Pocg0bdmzpjpWCr8I/4XYkl/tHul8bEcj3MuWAfjUX8Ejwu2cv3YRf72p6//8t3B++//sn/2+G/L",
+	"PGqJ92GalF4dk4ckF9g+15S0d7supq4x+iLkfOuwpCzIC/CEMWRjqdimfot6PHSJHisDbuKeN/EKdOeX",
+	"rlafoBFyjLU7Fb84/2hSZP3MTpkOfoD6yZSFGckpmDZuThzTRyv5Pc0qbdP+L+Ju0CvbqJP4Gop17IIH",
+	"bapM6/YKQXOnq5kQSudILm/QpS7g7ETlAbHCGJOeb9lIY1I3KipAS0aig1k59ddreTe6W5djf+CXuF0m",
+	"Uj2naH01zAN5cQcKSFKvllGbOZEcZS+l3tUsqxApsfruhOp6nYCRCblgC5aR4aJC9EsbeT9/V13dqbiI",
+	"12cR+fHetMdre1lyNN+xm3t4i1d0HpYFsyHWLqzU5gxbWo18lt2S/JuSkMpM0rhcyo2nvnae+KPFSCp1",
+	"VEvUXjmllTHXdncVD2lOTjrCgJJl4VKbBr4xoXpgeUsTF0tagl2ZwahQuomjn1CtoTIIG6SWW50zdHfY",
+	"F+HTLlHOFR1AMt7MWTzrqdoOefPTZBnpuqQo7DIpp12d46rFPQtkV12CNFN0bFLy7//zf0kaSMD9XUq7",
+	"6gPboA0igWUMUvNCJrIUrMyDAjs+RUGZkraLY9rmeb6Fvn6vW8AwYiosqQZtg/BpUCQgi7lRLQASbSIj",
+	"xQoNfjvNDJCTPwSopUMYZNvqMFa4qyJnTTLqDnKoOS6zcRxmvVzDQ3nrdNkogrI8GK4HeqENm644VS6g",
+	"8sAhk2URct8gyEPxzqXoScPgGre6eV8rGxCv9mom2niwYeub+eYZdOiihRr9pYllYcjHfL5nQ4oEvrH5",
+	"BuKJW8u3XLdN8/Di87ZGvWKzfGHtaErQ4kji+sixYZhK4eqqp5QL4oTgLxftv0XE+CzKLqpO/Ts5x3r7",
+	"bCiv4lqCYLlZFtkjKaTkDVzxT2plHY3y3jGv0ExYX4Q8WEsgQ2bNJk24wDDZVkJSRQ0b5HzKTegosmQO",
+	"9r5JSIrJVhh9SPui3ujx1dUhSYUULCVOeuiqFLC/2QMZj7qVtOJvtzAxzH+mUQi8g2Nz96yQly6pVwKF",
+	"0RHkgqPfEA17KZgmuUuHIdrQhV0RM2ELQhX71aSS/JqSQm6vu9dPu+XWxLfSWFhW/ukPulPXppBczQ2h",
+	"BFQLV4xx5yqHh0sgudlAaHL8OnK+R+bIKoKGLu9I0vdTa26Z4/Elp8PndKygjnvlbKwgD5fEcTf6+NXk",
+	"d6xM6Lh9vGpp7f/qQzq3UltWxaSWSwAVw1Rl0WhuVhf8lmE7GMSnC9u5/WxMnPFJQeiyUmzE+CXTRPNz",
+	"wTIChEOENHzs6mkfyBC7J0XWjZO6HbYOuuXmksVlKsUU7mZvr10qa6ZiG9JO5xPNRgOoDelZhXhcKST1",
+	"2VgcqhvtwllK40a7DvpCSWMfJ2RK9QVuglpgdjXLNasUMUaR4lvbVuHwbWBzVbKawnrU6uBuYS1VNrSR",
+	"LoHyAt8jIyqILoa21ZDVYiFYSRv5JOCBc0y4v2JfhtOvOyH5O3oGkQ//uEmfdSPfoHqvnnfXcHRck1sf",
+	"hLUWXuh4efGRnAvFzeLM9oojGQJi2VFheY3/66UnIjkyg5xfMkvUkKY+MgPDtLF/txqSK0L0yiEcdAiE",
+	"RUqcFyg0D5V4RFjrA2omoMyzL9KrbV/UuV2+lhJ2ZZjQAZIAVgWOKoy3JHHLYbFSnoux9Fo/RUAgh9UU",
+	"1UDDOQgB33NuJsUQor5+EOE/DREAP1ckf51EajEVWWQGYv2ykWRKxaIe8dOEYlVwpy/64j/+g0R4CVyK",
+	"vngB+YA+h0kzkWmSVuLwPeJg56CebnTBFlhYl3bID2yhSW6JMecXjKTxhqZ90Z4pmRVY4JBRQ9FXGO9y",
+	"StrewoUGHXJUgkdAMiUUt2jmZo2QObovbKNtKLG07x06hAl4TZSvcOOnfRJ2W/fFixqZAJSXqZISN558",
+	"kL+uJZ2+aLsyCxC9NC8YJrMxSIZrfl+ndn/sC0bO8F2uSSZHhTUstjp9cYQ4Go6lgxtTyGigGuJBIAsw",
+	"Sn5I0h6EyNMSD4lPZ/mCpD3FaJZ2+uKNnztWteJK+wXUZEoRuYOMqFKLytADjkcPsuDSwwjtoy/sSxh+",
+	"ZeScGU0Ourt4SD1mkBhLNWKaDKWZlGunyTkTTHH7/gIj7LAQY54Hwn2BUljXSdZJZzKX6gI8/aEm3lqD",
+	"2kCllP24S9WI0ElcvQU3duRKcaYrc71gCyCxHixNijoyvKwLbpg7LMhzRDlOSPfzo8QE0gmq0ZgIl37s",
+	"Y/i53+qRfqvT6fRbCelDymrtkcuqtU8/djqda8iej6A+MLWQtA/29raA1ipQG0B2dUSOUM0rx2MmMohy",
+	"W9MAOV/OR0xoFrGzH4/fLnEyOWMCAYc6Up3vuJf0jm1rJQg3FTQIy65bSeuSKY28bbfT7XRtS9sRnfFW",
+	"r7Xf6Xb2IQvWTEBw7Fzu7sRV5+dNetKrkCu6eW17zGGASUC6BzKh4CPTScxRIChk/7AG0lL5dh0nBBYy",
+	"cJfjzI3zyE+mBsq31+1uADOzGZRLDAGwAtBleX0eFObooLu76qUw650KFhK8tL/+pRI27jppPcZFu/mN",
+	"KhYaKCjF1Frnbkca1sKKenqurapzFCETNPLuEiJUA2P1wcBlMnVVk7pa3mg5kbxgYntINcvKIL9LY62g",
+	"lCRYBWbZ2zinpi8cJgFEMI2M4Ax6lg39XPb2s4cv+Lkvft7e3oZ/tkXq03pS8jNJ44LiNIF6xQAWkBJ8",
+	"wWUEYftQEQ2to1L99JDIGdrJVuZEFb4paTt3T69alusY9Jb7jssSgu9ElbR+GJA6tPQjlnqXJepYPOnr",
+	"7N2rPtsI3i7bJtAQC+5+tuv3hz+88mAQf/gDaZesYItcMlWC5saIQYGxhqXHRDCi6SUX51BPOU1KjIfD",
+	"4FipMxBy5NG2cO8sL8K87Lj7vgji3dALlpDUVyqnDoXr3ekrFO+uFBr9AwhKurdn1R77CZAYXgTErK0G",
+	"pDMuNEN+h69Ln/1uf8jcANtjwCEDidwX6U6FjEC7q+aylGCIiqGnRCqIa2gyn/CckdGEjSBaa1evL+zg",
+	"cy1xCIkfgyuzsTrbnGoEAzWStNOdOlnvVEjGjjCmzwQMYVImqqdQTy51KEAhmi5qK5PxDEEzhZ4z1RdQ",
+	"ICCJUQuXum+3RPU8VKxdf00vrR1OXXKqptOyisAapLAcRnEQJssF05q0XZpeQnxCXuKiYzohIR0vIT4b",
+	"LyGYjJf0hUvG2wol1x5sKD15c/aWxGJ3xzVJfanvIfGF0IuSEPpCinjJOniAAgYKHiAvcre8PbMc2wKH",
+	"pFh4DXp3r5xw0hf2eMnCVI5c2zavA7UEAt/qkBMwjaI8qQDp1Bd46HJGL1kwLA+jQ+TCC5bugCLRy0IX",
+	"UbyLzGVhjycYP7QvZnRh1Xar7zzSOOUR1KjbJXnBzYQp7EGEgvDSWZA63wQvCTjy62i/LBfMMk1AdWxQ",
+	"NKqIOQ4smGnzVGaLzcHsNDrdXdan1T6C3DwiP7rnYdvagTlixVLBltFmWn8/2v7bP/fp0+dP3j15Nv1T",
+	"/sO72XY+/ebNN0+nz8+zyXf/+Zz9S//ticlfdVt1eIvWCpSKGHSpBL2wYrhBiW/1Wnac4HVDuqtPrE6O",
+	"7UCz8byiL/oM2QiJbp2C1oxodF11szgPd01L3H1oLXGVhujnb1lpoM4HVhI30N4isOrPp1ce7G7wRh0B",
+	"1b63t7f+vTq45EPosc+WgDPuqsKCzwB6b5IBQPqNyu2ZocqUxQ/ivK7lijrex03Sqy9uEl/ESy90KqDI",
+	"tRzT3FSj0RfvTl/1qsUgEYgHxGCwQ6sxeU8AOCDCNQh0NiPtNJRmpFtWeYhrJVLyLUk/NkBwXGOFx05Z",
+	"Jb/jiyRS7KReI5Em9fkgqJbVA61WmLPtwqopUKOQkiHUWzpxAeKhLyrwv6hq+VoGakhaVhSkcW3DFuok",
+	"lJz88OwFgZoQkVYLRtIIj6UGhSYFI+2fwOm0BRIvFFPAaNye6OrknBMFnCN+PySJoUdK6Js+6Iozqkzw",
+	"lB2dHAMUYsBZs+Y6zAFIo9IxIn99f/bm9VYPNAB25dyJDowlc/jJVmTpBArsdA1qaKbkmOcsIYDYpp3n",
+	"zrbvi6DZJ96N2iDja1IdF9zTkSbt/e7+FjGySly5c9vEKDJW6cXAojUV/1UwtQC1vwGoBWJEoqFP6sFF",
+	"yLPy9AaNNGwREhPoshh+8Vh4fn7k2B7zhQk1ExoyjvBFZzkkUVkN4lNnSUAstkq/BN1ZgpJUlrg1GiF+",
+	"uwDMLYbdmdKMBb26L/x0w5n2wDptb99mTHCWWcuAI47yAA9V4k5XSKuyJ9XTy8BluyYkdfRQPvn3f/33",
+	"1ircnlKNprgQ1iZE8yxCUvZXAYBV5XfT7mPi7EQa6AVOWW1ToRQJ8O/ByYcYQRXsnwgdyGMDBTd1X6zF",
+	"CHJGEiJsBVMw3akOoy0kkTPLe/3zqvWHVpXlqiXMu0MvJMhlCc/gOEZfsfZasDO8/YrvA+QfaZejf/v+",
+	"+O3bF1H5nNucQ6Kl7dNOG6k4AuQP/qAFs/qfzKiLQvxk7TLcWP+ibx1yi4Nd0hftZWPKWr+vgofdedCd",
+	"gqnB1qgroNhxXzT0dYPqj3WUD6D/+0qwqpYsyE8lJC0gQ2Fqg8vfj4RmhNG1Qn8ua82q8Fug7/d2dkLB",
+	"Ye9J90l3p4yfrtHwb6uNV9DMPrMu3lD2utpxu0F16xcd/deno4OGvEJB9h4JoIP1qnsIv/n8oLuq9R9L",
+	"VeIadfqcNWUhPw95CxVVqAdplwBQoYlDr63Dp2OXzs9FLfNuSoaouT28z8ZLwdJ3A+losoqa3sQHn8Nn",
+	"Yw5YOboHNyJDg04UD++3GBw5wEne/Ea43OQhKLykkoczRJPmkN8peMlRfi/Fb9bG5pao5c/MrCSV7mf2",
+	"uHyhtU1o7c/MELq89feO3EU3FP6jeXxlk53yBkO4hcOy1lAHeEOk2l01wOYhHO2SErCyz6pRXODdKAQK",
+	"F9Oo7i/FxAinbFFtbfMVNY0BAXw5DH3iagtr812uPYFsopBbhCeItHftH7vd7lYF1OJx111bB3ZoeW8d",
+	"1HNU7oYM+d57XchD5dNiWmZ1u79CvhUXhp0zoIAmpl1dHV8Tr9gll4UOFZxNA3OVlPHIKkmx3Yac2GX8",
+	"pNwvUIkBgqW2VcSPOEewaTCV8tz1zCSuG75xVGClGKv+GBxc8zUHJdBD0+Ci0rcNh1dmsn/4hCw1VBM3",
+	"8NSGeuLfHF/9pZRVSIzwBcieoyLTuIGdwgvrsiBC4A8yZ8l7cGlVSoJS51bw6W5RtXJCwDU055oRV9Dc",
+	"6YuTEBIFEBBgkCEXQmMg3KWT+StKId0PgBJinN35hFkNtXwVbgRzpRAdcsLUdvBdRPcwWf6GigYEqhmg",
+	"2DqdFYqZ0EVTm6S/RmZTDFzSpoKcvnxG9vf3v4Fu+wLufaOapHvd/d3t7sF2d//t7l6v2+11u39PUaxA",
+	"/9SQOReZnKMfUENeIXi7vbWPQdC+4Fj3IQWZFWomNetBPHbMr1hGMue48/F+QL3miEYxo1q7u78wag+7",
+	"2BcABwIgeJQsGFWEzukC7QHWmMMHA3Z5f3Eg1Kfw9cVwUc/CAy93AX9CuWFC0G9jn0PovdFZEjCl7+Uj",
+	"wYr2WhwRa9HAkzyXJC4nDk6Q8InWdyzPJZKoD0L/j0oRcu8fTUg8H65DLV7z59G/Nms4Hr4krHk8IWdv",
+	"t9MFN1nh6mhD2d/qe3lvEwddwvT+zH4XxGFoVsdh/hD9RDb0xa/yK419wvY4eXJ7aVX1jMCznY8O1ulG",
+	"n8gpm8rLqBy1enxJG274DELHHw/wfwdBgC86F0lfuFQxK0ygBBbNVrxeoICcVURacuGCCmpH6b923a32",
+	"igSGt4lLJBwD3+3vwTw96H6z/oVwDfSD+E5gde9LxRt4SzxE2JIDpJkqup+N137xe2zu97gbkdzNyWE7",
+	"Bw9H0poVjcQFhcQerBmyjF08+QgRrp06GBilZV2ouycVJKIIQqjTF+4CryXbYANcgFQUeZ4SJHpastu+",
+	"gO9DwApgiR1kQBOrLJEl7qobNql4GD9fUvRqiAh2+BsrUcsQGBspUZ/nYLtCzU9xwH+1CtQnFza/ORUN",
+	"SfTTqGg7TgmCqPKdGdtNOW0REmhgYULO4S5WNGCDT4B7T5tOKvlHrvoS85cjRigqOtyhq9sqc+OZCNof",
+	"4SJjcDWLMPkiSm+BnjDTKAZtq0G1kRVIbQ6iLfFZBnWwv5RouoBryBB0cjZjApHd7FhLFi9FI0/vi3ZZ",
+	"osqoyhcuL8YPAHYzcSkVhFbmgKqnXTFsXcLN6cQloOFNG5hFouJ8eVfeWe6MDr4Z8Lj3onqxKFsG4laG",
+	"X7I4Hd1d/Yt3YRl2hTFPQOvBV8fcgNIOWHKkXfcMJcQzY4ffLhWCMmx1+uLEXxNQ1lREKS3l1dRO9w/k",
+	"ULnrN4YHTfrWbLDzUFJb65XC4uNlApdM0dynZvj8at0k/05wH5q1wr1PLjxOykM3oeBQV75aplQiorPz",
+	"xSxplBS/FMd32/dQLL8EqltTAKo3w8KDcjPXqNMcIHOf/JR6U4np1xS9yPMwjYhVjaggBd7V8/us1pyF",
+	"jQkkVeINriQqbLJ5aAJvXiNpHcip9Nr7yxTLWAHGMvoiLQGtXHm81Qs80p7dS/drWfsVopXuF6KNnGky",
+	"ZK6M/gbntffi3t1EaYD3wqyiRkAvyPIotLaCsUxm7xG88K2MGD5neNuUIoLN9QbO7CRkAn5oAtAq62xu",
+	"6V2ugKl9bv+yQ8xc4fXASNTv0Mf8/73FUzql/fm8A7dqFII7H0MU5uaUPXiuSYRGEqSfl3ykBh275EMm",
+	"7YPuPl5x0ReeNzmybWz8zRYphOE5CTn82Nhl5cfc7wb/dMnTNvJQl8foi4/68/io70/Um3iq4Q0od4rJ",
+	"NLrJuA5vvOzTXkFJ3c/K4b94tm/h2b4Had3Rvw1v39HDvZKBYo2QY6CdVd7leytvMXaqU2Zu5TW+vXL0",
+	"uY5O8Bx/iiP0xXf8G/QdP5gmFeMibgootQS3mFQSeDvkDEAr0Y2H0JrNjoX3/uOf8GTFKJIrjlcjfOTv",
+	"06MwL3fEk9b7COByFW3519Y4FU7ZOdcGggARHi7khU2Yw3NC5NOy+Nz7GADxIqldOt0XT7oesw6KO4HE",
+	"oGQ0l3ONt29FJZDvXzz97s2bHwYnb07fnqWuuJsbjXdWw6eENH3hbq/GRLtcyhmWXc8Uv7QH0GpdoNHr",
+	"GRtxmm+77MAAu9M+Pnp99EiT45PLA3SXH59cfk0UzF9xphP8iU2HDIqWuSDQgotRXmQs2+oRTGfEkVXr",
+	"SguVpx1y1BeTkAETgI/8yBdoaNDRiAVopRIVqAwAYBAWYi2QZkOtbZNzCOX4MifcDE9FERzAEiSvw+A9",
+	"xJxFRCHoCwxM2N4xl1VP5FwkhELdOsR/AYgXoIDMaveOR2S9h4rgwZDXINl+qMP7uS6qSKWus1v6YGqQ",
+	"5Z/ZCRNQbW/mhJEb5pCkuLlp2LoAtQy7DFCqX/IBf92ul3k4O3di6806w85Hjx22of/FNAjbQyIk8mk8",
+	"T6A0+Cxn3pCehZ3FzGATx0hM2b8nz8jDOToehoQ28HXUKaSEf3RSZpVK+WdmVpJF9zOz0C/Etbmf456U",
+	"dTdXh/vEHX0dCOAM1KiNB0AEjJg2XioAqg6Cm6x0eXxKheZD5aYFuJLjlv6Quygqn+2UeY+II4JkmTV8",
+	"8ZA0eEh+sw6PT6+/7OC53S4vILkXP2m0f4+1LiCmLti8bjoh6hVKQR4sqQ55KRXZOyATWVizGW73o85e",
+	"kiIYa9wB0brbZEBiAqA8FkDPl6Pr+Nkma+sUFsLN58zfP/ILy9NSCYC1c6w3tka+SNxNThRubnmiHnlK",
+	"uO/Rii47geMSX3Pyjw/2TGCmXVNx/REBYCO4CAMrhqBtmmDGYZkKEvwrpUvn6PnzU8RR9gWRLNcMMyL9",
+	"JQMI3kbNRJNCZAwvAbKkM6QavEx4DG6AWoJD7dZn6T5ljwjgq1zdVftLt78nRMg5AJqZOBMfq2LLbBFM",
+	"C1uuYz/De0wCFhY4frCu3R79JUzfqMuA/7Dc62l0QbDe/IZgP1bnd17u94V3plbuu1pz3ZXrNRDg9SoK",
+	"DCqPU/+SSq5cUgOzSOpQKkk1TpbUnONJTblM6uT+4fr/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
