@@ -70,6 +70,10 @@ func (s *Service) StartOAuth(ctx context.Context, scope Scope, p Platform, redir
 	var problems Problems
 	spec, ok := s.config.Platforms.Lookup(string(p))
 	switch {
+	case scope.Mode != ModeLive:
+		// The API lets only live keys here; a test-mode account is a sandbox one, made
+		// without any platform (ConnectAccount), and must never hold real tokens.
+		problems.Add("/platform", "test mode connects sandbox accounts, with POST /v1/accounts")
 	case !slices.Contains(Platforms, p):
 		problems.Add("/platform", "must be one of %s", joinPlatforms(s.oauthPlatforms()))
 	case !ok || !spec.Connect.OAuth:

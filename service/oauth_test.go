@@ -224,4 +224,9 @@ func TestOAuthRefusesPlatformsItCannotConnect(t *testing.T) {
 
 	_, err = b.svc.StartOAuth(b.ctx, b.live, "myspace", new("https://evil.example/"))
 	requireFields(t, err, "/platform", "/redirect_url")
+
+	// Test mode never holds real tokens: its accounts are sandbox ones.
+	_, err = b.svc.StartOAuth(b.ctx, b.test, "twitter", nil)
+	fields = requireFields(t, err, "/platform")
+	require.Contains(t, fields[0].Message, "sandbox")
 }

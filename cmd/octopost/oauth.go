@@ -20,6 +20,11 @@ import (
 func (c *cli) oauthConfig(addr string, client *http.Client) (service.OAuthConfig, error) {
 	public := c.getenv("OCTOPOST_PUBLIC_URL")
 	if public == "" {
+		// An address that names no host (":8080") listens everywhere; its users reach it
+		// as localhost.
+		if strings.HasPrefix(addr, ":") {
+			addr = "localhost" + addr
+		}
 		public = "http://" + addr
 	}
 	u, err := url.Parse(public)

@@ -57,6 +57,10 @@ func TestOAuthConfigFromSettings(t *testing.T) {
 	require.ErrorAs(t, err, &nc)
 	require.Equal(t, "OCTOPOST_LINKEDIN_CLIENT_ID", nc.Setting)
 
+	cfg, err = c.oauthConfig(":9090", http.DefaultClient)
+	require.NoError(t, err)
+	require.Equal(t, "http://localhost:9090", cfg.PublicURL)
+
 	env["OCTOPOST_PUBLIC_URL"] = "https://octopost.example.com/"
 	cfg, err = c.oauthConfig("localhost:8080", http.DefaultClient)
 	require.NoError(t, err)
