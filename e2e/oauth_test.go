@@ -14,12 +14,14 @@ import (
 
 // TestOAuthConnectX connects an X account through OAuth with the built binary, against
 // the fake X on 127.0.0.1: the authorization URL from POST /v1/accounts/connect, the
-// consent (the fake consents at once), the callback, and the account listed with the X
-// user's profile. The server's public URL is a name of its own: requests to it are sent to
+// consent (the fake consents at once), the callback, the account listed with the X
+// user's profile, and a post published through it with the token the exchange gave. The server's public URL is a name of its own: requests to it are sent to
 // the server's real address, as a reverse proxy in front of it would.
 func TestOAuthConnectX(t *testing.T) {
 	t.Parallel()
 	x := fake.NewTwitterOAuth(t)
+	api := fake.NewTwitter(t) // X's API: the profile and the tweets
+	x.OnToken = api.AcceptToken
 	const public = "https://octopost.example.com"
 	e := pgEnv(t)
 	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
@@ -29,7 +31,7 @@ func TestOAuthConnectX(t *testing.T) {
 	e["OCTOPOST_TWITTER_CLIENT_SECRET"] = x.ClientSecret
 	e["OCTOPOST_TWITTER_AUTH_URL"] = x.URL + "/i/oauth2/authorize"
 	e["OCTOPOST_TWITTER_TOKEN_URL"] = x.URL + "/2/oauth2/token"
-	e["OCTOPOST_TWITTER_API_URL"] = x.URL
+	e["OCTOPOST_TWITTER_API_URL"] = api.URL
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
 
@@ -71,10 +73,20 @@ func TestOAuthConnectX(t *testing.T) {
 	require.Len(t, accounts, 1)
 	a := accounts["twitter"]
 	require.Equal(t, accountID, a.Id)
-	require.Equal(t, x.User.Username, a.Username)
-	require.Equal(t, x.User.ID, a.PlatformUserId)
-	require.Equal(t, x.User.Name, a.DisplayName)
+	require.Equal(t, api.Username, a.Username)
+	require.Equal(t, api.UserID, a.PlatformUserId)
+	require.Equal(t, api.Name, a.DisplayName)
 	require.True(t, a.IsActive)
+
+	// The account publishes, with the access token the exchange gave.
+	p := createPost(t, c, oapi.CreatePostRequest{Content: "Hello X, from Octopost", Platforms: &[]oapi.Platform{"twitter"}})
+	publish(t, c, p.Id)
+	p = waitSettled(t, c, p.Id, publishTimeout)
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	tweets := api.Tweets()
+	require.Len(t, tweets, 1)
+	require.Equal(t, "Hello X, from Octopost", tweets[0].Text)
+	require.Equal(t, api.UserID, tweets[0].AuthorID)
 
 	// The callback replayed: the state is spent.
 	replayed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))

@@ -28,6 +28,10 @@ type TwitterOAuth struct {
 	ClientID     string
 	ClientSecret string
 	User         TwitterUser
+	// OnToken, when set, is told each access token issued, so that another fake can
+	// accept it: Twitter.AcceptToken, for X's API on a fake of its own. Set it before the
+	// first exchange.
+	OnToken func(accessToken string)
 
 	srv *httptest.Server
 
@@ -142,6 +146,9 @@ func (f *TwitterOAuth) token(w http.ResponseWriter, r *http.Request) {
 	access := randomToken()
 	f.tokens[access] = true
 	f.exchanges++
+	if f.OnToken != nil {
+		f.OnToken(access)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type": "bearer", "expires_in": 7200, "access_token": access,
 		"scope": "tweet.read tweet.write users.read offline.access media.write", "refresh_token": randomToken(),
