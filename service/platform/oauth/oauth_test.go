@@ -128,9 +128,9 @@ func TestXConnectsEndToEnd(t *testing.T) {
 	require.Equal(t, platform.Permanent, platform.KindOf(err))
 	require.Equal(t, 1, x.Exchanges())
 
-	// A token X does not know is refused as such.
+	// A token X does not know is refused as credentials, as when a token is connected.
 	_, err = c.Profile(context.Background(), "not-a-token")
-	require.Equal(t, platform.TokenRejected, platform.KindOf(err))
+	require.Equal(t, platform.InvalidCredentials, platform.KindOf(err))
 }
 
 func TestXRefusesAWrongVerifierOrSecret(t *testing.T) {

@@ -8,10 +8,7 @@ package twitter
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
 
 	"github.com/octopost/octopost/service/platform"
 )
@@ -34,47 +31,9 @@ var oauthFlow = &platform.OAuth{
 	Profile:   Profile,
 }
 
-// maxProfileBody bounds what is read of a profile answer: a user object is well under it.
-const maxProfileBody = 64 << 10
-
-// Profile returns the X user whose access token this is: GET {api}/2/users/me.
+// Profile returns the X user whose access token this is: the adapter's own check of a
+// token (GET {api}/2/users/me), so both ways of connecting read and classify it alike.
 func Profile(ctx context.Context, client *http.Client, apiURL, accessToken string) (platform.Profile, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-		strings.TrimRight(apiURL, "/")+"/2/users/me?user.fields=profile_image_url", nil)
-	if err != nil {
-		return platform.Profile{}, platform.Errorf(platform.Permanent, 0, "X's API URL is not usable")
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	resp, err := client.Do(req)
-	if err != nil {
-		return platform.Profile{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxProfileBody))
-	if err != nil {
-		return platform.Profile{}, err
-	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized:
-		return platform.Profile{}, platform.Errorf(platform.TokenRejected, resp.StatusCode, "X refused the access token")
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return platform.Profile{}, platform.Errorf(platform.Transient, resp.StatusCode, "X did not answer the profile request")
-	case resp.StatusCode != http.StatusOK:
-		return platform.Profile{}, platform.Errorf(platform.Permanent, resp.StatusCode, "X refused the profile request")
-	}
-	var out struct {
-		Data struct {
-			ID              string `json:"id"`
-			Name            string `json:"name"`
-			Username        string `json:"username"`
-			ProfileImageURL string `json:"profile_image_url"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil || out.Data.ID == "" || out.Data.Username == "" {
-		return platform.Profile{}, platform.Errorf(platform.Permanent, resp.StatusCode, "X answered the profile request with no user")
-	}
-	return platform.Profile{
-		UserID: out.Data.ID, Username: out.Data.Username, DisplayName: out.Data.Name,
-		AvatarURL: out.Data.ProfileImageURL,
-	}, nil
+	p, _, err := New(client, apiURL).Connect(ctx, platform.Credentials{KeyAccessToken: accessToken})
+	return p, err
 }
