@@ -23,6 +23,11 @@ import (
 // code used once only, for the redirect_uri and the code_verifier it was issued for. The
 // consent screen "consents" at once by redirecting (302) to redirect_uri with code and
 // state, or with error=access_denied after Deny.
+//
+// The refresh grant (grant_type=refresh_token) rotates as X does: each refresh token works
+// once, the answer carries a new one, and a spent, revoked or unknown one is refused with
+// 400 invalid_grant. FailRefreshes makes the next refreshes fail with a 503 instead,
+// before the refresh token is looked at, as an outage would.
 type TwitterOAuth struct {
 	URL          string
 	ClientID     string
@@ -41,6 +46,10 @@ type TwitterOAuth struct {
 	tokens map[string]bool         // access tokens issued
 	// Exchanges counts the token requests that issued a token.
 	exchanges int
+	refresh   map[string]bool // refresh tokens issued and not yet spent
+	refreshes int             // refresh grants that issued a token
+	spent     int             // refresh grants refused with a spent or unknown token
+	failNext  int             // refreshes still to fail with a 503
 }
 
 // TwitterUser is the X user who consents.
@@ -60,7 +69,7 @@ func NewTwitterOAuth(t testing.TB) *TwitterOAuth {
 			ID: "1460721089839423488", Name: "Octo Poster", Username: "octoposter",
 			ProfileImageURL: "https://pbs.twimg.com/profile_images/1/octo_normal.jpg",
 		},
-		codes: map[string]twitterGrant{}, tokens: map[string]bool{},
+		codes: map[string]twitterGrant{}, tokens: map[string]bool{}, refresh: map[string]bool{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /i/oauth2/authorize", f.authorize)
@@ -124,6 +133,10 @@ func (f *TwitterOAuth) token(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if err := r.ParseForm(); err == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+		f.refreshGrant(w, r.PostForm.Get("refresh_token"))
+		return
+	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "authorization_code" {
 		writeJSON(w, http.StatusBadRequest, map[string]string{
 			"error": "invalid_request", "error_description": "Value passed for the grant type was invalid.",
@@ -143,16 +156,78 @@ func (f *TwitterOAuth) token(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	access := randomToken()
-	f.tokens[access] = true
 	f.exchanges++
+	f.grant(w)
+}
+
+// grant issues an access token and a refresh token; f.mu is held.
+func (f *TwitterOAuth) grant(w http.ResponseWriter) {
+	access, refresh := randomToken(), randomToken()
+	f.tokens[access] = true
+	f.refresh[refresh] = true
 	if f.OnToken != nil {
 		f.OnToken(access)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"token_type": "bearer", "expires_in": 7200, "access_token": access,
-		"scope": "tweet.read tweet.write users.read offline.access media.write", "refresh_token": randomToken(),
+		"scope": "tweet.read tweet.write users.read offline.access media.write", "refresh_token": refresh,
 	})
+}
+
+// refreshGrant answers grant_type=refresh_token, spending the refresh token.
+func (f *TwitterOAuth) refreshGrant(w http.ResponseWriter, refresh string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failNext > 0 {
+		f.failNext--
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"title": "Service Unavailable", "type": "about:blank", "status": 503, "detail": "Service Unavailable",
+		})
+		return
+	}
+	if !f.refresh[refresh] {
+		f.spent++
+		writeJSON(w, http.StatusBadRequest, map[string]string{
+			"error": "invalid_grant", "error_description": "Value passed for the token was invalid.",
+		})
+		return
+	}
+	delete(f.refresh, refresh) // rotated: the old one dies
+	f.refreshes++
+	f.grant(w)
+}
+
+// IssueRefreshToken makes a refresh token the fake accepts once, as if an earlier
+// exchange had granted it.
+func (f *TwitterOAuth) IssueRefreshToken() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	refresh := randomToken()
+	f.refresh[refresh] = true
+	return refresh
+}
+
+// RevokeRefreshToken makes refresh, and any later use of it, refused with invalid_grant,
+// as when the user revokes the app.
+func (f *TwitterOAuth) RevokeRefreshToken(refresh string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.refresh, refresh)
+}
+
+// FailRefreshes makes the next n refreshes fail with a 503.
+func (f *TwitterOAuth) FailRefreshes(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failNext = n
+}
+
+// Refreshes returns how many refreshes issued a token, and how many were refused for a
+// spent, revoked or unknown refresh token.
+func (f *TwitterOAuth) Refreshes() (issued, refused int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refreshes, f.spent
 }
 
 func (f *TwitterOAuth) me(w http.ResponseWriter, r *http.Request) {

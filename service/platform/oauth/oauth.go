@@ -193,3 +193,41 @@ func (c *Client) classify(err error) error {
 func (c *Client) Profile(ctx context.Context, accessToken string) (platform.Profile, error) {
 	return c.spec.OAuth.Profile(ctx, c.http, c.apiURL, accessToken)
 }
+
+// Refresh trades a refresh token for a new access token. A platform that rotates refresh
+// tokens (X) answers with a new one and the old one dies at once, so the caller must store
+// the returned Token before using it; where the platform gives none back, the old one
+// stays good and is returned. Only the token endpoint's invalid_grant says the refresh
+// token is dead (revoked, expired, or already spent): that is TokenRejected, and only
+// that. A 5xx, a 429, a timeout or no answer is Transient; a refusal of the app's
+// credentials is InvalidCredentials (the operator's to fix, not the account's); any
+// other refusal is Permanent.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error) {
+	// An expired token makes the TokenSource go to the endpoint at once.
+	src := c.config.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.http),
+		&oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)})
+	tok, err := src.Token()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+			status := 0
+			if re.Response != nil {
+				status = re.Response.StatusCode
+			}
+			return Token{}, platform.Errorf(platform.TokenRejected, status, "%s refused the account's refresh token: connect the account again", c.spec.Name)
+		}
+		return Token{}, c.classifyRefresh(err)
+	}
+	return Token{Access: tok.AccessToken, Refresh: tok.RefreshToken, Expiry: tok.Expiry}, nil
+}
+
+// classifyRefresh is classify for a refresh: the same kinds, with a message about the
+// refresh rather than an authorization code.
+func (c *Client) classifyRefresh(err error) error {
+	classified := c.classify(err)
+	var pe *platform.Error
+	if errors.As(classified, &pe) && pe.Kind == platform.Permanent {
+		pe.Message = c.spec.Name + " refused to refresh the account's token"
+	}
+	return classified
+}
