@@ -96,6 +96,9 @@ type WebhookSecretStore interface {
 type AccountStore interface {
 	CreateAccount(ctx context.Context, a Account) error
 	GetAccount(ctx context.Context, s Scope, id string) (Account, error)
+	// GetAccountForUpdate reads an account inside InTx and keeps others from changing or
+	// locking it until the transaction ends: refreshing its OAuth token is serialized by it.
+	GetAccountForUpdate(ctx context.Context, s Scope, id string) (Account, error)
 	ListAccounts(ctx context.Context, s Scope) ([]Account, error) // oldest first
 	// ActiveAccount returns the scope's most recently connected active account on
 	// platform, the one posts to that platform go out through.

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"WebhookSecrets", s.webhookSecrets},
 		{"Publishing", s.publishing},
 		{"Accounts", s.accounts},
+		{"AccountLocks", s.accountLocks},
 		{"OAuthStates", s.oauthStates},
 		{"InTx", s.inTx},
 	} {
