@@ -167,7 +167,9 @@ func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempt
 			replyTo, root := prev, first
 			post.ReplyTo, post.Root = &replyTo, &root
 		}
-		ref, refreshed, sendErr := adapter.Publish(ctx, creds, post)
+		// An OAuth token is refreshed first when it is about to expire, and once more on a
+		// 401 (oauth_refresh.go).
+		ref, refreshed, sendErr := s.publishFresh(ctx, account, adapter, &creds, post)
 		if refreshed != nil {
 			creds = refreshed
 		}
