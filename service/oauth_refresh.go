@@ -62,12 +62,18 @@ func (s *Service) publishFresh(ctx context.Context, account Account, adapter pla
 	}
 	if refreshed != nil {
 		fresh = refreshed
+		*creds = refreshed
 	}
-	if fresh, err = s.freshCredentials(ctx, account, fresh, true); err != nil {
+	rejected := err
+	next, err := s.freshCredentials(ctx, account, fresh, true)
+	if err != nil {
 		return platform.Ref{}, nil, err
 	}
-	*creds = fresh
-	return adapter.Publish(ctx, fresh, post)
+	if next["access_token"] == fresh["access_token"] {
+		return ref, refreshed, rejected // nothing new to try (no OAuth flow for the platform)
+	}
+	*creds = next
+	return adapter.Publish(ctx, next, post)
 }
 
 // refreshable reports whether creds are an OAuth token that can be refreshed.
