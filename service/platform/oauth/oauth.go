@@ -1,7 +1,8 @@
 // Package oauth is the client side of the OAuth 2.0 authorization-code flow, the same for
 // every platform whose Spec has an OAuth description (platform.OAuth): it builds the
-// consent screen's URL, exchanges the code the platform sends back for tokens, and reads
-// the profile of the account with them. golang.org/x/oauth2 does the wire work (PKCE S256,
+// consent screen's URL, exchanges the code the platform sends back for tokens, reads the
+// profile of the account with them, and later refreshes them (Refresh; the service stores
+// and serializes refreshes, service/oauth_refresh.go). golang.org/x/oauth2 does the wire work (PKCE S256,
 // client authentication in the header or the body, the token answer's forms); this
 // package adds what is Octopost's: the settings a platform is configured by, the state
 // that ties a callback to the request that started it, and errors classified the
