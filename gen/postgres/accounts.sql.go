@@ -136,6 +136,39 @@ func (q *Queries) GetAccount(ctx context.Context, arg GetAccountParams) (Account
 	return i, err
 }
 
+const getAccountForUpdate = `-- name: GetAccountForUpdate :one
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
+`
+
+type GetAccountForUpdateParams struct {
+	ID     string
+	UserID string
+	Mode   string
+}
+
+// GetAccountForUpdate locks the account's row for the rest of the transaction. A lock
+// that had to wait returns the row as the transaction it waited for left it.
+func (q *Queries) GetAccountForUpdate(ctx context.Context, arg GetAccountForUpdateParams) (Account, error) {
+	row := q.db.QueryRow(ctx, getAccountForUpdate, arg.ID, arg.UserID, arg.Mode)
+	var i Account
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Mode,
+		&i.Platform,
+		&i.PlatformUserID,
+		&i.Username,
+		&i.DisplayName,
+		&i.AvatarUrl,
+		&i.IsActive,
+		&i.ConnectedAt,
+		&i.LastUsedAt,
+		&i.Credentials,
+		&i.Simulate,
+	)
+	return i, err
+}
+
 const listAccounts = `-- name: ListAccounts :many
 SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE user_id = $1 AND mode = $2 ORDER BY id
 `

@@ -7,6 +7,11 @@ INSERT INTO accounts (
 -- name: GetAccount :one
 SELECT * FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3;
 
+-- name: GetAccountForUpdate :one
+-- GetAccountForUpdate locks the account's row for the rest of the transaction. A lock
+-- that had to wait returns the row as the transaction it waited for left it.
+SELECT * FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE;
+
 -- name: ListAccounts :many
 SELECT * FROM accounts WHERE user_id = $1 AND mode = $2 ORDER BY id;
 
