@@ -116,6 +116,36 @@ func (f *failureScript[F]) take(route string) (failure F, ok bool) {
 	return failure, false
 }
 
+// scriptedHTTP is the state a fake of an HTTP API keeps for its tests: calls counted by
+// path, failures scripted by path (an HTTP status), and a delay on every answer. Its mu
+// also guards the embedding fake's own state.
+type scriptedHTTP struct {
+	mu       sync.Mutex
+	delay    time.Duration
+	failures failureScript[int] // by path: an HTTP status
+	calls    map[string]int
+}
+
+// serve returns the fake's server handler: it counts the call, answers with a failure
+// scripted for its path (written by fail) or else serves mux, after the delay.
+func (s *scriptedHTTP) serve(mux http.Handler, fail func(w http.ResponseWriter, status int)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		if s.calls == nil {
+			s.calls = map[string]int{}
+		}
+		s.calls[r.URL.Path]++
+		status, failed := s.failures.take(r.URL.Path)
+		delay := s.delay
+		s.mu.Unlock()
+		if failed {
+			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { fail(w, status) })
+			return
+		}
+		serveDelayed(w, r, delay, mux.ServeHTTP)
+	})
+}
+
 // serveDelayed runs h, then holds its finished response back for d before sending it, as a
 // slow platform would: the work is done (a post created) before the client hears of it.
 // That is the window in which a client that crashes or times out must not post twice when

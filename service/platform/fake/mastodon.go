@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,13 +26,10 @@ type Mastodon struct {
 
 	srv *httptest.Server
 
-	mu         sync.Mutex
+	scriptedHTTP
 	revoked    bool
 	maxChars   int // 0: the server predates /api/v2/instance and enforces the default 500
 	mediaPolls int // GETs of /api/v1/media/:id answered 206 before an upload is processed
-	delay      time.Duration
-	failures   failureScript[int] // by path: an HTTP status
-	calls      map[string]int
 	nextID     int64
 	statuses   []MastodonStatus
 	byKey      map[string]int // Idempotency-Key → index in statuses
@@ -77,7 +73,6 @@ func NewMastodon(t testing.TB) *Mastodon {
 		Username: "alice",
 		Token:    "mastodon-access-token-0123456789",
 		maxChars: mastodonDefaultLimit,
-		calls:    map[string]int{},
 		nextID:   113369567183146000,
 		byKey:    map[string]int{},
 		media:    map[string]*mastodonUpload{},
@@ -88,18 +83,7 @@ func NewMastodon(t testing.TB) *Mastodon {
 	mux.HandleFunc("POST /api/v1/statuses", m.authed(m.postStatus))
 	mux.HandleFunc("POST /api/v2/media", m.authed(m.postMedia))
 	mux.HandleFunc("GET /api/v1/media/{id}", m.authed(m.getMedia))
-	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		m.calls[r.URL.Path]++
-		status, failed := m.failures.take(r.URL.Path)
-		delay := m.delay
-		m.mu.Unlock()
-		if failed {
-			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { m.fail(w, status) })
-			return
-		}
-		serveDelayed(w, r, delay, mux.ServeHTTP)
-	}))
+	m.srv = httptest.NewServer(m.serve(mux, m.fail))
 	m.URL = m.srv.URL
 	t.Cleanup(m.srv.Close)
 	return m

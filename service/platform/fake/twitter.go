@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -45,15 +44,12 @@ type Twitter struct {
 
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	tokens   map[string]bool
-	now      func() time.Time
-	delay    time.Duration
-	failures failureScript[int] // by path: an HTTP status
-	calls    map[string]int
-	nextID   int64
-	tweets   []TwitterTweet
-	media    map[string]*TwitterMedia
+	scriptedHTTP
+	tokens map[string]bool
+	now    func() time.Time
+	nextID int64
+	tweets []TwitterTweet
+	media  map[string]*TwitterMedia
 }
 
 // TwitterMedia is an image uploaded to the fake.
@@ -87,7 +83,6 @@ func NewTwitter(t testing.TB) *Twitter {
 		Username: "octopost_dev",
 		Name:     "Octopost Dev",
 		now:      time.Now,
-		calls:    map[string]int{},
 		nextID:   1862015474402312192,
 		media:    map[string]*TwitterMedia{},
 	}
@@ -97,18 +92,7 @@ func NewTwitter(t testing.TB) *Twitter {
 	mux.HandleFunc("POST /2/tweets", x.authed(x.postTweet))
 	mux.HandleFunc("POST /2/media/upload", x.authed(x.upload))
 	mux.HandleFunc("POST /2/media/metadata", x.authed(x.metadata))
-	x.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x.mu.Lock()
-		x.calls[r.URL.Path]++
-		status, failed := x.failures.take(r.URL.Path)
-		delay := x.delay
-		x.mu.Unlock()
-		if failed {
-			serveDelayed(w, r, delay, func(w http.ResponseWriter, _ *http.Request) { x.fail(w, status) })
-			return
-		}
-		serveDelayed(w, r, delay, mux.ServeHTTP)
-	}))
+	x.srv = httptest.NewServer(x.serve(mux, x.fail))
 	x.URL = x.srv.URL
 	t.Cleanup(x.srv.Close)
 	return x
