@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,27 +50,10 @@ func (s *suite) accountLocks(t *testing.T) {
 			})
 		}
 
-		firstLocked := make(chan struct{})
-		secondStarting := make(chan struct{})
-		var wg sync.WaitGroup
-		var secondErr error
-		wg.Go(func() {
-			<-firstLocked
-			close(secondStarting)
-			secondErr = appendCredentials("+second", func() {})
-		})
-		err := appendCredentials("+first", func() {
-			close(firstLocked)
-			<-secondStarting
-			// Give the second transaction time to reach its read, where it must wait.
-			time.Sleep(100 * time.Millisecond)
-		})
-		require.NoError(t, err)
-		wg.Wait()
-		require.NoError(t, secondErr)
+		racePastLock(t, appendCredentials)
 
 		got, err := b.store.GetAccount(b.ctx, b.scope, a.ID)
 		require.NoError(t, err)
-		require.Equal(t, "+first+second", string(got.Credentials))
+		require.Equal(t, " +first +second", string(got.Credentials))
 	})
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -247,24 +246,7 @@ func (s *suite) posts(t *testing.T) {
 			})
 		}
 
-		firstLocked := make(chan struct{})
-		secondStarting := make(chan struct{})
-		var wg sync.WaitGroup
-		var secondErr error
-		wg.Go(func() {
-			<-firstLocked
-			close(secondStarting)
-			secondErr = appendToContent(" +second", func() {})
-		})
-		err := appendToContent(" +first", func() {
-			close(firstLocked)
-			<-secondStarting
-			// Give the second transaction time to reach its read, where it must wait.
-			time.Sleep(100 * time.Millisecond)
-		})
-		require.NoError(t, err)
-		wg.Wait()
-		require.NoError(t, secondErr)
+		racePastLock(t, appendToContent)
 
 		got, err := b.store.GetPost(b.ctx, b.scope, p.ID)
 		require.NoError(t, err)

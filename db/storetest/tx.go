@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -103,4 +105,30 @@ func (s *suite) inTx(t *testing.T) {
 		})
 		require.ErrorIs(t, err, service.ErrNotFound)
 	})
+}
+
+// racePastLock runs appendSuffix twice at once, " +first" then " +second": the first holds
+// its lock (holdLock) until the second has started and had time to reach its own locking
+// read, where it must wait. Both must succeed; the caller then checks that the second read
+// what the first wrote.
+func racePastLock(t *testing.T, appendSuffix func(suffix string, holdLock func()) error) {
+	t.Helper()
+	firstLocked := make(chan struct{})
+	secondStarting := make(chan struct{})
+	var wg sync.WaitGroup
+	var secondErr error
+	wg.Go(func() {
+		<-firstLocked
+		close(secondStarting)
+		secondErr = appendSuffix(" +second", func() {})
+	})
+	err := appendSuffix(" +first", func() {
+		close(firstLocked)
+		<-secondStarting
+		// Give the second transaction time to reach its read, where it must wait.
+		time.Sleep(100 * time.Millisecond)
+	})
+	require.NoError(t, err)
+	wg.Wait()
+	require.NoError(t, secondErr)
 }
