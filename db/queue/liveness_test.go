@@ -81,18 +81,33 @@ func (b *testBundle) requireStillPublishing(t *testing.T, postID string) {
 
 func TestARestartedInstanceResumesItsInterruptedJobs(t *testing.T) {
 	t.Parallel()
+	// The same name: the restarted process knows the crashed one as its earlier self.
+	requireTakenOverAfter(t, "host :8080", "host :8080", ownDeadAfterBeats)
+}
+
+func TestAnotherInstanceTakesOverADeadOne(t *testing.T) {
+	t.Parallel()
+	// Another name: 30 s after its last heartbeat, where a restart of its own would have
+	// resumed it after 12 s.
+	requireTakenOverAfter(t, "host-b :8080", "host-a :8080", deadAfterBeats)
+}
+
+// requireTakenOverAfter crashes an instance named crashedName mid-publish and starts one
+// named name: the post must still be publishing after beats heartbeats of the crashed one's
+// silence, and be handed back and published once just after.
+func requireTakenOverAfter(t *testing.T, name, crashedName string, beats int) {
+	t.Helper()
 	forEachEngine(t, func(t *testing.T, d *db.DB) {
 		clock := &testClock{now: time.Now()}
-		b := liveBundle(t, d, clock, "host :8080", Options{})
+		b := liveBundle(t, d, clock, name, Options{})
 		p := b.publishNow(t)
-		crashed, _ := crashedInstance(t, b, "host :8080", clock) // the same name: an earlier process
+		crashed, _ := crashedInstance(t, b, crashedName, clock)
 
-		b.start(t) // the restarted process
-		for range ownDeadAfterBeats {
+		b.start(t)
+		for range beats {
 			b.queue.live.tick(b.ctx)
 			clock.add(beat)
 		}
-		// 12 s after the crashed process's last heartbeat: not yet.
 		b.queue.live.tick(b.ctx)
 		b.requireStillPublishing(t, p.ID)
 
@@ -102,33 +117,6 @@ func TestARestartedInstanceResumesItsInterruptedJobs(t *testing.T) {
 		sent, _ := b.discord.published()
 		require.Len(t, sent, 1)
 		requireHandedBack(t, b, p.ID, crashed)
-	})
-}
-
-func TestAnotherInstanceTakesOverADeadOne(t *testing.T) {
-	t.Parallel()
-	forEachEngine(t, func(t *testing.T, d *db.DB) {
-		clock := &testClock{now: time.Now()}
-		b := liveBundle(t, d, clock, "host-b :8080", Options{})
-		p := b.publishNow(t)
-		dead, _ := crashedInstance(t, b, "host-a :8080", clock)
-
-		b.start(t)
-		for range deadAfterBeats {
-			b.queue.live.tick(b.ctx)
-			clock.add(beat)
-		}
-		// 30 s after its last heartbeat: not yet; a restart of its own would have
-		// resumed it after 12 s.
-		b.queue.live.tick(b.ctx)
-		b.requireStillPublishing(t, p.ID)
-
-		clock.add(time.Millisecond)
-		b.queue.live.tick(b.ctx)
-		b.waitForStatus(t, p.ID, service.PostPublished)
-		sent, _ := b.discord.published()
-		require.Len(t, sent, 1)
-		requireHandedBack(t, b, p.ID, dead)
 	})
 }
 
