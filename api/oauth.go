@@ -74,7 +74,16 @@ func withOAuthCallback(svc *service.Service, logger *slog.Logger, api http.Handl
 			if target, err := url.Parse(*out.RedirectURL); err == nil {
 				back := target.Query()
 				if out.Account != nil {
+					// account_id names the (first) account connected; account_ids lists
+					// all of them when one consent connected several (Facebook Pages).
 					back.Set("account_id", out.Account.ID)
+					if len(out.Accounts) > 1 {
+						ids := make([]string, len(out.Accounts))
+						for i, a := range out.Accounts {
+							ids[i] = a.ID
+						}
+						back.Set("account_ids", strings.Join(ids, ","))
+					}
 				} else {
 					back.Set("error", out.Error)
 					back.Set("error_description", out.Message)
@@ -85,8 +94,12 @@ func withOAuthCallback(svc *service.Service, logger *slog.Logger, api http.Handl
 			}
 		}
 		if out.Account != nil {
+			names := make([]string, len(out.Accounts))
+			for i, a := range out.Accounts {
+				names[i] = "@" + a.Username
+			}
 			oauthPage(w, http.StatusOK, "Connected",
-				"Your "+string(out.Account.Platform)+" account @"+out.Account.Username+" is connected to Octopost. You can close this page.")
+				"Your "+string(out.Account.Platform)+" account "+strings.Join(names, ", ")+" is connected to Octopost. You can close this page.")
 			return
 		}
 		oauthPage(w, http.StatusBadRequest, "Not connected", out.Message)

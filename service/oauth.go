@@ -43,7 +43,9 @@ const OAuthStateLifetime = 10 * time.Minute
 type OAuthProvider interface {
 	AuthorizationURL(state, verifier string) string
 	Exchange(ctx context.Context, code, verifier string) (oauth.Token, error)
-	Profile(ctx context.Context, accessToken string) (platform.Profile, error)
+	// Accounts returns the accounts a grant connects, each with its own grant: one for
+	// most platforms, one per Page for Facebook.
+	Accounts(ctx context.Context, g oauth.Token) ([]platform.Connected, error)
 }
 
 // OAuthConfig is what the OAuth flow needs from the operator.
@@ -188,11 +190,13 @@ type OAuthCallback struct {
 	Error string
 }
 
-// OAuthOutcome is how a callback ended: the account connected, or Error and Message
-// saying why not. RedirectURL is where the caller asked the user to land (nil: show a
+// OAuthOutcome is how a callback ended: the accounts connected (Account is the first of
+// them; Facebook connects each Page the user manages), or Error and Message saying why
+// not. RedirectURL is where the caller asked the user to land (nil: show a
 // page); it is never set for a state that is unknown, as nothing says whose it is.
 type OAuthOutcome struct {
 	Account     *Account
+	Accounts    []Account
 	RedirectURL *string
 	// Error is a short code for the redirect's error parameter: invalid_state,
 	// state_expired, access_denied (or the platform's own code), exchange_failed,
@@ -254,15 +258,18 @@ func (s *Service) FinishOAuth(ctx context.Context, in OAuthCallback) (OAuthOutco
 	if err != nil {
 		return fail(&st, "exchange_failed", "%s did not grant access: %s.", spec.Name, platformMessage(err))
 	}
-	profile, err := provider.Profile(ctx, tok.Access)
+	connected, err := provider.Accounts(ctx, tok)
 	if err != nil {
 		return fail(&st, "profile_failed", "%s did not say whose account this is: %s.", spec.Name, platformMessage(err))
 	}
-	a, err := s.storeOAuthAccount(ctx, st, profile, tok)
+	if len(connected) == 0 {
+		return fail(&st, "no_accounts", "%s gave access to no account Octopost can publish to.", spec.Name)
+	}
+	accounts, err := s.storeOAuthAccounts(ctx, st, connected)
 	if err != nil {
 		return OAuthOutcome{}, err
 	}
-	return OAuthOutcome{Account: &a, RedirectURL: st.RedirectURL}, nil
+	return OAuthOutcome{Account: &accounts[0], Accounts: accounts, RedirectURL: st.RedirectURL}, nil
 }
 
 // platformMessage is what may be shown of a platform failure: a classified error's
@@ -292,44 +299,55 @@ func validErrorCode(code string) bool {
 	return true
 }
 
-// storeOAuthAccount stores the connected account with its sealed tokens and its
-// account.connected event: a new one, or the scope's account of the same platform user,
-// updated (reconnected: new tokens, profile, active again).
-func (s *Service) storeOAuthAccount(ctx context.Context, st OAuthState, profile platform.Profile, tok oauth.Token) (Account, error) {
-	sealed, err := s.seal(tok.Credentials())
-	if err != nil {
-		return Account{}, err
+// storeOAuthAccounts stores the connected accounts with their sealed tokens and their
+// account.connected events, in one transaction: for each, a new account, or the scope's
+// account of the same platform user, updated (reconnected: new tokens, profile, active
+// again).
+func (s *Service) storeOAuthAccounts(ctx context.Context, st OAuthState, connected []platform.Connected) ([]Account, error) {
+	sealed := make([][]byte, len(connected))
+	for i, c := range connected {
+		var err error
+		if sealed[i], err = s.seal(c.Grant.Credentials()); err != nil {
+			return nil, err
+		}
 	}
-	var a Account
-	err = s.store.InTx(ctx, func(tx Store) error {
+	var out []Account
+	err := s.store.InTx(ctx, func(tx Store) error {
+		out = out[:0]
 		existing, err := tx.ListAccounts(ctx, st.Scope)
 		if err != nil {
 			return err
 		}
-		fresh := s.newAccount(st.Scope, st.Platform, profile)
-		fresh.Credentials = sealed
-		a = fresh
-		for _, old := range existing {
-			if old.Platform == st.Platform && old.PlatformUserID == profile.UserID {
-				a = old
-				a.Username, a.DisplayName, a.AvatarURL = fresh.Username, fresh.DisplayName, fresh.AvatarURL
-				a.IsActive, a.Credentials = true, sealed
-				break
+		for i, c := range connected {
+			fresh := s.newAccount(st.Scope, st.Platform, c.Profile)
+			fresh.Credentials = sealed[i]
+			a := fresh
+			for _, old := range existing {
+				if old.Platform == st.Platform && old.PlatformUserID == c.Profile.UserID {
+					a = old
+					a.Username, a.DisplayName, a.AvatarURL = fresh.Username, fresh.DisplayName, fresh.AvatarURL
+					a.IsActive, a.Credentials = true, sealed[i]
+					break
+				}
 			}
+			event, err := s.accountEvent(EventAccountConnected, a, "")
+			if err != nil {
+				return err
+			}
+			if a.ID == fresh.ID {
+				err = tx.CreateAccount(ctx, a)
+			} else {
+				err = tx.UpdateAccount(ctx, a)
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.AddEvent(ctx, event); err != nil {
+				return err
+			}
+			out = append(out, a)
 		}
-		event, err := s.accountEvent(EventAccountConnected, a, "")
-		if err != nil {
-			return err
-		}
-		if a.ID == fresh.ID {
-			err = tx.CreateAccount(ctx, a)
-		} else {
-			err = tx.UpdateAccount(ctx, a)
-		}
-		if err != nil {
-			return err
-		}
-		return tx.AddEvent(ctx, event)
+		return nil
 	})
-	return a, err
+	return out, err
 }

@@ -44,7 +44,7 @@ const refreshMargin = 5 * time.Minute
 
 // OAuthRefresher is the refresh grant of a platform's flow (an *oauth.Client has it).
 type OAuthRefresher interface {
-	Refresh(ctx context.Context, refreshToken string) (oauth.Token, error)
+	Refresh(ctx context.Context, creds platform.Credentials) (oauth.Token, error)
 }
 
 // publishFresh sends post through adapter with creds refreshed as needed (see above); a
@@ -57,7 +57,7 @@ func (s *Service) publishFresh(ctx context.Context, account Account, adapter pla
 	}
 	*creds = fresh
 	ref, refreshed, err := adapter.Publish(ctx, fresh, post)
-	if platform.KindOf(err) != platform.TokenRejected || !refreshable(fresh) || ctx.Err() != nil {
+	if platform.KindOf(err) != platform.TokenRejected || !s.refreshable(account.Platform, fresh) || ctx.Err() != nil {
 		return ref, refreshed, err
 	}
 	if refreshed != nil {
@@ -77,8 +77,9 @@ func (s *Service) publishFresh(ctx context.Context, account Account, adapter pla
 }
 
 // refreshable reports whether creds are an OAuth token that can be refreshed.
-func refreshable(creds platform.Credentials) bool {
-	return creds["refresh_token"] != ""
+func (s *Service) refreshable(p Platform, creds platform.Credentials) bool {
+	spec, err := s.spec(p)
+	return err == nil && oauth.Refreshable(spec, creds)
 }
 
 // expiresSoon reports whether creds' access token expires within refreshMargin; a token
@@ -95,11 +96,7 @@ func (s *Service) expiresSoon(creds platform.Credentials) bool {
 // at the platform when they expire soon or, with rejected, when the platform has just
 // rejected their access token; or those another job stored meanwhile.
 func (s *Service) freshCredentials(ctx context.Context, account Account, creds platform.Credentials, rejected bool) (platform.Credentials, error) {
-	if !refreshable(creds) || (!rejected && !s.expiresSoon(creds)) {
-		return creds, nil
-	}
-	spec, err := s.spec(account.Platform)
-	if err != nil || spec.OAuth == nil {
+	if !s.refreshable(account.Platform, creds) || (!rejected && !s.expiresSoon(creds)) {
 		return creds, nil
 	}
 	refresher, err := s.refresher(account.Platform)
@@ -125,7 +122,7 @@ func (s *Service) freshCredentials(ctx context.Context, account Account, creds p
 			fresh = stored // another job refreshed first: its token, not a spent refresh token
 			return nil
 		}
-		tok, err := refresher.Refresh(txCtx, stored["refresh_token"])
+		tok, err := refresher.Refresh(txCtx, stored)
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func TestRefreshBeforeExpiryStoresTheRotatedToken(t *testing.T) {
 	require.InDelta(t, time.Now().Add(2*time.Hour).Unix(), expiresAt, 60)
 
 	// The old refresh token is dead at X; the stored one is good.
-	_, err = b.client.Refresh(b.ctx, before["refresh_token"])
+	_, err = b.client.Refresh(b.ctx, before)
 	require.Equal(t, platform.TokenRejected, platform.KindOf(err), "%v", err)
 
 	// A token good for two more hours is not refreshed again.
@@ -142,7 +142,7 @@ func TestRefreshBeforeExpiryStoresTheRotatedToken(t *testing.T) {
 	require.Len(t, b.api.Tweets(), 2)
 	issued, _ = b.x.Refreshes()
 	require.Equal(t, 1, issued)
-	_, err = b.client.Refresh(b.ctx, after["refresh_token"])
+	_, err = b.client.Refresh(b.ctx, after)
 	require.NoError(t, err, "the stored refresh token was never spent")
 }
 

@@ -11,6 +11,7 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -55,6 +56,10 @@ type Post struct {
 	// IdempotencyKey is stable for this post, platform and segment across retries and
 	// restarts; adapters pass it to platforms that deduplicate with it.
 	IdempotencyKey string
+	// Options is the platform's entry of the post's platform_options, as the caller gave
+	// it and Spec.Options accepted it; nil when there is none. Every part of a thread
+	// carries it.
+	Options json.RawMessage
 }
 
 // Adapter publishes to one platform.

@@ -2,7 +2,10 @@ package platform
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -44,6 +47,17 @@ type Spec struct {
 	// (package platform/oauth runs the flow); nil for the platforms that connect with
 	// credentials.
 	OAuth *OAuth
+	// Identity returns what tells the platform's accounts apart, for recognizing an account
+	// connected again (same user and mode): a reconnect updates the account it returns the
+	// same identity for instead of adding one. Nil means the profile's UserID, which is
+	// enough where user ids are global; platforms whose ids repeat (a Mastodon id per
+	// instance, a Slack bot in several channels) say what else belongs to the identity.
+	Identity func(p Profile, creds Credentials) string
+	// Options checks the platform's entry of a post's platform_options against the post
+	// (its first part) it comes with; the contract's schema has already shaped it. It
+	// returns what is wrong, each problem's Path below the entry ("/privacy_level"). Nil
+	// for a platform that takes no options.
+	Options func(raw json.RawMessage, post Post) []OptionProblem
 	// New returns the live adapter. Nil for a platform Octopost cannot publish to yet.
 	New func(client *http.Client, setting func(name string) string) Adapter
 	// Sandbox is what the platform's test-mode accounts and posts look like.
@@ -106,9 +120,85 @@ type OAuth struct {
 	// access_type=offline, without which there is no refresh token).
 	AuthParams map[string]string
 	// Profile fetches who the token belongs to from the platform's API (apiURL is the
-	// OCTOPOST_…_API_URL setting). Nil while Octopost cannot yet read the platform's
-	// profile: connecting is then refused as not yet supported, never faked.
+	// OCTOPOST_…_API_URL setting). Nil, with Accounts nil too, while Octopost cannot yet
+	// read the platform's profile: connecting is then refused as not yet supported, never
+	// faked.
 	Profile func(ctx context.Context, client *http.Client, apiURL, accessToken string) (Profile, error)
+
+	// The hooks below replace a step of the standard flow (package platform/oauth) for a
+	// platform that departs from RFC 6749; nil keeps the standard step. Each returns
+	// errors classified the platform way (*Error): TokenRejected only for a definite
+	// refusal of the token or grant, Transient for a 5xx, a 429 or no answer.
+
+	// Exchange trades the callback's code for a grant: TikTok's client_key, or a
+	// short-lived token that must be exchanged for a long-lived one (Threads, Instagram,
+	// Facebook).
+	Exchange func(ctx context.Context, client *http.Client, app OAuthApp, code, verifier string) (Grant, error)
+	// Refresh renews an account's stored credentials (its access_token, refresh_token and
+	// expires_at): for platforms that refresh the long-lived access token itself rather
+	// than with a refresh token (Threads, Instagram), or whose refresh grant is not the
+	// standard form (TikTok). A platform with this hook is refreshed even when its
+	// credentials hold no refresh_token.
+	Refresh func(ctx context.Context, client *http.Client, app OAuthApp, creds Credentials) (Grant, error)
+	// Accounts returns the accounts one consent connects, each with the grant it
+	// publishes with: Facebook connects each Page the user manages, with the Page's own
+	// token. Nil connects one account, the Profile of the grant's access token.
+	Accounts func(ctx context.Context, client *http.Client, apiURL string, g Grant) ([]Connected, error)
+}
+
+// OAuthApp is the operator's app on a platform and the endpoints it is configured with
+// (the settings of OAuthSettings), for the hooks of OAuth.
+type OAuthApp struct {
+	ClientID, ClientSecret string
+	RedirectURI            string // the callback, as the consent screen was given it
+	AuthURL, TokenURL      string
+	APIURL                 string
+}
+
+// Grant is what a platform's token endpoint granted.
+type Grant struct {
+	Access  string
+	Refresh string    // empty when the platform gave none
+	Expiry  time.Time // zero when the platform did not say
+	// Extra are more credentials to store with the tokens (a Page's id, a user id the
+	// token endpoint named); never the app's own secrets.
+	Extra Credentials
+}
+
+// The credential keys a Grant is stored under.
+const (
+	KeyOAuthAccessToken  = "access_token"
+	KeyOAuthRefreshToken = "refresh_token"
+	KeyOAuthExpiresAt    = "expires_at" // Unix seconds
+)
+
+// Credentials are the grant as an account stores them (sealed).
+func (g Grant) Credentials() Credentials {
+	c := Credentials{}
+	for k, v := range g.Extra {
+		c[k] = v
+	}
+	c[KeyOAuthAccessToken] = g.Access
+	if g.Refresh != "" {
+		c[KeyOAuthRefreshToken] = g.Refresh
+	}
+	if !g.Expiry.IsZero() {
+		c[KeyOAuthExpiresAt] = strconv.FormatInt(g.Expiry.Unix(), 10)
+	}
+	return c
+}
+
+// Connected is one account a consent connects: who it is, and the grant it publishes with.
+type Connected struct {
+	Profile Profile
+	Grant   Grant
+}
+
+// OptionProblem is what is wrong with a platform's options: Path is a JSON pointer below
+// the platform's entry of platform_options ("/privacy_level"), empty for the entry itself.
+type OptionProblem struct {
+	Path    string
+	Message string
 }
 
 // The names of a platform's OAuth settings, after its OAuth.Env prefix.

@@ -31,6 +31,10 @@ var Spec = platform.Spec{
 	New: func(client *http.Client, _ func(string) string) platform.Adapter {
 		return New(client)
 	},
+	// Account ids are per instance: the same id on two instances is two people.
+	Identity: func(p platform.Profile, creds platform.Credentials) string {
+		return strings.TrimRight(creds[KeyInstanceURL], "/") + " " + p.UserID
+	},
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = d.Digits(18)

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +68,7 @@ func New(spec platform.Spec, setting func(name string) string, client *http.Clie
 	if id == "" {
 		return nil, &NotConfiguredError{Platform: spec.Name, Setting: o.Env + platform.SettingClientID}
 	}
-	if o.Profile == nil {
+	if o.Profile == nil && o.Accounts == nil {
 		return nil, ErrNotSupported
 	}
 	style := oauth2.AuthStyleInParams
@@ -131,23 +130,18 @@ func (c *Client) AuthorizationURL(state, verifier string) string {
 	return c.config.AuthCodeURL(state, opts...)
 }
 
-// Token is what the token endpoint granted.
-type Token struct {
-	Access  string
-	Refresh string    // empty when the platform gave none
-	Expiry  time.Time // zero when the platform did not say
-}
+// Token is what the token endpoint granted; Credentials() is how an account stores it.
+type Token = platform.Grant
 
-// Credentials are the token as an account stores them (sealed).
-func (t Token) Credentials() platform.Credentials {
-	c := platform.Credentials{"access_token": t.Access}
-	if t.Refresh != "" {
-		c["refresh_token"] = t.Refresh
+// App is the operator's app and the endpoints it is configured with, for the platform's
+// hooks (platform.OAuth).
+func (c *Client) App() platform.OAuthApp {
+	return platform.OAuthApp{
+		ClientID: c.config.ClientID, ClientSecret: c.config.ClientSecret,
+		RedirectURI: c.config.RedirectURL,
+		AuthURL:     c.config.Endpoint.AuthURL, TokenURL: c.config.Endpoint.TokenURL,
+		APIURL: c.apiURL,
 	}
-	if !t.Expiry.IsZero() {
-		c["expires_at"] = strconv.FormatInt(t.Expiry.Unix(), 10)
-	}
-	return c
 }
 
 // Exchange trades the code from the callback for tokens. A platform that refuses the
@@ -155,6 +149,9 @@ func (t Token) Credentials() platform.Credentials {
 // refuses the app's credentials is InvalidCredentials; a 5xx, a timeout or no answer is
 // Transient.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (Token, error) {
+	if hook := c.spec.OAuth.Exchange; hook != nil {
+		return hook(ctx, c.http, c.App(), code, verifier)
+	}
 	var opts []oauth2.AuthCodeOption
 	if c.spec.OAuth.PKCE {
 		opts = append(opts, oauth2.VerifierOption(verifier))
@@ -195,7 +192,31 @@ func (c *Client) Profile(ctx context.Context, accessToken string) (platform.Prof
 	return c.spec.OAuth.Profile(ctx, c.http, c.apiURL, accessToken)
 }
 
-// Refresh trades a refresh token for a new access token. A platform that rotates refresh
+// Accounts returns the accounts the grant connects: the platform's own list (a Facebook
+// user's Pages, each with its token), or the one account whose profile the access token
+// reads.
+func (c *Client) Accounts(ctx context.Context, g Token) ([]platform.Connected, error) {
+	if hook := c.spec.OAuth.Accounts; hook != nil {
+		return hook(ctx, c.http, c.apiURL, g)
+	}
+	p, err := c.Profile(ctx, g.Access)
+	if err != nil {
+		return nil, err
+	}
+	return []platform.Connected{{Profile: p, Grant: g}}, nil
+}
+
+// Refreshable reports whether an account's stored credentials can be refreshed: they
+// hold a refresh token, or the platform refreshes its access tokens itself.
+func Refreshable(spec platform.Spec, creds platform.Credentials) bool {
+	if spec.OAuth == nil {
+		return false
+	}
+	return creds[platform.KeyOAuthRefreshToken] != "" || (spec.OAuth.Refresh != nil && creds[platform.KeyOAuthAccessToken] != "")
+}
+
+// Refresh renews an account's stored credentials: the platform's own way (its Refresh
+// hook) or by trading the refresh token for a new access token. A platform that rotates refresh
 // tokens (X) answers with a new one and the old one dies at once, so the caller must store
 // the returned Token before using it; where the platform gives none back, the old one
 // stays good and is returned. Only the token endpoint's invalid_grant says the refresh
@@ -203,7 +224,11 @@ func (c *Client) Profile(ctx context.Context, accessToken string) (platform.Prof
 // that. A 5xx, a 429, a timeout or no answer is Transient; a refusal of the app's
 // credentials is InvalidCredentials (the operator's to fix, not the account's); any
 // other refusal is Permanent.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error) {
+func (c *Client) Refresh(ctx context.Context, creds platform.Credentials) (Token, error) {
+	if hook := c.spec.OAuth.Refresh; hook != nil {
+		return hook(ctx, c.http, c.App(), creds)
+	}
+	refreshToken := creds[platform.KeyOAuthRefreshToken]
 	// An expired token makes the TokenSource go to the endpoint at once.
 	src := c.config.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, c.http),
 		&oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)})

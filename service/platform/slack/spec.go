@@ -39,6 +39,14 @@ var Spec = platform.Spec{
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL), setting(SettingWebhookURL))
 	},
+	// A bot is one user in every channel it posts to: the channel is part of the account.
+	// A webhook's UserID already names its team and hook.
+	Identity: func(p platform.Profile, creds platform.Credentials) string {
+		if c := creds["channel"]; c != "" {
+			return p.UserID + " " + c
+		}
+		return p.UserID
+	},
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "U0" + strings.ToUpper(d.Base32(9))

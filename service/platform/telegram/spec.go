@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
@@ -30,6 +31,12 @@ var Spec = platform.Spec{
 	Settings: []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
+	},
+	// The account is a chat as one bot sees it: two bots in one chat are two accounts.
+	// The bot's id is its token's part before the colon, which is not secret.
+	Identity: func(p platform.Profile, creds platform.Credentials) string {
+		bot, _, _ := strings.Cut(creds["bot_token"], ":")
+		return bot + " " + p.UserID
 	},
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
