@@ -2,8 +2,10 @@ package platform_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,4 +61,47 @@ func TestFetchImageClassifies(t *testing.T) {
 	require.Equal(t, platform.Permanent, platform.KindOf(err), "too large")
 	_, _, err = platform.FetchImage(ctx, client, "mastodon", "file:///etc/passwd", 4)
 	require.Equal(t, platform.Permanent, platform.KindOf(err), "not http(s)")
+}
+
+// TestOpenMediaStreamsWithinLimit: a video is read as a stream, up to the limit and no
+// further, whether or not its server announces the length; a body longer than the limit
+// fails the read (or the open, when announced) with a Permanent error.
+func TestOpenMediaStreamsWithinLimit(t *testing.T) {
+	t.Parallel()
+	const size = 3 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("announced") {
+			w.Header().Set("Content-Length", strconv.Itoa(size))
+		}
+		w.Header().Set("Content-Type", "video/mp4")
+		chunk := make([]byte, 64<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			_, _ = w.Write(chunk)
+			w.(http.Flusher).Flush() // unannounced: chunked, the length unknown until the end
+		}
+	}))
+	t.Cleanup(srv.Close)
+	client := netpolicy.Client(true, 5*time.Second)
+	ctx := context.Background()
+
+	for _, q := range []string{"?announced", ""} {
+		d, err := platform.OpenMedia(ctx, client, "YouTube", "video", srv.URL+"/v.mp4"+q, size)
+		require.NoError(t, err)
+		n, err := io.Copy(io.Discard, d.Body)
+		require.NoError(t, err)
+		require.EqualValues(t, size, n)
+		require.Equal(t, "video/mp4", d.ContentType)
+		require.NoError(t, d.Body.Close())
+	}
+
+	_, err := platform.OpenMedia(ctx, client, "YouTube", "video", srv.URL+"/v.mp4?announced", size-1)
+	require.Equal(t, platform.Permanent, platform.KindOf(err), "%v", err)
+	require.ErrorContains(t, err, "larger than the platform's limit")
+
+	d, err := platform.OpenMedia(ctx, client, "YouTube", "video", srv.URL+"/v.mp4", size-1)
+	require.NoError(t, err, "the length is not known before reading")
+	n, err := io.Copy(io.Discard, d.Body)
+	require.Equal(t, platform.Permanent, platform.KindOf(err), "%v", err)
+	require.LessOrEqual(t, n, int64(size))
+	require.NoError(t, d.Body.Close())
 }
