@@ -37,6 +37,10 @@ type Spec struct {
 	Text func(text string, hasMedia bool, maxChars int) error
 	// Media is the media a post must carry.
 	Media textlimit.Requirement
+	// MaxImages is the most images one post (or thread part) may carry; 0 where the
+	// platform publishes no images (TikTok, YouTube publish the video alone, and a post's
+	// images are for its other platforms).
+	MaxImages int
 	// AccountLimit returns the text limit an account's stored credentials carry (a
 	// Mastodon instance's own limit), 0 when they carry none. Nil for most platforms.
 	AccountLimit func(Credentials) int

@@ -28,10 +28,11 @@ var Spec = platform.Spec{
 			return platform.Blame(kind, "app_password", "identifier", server)
 		},
 	},
-	Replies:  true,
-	Text:     textlimit.For("bluesky"),
-	Media:    textlimit.NeedsMedia("bluesky"),
-	Settings: []platform.Setting{{Env: SettingURL, Default: "https://bsky.social"}},
+	Replies:   true,
+	Text:      textlimit.For("bluesky"),
+	Media:     textlimit.NeedsMedia("bluesky"),
+	MaxImages: 4,
+	Settings:  []platform.Setting{{Env: SettingURL, Default: "https://bsky.social"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingURL))
 	},

@@ -27,8 +27,9 @@ var Spec = platform.Spec{
 		"https://www.facebook.com/v21.0/dialog/oauth",
 		"https://graph.facebook.com/v21.0/oauth/access_token",
 		"https://graph.facebook.com"),
-	Text:  textlimit.For("facebook"),
-	Media: textlimit.NeedsMedia("facebook"),
+	Text:      textlimit.For("facebook"),
+	Media:     textlimit.NeedsMedia("facebook"),
+	MaxImages: 10,
 	Sandbox: platform.Sandbox{
 		// The account is a Page, and its id is a Page's, which its posts' ids start with.
 		Profile: func(p *platform.Profile, d sandboxid.Digest, _ string) {

@@ -26,8 +26,9 @@ var Spec = platform.Spec{
 		"https://www.instagram.com/oauth/authorize",
 		"https://api.instagram.com/oauth/access_token",
 		"https://graph.instagram.com"),
-	Text:  textlimit.For("instagram"),
-	Media: textlimit.NeedsMedia("instagram"),
+	Text:      textlimit.For("instagram"),
+	Media:     textlimit.NeedsMedia("instagram"),
+	MaxImages: 10,
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, _ platform.Profile) platform.Ref {
 			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.instagram.com/p/" + d.Base64(11) + "/"}

@@ -25,8 +25,9 @@ var Spec = platform.Spec{
 		"https://www.linkedin.com/oauth/v2/authorization",
 		"https://www.linkedin.com/oauth/v2/accessToken",
 		"https://api.linkedin.com"),
-	Text:  textlimit.For("linkedin"),
-	Media: textlimit.NeedsMedia("linkedin"),
+	Text:      textlimit.For("linkedin"),
+	Media:     textlimit.NeedsMedia("linkedin"),
+	MaxImages: 20,
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = d.Base64(10)

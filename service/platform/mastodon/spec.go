@@ -27,6 +27,7 @@ var Spec = platform.Spec{
 	Replies:      true,
 	Text:         textlimit.For("mastodon"),
 	Media:        textlimit.NeedsMedia("mastodon"),
+	MaxImages:    4,
 	AccountLimit: accountLimit,
 	New: func(client *http.Client, _ func(string) string) platform.Adapter {
 		return New(client)

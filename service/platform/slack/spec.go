@@ -29,9 +29,10 @@ var Spec = platform.Spec{
 			return platform.Blame(kind, "bot_token", "channel", "platform")
 		},
 	},
-	Replies: true,
-	Text:    textlimit.For("slack"),
-	Media:   textlimit.NeedsMedia("slack"),
+	Replies:   true,
+	Text:      textlimit.For("slack"),
+	Media:     textlimit.NeedsMedia("slack"),
+	MaxImages: 10,
 	Settings: []platform.Setting{
 		{Env: SettingAPIURL, Default: "https://slack.com/api"},
 		{Env: SettingWebhookURL, Default: "https://hooks.slack.com/"},

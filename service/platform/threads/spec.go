@@ -27,9 +27,10 @@ var Spec = platform.Spec{
 		"https://threads.net/oauth/authorize",
 		"https://graph.threads.net/oauth/access_token",
 		"https://graph.threads.net"),
-	Replies: true,
-	Text:    textlimit.For("threads"),
-	Media:   textlimit.NeedsMedia("threads"),
+	Replies:   true,
+	Text:      textlimit.For("threads"),
+	Media:     textlimit.NeedsMedia("threads"),
+	MaxImages: 20,
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.threads.net/@" + cmp.Or(account.Username, "sandbox") + "/post/" + d.Base64(11)}

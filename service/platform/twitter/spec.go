@@ -21,9 +21,10 @@ var Spec = platform.Spec{
 	OAuth:    oauthFlow,
 	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
 
-	Replies: true,
-	Text:    textlimit.For("twitter"),
-	Media:   textlimit.NeedsMedia("twitter"),
+	Replies:   true,
+	Text:      textlimit.For("twitter"),
+	Media:     textlimit.NeedsMedia("twitter"),
+	MaxImages: 4,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
 	},
