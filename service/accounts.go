@@ -88,11 +88,104 @@ func (s *Service) ConnectAccount(ctx context.Context, scope Scope, in AccountInp
 	if err != nil {
 		return Account{}, verificationProblem(in, spec, err)
 	}
-	a := s.newAccount(scope, in.Platform, profile)
-	if a.Credentials, err = s.seal(creds); err != nil {
+	saved, err := s.storeConnected(ctx, scope, in.Platform, []connection{{profile, creds}})
+	if err != nil {
 		return Account{}, err
 	}
-	return a, s.createAccount(ctx, a)
+	return saved[0], nil
+}
+
+// connection is an account a platform verified: who it is and the credentials to store.
+type connection struct {
+	profile platform.Profile
+	creds   platform.Credentials
+}
+
+// storeConnected stores verified accounts with their sealed credentials and their
+// account.connected events, in one transaction. An account the scope already has (the
+// same platform identity, Spec.Identity) is updated rather than added: connecting it
+// again, with a new token, a new password or after it was disconnected by its platform,
+// keeps its id, its posts' history and the presets that name it, and makes it active.
+func (s *Service) storeConnected(ctx context.Context, scope Scope, p Platform, conns []connection) ([]Account, error) {
+	spec, err := s.spec(p)
+	if err != nil {
+		return nil, err
+	}
+	sealed := make([][]byte, len(conns))
+	for i, c := range conns {
+		if sealed[i], err = s.seal(c.creds); err != nil {
+			return nil, err
+		}
+	}
+	var out []Account
+	err = s.store.InTx(ctx, func(tx Store) error {
+		out = out[:0]
+		known, err := s.identities(ctx, tx, scope, spec)
+		if err != nil {
+			return err
+		}
+		for i, c := range conns {
+			fresh := s.newAccount(scope, p, c.profile)
+			fresh.Credentials = sealed[i]
+			a, again := known[identity(spec, c.profile, c.creds)]
+			if again {
+				a.PlatformUserID, a.Username, a.DisplayName, a.AvatarURL = fresh.PlatformUserID, fresh.Username, fresh.DisplayName, fresh.AvatarURL
+				a.IsActive, a.Credentials = true, sealed[i]
+			} else {
+				a = fresh
+			}
+			event, err := s.accountEvent(EventAccountConnected, a, "")
+			if err != nil {
+				return err
+			}
+			if again {
+				err = tx.UpdateAccount(ctx, a)
+			} else {
+				err = tx.CreateAccount(ctx, a)
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.AddEvent(ctx, event); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// identities returns the scope's live accounts on spec's platform by their identity. An
+// account whose credentials cannot be opened (a key rotated away) is left out: it can
+// only be replaced by a new one.
+func (s *Service) identities(ctx context.Context, tx Store, scope Scope, spec platform.Spec) (map[string]Account, error) {
+	accounts, err := tx.ListAccounts(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]Account)
+	for _, a := range accounts {
+		if a.Platform != Platform(spec.ID) || a.Credentials == nil {
+			continue
+		}
+		var creds platform.Credentials
+		if spec.Identity != nil {
+			if creds, err = s.AccountCredentials(ctx, a); err != nil {
+				continue
+			}
+		}
+		known[identity(spec, platform.Profile{UserID: a.PlatformUserID, Username: a.Username}, creds)] = a
+	}
+	return known, nil
+}
+
+// identity is what tells spec's accounts apart: Spec.Identity, else the platform user id.
+func identity(spec platform.Spec, p platform.Profile, creds platform.Credentials) string {
+	if spec.Identity != nil {
+		return spec.Identity(p, creds)
+	}
+	return p.UserID
 }
 
 // checkLiveInput checks a live connection request and returns the platform's adapter.

@@ -677,3 +677,73 @@ func TestEventDataIsTheRenderersJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(events[0].Data, &data))
 	require.Equal(t, map[string]any{"id": a.ID, "platform": "telegram", "username": a.Username, "is_active": true}, data["account"])
 }
+
+// TestReconnectUpdatesTheAccount: connecting an account the scope already has (the same
+// identity on its platform) updates it, keeping its id, instead of adding a second one;
+// the identity is the platform's own (Spec.Identity): a Mastodon id is per instance, a
+// Slack bot is one account per channel, a Telegram chat one per bot.
+func TestReconnectUpdatesTheAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, err := b.svc.ConnectAccount(b.ctx, b.live, mastodonInput)
+	require.NoError(t, err)
+	inactive := first
+	require.NoError(t, b.svc.MarkAccountInactive(b.ctx, b.store, inactive, "token revoked"))
+
+	// The same account again, with a new token and a new name: the same row, active again.
+	b.adapters["mastodon"].profile.DisplayName = "Alice (new)"
+	again := service.AccountInput{Platform: "mastodon", Credentials: platform.Credentials{
+		"instance_url": "https://mastodon.example/", "access_token": "new-token",
+	}}
+	second, err := b.svc.ConnectAccount(b.ctx, b.live, again)
+	require.NoError(t, err)
+	require.Equal(t, first.ID, second.ID)
+	require.True(t, second.IsActive)
+	require.Equal(t, "Alice (new)", second.DisplayName)
+	stored, err := b.svc.GetAccount(b.ctx, b.live, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, second, stored)
+	creds, err := b.svc.AccountCredentials(b.ctx, stored)
+	require.NoError(t, err)
+	require.Equal(t, "new-token", creds["access_token"], "the new credentials are stored")
+	b.requireEvents(t, b.live, "account.connected", "account.disconnected", "account.connected")
+
+	// The same id on another instance is someone else.
+	other, err := b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "mastodon", Credentials: platform.Credentials{
+		"instance_url": "https://other.example", "access_token": "t",
+	}})
+	require.NoError(t, err)
+	require.NotEqual(t, first.ID, other.ID)
+
+	// One Slack bot (one bot user id) in two channels is two accounts; the same channel again is one.
+	bot := func(channel string) service.Account {
+		a, err := b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "slack", Credentials: platform.Credentials{
+			"bot_token": "xoxb-1", "channel": channel,
+		}})
+		require.NoError(t, err)
+		return a
+	}
+	general, random := bot("C01"), bot("C02")
+	require.NotEqual(t, general.ID, random.ID)
+	require.Equal(t, general.ID, bot("C01").ID)
+
+	// One Telegram chat seen by two bots is two accounts.
+	chat := func(token string) service.Account {
+		a, err := b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "telegram", Credentials: platform.Credentials{
+			"bot_token": token, "chat_id": "-1001",
+		}})
+		require.NoError(t, err)
+		return a
+	}
+	require.NotEqual(t, chat("111:aaa").ID, chat("222:bbb").ID)
+	require.Equal(t, chat("111:aaa").ID, chat("111:new-secret").ID, "a bot's new token is the same bot")
+
+	// Another user, or the other mode, connecting the same account gets its own.
+	theirs, err := b.svc.ConnectAccount(b.ctx, b.other, mastodonInput)
+	require.NoError(t, err)
+	require.NotEqual(t, first.ID, theirs.ID)
+
+	list, err := b.svc.ListAccounts(b.ctx, b.live)
+	require.NoError(t, err)
+	require.Len(t, list, 6) // mastodon ×2, slack ×2, telegram ×2
+}

@@ -299,55 +299,12 @@ func validErrorCode(code string) bool {
 	return true
 }
 
-// storeOAuthAccounts stores the connected accounts with their sealed tokens and their
-// account.connected events, in one transaction: for each, a new account, or the scope's
-// account of the same platform user, updated (reconnected: new tokens, profile, active
-// again).
+// storeOAuthAccounts stores the connected accounts with their sealed tokens (an account
+// connected before, updated: storeConnected).
 func (s *Service) storeOAuthAccounts(ctx context.Context, st OAuthState, connected []platform.Connected) ([]Account, error) {
-	sealed := make([][]byte, len(connected))
+	conns := make([]connection, len(connected))
 	for i, c := range connected {
-		var err error
-		if sealed[i], err = s.seal(c.Grant.Credentials()); err != nil {
-			return nil, err
-		}
+		conns[i] = connection{profile: c.Profile, creds: c.Grant.Credentials()}
 	}
-	var out []Account
-	err := s.store.InTx(ctx, func(tx Store) error {
-		out = out[:0]
-		existing, err := tx.ListAccounts(ctx, st.Scope)
-		if err != nil {
-			return err
-		}
-		for i, c := range connected {
-			fresh := s.newAccount(st.Scope, st.Platform, c.Profile)
-			fresh.Credentials = sealed[i]
-			a := fresh
-			for _, old := range existing {
-				if old.Platform == st.Platform && old.PlatformUserID == c.Profile.UserID {
-					a = old
-					a.Username, a.DisplayName, a.AvatarURL = fresh.Username, fresh.DisplayName, fresh.AvatarURL
-					a.IsActive, a.Credentials = true, sealed[i]
-					break
-				}
-			}
-			event, err := s.accountEvent(EventAccountConnected, a, "")
-			if err != nil {
-				return err
-			}
-			if a.ID == fresh.ID {
-				err = tx.CreateAccount(ctx, a)
-			} else {
-				err = tx.UpdateAccount(ctx, a)
-			}
-			if err != nil {
-				return err
-			}
-			if err := tx.AddEvent(ctx, event); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return nil
-	})
-	return out, err
+	return s.storeConnected(ctx, st.Scope, st.Platform, conns)
 }
