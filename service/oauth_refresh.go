@@ -19,6 +19,13 @@ package service
 // (bounded by recordTimeout instead): a job stopped mid-refresh must still store what the
 // platform granted, or the account would be left with a spent refresh token.
 //
+// That holds a row on PostgreSQL, but a transaction on SQLite holds the whole database's
+// one write lock (Store.LocksDatabase), and a slow token endpoint would stall every write
+// of the server. SQLite is embedded in one process, so there the refreshes of an account
+// are serialized by a lock in the process instead, the platform is awaited outside any
+// transaction, and the new credentials are stored in a short one afterwards, unless the
+// account was connected again meanwhile (its new credentials win) or deleted.
+//
 // Only the token endpoint's invalid_grant (TokenRejected from oauth.Client.Refresh) means
 // the account must be connected again: it reaches the publish as the send's error, and
 // the engine's existing path (recordSend) fails the platform, marks the account inactive
@@ -27,11 +34,13 @@ package service
 // account untouched.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
@@ -103,9 +112,14 @@ func (s *Service) freshCredentials(ctx context.Context, account Account, creds p
 	if err != nil {
 		return nil, err
 	}
-	fresh := creds
 	txCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if s.store.LocksDatabase() {
+		unlock := s.refreshes.lock(account.ID)
+		defer unlock()
+		return s.refreshUnlocked(txCtx, account, creds, refresher)
+	}
+	fresh := creds
 	err = s.store.InTx(txCtx, func(tx Store) error {
 		current, err := tx.GetAccountForUpdate(txCtx, account.Scope, account.ID)
 		if errors.Is(err, ErrNotFound) {
@@ -118,20 +132,15 @@ func (s *Service) freshCredentials(ctx context.Context, account Account, creds p
 		if err != nil {
 			return err
 		}
-		if stored["access_token"] != creds["access_token"] && !s.expiresSoon(stored) {
+		if s.refreshedMeanwhile(creds, stored) {
 			fresh = stored // another job refreshed first: its token, not a spent refresh token
 			return nil
 		}
-		tok, err := refresher.Refresh(txCtx, stored)
+		next, sealed, err := s.refreshAt(txCtx, refresher, stored)
 		if err != nil {
 			return err
 		}
-		next := maps.Clone(stored)
-		delete(next, "expires_at")
-		maps.Copy(next, tok.Credentials())
-		if current.Credentials, err = s.seal(next); err != nil {
-			return err
-		}
+		current.Credentials = sealed
 		if err := tx.UpdateAccount(txCtx, current); err != nil {
 			return err
 		}
@@ -142,6 +151,109 @@ func (s *Service) freshCredentials(ctx context.Context, account Account, creds p
 		return nil, err
 	}
 	return fresh, nil
+}
+
+// refreshUnlocked is the refresh for a database whose transactions hold all of it
+// (SQLite): the caller holds the account's lock in this process (the only one using
+// the database), so the platform's answer is awaited outside any transaction, and the new
+// credentials are stored in a short one, unless the account was connected again or
+// deleted meanwhile.
+func (s *Service) refreshUnlocked(ctx context.Context, account Account, creds platform.Credentials, refresher OAuthRefresher) (platform.Credentials, error) {
+	current, err := s.store.GetAccount(ctx, account.Scope, account.ID)
+	if errors.Is(err, ErrNotFound) {
+		return creds, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.AccountCredentials(ctx, current)
+	if err != nil {
+		return nil, err
+	}
+	if s.refreshedMeanwhile(creds, stored) {
+		return stored, nil
+	}
+	next, sealed, err := s.refreshAt(ctx, refresher, stored)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx Store) error {
+		now, err := tx.GetAccountForUpdate(ctx, account.Scope, account.ID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(now.Credentials, current.Credentials) {
+			return nil // connected again meanwhile: its new credentials stay
+		}
+		now.Credentials = sealed
+		return tx.UpdateAccount(ctx, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// refreshedMeanwhile reports whether stored credentials are fresher than the ones a job
+// started with: another job refreshed them, and its token is to be used rather than a
+// refresh token it has spent.
+func (s *Service) refreshedMeanwhile(had, stored platform.Credentials) bool {
+	return stored["access_token"] != had["access_token"] && !s.expiresSoon(stored)
+}
+
+// refreshAt refreshes stored credentials at the platform and returns them renewed, in
+// the clear and sealed.
+func (s *Service) refreshAt(ctx context.Context, refresher OAuthRefresher, stored platform.Credentials) (platform.Credentials, []byte, error) {
+	tok, err := refresher.Refresh(ctx, stored)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := maps.Clone(stored)
+	delete(next, "expires_at")
+	maps.Copy(next, tok.Credentials())
+	sealed, err := s.seal(next)
+	if err != nil {
+		return nil, nil, err
+	}
+	return next, sealed, nil
+}
+
+// keyedMutex serializes work per key (an account id) within the process.
+type keyedMutex struct {
+	mu    sync.Mutex
+	locks map[string]*keyedLock
+}
+
+type keyedLock struct {
+	mu      sync.Mutex
+	waiters int
+}
+
+// lock waits for key's lock and returns its unlock.
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = make(map[string]*keyedLock)
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &keyedLock{}
+		k.locks[key] = l
+	}
+	l.waiters++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.waiters--; l.waiters == 0 {
+			delete(k.locks, key) // the map holds only keys in use
+		}
+		k.mu.Unlock()
+	}
 }
 
 // refresher returns p's refresh grant.

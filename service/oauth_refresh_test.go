@@ -279,3 +279,58 @@ func TestConcurrentRefreshesOfOneAccountRefreshOnce(t *testing.T) {
 	a, _ := b.stored(t)
 	require.True(t, a.IsActive)
 }
+
+// A refresh waits for the platform outside any transaction that would hold up other
+// writes: on SQLite, whose one write lock a transaction holds, a slow token endpoint
+// used to stall every write until it answered. The refreshes of one account are still
+// serialized (TestConcurrentRefreshesOfOneAccountRefreshOnce).
+func TestRefreshDoesNotHoldUpOtherWrites(t *testing.T) {
+	t.Parallel()
+	b := newRefreshBundle(t, time.Now().Add(time.Minute))
+	p := b.publishOnX(t, "Hello while the token endpoint is slow")
+	jobs := b.queue.waiting()
+	require.Len(t, jobs, 1)
+
+	refreshing, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	b.hold = func() {
+		once.Do(func() {
+			close(refreshing)
+			<-release
+		})
+	}
+	var wg sync.WaitGroup
+	var runErr error
+	wg.Go(func() { _, runErr = b.svc.RunPublishJob(context.WithoutCancel(b.ctx), jobs[0]) })
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-refreshing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the job never refreshed the token")
+	}
+
+	written := make(chan error, 1)
+	go func() {
+		_, err := b.svc.CreatePost(b.ctx, b.live, service.PostInput{Content: "Written meanwhile", Platforms: []service.Platform{"twitter"}})
+		written <- err
+	}()
+	select {
+	case err := <-written:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second): // a deadlock guard, not a speed check
+		t.Fatal("a write waited for the token endpoint")
+	}
+
+	close(release)
+	wg.Wait()
+	require.NoError(t, runErr)
+	got := b.post(t, b.live, p.ID)
+	require.True(t, got.PlatformResults["twitter"].Success, "%+v", got.PlatformResults)
+}

@@ -59,6 +59,7 @@ type Service struct {
 	resolver   Resolver
 	config     Config
 	publishing publishing // set by SetQueue
+	refreshes  keyedMutex // OAuth refreshes per account, where the database has one writer
 }
 
 // New returns a Service over store. A nil clock means the system clock, a nil resolver

@@ -99,6 +99,12 @@ type AccountStore interface {
 	// GetAccountForUpdate reads an account inside InTx and keeps others from changing or
 	// locking it until the transaction ends: refreshing its OAuth token is serialized by it.
 	GetAccountForUpdate(ctx context.Context, s Scope, id string) (Account, error)
+	// LocksDatabase reports whether a transaction that writes holds the whole database
+	// (SQLite's single writer) rather than the rows it touches (PostgreSQL). Such a
+	// database is embedded in one process: the service serializes slow work on an
+	// account in that process and keeps it out of transactions, which would hold up
+	// every other write while the platform answers.
+	LocksDatabase() bool
 	ListAccounts(ctx context.Context, s Scope) ([]Account, error) // oldest first
 	// ActiveAccount returns the scope's most recently connected active account on
 	// platform, the one posts to that platform go out through.

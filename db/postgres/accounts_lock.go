@@ -19,3 +19,6 @@ func (s *Store) GetAccountForUpdate(ctx context.Context, sc service.Scope, id st
 	}
 	return accountFromRow(r), nil
 }
+
+// LocksDatabase is false: transactions lock the rows they touch.
+func (s *Store) LocksDatabase() bool { return false }

@@ -11,3 +11,6 @@ import (
 func (s *Store) GetAccountForUpdate(ctx context.Context, sc service.Scope, id string) (service.Account, error) {
 	return s.GetAccount(ctx, sc, id)
 }
+
+// LocksDatabase is true: a transaction that writes holds SQLite's one write lock.
+func (s *Store) LocksDatabase() bool { return true }
