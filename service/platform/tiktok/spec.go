@@ -1,11 +1,13 @@
-// Package tiktok is Octopost's home for TikTok. A post needs a video. Its accounts connect
-// through OAuth, whose flow is not built yet: it has a Spec and no adapter, so live
-// accounts are refused when they connect and test-mode sandbox accounts publish through
-// the sandbox.
+// Package tiktok is Octopost's home for TikTok. A post needs a video, which TikTok pulls
+// from its URL. Its accounts connect through OAuth (oauth.go); the adapter (tiktok.go)
+// publishes for them, with the post's platform_options (options.go), and test-mode sandbox
+// accounts publish through the sandbox.
 package tiktok
 
 import (
 	"cmp"
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -16,20 +18,20 @@ var Spec = platform.Spec{
 	ID:      "tiktok",
 	Name:    "TikTok",
 	Connect: platform.Connect{OAuth: true},
-	// The consent screen, scopes and endpoints per the platform's developer docs; its
-	// profile is not read yet, so connecting is refused as not yet supported.
-	OAuth: &platform.OAuth{
-		Env:           "OCTOPOST_TIKTOK",
-		Scopes:        []string{"user.info.basic", "video.publish"},
-		ScopeSep:      ",",
-		ClientIDParam: "client_key",
-	},
-	Settings: platform.OAuthSettings("OCTOPOST_TIKTOK",
-		"https://www.tiktok.com/v2/auth/authorize/",
-		"https://open.tiktokapis.com/v2/oauth/token/",
-		"https://open.tiktokapis.com"),
+
+	// Login Kit's OAuth 2.0 with client_key, and the settings of the flow and the API:
+	// oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+
 	Text:  textlimit.For("tiktok"),
 	Media: textlimit.NeedsMedia("tiktok"),
+	// A TikTok post is its video alone: a post's images are for its other platforms.
+	MaxImages: 0,
+	Options:   checkOptions,
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			id := "7" + d.Digits(18)
