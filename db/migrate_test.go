@@ -21,7 +21,10 @@ var ourTables = []string{
 }
 
 // ourVersions are the migration files, in the order they apply.
-var ourVersions = []string{"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states"}
+var ourVersions = []string{
+	"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states",
+	"0006_post_platform_options",
+}
 
 func TestMigrate(t *testing.T) {
 	t.Parallel()

@@ -4,6 +4,7 @@
 package service
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -128,6 +129,7 @@ type Post struct {
 	Media           Media
 	Segments        []Segment // nil means none
 	PresetID        *string
+	PlatformOptions map[Platform]json.RawMessage // each platform's entry as given; nil: none
 	PlatformResults map[Platform]PlatformResult
 	CreatedAt       time.Time
 	UpdatedAt       time.Time

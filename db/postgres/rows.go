@@ -50,6 +50,7 @@ func postFromRow(r pggen.Post) (service.Post, error) {
 		codec.ParseList(r.Platforms, &p.Platforms),
 		codec.ParseMedia(r.Media, &p.Media),
 		codec.ParseSegments(r.Segments, &p.Segments),
+		codec.ParsePlatformOptions(r.PlatformOptions, &p.PlatformOptions),
 		codec.ParsePlatformResults(r.PlatformResults, &p.PlatformResults),
 	))
 }

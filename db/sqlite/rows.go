@@ -94,6 +94,7 @@ func postFromRow(r sqlitegen.Post) (service.Post, error) {
 		parseTimePtr(r.ScheduledFor, &p.ScheduledFor),
 		codec.ParseMedia(r.Media, &p.Media),
 		codec.ParseSegments(nullBytes(r.Segments), &p.Segments),
+		codec.ParsePlatformOptions(r.PlatformOptions, &p.PlatformOptions),
 		codec.ParsePlatformResults(r.PlatformResults, &p.PlatformResults),
 		parseTime(r.CreatedAt, &p.CreatedAt),
 		parseTime(r.UpdatedAt, &p.UpdatedAt),

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -44,6 +45,11 @@ func (b *testBundle) fullPost(sc service.Scope) service.Post {
 		{Content: "3/ no media"},
 	}
 	p.PresetID = new("preset_sys_all_platforms")
+	// Entries kept as given: the key order is not the struct's, and no engine reorders it.
+	p.PlatformOptions = map[service.Platform]json.RawMessage{
+		"mastodon": json.RawMessage(`{"visibility":"unlisted","spoiler_text":"Launch – ünïcödé \"spoilers\""}`),
+		"twitter":  json.RawMessage(`{}`),
+	}
 	p.PlatformResults = map[service.Platform]service.PlatformResult{
 		"twitter":  {Success: true, PostID: "1789", PostURL: "https://x.com/u/status/1789"},
 		"bluesky":  {Success: true, PostID: "at://did:plc:x/app.bsky.feed.post/3k", PostURL: "https://bsky.app/profile/u/post/3k"},
@@ -91,6 +97,7 @@ func (s *suite) posts(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, p, got)
 		require.Nil(t, got.Segments, "no thread reads back as nil")
+		require.Nil(t, got.PlatformOptions)
 		require.Nil(t, got.PlatformResults)
 		require.Equal(t, service.Media{}, got.Media)
 	})
@@ -104,6 +111,7 @@ func (s *suite) posts(t *testing.T) {
 		p.Media = service.Media{Images: []service.Image{}}
 		p.Segments = []service.Segment{}
 		p.PlatformResults = map[service.Platform]service.PlatformResult{}
+		p.PlatformOptions = map[service.Platform]json.RawMessage{}
 		b.createPost(t, p)
 
 		got, err := b.store.GetPost(b.ctx, b.scope, p.ID)
@@ -113,6 +121,7 @@ func (s *suite) posts(t *testing.T) {
 		require.NotNil(t, got.Segments, "an empty thread is not the same as none")
 		require.Empty(t, got.Segments)
 		require.Nil(t, got.PlatformResults)
+		require.Nil(t, got.PlatformOptions, "no options read back as none")
 	})
 
 	t.Run("TimesReadBackInUTC", func(t *testing.T) {

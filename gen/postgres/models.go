@@ -72,6 +72,7 @@ type Post struct {
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
 	Generation      int64
+	PlatformOptions *string
 }
 
 type Preset struct {

@@ -13,8 +13,8 @@ import (
 const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at, generation
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    platform_results, created_at, updated_at, published_at, generation, platform_options
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 `
 
 type CreatePostParams struct {
@@ -33,6 +33,7 @@ type CreatePostParams struct {
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
 	Generation      int64
+	PlatformOptions *string
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -52,6 +53,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.UpdatedAt,
 		arg.PublishedAt,
 		arg.Generation,
+		arg.PlatformOptions,
 	)
 	return err
 }
@@ -75,7 +77,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
 type GetPostParams struct {
@@ -103,12 +105,13 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.UpdatedAt,
 		&i.PublishedAt,
 		&i.Generation,
+		&i.PlatformOptions,
 	)
 	return i, err
 }
 
 const getPostForUpdate = `-- name: GetPostForUpdate :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
 `
 
 type GetPostForUpdateParams struct {
@@ -136,12 +139,13 @@ func (q *Queries) GetPostForUpdate(ctx context.Context, arg GetPostForUpdatePara
 		&i.UpdatedAt,
 		&i.PublishedAt,
 		&i.Generation,
+		&i.PlatformOptions,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
 WHERE user_id = $1 AND mode = $2 AND id < $3
   AND ($4::text = '' OR platforms @> jsonb_build_array($4::text))
 ORDER BY id DESC
@@ -191,6 +195,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.UpdatedAt,
 			&i.PublishedAt,
 			&i.Generation,
+			&i.PlatformOptions,
 		); err != nil {
 			return nil, err
 		}
@@ -203,7 +208,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
 WHERE user_id = $1 AND mode = $2 AND status = $3 AND id < $4
   AND ($5::text = '' OR platforms @> jsonb_build_array($5::text))
 ORDER BY id DESC
@@ -252,6 +257,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.UpdatedAt,
 			&i.PublishedAt,
 			&i.Generation,
+			&i.PlatformOptions,
 		); err != nil {
 			return nil, err
 		}
@@ -268,7 +274,7 @@ WITH updated AS (
     UPDATE posts SET
         content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
         preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
-        generation = $14
+        generation = $14, platform_options = $15
     WHERE id = $1 AND user_id = $2 AND mode = $3
     RETURNING 1
 )
@@ -290,6 +296,7 @@ type UpdatePostParams struct {
 	UpdatedAt       time.Time
 	PublishedAt     *time.Time
 	Generation      int64
+	PlatformOptions *string
 }
 
 // It fails (division by zero, SQLSTATE 22012) when no row matched, so that inside a
@@ -311,6 +318,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) error {
 		arg.UpdatedAt,
 		arg.PublishedAt,
 		arg.Generation,
+		arg.PlatformOptions,
 	)
 	return err
 }

@@ -68,6 +68,7 @@ type Post struct {
 	UpdatedAt       string
 	PublishedAt     *string
 	Generation      int64
+	PlatformOptions *string
 }
 
 type Preset struct {

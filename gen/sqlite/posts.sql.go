@@ -12,8 +12,8 @@ import (
 const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at, generation
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    platform_results, created_at, updated_at, published_at, generation, platform_options
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreatePostParams struct {
@@ -32,6 +32,7 @@ type CreatePostParams struct {
 	UpdatedAt       string
 	PublishedAt     *string
 	Generation      int64
+	PlatformOptions *string
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -51,6 +52,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.UpdatedAt,
 		arg.PublishedAt,
 		arg.Generation,
+		arg.PlatformOptions,
 	)
 	return err
 }
@@ -74,7 +76,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetPostParams struct {
@@ -102,12 +104,13 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.UpdatedAt,
 		&i.PublishedAt,
 		&i.Generation,
+		&i.PlatformOptions,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND id < ?3
   AND (CAST(?4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?4))
 ORDER BY id DESC
@@ -156,6 +159,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.UpdatedAt,
 			&i.PublishedAt,
 			&i.Generation,
+			&i.PlatformOptions,
 		); err != nil {
 			return nil, err
 		}
@@ -171,7 +175,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND status = ?3 AND id < ?4
   AND (CAST(?5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?5))
 ORDER BY id DESC
@@ -220,6 +224,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.UpdatedAt,
 			&i.PublishedAt,
 			&i.Generation,
+			&i.PlatformOptions,
 		); err != nil {
 			return nil, err
 		}
@@ -237,7 +242,8 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 const updatePost = `-- name: UpdatePost :execrows
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
-    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?
+    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
+    platform_options = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -253,6 +259,7 @@ type UpdatePostParams struct {
 	UpdatedAt       string
 	PublishedAt     *string
 	Generation      int64
+	PlatformOptions *string
 	ID              string
 	UserID          string
 	Mode            string
@@ -271,6 +278,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.UpdatedAt,
 		arg.PublishedAt,
 		arg.Generation,
+		arg.PlatformOptions,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

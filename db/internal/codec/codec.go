@@ -1,5 +1,5 @@
 // Package codec turns the service's values into the column values both database engines
-// store and back: JSON for lists, media, thread segments and platform results, and the
+// store and back: JSON for lists, media, thread segments, platform options and results, and the
 // upper bound of a keyset page. Both stores use it, so a post written by one engine's
 // store has the same JSON as the other's.
 package codec
@@ -116,6 +116,25 @@ func ParsePlatformResults[B ~string | ~[]byte](b B, dst *map[service.Platform]se
 	}
 	*dst = nil
 	return unmarshal(b, dst)
+}
+
+// PlatformOptions encodes a post's platform_options as the text both engines store (a
+// text column, so each entry is kept as the caller gave it); none (nil or empty) is NULL.
+func PlatformOptions(o map[service.Platform]json.RawMessage) *string {
+	if len(o) == 0 {
+		return nil
+	}
+	text := string(mustMarshal(o))
+	return &text
+}
+
+// ParsePlatformOptions decodes a platform_options column into dst; NULL is none, a nil map.
+func ParsePlatformOptions(text *string, dst *map[service.Platform]json.RawMessage) error {
+	*dst = nil
+	if text == nil {
+		return nil
+	}
+	return unmarshal(*text, dst)
 }
 
 // storedMedia makes a nil image list encode as [] rather than null.

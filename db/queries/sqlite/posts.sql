@@ -1,8 +1,8 @@
 -- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at, generation
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    platform_results, created_at, updated_at, published_at, generation, platform_options
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetPost :one
 SELECT * FROM posts WHERE id = ? AND user_id = ? AND mode = ?;
@@ -28,7 +28,8 @@ LIMIT sqlc.arg(page_size);
 -- name: UpdatePost :execrows
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
-    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?
+    preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
+    platform_options = ?
 WHERE id = ? AND user_id = ? AND mode = ?;
 
 -- name: DeletePost :execrows

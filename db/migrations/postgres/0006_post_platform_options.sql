@@ -1,0 +1,7 @@
+-- A post's platform_options: a JSON object keyed by platform, each entry the options the
+-- caller gave for that platform (Mastodon's visibility, TikTok's privacy level, …), kept as
+-- given and handed to the platform's adapter at publish. NULL for a post without options.
+-- Text rather than jsonb, whose reordered keys and spacing would not be the entries as given;
+-- nothing queries into it.
+
+ALTER TABLE posts ADD COLUMN platform_options text;
