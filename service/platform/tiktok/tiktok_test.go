@@ -137,6 +137,21 @@ func TestPublishOptions(t *testing.T) {
 	requireErrKind(t, err, platform.Permanent)
 }
 
+// TikTok takes no replies: a thread's segment, with its own video, is a video of its own.
+func TestPublishSegmentStandsAlone(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first, err := b.publish(t, platform.Post{Text: "part 1", VideoURL: video})
+	require.NoError(t, err)
+	second, err := b.publish(t, platform.Post{Text: "part 2", VideoURL: video + "?part=2", ReplyTo: &first, Root: &first})
+	require.NoError(t, err)
+	require.NotEqual(t, first.ID, second.ID)
+	videos := b.fake.Videos()
+	require.Len(t, videos, 2)
+	require.Equal(t, "part 2", videos[1].Title, "nothing of the first part in the second")
+	require.Equal(t, video+"?part=2", videos[1].VideoURL)
+}
+
 func TestSpecOptions(t *testing.T) {
 	t.Parallel()
 	post := platform.Post{VideoURL: video}
