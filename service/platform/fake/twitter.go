@@ -1,13 +1,19 @@
 package fake
 
 import (
+	"crypto/sha256"
+	"encoding"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -32,6 +38,9 @@ import (
 //     {data: {id, media_key, size, expires_after_secs, image}}; alt text (at most 1000
 //     characters) is set with POST /2/media/metadata {id, metadata: {alt_text: {text}}};
 //     a tweet attaches at most 4 by media.media_ids, each one this user uploaded (else 400);
+//   - videos go through the chunked upload (below, at videoInitialize): initialize, append
+//     segments in order, finalize, then STATUS polls while X processes the video; a tweet
+//     attaches one video that finished processing, never together with images (else 400);
 //   - success is 201 {data: {id, text}} with a 19-digit snowflake id.
 //
 // Tweets lists what was published; Calls counts requests by path.
@@ -50,15 +59,26 @@ type Twitter struct {
 	nextID int64
 	tweets []TwitterTweet
 	media  map[string]*TwitterMedia
+
+	uploads         map[string]*twitterUpload // videos by media id, while and after uploading
+	processingPolls int                       // STATUS polls a video takes to process
+	appendFailures  failureScript[int]        // APPENDs to fail, keyed by segment index
 }
 
-// TwitterMedia is an image uploaded to the fake.
+// TwitterMedia is an image or a video uploaded to the fake.
 type TwitterMedia struct {
 	ID          string
-	Category    string
+	Category    string // tweet_image or tweet_video
 	ContentType string
 	Size        int
 	AltText     string
+
+	// A video's chunked upload: its processing state (uploading, pending, in_progress,
+	// succeeded, failed), the segments appended and the SHA-256 (hex) of their bytes in
+	// order. Empty for an image.
+	State    string
+	Segments int
+	SHA256   string
 }
 
 // TwitterTweet is a tweet the fake has published.
@@ -85,6 +105,9 @@ func NewTwitter(t testing.TB) *Twitter {
 		now:      time.Now,
 		nextID:   1862015474402312192,
 		media:    map[string]*TwitterMedia{},
+		uploads:  map[string]*twitterUpload{},
+
+		processingPolls: 2,
 	}
 	x.tokens = map[string]bool{x.Token: true}
 	mux := http.NewServeMux()
@@ -92,6 +115,10 @@ func NewTwitter(t testing.TB) *Twitter {
 	mux.HandleFunc("POST /2/tweets", x.authed(x.postTweet))
 	mux.HandleFunc("POST /2/media/upload", x.authed(x.upload))
 	mux.HandleFunc("POST /2/media/metadata", x.authed(x.metadata))
+	mux.HandleFunc("POST /2/media/upload/initialize", x.authed(x.videoInitialize))
+	mux.HandleFunc("POST /2/media/upload/{id}/append", x.authed(x.videoAppend))
+	mux.HandleFunc("POST /2/media/upload/{id}/finalize", x.authed(x.videoFinalize))
+	mux.HandleFunc("GET /2/media/upload", x.authed(x.videoStatus))
 	x.srv = httptest.NewServer(x.serve(mux, x.fail))
 	x.URL = x.srv.URL
 	t.Cleanup(x.srv.Close)
@@ -277,6 +304,10 @@ func (x *Twitter) postTweet(w http.ResponseWriter, r *http.Request) {
 		}
 		attached = append(attached, *m)
 	}
+	if msg := twitterAttachable(attached); msg != "" {
+		twitterInvalidRequest(w, msg)
+		return
+	}
 	replyTo := ""
 	if req.Reply != nil {
 		replyTo = req.Reply.InReplyToTweetID
@@ -379,5 +410,330 @@ func (x *Twitter) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
 		"id": m.ID, "associated_metadata": map[string]any{"alt_text": map[string]string{"text": m.AltText}},
+	}})
+}
+
+// X's chunked upload, for videos. The fake models it as X documents it for API v2:
+//
+//   - POST /2/media/upload/initialize, JSON {media_type, total_bytes, media_category}:
+//     media_category tweet_video, media_type video/mp4 or video/quicktime, total_bytes
+//     from 1 to 512 MB; answered {data: {id, media_key, expires_after_secs}};
+//   - POST /2/media/upload/{id}/append, multipart: segment_index (0 to 999) and the
+//     segment's bytes as "media", at most 5 MB a segment; answered {data: {expires_at}}.
+//     Segments must come in order (0, 1, 2, …): X allows them in any order, but an index
+//     out of turn from a client that uploads one after another is a bug worth a 400;
+//   - POST /2/media/upload/{id}/finalize: the segments must add up to total_bytes exactly;
+//     answered with processing_info {state: pending, check_after_secs};
+//   - GET /2/media/upload?command=STATUS&media_id={id}: processing_info moves to
+//     in_progress (with progress_percent) and, after SetVideoProcessing's number of polls,
+//     to succeeded, or to failed with X's error {code, name, message} when the bytes are
+//     not an MP4/QuickTime file (the fake looks at the first box, as X's transcoder would
+//     fail on anything else);
+//   - a media id the fake never issued, an APPEND after FINALIZE, a STATUS before it: 400.
+//
+// The fake never holds a video: it streams each segment through a SHA-256 and keeps only
+// the first bytes (to sniff the container), so a test can upload a large video and count
+// the adapter's memory, not the fake's.
+
+// twitterUpload is a video being uploaded. Its mutex serialises APPENDs to it, whose
+// bodies are read outside x.mu.
+type twitterUpload struct {
+	mu       sync.Mutex
+	media    *TwitterMedia
+	total    int64
+	received int64
+	head     []byte    // the first bytes, to sniff
+	sum      hash.Hash // SHA-256 of the bytes received, in order
+	polls    int       // STATUS polls since FINALIZE
+}
+
+const (
+	twitterVideoLimit   = 512 << 20
+	twitterSegmentLimit = 5 << 20
+	twitterMaxSegments  = 1000
+)
+
+// SetVideoProcessing sets how many STATUS polls a finalized video takes to finish
+// processing (2 unless set); 0 makes FINALIZE answer without processing_info, as X does
+// for media that need no processing.
+func (x *Twitter) SetVideoProcessing(polls int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.processingPolls = polls
+}
+
+// FailNextAppend answers the next n APPENDs of segment index segment (of any video) with
+// status and X's problem body for it, after reading the request.
+func (x *Twitter) FailNextAppend(segment, n, status int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.appendFailures.add(strconv.Itoa(segment), n, status)
+}
+
+// Media returns the media uploaded so far with the given id.
+func (x *Twitter) Media(id string) (TwitterMedia, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m, ok := x.media[id]
+	if !ok {
+		return TwitterMedia{}, false
+	}
+	return *m, true
+}
+
+// twitterAttachable says why X would refuse to attach media together ("" when it would
+// not): one video that finished processing, or up to 4 images, never both.
+func twitterAttachable(media []TwitterMedia) string {
+	videos := 0
+	for _, m := range media {
+		if m.Category != "tweet_video" {
+			continue
+		}
+		videos++
+		if m.State != "succeeded" {
+			return "Your media IDs are invalid: media " + m.ID + " has not finished processing (" + m.State + ")."
+		}
+	}
+	if videos > 0 && len(media) > 1 {
+		return "A Tweet may carry up to 4 images or 1 video, not both."
+	}
+	return ""
+}
+
+var twitterVideoTypes = []string{"video/mp4", "video/quicktime"}
+
+func (x *Twitter) videoInitialize(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		MediaType        string   `json:"media_type"`
+		TotalBytes       *int64   `json:"total_bytes"`
+		MediaCategory    string   `json:"media_category"`
+		AdditionalOwners []string `json:"additional_owners"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || dec.Decode(&req) != nil {
+		twitterInvalidRequest(w, "The request body is not valid JSON for this endpoint.")
+		return
+	}
+	switch {
+	case req.TotalBytes == nil || req.MediaType == "":
+		twitterInvalidRequest(w, "The `media_type` and `total_bytes` fields are required.")
+		return
+	case req.MediaCategory != "tweet_video":
+		twitterInvalidRequest(w, "This fake takes media_category tweet_video for chunked uploads.")
+		return
+	case !slices.Contains(twitterVideoTypes, req.MediaType):
+		twitterInvalidRequest(w, "The media type is not supported.")
+		return
+	case *req.TotalBytes < 1 || *req.TotalBytes > twitterVideoLimit:
+		twitterInvalidRequest(w, "total_bytes must be between 1 and 536870912 for tweet_video.")
+		return
+	}
+	x.mu.Lock()
+	x.nextID += 1 << 22
+	m := &TwitterMedia{ID: strconv.FormatInt(x.nextID, 10), Category: "tweet_video", ContentType: req.MediaType, State: "uploading"}
+	x.media[m.ID] = m
+	x.uploads[m.ID] = &twitterUpload{media: m, total: *req.TotalBytes, sum: sha256.New()}
+	x.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.ID, "media_key": "7_" + m.ID, "expires_after_secs": 86400,
+	}})
+}
+
+// videoUpload returns the video upload with the path's media id, or writes X's 400.
+func (x *Twitter) videoUpload(w http.ResponseWriter, id string) *twitterUpload {
+	x.mu.Lock()
+	u, ok := x.uploads[id]
+	x.mu.Unlock()
+	if !ok {
+		twitterInvalidRequest(w, "The media id "+id+" is invalid.")
+	}
+	return u
+}
+
+func (x *Twitter) videoAppend(w http.ResponseWriter, r *http.Request) {
+	u := x.videoUpload(w, r.PathValue("id"))
+	if u == nil {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, twitterSegmentLimit+64<<10)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		twitterInvalidRequest(w, "The request is not a multipart/form-data upload.")
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	// The segment is hashed into a copy of the running hash, adopted only if it is
+	// accepted: a refused APPEND leaves the upload as it was.
+	state, _ := u.sum.(encoding.BinaryMarshaler).MarshalBinary()
+	sum := sha256.New()
+	_ = sum.(encoding.BinaryUnmarshaler).UnmarshalBinary(state)
+	head := slices.Clone(u.head)
+	index, size, sawMedia := "", int64(0), false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			twitterInvalidRequest(w, "The request is not a valid multipart/form-data upload within the size limit.")
+			return
+		}
+		switch part.FormName() {
+		case "segment_index":
+			b, _ := io.ReadAll(io.LimitReader(part, 16))
+			index = string(b)
+		case "media":
+			sawMedia = true
+			capture := &headWriter{head: head, want: 512}
+			size, err = io.Copy(io.MultiWriter(sum, capture), part)
+			head = capture.head
+			if err != nil {
+				twitterInvalidRequest(w, "The segment is larger than 5 MB or could not be read.")
+				return
+			}
+		default:
+			twitterInvalidRequest(w, "Unknown field "+part.FormName()+".")
+			return
+		}
+	}
+	n, err := strconv.Atoi(index)
+	switch {
+	case err != nil || n < 0 || n >= twitterMaxSegments:
+		twitterInvalidRequest(w, "segment_index must be an integer from 0 to 999.")
+		return
+	case !sawMedia || size == 0:
+		twitterInvalidRequest(w, "The `media` field is required.")
+		return
+	case size > twitterSegmentLimit:
+		twitterInvalidRequest(w, "A segment must be at most 5 MB.")
+		return
+	}
+	x.mu.Lock()
+	status, fail := x.appendFailures.take(index)
+	state2 := u.media.State
+	want := u.media.Segments
+	x.mu.Unlock()
+	switch {
+	case fail:
+		x.fail(w, status)
+		return
+	case state2 != "uploading":
+		twitterInvalidRequest(w, "The media "+u.media.ID+" is already finalized.")
+		return
+	case n != want:
+		twitterInvalidRequest(w, fmt.Sprintf("segment_index %d is out of order: segment %d is next.", n, want))
+		return
+	case u.received+size > u.total:
+		twitterInvalidRequest(w, "The segments are larger than total_bytes.")
+		return
+	}
+	u.sum, u.head = sum, head
+	u.received += size
+	x.mu.Lock()
+	u.media.Segments++
+	x.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"expires_at": x.nowUnix() + 86400}})
+}
+
+func (x *Twitter) nowUnix() int64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.now().Unix()
+}
+
+// headWriter keeps the first want bytes written to it.
+type headWriter struct {
+	head []byte
+	want int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if n := h.want - len(h.head); n > 0 {
+		h.head = append(h.head, p[:min(n, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (x *Twitter) videoFinalize(w http.ResponseWriter, r *http.Request) {
+	u := x.videoUpload(w, r.PathValue("id"))
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m := u.media
+	switch {
+	case m.State != "uploading":
+		twitterInvalidRequest(w, "The media "+m.ID+" is already finalized.")
+		return
+	case u.received != u.total:
+		twitterInvalidRequest(w, fmt.Sprintf("File size mismatch: total_bytes was %d, the segments hold %d.", u.total, u.received))
+		return
+	}
+	m.Size = int(u.received)
+	m.SHA256 = hex.EncodeToString(u.sum.Sum(nil))
+	data := map[string]any{"id": m.ID, "media_key": "7_" + m.ID, "size": m.Size, "expires_after_secs": 86400}
+	if x.processingPolls <= 0 {
+		m.State = u.outcome()
+	} else {
+		m.State = "pending"
+		data["processing_info"] = map[string]any{"state": "pending", "check_after_secs": 1}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+// outcome is how X's processing ends for the upload: only a file that starts like an MP4
+// or QuickTime movie (its first box an ftyp, moov, mdat, free or wide box) succeeds.
+func (u *twitterUpload) outcome() string {
+	if len(u.head) >= 8 && slices.Contains([]string{"ftyp", "moov", "mdat", "free", "wide"}, string(u.head[4:8])) {
+		return "succeeded"
+	}
+	return "failed"
+}
+
+func (x *Twitter) videoStatus(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("command") != "STATUS" || q.Get("media_id") == "" {
+		twitterInvalidRequest(w, "command=STATUS and media_id are required.")
+		return
+	}
+	u := x.videoUpload(w, q.Get("media_id"))
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	m := u.media
+	if m.State == "uploading" {
+		twitterInvalidRequest(w, "The media "+m.ID+" is not finalized.")
+		return
+	}
+	info := map[string]any{}
+	if m.State == "pending" || m.State == "in_progress" {
+		u.polls++
+		if u.polls >= x.processingPolls {
+			m.State = u.outcome()
+		} else {
+			m.State = "in_progress"
+			info["check_after_secs"] = 1
+			info["progress_percent"] = u.polls * 100 / x.processingPolls
+		}
+	}
+	info["state"] = m.State
+	switch m.State {
+	case "succeeded":
+		info["progress_percent"] = 100
+	case "failed":
+		info["progress_percent"] = 100
+		info["error"] = map[string]any{"code": 1, "name": "InvalidMedia", "message": "Invalid or Unsupported media, Reason: UnsupportedMedia."}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.ID, "media_key": "7_" + m.ID, "processing_info": info,
 	}})
 }

@@ -2,6 +2,8 @@ package fake_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -198,4 +200,143 @@ func TestTwitterMediaUpload(t *testing.T) {
 
 	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/media/upload", "Bearer wrong", "")
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+// xAppend posts one APPEND segment of the upload id, with the index field as given.
+func xAppend(t *testing.T, x *fake.Twitter, id, index string, data []byte) (*http.Response, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	require.NoError(t, mw.WriteField("segment_index", index))
+	part, err := mw.CreateFormFile("media", "segment")
+	require.NoError(t, err)
+	_, err = part.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, x.URL+"/2/media/upload/"+id+"/append", &buf)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+x.Token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+// xInit starts a video upload of total bytes and returns its media id.
+func xInit(t *testing.T, x *fake.Twitter, total int) string {
+	t.Helper()
+	resp, body := xRequest(t, http.MethodPost, x.URL+"/2/media/upload/initialize", "Bearer "+x.Token,
+		`{"media_type":"video/mp4","total_bytes":`+strconv.Itoa(total)+`,"media_category":"tweet_video"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	var up struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &up))
+	require.JSONEq(t, `{"data":{"id":"`+up.Data.ID+`","media_key":"7_`+up.Data.ID+`","expires_after_secs":86400}}`, body)
+	return up.Data.ID
+}
+
+func TestTwitterVideoUpload(t *testing.T) {
+	t.Parallel()
+	x := fake.NewTwitter(t)
+	bearer := "Bearer " + x.Token
+	video := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), bytes.Repeat([]byte{7}, 1000)...)
+	status := func(id string) (*http.Response, string) {
+		return xRequest(t, http.MethodGet, x.URL+"/2/media/upload?command=STATUS&media_id="+id, bearer, "")
+	}
+
+	// INIT takes a tweet_video of a type and size X takes.
+	for _, bad := range []string{
+		`{"media_type":"video/mp4","total_bytes":10}`,
+		`{"media_type":"video/webm","total_bytes":10,"media_category":"tweet_video"}`,
+		`{"media_type":"video/mp4","total_bytes":0,"media_category":"tweet_video"}`,
+		`{"media_type":"video/mp4","total_bytes":536870913,"media_category":"tweet_video"}`,
+		`{"media_type":"video/mp4","media_category":"tweet_video"}`,
+		`{"media_type":"video/mp4","total_bytes":10,"media_category":"tweet_video","command":"INIT"}`,
+	} {
+		resp, body := xRequest(t, http.MethodPost, x.URL+"/2/media/upload/initialize", bearer, bad)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, bad)
+		require.Contains(t, body, "invalid-request", bad)
+	}
+
+	id := xInit(t, x, len(video))
+	// A STATUS or FINALIZE too early, segments out of order or unknown ids: 400.
+	resp, _ := status(id)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "not finalized yet")
+	resp, _ = xAppend(t, x, id, "1", video[:500])
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "segment 0 comes first")
+	resp, _ = xAppend(t, x, "1234", "0", video[:500])
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "a media id the fake never issued")
+	resp, _ = xAppend(t, x, id, "x", video[:500])
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	resp, body := xAppend(t, x, id, "0", video[:500])
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Contains(t, body, `"expires_at"`)
+	resp, body = xRequest(t, http.MethodPost, x.URL+"/2/media/upload/"+id+"/finalize", bearer, "")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, body, "File size mismatch")
+	resp, _ = xAppend(t, x, id, "0", video[500:])
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "segment 0 again")
+	resp, _ = xAppend(t, x, id, "1", append(slices.Clone(video[500:]), 1))
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "more than total_bytes")
+	resp, _ = xAppend(t, x, id, "1", video[500:])
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// FINALIZE starts processing, which takes two STATUS polls here.
+	resp, body = xRequest(t, http.MethodPost, x.URL+"/2/media/upload/"+id+"/finalize", bearer, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.JSONEq(t, `{"data":{"id":"`+id+`","media_key":"7_`+id+`","size":`+strconv.Itoa(len(video))+
+		`,"expires_after_secs":86400,"processing_info":{"state":"pending","check_after_secs":1}}}`, body)
+	resp, _ = xAppend(t, x, id, "2", video[:1])
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "no APPEND after FINALIZE")
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/tweets", bearer, `{"text":"too soon","media":{"media_ids":["`+id+`"]}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "not processed yet")
+	_, body = status(id)
+	require.JSONEq(t, `{"data":{"id":"`+id+`","media_key":"7_`+id+`","processing_info":{"state":"in_progress","check_after_secs":1,"progress_percent":50}}}`, body)
+	_, body = status(id)
+	require.JSONEq(t, `{"data":{"id":"`+id+`","media_key":"7_`+id+`","processing_info":{"state":"succeeded","progress_percent":100}}}`, body)
+	resp, _ = status("1234")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	// One video per tweet, never with images.
+	resp, body = xUpload(t, x, fake.PNG(2, 2), "tweet_image")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var img struct {
+		Data struct{ ID string } `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &img))
+	resp, body = xRequest(t, http.MethodPost, x.URL+"/2/tweets", bearer, `{"text":"mixed","media":{"media_ids":["`+id+`","`+img.Data.ID+`"]}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, body, "not both")
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/tweets", bearer, `{"text":"video","media":{"media_ids":["`+id+`"]}}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	m := x.Tweets()[0].Media[0]
+	sum := sha256.Sum256(video)
+	require.Equal(t, fake.TwitterMedia{ID: id, Category: "tweet_video", ContentType: "video/mp4", Size: len(video),
+		State: "succeeded", Segments: 2, SHA256: hex.EncodeToString(sum[:])}, m)
+
+	// Bytes that are not a movie fail processing, with X's error.
+	x.SetVideoProcessing(1)
+	junk := xInit(t, x, 100)
+	resp, _ = xAppend(t, x, junk, "0", bytes.Repeat([]byte("j"), 100))
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = xRequest(t, http.MethodPost, x.URL+"/2/media/upload/"+junk+"/finalize", bearer, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	_, body = status(junk)
+	require.JSONEq(t, `{"data":{"id":"`+junk+`","media_key":"7_`+junk+`","processing_info":{"state":"failed","progress_percent":100,`+
+		`"error":{"code":1,"name":"InvalidMedia","message":"Invalid or Unsupported media, Reason: UnsupportedMedia."}}}}`, body)
+
+	// A scripted APPEND failure is X's problem body, and the segment is not kept.
+	other := xInit(t, x, 10)
+	x.FailNextAppend(0, 1, http.StatusServiceUnavailable)
+	resp, _ = xAppend(t, x, other, "0", video[:10])
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	resp, _ = xAppend(t, x, other, "0", video[:10])
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	got, ok := x.Media(other)
+	require.True(t, ok)
+	require.Equal(t, 1, got.Segments)
 }

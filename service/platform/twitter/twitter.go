@@ -27,8 +27,8 @@ package twitter
 // 5 MB), uploaded with POST /2/media/upload (multipart: media, media_category
 // tweet_image), given its alt text with POST /2/media/metadata, and attached by id
 // (media.media_ids, at most 4). An upload is not deduplicated, but one never attached is
-// harmless: X drops it after a day. A video needs X's chunked upload, which is not built
-// yet: such a post is refused (Permanent) before any call, never published without it.
+// harmless: X drops it after a day. A video goes through X's chunked upload (video.go);
+// a tweet takes one video or images, never both.
 
 import (
 	"bytes"
@@ -59,6 +59,15 @@ type Adapter struct {
 	client *http.Client
 	api    string
 	now    func() time.Time
+
+	// pollInterval, when set, replaces X's check_after_secs between STATUS polls of a
+	// video being processed (tests); pollMargin is the time left for the tweet itself
+	// when deciding whether another poll fits before the deadline (video.go).
+	pollInterval time.Duration
+	pollMargin   time.Duration
+	// spoolDir is where a video of unannounced length is spooled; the system's temporary
+	// directory when empty.
+	spoolDir string
 }
 
 var _ platform.Adapter = (*Adapter)(nil)
@@ -73,7 +82,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 	if client == nil {
 		client = netpolicy.Client(false, 30*time.Second)
 	}
-	return &Adapter{client: client, api: strings.TrimSuffix(apiBase, "/"), now: time.Now}
+	return &Adapter{client: client, api: strings.TrimSuffix(apiBase, "/"), now: time.Now, pollMargin: defaultPollMargin}
 }
 
 type user struct {
@@ -177,9 +186,9 @@ func (a *Adapter) uploadImage(ctx context.Context, token string, img platform.Im
 // Publish posts one tweet, replying to p.ReplyTo when it is part of a thread. The
 // credentials never change here.
 func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p platform.Post) (platform.Ref, platform.Credentials, error) {
-	if p.VideoURL != "" {
+	if p.VideoURL != "" && len(p.Images) > 0 {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0,
-			"X: posts with a video are not supported yet; publish it without the video or leave X out")
+			"X: a post takes a video or images, not both; publish the video and the images in separate posts")
 	}
 	if len(p.Images) > maxImages {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "X: a post takes at most %d images, not %d", maxImages, len(p.Images))
@@ -201,6 +210,13 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 			body.Media = &media{}
 		}
 		body.Media.MediaIDs = append(body.Media.MediaIDs, id)
+	}
+	if p.VideoURL != "" {
+		id, err := a.uploadVideo(ctx, token, p.VideoURL)
+		if err != nil {
+			return platform.Ref{}, nil, err
+		}
+		body.Media = &media{MediaIDs: []string{id}}
 	}
 	var out struct {
 		Data struct {
@@ -234,10 +250,19 @@ func (a *Adapter) call(ctx context.Context, method, path, token string, body, ou
 // send makes the request with body of contentType (none if empty) and the bearer token,
 // classifies a failure, and decodes a successful JSON answer into out.
 func (a *Adapter) send(ctx context.Context, method, path, token, contentType string, body io.Reader, out any) error {
+	return a.sendSized(ctx, method, path, token, contentType, body, -1, out)
+}
+
+// sendSized is send with the body's length given (-1: as http.NewRequest works it out),
+// for a streamed body, and out nil where the answer is not needed.
+func (a *Adapter) sendSized(ctx context.Context, method, path, token, contentType string, body io.Reader, size int64, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, a.api+path, body)
 	if err != nil {
 		// The operator's API URL is malformed; nothing here names the token.
 		return platform.Errorf(platform.Permanent, 0, "X: the API URL is not valid")
+	}
+	if size >= 0 {
+		req.ContentLength = size
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -255,6 +280,9 @@ func (a *Adapter) send(ctx context.Context, method, path, token, contentType str
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return a.classify(resp, data, token)
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		kind := platform.Transient

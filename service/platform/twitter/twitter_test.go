@@ -2,8 +2,13 @@ package twitter
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -255,13 +260,16 @@ func TestPublishMediaFailures(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	t.Run("video", func(t *testing.T) {
+	t.Run("video and images", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "a video", VideoURL: "http://127.0.0.1:1/a.mp4"})
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{
+			Text: "a video", VideoURL: "http://127.0.0.1:1/a.mp4", Images: []platform.Image{{URL: "http://127.0.0.1:1/a.png"}},
+		})
 		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
-		require.Contains(t, pe.Message, "a video are not supported yet")
-		require.Zero(t, b.fake.Calls("/2/tweets"), "never published without it")
+		require.Equal(t, "X: a post takes a video or images, not both; publish the video and the images in separate posts", pe.Message)
+		require.Zero(t, b.fake.Calls("/2/media/upload")+b.fake.Calls("/2/media/upload/initialize")+b.fake.Calls("/2/tweets"),
+			"refused before anything is uploaded")
 	})
 
 	t.Run("five images", func(t *testing.T) {
@@ -384,4 +392,267 @@ func TestDefaultAPIBase(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "https://api.x.com", New(nil, "").api)
 	require.Equal(t, "http://127.0.0.1:9", New(nil, "http://127.0.0.1:9/").api)
+}
+
+// mp4Head is the start of an MP4 file: its ftyp box, which X's processing (and the fake's)
+// looks for, and by which the adapter sniffs a video its server did not type.
+var mp4Head = []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
+
+// videoBytes is a made-up video of size bytes, produced as it is read (no test holds a
+// whole video either): mp4Head unless junk, then a repeating pattern.
+type videoBytes struct {
+	size, pos int64
+	junk      bool
+}
+
+func (v *videoBytes) Read(p []byte) (int, error) {
+	if v.pos >= v.size {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), v.size-v.pos))
+	for i := range n {
+		at := v.pos + int64(i)
+		if !v.junk && at < int64(len(mp4Head)) {
+			p[i] = mp4Head[at]
+		} else {
+			p[i] = byte(at % 251)
+		}
+	}
+	v.pos += int64(n)
+	return n, nil
+}
+
+// videoSum is the SHA-256 (hex) of the made-up video.
+func videoSum(t *testing.T, size int64, junk bool) string {
+	t.Helper()
+	h := sha256.New()
+	_, err := io.Copy(h, &videoBytes{size: size, junk: junk})
+	require.NoError(t, err)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// videoHost serves a made-up video at /v.mp4 with contentType, announcing its length
+// (Content-Length) when announce is set and else sending it chunked.
+func videoHost(t *testing.T, size int64, contentType string, announce, junk bool) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v.mp4" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		if announce {
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		} else {
+			w.(http.Flusher).Flush() // headers out before any length is known: chunked
+		}
+		_, _ = io.Copy(w, &videoBytes{size: size, junk: junk})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v.mp4"
+}
+
+// videoSetup is setup with STATUS polls that do not wait X's second.
+func videoSetup(t *testing.T) *testBundle {
+	t.Helper()
+	b := setup(t)
+	b.adapter.pollInterval = time.Millisecond
+	return b
+}
+
+// A video is uploaded in 4 MiB segments, processed, and attached; a thread replies to it
+// and from it like any tweet.
+func TestPublishVideo(t *testing.T) {
+	t.Parallel()
+	b := videoSetup(t)
+	ctx := context.Background()
+	const size = 2*segmentBytes + 12345
+	video := videoHost(t, size, "video/mp4", true, false)
+
+	first, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "1/3 watch this"})
+	require.NoError(t, err)
+	second, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "2/3 the video", VideoURL: video, ReplyTo: &first, Root: &first})
+	require.NoError(t, err)
+	_, _, err = b.adapter.Publish(ctx, b.creds, platform.Post{Text: "3/3 fin", ReplyTo: &second, Root: &first})
+	require.NoError(t, err)
+
+	tweets := b.fake.Tweets()
+	require.Len(t, tweets, 3)
+	require.Equal(t, second.ID, tweets[1].ID)
+	require.Equal(t, first.ID, tweets[1].InReplyToTweetID)
+	require.Equal(t, second.ID, tweets[2].InReplyToTweetID)
+	require.Empty(t, tweets[0].Media)
+	require.Empty(t, tweets[2].Media)
+	require.Len(t, tweets[1].Media, 1)
+	m := tweets[1].Media[0]
+	require.Equal(t, "tweet_video", m.Category)
+	require.Equal(t, "video/mp4", m.ContentType)
+	require.Equal(t, "succeeded", m.State)
+	require.Equal(t, size, m.Size)
+	require.Equal(t, 3, m.Segments)
+	require.Equal(t, videoSum(t, size, false), m.SHA256, "X got the video's bytes, in order")
+	require.Equal(t, 1, b.fake.Calls("/2/media/upload/initialize"))
+	require.Equal(t, 3, b.fake.Calls("/2/media/upload/"+m.ID+"/append"))
+	require.Equal(t, 1, b.fake.Calls("/2/media/upload/"+m.ID+"/finalize"))
+	require.Equal(t, 2, b.fake.Calls("/2/media/upload"), "STATUS polled until processed")
+}
+
+// A server that does not announce the video's length (chunked), nor its type: the video is
+// sniffed, spooled to a temporary file for total_bytes, uploaded, and the file removed.
+func TestPublishVideoUnannouncedLength(t *testing.T) {
+	t.Parallel()
+	b := videoSetup(t)
+	b.adapter.spoolDir = t.TempDir()
+	const size = segmentBytes + 1
+	video := videoHost(t, size, "application/octet-stream", false, false)
+
+	_, _, err := b.adapter.Publish(context.Background(), b.creds, platform.Post{Text: "chunked", VideoURL: video})
+	require.NoError(t, err)
+	tweets := b.fake.Tweets()
+	require.Len(t, tweets, 1)
+	require.Len(t, tweets[0].Media, 1)
+	require.Equal(t, size, tweets[0].Media[0].Size)
+	require.Equal(t, 2, tweets[0].Media[0].Segments)
+	require.Equal(t, "video/mp4", tweets[0].Media[0].ContentType, "sniffed from the bytes")
+	require.Equal(t, videoSum(t, size, false), tweets[0].Media[0].SHA256)
+	left, err := os.ReadDir(b.adapter.spoolDir)
+	require.NoError(t, err)
+	require.Empty(t, left, "the spooled copy is removed")
+}
+
+func TestPublishVideoFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("processing failed", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		video := videoHost(t, 1000, "video/mp4", true, true) // typed as MP4, but not one
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "broken", VideoURL: video})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Equal(t, "X could not process the video: Invalid or Unsupported media, Reason: UnsupportedMedia.", pe.Message)
+		require.Empty(t, b.fake.Tweets())
+	})
+
+	t.Run("APPEND refused", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		video := videoHost(t, 3*segmentBytes, "video/mp4", true, false)
+		b.fake.FailNextAppend(1, 1, http.StatusBadRequest)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "refused", VideoURL: video})
+		pe := requireKind(t, err, platform.Permanent, http.StatusBadRequest, b.fake.Token)
+		require.Equal(t, "X refused the post: Bad Request", pe.Message)
+		require.Empty(t, b.fake.Tweets())
+		require.Zero(t, b.fake.Calls("/2/media/upload"), "nothing after the refused segment")
+	})
+
+	t.Run("APPEND 503", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		video := videoHost(t, segmentBytes+10, "video/mp4", true, false)
+		b.fake.FailNextAppend(0, 1, http.StatusServiceUnavailable)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "busy", VideoURL: video})
+		requireKind(t, err, platform.Transient, http.StatusServiceUnavailable, b.fake.Token)
+		require.Empty(t, b.fake.Tweets())
+	})
+
+	t.Run("still processing at the deadline", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		b.adapter.pollInterval = 5 * time.Millisecond
+		b.adapter.pollMargin = 50 * time.Millisecond
+		b.fake.SetVideoProcessing(1_000_000)
+		video := videoHost(t, 1000, "video/mp4", true, false)
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, _, err := b.adapter.Publish(dctx, b.creds, platform.Post{Text: "slow", VideoURL: video})
+		pe := requireKind(t, err, platform.Transient, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "X is still processing the video (")
+		require.NoError(t, dctx.Err(), "given up before the deadline, not at it")
+		require.Greater(t, b.fake.Calls("/2/media/upload"), 2, "polled meanwhile")
+		require.Empty(t, b.fake.Tweets())
+	})
+
+	t.Run("no processing needed", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		b.fake.SetVideoProcessing(0)
+		video := videoHost(t, 1000, "video/quicktime", true, false)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "quick", VideoURL: video})
+		require.NoError(t, err)
+		require.Zero(t, b.fake.Calls("/2/media/upload"), "no STATUS without processing_info")
+		require.Equal(t, "video/quicktime", b.fake.Tweets()[0].Media[0].ContentType)
+	})
+
+	t.Run("not a video", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		images := fake.NewImages(t)
+		page := images.Add("/page", "text/html", []byte("<html>hello</html>"))
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", VideoURL: page})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "is not an MP4 or QuickTime (MOV) file")
+		require.Zero(t, b.fake.Calls("/2/media/upload/initialize"))
+	})
+
+	t.Run("over 512 MB", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "video/mp4")
+			w.Header().Set("Content-Length", strconv.Itoa(maxVideoBytes+1))
+		}))
+		t.Cleanup(srv.Close)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", VideoURL: srv.URL + "/big.mp4"})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "larger than the platform's limit")
+		require.Zero(t, b.fake.Calls("/2/media/upload/initialize"))
+	})
+
+	t.Run("video gone", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		video := videoHost(t, 1000, "video/mp4", true, false)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", VideoURL: video + "x"})
+		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "HTTP 404")
+	})
+
+	t.Run("video host breaks off", func(t *testing.T) {
+		t.Parallel()
+		b := videoSetup(t)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "video/mp4")
+			w.Header().Set("Content-Length", strconv.Itoa(3*segmentBytes))
+			_, _ = io.Copy(w, &videoBytes{size: segmentBytes + 100}) // then hangs up
+		}))
+		t.Cleanup(srv.Close)
+		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "x", VideoURL: srv.URL + "/v.mp4"})
+		pe := requireKind(t, err, platform.Transient, 0, b.fake.Token)
+		require.Contains(t, pe.Message, "could not fetch video")
+		require.Empty(t, b.fake.Tweets())
+		require.Zero(t, b.fake.Calls("/2/media/upload"), "never finalized")
+	})
+}
+
+// A 64 MiB video costs the adapter its buffers, not its length: the whole publish (the
+// fakes in this process included) allocates a small fraction of the video. Not parallel,
+// so that no other test's allocations are counted.
+func TestPublishVideoMemory(t *testing.T) {
+	b := videoSetup(t)
+	const size = 64 << 20
+	video := videoHost(t, size, "video/mp4", true, false)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := b.adapter.Publish(context.Background(), b.creds, platform.Post{Text: "big", VideoURL: video})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d MiB video allocated %d KiB in total", size>>20, allocated>>10)
+	require.Less(t, allocated, uint64(size/8), "the video is streamed, never held")
+	m := b.fake.Tweets()[0].Media[0]
+	require.Equal(t, size, m.Size)
+	require.Equal(t, 16, m.Segments)
 }
