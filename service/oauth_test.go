@@ -17,7 +17,7 @@ import (
 const oauthPublicURL = "https://octopost.example.com"
 
 // setupOAuth is the service with X's flow pointed at a fake X, and LinkedIn configured
-// (but not yet connectable); other platforms have no client id.
+// but, its profile read taken away, not connectable; other platforms have no client id.
 func setupOAuth(t *testing.T) (*testBundle, *fake.TwitterOAuth) {
 	t.Helper()
 	x := fake.NewTwitterOAuth(t)
@@ -35,6 +35,11 @@ func setupOAuth(t *testing.T) (*testBundle, *fake.TwitterOAuth) {
 			RedirectOrigins: []string{"https://app.example.com"},
 			Provider: func(p service.Platform) (service.OAuthProvider, error) {
 				spec, _ := platforms.All.Lookup(string(p))
+				if p == "linkedin" { // stands for a platform whose profile cannot be read yet
+					flow := *spec.OAuth
+					flow.Profile, flow.Accounts = nil, nil
+					spec.OAuth = &flow
+				}
 				setting := func(name string) string {
 					if v, ok := values[name]; ok {
 						return v

@@ -1,10 +1,12 @@
-// Package linkedin is Octopost's home for LinkedIn. A thread's parts go out as separate
-// posts. Its accounts connect through OAuth, whose flow is not built yet: it has a Spec
-// and no adapter, so live accounts are refused when they connect and test-mode sandbox
-// accounts publish through the sandbox.
+// Package linkedin is Octopost's home for LinkedIn. Its accounts connect through OAuth
+// (oauth.go); the adapter (linkedin.go) publishes for them with the Posts API, and
+// test-mode sandbox accounts publish through the sandbox. LinkedIn has no reply chain: a
+// thread's parts go out as separate posts, in order.
 package linkedin
 
 import (
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -15,19 +17,19 @@ var Spec = platform.Spec{
 	ID:      "linkedin",
 	Name:    "LinkedIn",
 	Connect: platform.Connect{OAuth: true},
-	// The consent screen, scopes and endpoints per the platform's developer docs; its
-	// profile is not read yet, so connecting is refused as not yet supported.
-	OAuth: &platform.OAuth{
-		Env:    "OCTOPOST_LINKEDIN",
-		Scopes: []string{"openid", "profile", "w_member_social"},
-	},
-	Settings: platform.OAuthSettings("OCTOPOST_LINKEDIN",
-		"https://www.linkedin.com/oauth/v2/authorization",
-		"https://www.linkedin.com/oauth/v2/accessToken",
-		"https://api.linkedin.com"),
+
+	// OAuth 2.0 without PKCE, the client secret in the form body, and the settings of the
+	// flow and the API: oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+
 	Text:      textlimit.For("linkedin"),
 	Media:     textlimit.NeedsMedia("linkedin"),
-	MaxImages: 20,
+	MaxImages: maxImages,
+	Options:   checkOptions,
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = d.Base64(10)

@@ -194,8 +194,13 @@ func TestNotConfiguredNamesTheSetting(t *testing.T) {
 	require.ErrorAs(t, err, &nc)
 	require.Equal(t, "OCTOPOST_TWITTER_CLIENT_ID", nc.Setting)
 
-	// A configured platform whose profile cannot be read yet is refused, never faked.
-	_, err = oauth.New(linkedin.Spec, settings(linkedin.Spec, map[string]string{"OCTOPOST_LINKEDIN_CLIENT_ID": "id"}),
+	// A configured platform whose profile cannot be read yet is refused, never faked
+	// (LinkedIn with its profile read taken away stands for one).
+	unreadable := linkedin.Spec
+	flow := *unreadable.OAuth
+	flow.Profile, flow.Accounts = nil, nil
+	unreadable.OAuth = &flow
+	_, err = oauth.New(unreadable, settings(unreadable, map[string]string{"OCTOPOST_LINKEDIN_CLIENT_ID": "id"}),
 		http.DefaultClient, publicURL)
 	require.ErrorIs(t, err, oauth.ErrNotSupported)
 }
