@@ -43,6 +43,7 @@ type MastodonStatus struct {
 	Text           string
 	InReplyToID    string
 	Visibility     string
+	SpoilerText    string // the content warning, empty for none
 	Language       string
 	Media          []MastodonMedia
 	IdempotencyKey string
@@ -249,6 +250,7 @@ type mastodonStatusRequest struct {
 	InReplyToID string   `json:"in_reply_to_id"`
 	MediaIDs    []string `json:"media_ids"`
 	Visibility  string   `json:"visibility"`
+	SpoilerText string   `json:"spoiler_text"`
 	Language    string   `json:"language"`
 }
 
@@ -268,6 +270,7 @@ func (m *Mastodon) postStatus(w http.ResponseWriter, r *http.Request) {
 		req = mastodonStatusRequest{
 			Status: r.PostForm.Get("status"), InReplyToID: r.PostForm.Get("in_reply_to_id"),
 			MediaIDs: r.PostForm["media_ids[]"], Visibility: r.PostForm.Get("visibility"), Language: r.PostForm.Get("language"),
+			SpoilerText: r.PostForm.Get("spoiler_text"),
 		}
 	}
 	key := r.Header.Get("Idempotency-Key")
@@ -322,7 +325,9 @@ func (m *Mastodon) postStatus(w http.ResponseWriter, r *http.Request) {
 	if limit == 0 {
 		limit = mastodonDefaultLimit
 	}
-	if mastodonLength(req.Status) > limit {
+	// The content warning counts toward the limit together with the text (Mastodon's
+	// StatusLengthValidator counts both).
+	if mastodonLength(req.SpoilerText)+mastodonLength(req.Status) > limit {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": fmt.Sprintf("Validation failed: Text character limit of %d exceeded", limit)})
 		return
 	}
@@ -331,7 +336,8 @@ func (m *Mastodon) postStatus(w http.ResponseWriter, r *http.Request) {
 	id := strconv.FormatInt(m.nextID, 10)
 	st := MastodonStatus{
 		ID: id, URL: m.URL + "/@" + m.Username + "/" + id, Text: req.Status, InReplyToID: req.InReplyToID,
-		Visibility: req.Visibility, Language: req.Language, Media: media, IdempotencyKey: key,
+		Visibility: req.Visibility, SpoilerText: req.SpoilerText, Language: req.Language, Media: media,
+		IdempotencyKey: key,
 	}
 	for _, mm := range media {
 		m.media[mm.ID].statusID = id
@@ -356,8 +362,8 @@ func (m *Mastodon) statusJSON(s MastodonStatus) map[string]any {
 		"id":                s.ID,
 		"created_at":        time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		"in_reply_to_id":    inReplyTo,
-		"sensitive":         false,
-		"spoiler_text":      "",
+		"sensitive":         s.SpoilerText != "", // a content warning marks the status sensitive
+		"spoiler_text":      s.SpoilerText,
 		"visibility":        s.Visibility,
 		"language":          s.Language,
 		"uri":               m.URL + "/users/" + m.Username + "/statuses/" + s.ID,

@@ -3,11 +3,13 @@
 // The instance is per account (creds["instance_url"]), so the adapter holds only the HTTP
 // client, whose dialer decides which addresses may be reached. Retries are safe: every
 // status is posted with the post's Idempotency-Key, which Mastodon remembers for an hour
-// and answers with the status the first request created.
+// and answers with the status the first request created. A post's platform_options
+// (options.go) set each status's visibility and content warning.
 package mastodon
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -157,8 +159,15 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "%s", err)
 	}
 	token := creds[KeyAccessToken]
+	opts, err := decodeOptions(p.Options)
+	if err != nil {
+		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "mastodon: platform_options are not Mastodon's: %s", err)
+	}
 
-	body := map[string]any{"status": p.Text, "visibility": "public"}
+	body := map[string]any{"status": p.Text, "visibility": cmp.Or(opts.Visibility, "public")}
+	if opts.SpoilerText != "" {
+		body["spoiler_text"] = opts.SpoilerText
+	}
 	if p.ReplyTo != nil {
 		body["in_reply_to_id"] = p.ReplyTo.ID
 	}

@@ -29,6 +29,7 @@ var Spec = platform.Spec{
 	Media:        textlimit.NeedsMedia("mastodon"),
 	MaxImages:    4,
 	AccountLimit: accountLimit,
+	Options:      checkOptions,
 	New: func(client *http.Client, _ func(string) string) platform.Adapter {
 		return New(client)
 	},
