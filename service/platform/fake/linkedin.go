@@ -222,6 +222,15 @@ func (f *LinkedIn) RevokeToken(token string) {
 	delete(f.tokens, token)
 }
 
+// RevokeApp makes every token issued so far, access and refresh, invalid from now on, as
+// when the member removes the app in LinkedIn's settings.
+func (f *LinkedIn) RevokeApp() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.tokens)
+	clear(f.refresh)
+}
+
 // RevokeRefreshToken makes a refresh token refused with invalid_grant from now on.
 func (f *LinkedIn) RevokeRefreshToken(refresh string) {
 	f.mu.Lock()

@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oapi-codegen/nullable"
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/gen/oapi"
+	"github.com/octopost/octopost/service/platform/fake"
+)
+
+// TestOAuthConnectLinkedIn connects a LinkedIn account through OAuth with the built
+// binary, against the fake LinkedIn on 127.0.0.1: the authorization URL (space-separated
+// scopes, no PKCE), the consent, the callback (the code exchanged with the secret in the
+// body), the account listed with the member's userinfo, a post with an image published
+// through the Posts API (its little text escaped, the image streamed to LinkedIn's upload
+// URL), a rejected access token refreshed (an app approved for refresh tokens; LinkedIn
+// does not rotate them), the app revoked (invalid_grant: the account is inactive), and a
+// reconnect of the same member updating its account rather than adding one.
+func TestOAuthConnectLinkedIn(t *testing.T) {
+	t.Parallel()
+	li := fake.NewLinkedIn(t)
+	li.RefreshTokens = true
+	images := fake.NewImages(t)
+	picture := images.Add("/launch.png", "image/png", fake.PNG(8, 8))
+	const public = "https://octopost.example.com"
+	e := pgEnv(t)
+	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
+	e["OCTOPOST_PUBLIC_URL"] = public
+	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
+	e["OCTOPOST_LINKEDIN_CLIENT_ID"] = li.ClientID
+	e["OCTOPOST_LINKEDIN_CLIENT_SECRET"] = li.ClientSecret
+	e["OCTOPOST_LINKEDIN_AUTH_URL"] = li.URL + "/oauth/v2/authorization"
+	e["OCTOPOST_LINKEDIN_TOKEN_URL"] = li.URL + "/oauth/v2/accessToken"
+	e["OCTOPOST_LINKEDIN_API_URL"] = li.URL
+	srv := startServer(t, e)
+	c := client(t, srv, liveKey(t, e))
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	connectLinkedIn := func() string {
+		t.Helper()
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+			Platform: "linkedin", RedirectUrl: ptr("https://app.example.com/accounts"),
+		})
+		requireStatus(t, http.StatusCreated, resp, err)
+		authURL, err := url.Parse(resp.JSON201.AuthorizationUrl)
+		require.NoError(t, err)
+		require.Equal(t, li.URL+"/oauth/v2/authorization", authURL.Scheme+"://"+authURL.Host+authURL.Path)
+		require.Equal(t, li.ClientID, authURL.Query().Get("client_id"))
+		require.Equal(t, "openid profile w_member_social", authURL.Query().Get("scope"))
+		require.Equal(t, public+"/oauth/linkedin/callback", authURL.Query().Get("redirect_uri"))
+		require.Empty(t, authURL.Query().Get("code_challenge"))
+
+		consent, err := browser.Get(authURL.String())
+		require.NoError(t, err)
+		consent.Body.Close()
+		back := consent.Header.Get("Location")
+		require.True(t, strings.HasPrefix(back, public+"/oauth/linkedin/callback?"), back)
+		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
+		require.NoError(t, err)
+		landed.Body.Close()
+		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
+		done, err := url.Parse(landed.Header.Get("Location"))
+		require.NoError(t, err)
+		require.Equal(t, "app.example.com", done.Host)
+		id := done.Query().Get("account_id")
+		require.NotEmpty(t, id, done.String())
+		return id
+	}
+
+	accountID := connectLinkedIn()
+	accounts := accountsByPlatform(t, c)
+	require.Len(t, accounts, 1)
+	a := accounts["linkedin"]
+	require.Equal(t, accountID, a.Id)
+	require.Equal(t, li.Member.Sub, a.PlatformUserId)
+	require.Equal(t, li.PersonURN(), a.Username, "LinkedIn has no handle: the member's URN")
+	require.Equal(t, li.Member.Name, a.DisplayName)
+	require.Equal(t, nullable.NewNullableWithValue(li.Member.Picture), a.AvatarUrl)
+	require.True(t, a.IsActive)
+
+	post := func(text string, media *oapi.Media) oapi.Post {
+		t.Helper()
+		p := createPost(t, c, oapi.CreatePostRequest{Content: text, Platforms: &[]oapi.Platform{"linkedin"}, Media: media})
+		publish(t, c, p.Id)
+		return waitSettled(t, c, p.Id, publishTimeout)
+	}
+
+	// A post with an image and little text's reserved characters, as the member wrote it.
+	const text = "Launch (v2) #octopost @team <3"
+	p := post(text, &oapi.Media{Images: &[]oapi.Image{{Url: picture, AltText: nullable.NewNullableWithValue("our logo")}}})
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	posts := li.Posts()
+	require.Len(t, posts, 1)
+	require.Equal(t, text, posts[0].Text, "shown whole: the reserved characters were escaped")
+	require.Equal(t, li.PersonURN(), posts[0].Author)
+	require.Equal(t, "PUBLIC", posts[0].Visibility)
+	require.Len(t, posts[0].Images, 1)
+	require.Equal(t, "our logo", posts[0].Images[0].AltText)
+	require.Equal(t, len(fake.PNG(8, 8)), posts[0].Images[0].Size)
+	result := p.PlatformResults["linkedin"]
+	require.Equal(t, posts[0].URN, *result.PostId)
+	require.Equal(t, "https://www.linkedin.com/feed/update/"+posts[0].URN, *result.PostUrl)
+
+	// The access token dies early: the publish refreshes it and goes on.
+	li.RevokeToken(strings.TrimPrefix(posts[0].Authorization, "Bearer "))
+	p = post("Second post", nil)
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	issued, refused := li.Refreshes()
+	require.Equal(t, 1, issued)
+	require.Zero(t, refused)
+	posts = li.Posts()
+	require.Len(t, posts, 2)
+	require.NotEqual(t, posts[0].Authorization, posts[1].Authorization)
+
+	// The member removes the app: the refresh is refused with invalid_grant, and the
+	// account is inactive until it connects again.
+	li.RevokeApp()
+	p = post("Third post, never published", nil)
+	require.Equal(t, oapi.PostStatus("failed"), p.Status, "results: %+v", p.PlatformResults)
+	_, refused = li.Refreshes()
+	require.Equal(t, 1, refused)
+	require.False(t, accountsByPlatform(t, c)["linkedin"].IsActive)
+
+	// The same member connected again: its account is updated and active, not doubled.
+	require.Equal(t, accountID, connectLinkedIn())
+	accounts = accountsByPlatform(t, c)
+	require.Len(t, accounts, 1)
+	require.True(t, accounts["linkedin"].IsActive)
+	require.Equal(t, 2, li.Exchanges())
+	p = post("Fourth post, after reconnecting", nil)
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	require.Len(t, li.Posts(), 3)
+}
