@@ -1,11 +1,13 @@
 // Package threads is Octopost's home for Threads. A thread goes out as a reply chain. Its
-// accounts connect through OAuth, whose flow is not built yet: it has a Spec and no
-// adapter, so live accounts are refused when they connect and test-mode sandbox accounts
-// publish through the sandbox.
+// accounts connect through Meta's OAuth with a long-lived token (oauth.go); the adapter
+// (threads.go) publishes for them through Graph containers (graph.go for the calls and
+// their errors), and test-mode sandbox accounts publish through the sandbox.
 package threads
 
 import (
 	"cmp"
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -16,21 +18,18 @@ var Spec = platform.Spec{
 	ID:      "threads",
 	Name:    "Threads",
 	Connect: platform.Connect{OAuth: true},
-	// The consent screen, scopes and endpoints per the platform's developer docs; its
-	// profile is not read yet, so connecting is refused as not yet supported.
-	OAuth: &platform.OAuth{
-		Env:      "OCTOPOST_THREADS",
-		Scopes:   []string{"threads_basic", "threads_content_publish"},
-		ScopeSep: ",",
+	// Meta's OAuth without PKCE, a short-lived token traded for a long-lived one that
+	// refreshes itself: oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+	Replies:  true,
+	Text:     textlimit.For("threads"),
+	Media:    textlimit.NeedsMedia("threads"),
+	// A carousel takes 20 items (the video, if any, is one of them).
+	MaxImages: maxCarousel,
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
 	},
-	Settings: platform.OAuthSettings("OCTOPOST_THREADS",
-		"https://threads.net/oauth/authorize",
-		"https://graph.threads.net/oauth/access_token",
-		"https://graph.threads.net"),
-	Replies:   true,
-	Text:      textlimit.For("threads"),
-	Media:     textlimit.NeedsMedia("threads"),
-	MaxImages: 20,
 	Sandbox: platform.Sandbox{
 		Post: func(d sandboxid.Digest, account platform.Profile) platform.Ref {
 			return platform.Ref{ID: "1" + d.Digits(16), URL: "https://www.threads.net/@" + cmp.Or(account.Username, "sandbox") + "/post/" + d.Base64(11)}

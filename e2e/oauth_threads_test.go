@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/gen/oapi"
+	"github.com/octopost/octopost/service/platform/fake"
+)
+
+// TestOAuthConnectThreads connects a Threads account through Meta's OAuth with the built
+// binary, against the fake Threads on 127.0.0.1: the authorization URL, the consent, the
+// callback (whose code exchange ends in a long-lived token), the account listed with the
+// profile, a thread published as a reply chain through the container flow, and a
+// reconnect that updates the account instead of adding one.
+func TestOAuthConnectThreads(t *testing.T) {
+	t.Parallel()
+	th := fake.NewThreads(t)
+	const public = "https://octopost.example.com"
+	e := pgEnv(t)
+	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
+	e["OCTOPOST_PUBLIC_URL"] = public
+	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
+	e["OCTOPOST_THREADS_CLIENT_ID"] = th.ClientID
+	e["OCTOPOST_THREADS_CLIENT_SECRET"] = th.ClientSecret
+	e["OCTOPOST_THREADS_AUTH_URL"] = th.URL + "/oauth/authorize"
+	e["OCTOPOST_THREADS_TOKEN_URL"] = th.URL + "/oauth/access_token"
+	e["OCTOPOST_THREADS_API_URL"] = th.URL
+	srv := startServer(t, e)
+	c := client(t, srv, liveKey(t, e))
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	// connectOnce runs the flow from the connect request to the callback and returns the
+	// account id the callback redirected with.
+	connectOnce := func() string {
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+			Platform: "threads", RedirectUrl: ptr("https://app.example.com/accounts"),
+		})
+		requireStatus(t, http.StatusCreated, resp, err)
+		authURL := resp.JSON201.AuthorizationUrl
+		require.True(t, strings.HasPrefix(authURL, th.URL+"/oauth/authorize?"), authURL)
+		consent, err := browser.Get(authURL)
+		require.NoError(t, err)
+		consent.Body.Close()
+		back := consent.Header.Get("Location")
+		require.True(t, strings.HasPrefix(back, public+"/oauth/threads/callback?"), back)
+		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
+		require.NoError(t, err)
+		landed.Body.Close()
+		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
+		done, err := url.Parse(landed.Header.Get("Location"))
+		require.NoError(t, err)
+		require.Equal(t, "app.example.com", done.Host)
+		id := done.Query().Get("account_id")
+		require.NotEmpty(t, id, done.String())
+		return id
+	}
+
+	accountID := connectOnce()
+	require.Equal(t, 1, th.Exchanges(), "the short-lived token was traded for a long-lived one")
+	accounts := accountsByPlatform(t, c)
+	require.Len(t, accounts, 1)
+	a := accounts["threads"]
+	require.Equal(t, accountID, a.Id)
+	require.Equal(t, th.User.Username, a.Username)
+	require.Equal(t, th.User.ID, a.PlatformUserId)
+	require.Equal(t, th.User.Name, a.DisplayName)
+	require.True(t, a.IsActive)
+
+	// A thread goes out as a reply chain, each part a container published in turn.
+	p := createPost(t, c, oapi.CreatePostRequest{
+		Content: "Hello Threads, from Octopost", Platforms: &[]oapi.Platform{"threads"},
+		Segments: &[]oapi.Segment{{Content: "and a reply"}},
+	})
+	publish(t, c, p.Id)
+	p = waitSettled(t, c, p.Id, publishTimeout)
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	posts := th.Posts()
+	require.Len(t, posts, 2)
+	require.Equal(t, "Hello Threads, from Octopost", posts[0].Container.Text)
+	require.Equal(t, "and a reply", posts[1].Container.Text)
+	require.Equal(t, posts[0].ID, posts[1].Container.ReplyToID)
+	result := requireSuccess(t, p, "threads", posts[0].ID)
+	require.Equal(t, posts[0].Permalink, deref(result.PostUrl))
+
+	// Connecting the same Threads user again updates the account: no second row.
+	require.Equal(t, accountID, connectOnce())
+	require.Len(t, accountsByPlatform(t, c), 1)
+	require.Equal(t, 2, th.Exchanges())
+}
