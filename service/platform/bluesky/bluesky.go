@@ -257,7 +257,11 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		"text":      p.Text,
 		"createdAt": a.now().UTC().Format("2006-01-02T15:04:05.000Z"),
 	}
-	if facets := detectFacets(p.Text); len(facets) > 0 {
+	facets, err := a.facets(ctx, s.pds, p.Text)
+	if err != nil {
+		return platform.Ref{}, s.result(), err
+	}
+	if len(facets) > 0 {
 		record["facets"] = facets
 	}
 	if p.ReplyTo != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -573,4 +574,78 @@ func TestPrivateAddressesArePermanent(t *testing.T) {
 		require.Empty(t, b.fake.Records())
 		require.Equal(t, 1, b.fake.Calls("com.atproto.server.createSession"), "only the test's own connect")
 	})
+}
+
+// Mentions become facets naming the DID their handle resolves to, over their UTF-8 byte
+// range; a handle that does not resolve stays plain text.
+func TestMentions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	creds := b.connect(t)
+	const bob = "did:plc:bobbobbobbobbobbobbobbob"
+	b.fake.AddHandle("bob.example.com", bob)
+	text := "🦋 日本語のテキスト @bob.example.com, see (@Alice.bsky.test) 👍🏽 #東京 and @nobody.example.com; bob@example.com"
+
+	_, _, err := b.adapter.Publish(context.Background(), creds, platform.Post{Text: text, IdempotencyKey: "m"})
+	require.NoError(t, err)
+	facets := b.fake.Records()[0].Facets
+	require.Len(t, facets, 3)
+	at := strings.Index(text, "@bob")
+	require.Equal(t, 4+1+8*3+1, at, "the emoji is 4 bytes, each of the 8 CJK characters 3")
+	require.Equal(t, fake.BlueskyFacet{ByteStart: at, ByteEnd: at + len("@bob.example.com"), Type: "mention", Value: bob, Covered: "@bob.example.com"}, facets[0])
+	at = strings.Index(text, "@Alice")
+	require.Equal(t, fake.BlueskyFacet{ByteStart: at, ByteEnd: at + len("@Alice.bsky.test"), Type: "mention", Value: b.fake.DID, Covered: "@Alice.bsky.test"}, facets[1])
+	require.Equal(t, "tag", facets[2].Type)
+	require.Equal(t, 3, b.fake.Calls("com.atproto.identity.resolveHandle"), "bob, alice and nobody; the address is no mention")
+}
+
+// A post resolves at most maxMentions distinct handles; the rest stay plain text.
+func TestMentionsAreBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	creds := b.connect(t)
+	var text strings.Builder
+	for i := range maxMentions + 2 {
+		handle := "u" + strconv.Itoa(i) + ".example.com"
+		b.fake.AddHandle(handle, "did:plc:user"+strconv.Itoa(i))
+		text.WriteString("@" + handle + " ")
+	}
+	text.WriteString("@u0.example.com again")
+
+	_, _, err := b.adapter.Publish(context.Background(), creds, platform.Post{Text: text.String(), IdempotencyKey: "b"})
+	require.NoError(t, err)
+	facets := b.fake.Records()[0].Facets
+	require.Len(t, facets, maxMentions+1, "the first ten handles, u0 twice")
+	require.Equal(t, "did:plc:user0", facets[maxMentions].Value)
+	require.Equal(t, maxMentions, b.fake.Calls("com.atproto.identity.resolveHandle"))
+}
+
+// A resolver that is down fails the publish as Transient, so that the post is not sent
+// without its mention for good; nothing is created, and the retry publishes it whole.
+func TestMentionResolverDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	creds := b.connect(t)
+	b.fake.AddHandle("bob.example.com", "did:plc:bob")
+	post := platform.Post{Text: "hello @bob.example.com", IdempotencyKey: "d"}
+
+	b.fake.FailNext("com.atproto.identity.resolveHandle", 1, http.StatusServiceUnavailable)
+	_, _, err := b.adapter.Publish(context.Background(), creds, post)
+	requireKind(t, err, platform.Transient, http.StatusServiceUnavailable)
+	require.Empty(t, b.fake.Records())
+
+	b.fake.FailNext("com.atproto.identity.resolveHandle", 1, http.StatusTooManyRequests)
+	_, _, err = b.adapter.Publish(context.Background(), creds, post)
+	pe := requireKind(t, err, platform.Transient, http.StatusTooManyRequests)
+	require.Positive(t, pe.RetryAfter)
+
+	_, _, err = b.adapter.Publish(context.Background(), creds, post)
+	require.NoError(t, err)
+	require.Equal(t, "mention", b.fake.Records()[0].Facets[0].Type)
+
+	// A handle the resolver refuses (400) is no outage: plain text, published.
+	b.fake.FailNext("com.atproto.identity.resolveHandle", 1, http.StatusBadRequest)
+	_, _, err = b.adapter.Publish(context.Background(), creds, platform.Post{Text: "again @bob.example.com", IdempotencyKey: "e"})
+	require.NoError(t, err)
+	require.Empty(t, b.fake.Records()[1].Facets)
 }

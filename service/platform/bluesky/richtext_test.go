@@ -46,3 +46,25 @@ func TestDetectFacetsFeatures(t *testing.T) {
 	require.Equal(t, facetIndex{ByteStart: 9, ByteEnd: 23}, facets[1].Index)
 	require.Equal(t, map[string]any{"$type": "app.bsky.richtext.facet#link", "uri": "https://go.dev"}, facets[1].Features[0])
 }
+
+func TestDetectMentions(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string][]string{
+		"@alice.bsky.social hi":                   {"@alice.bsky.social"},
+		"hi @alice.bsky.social.":                  {"@alice.bsky.social"},
+		"(@bob.example.com) and @carol.example's": {"@bob.example.com", "@carol.example"},
+		"mail bob@example.com":                    nil,
+		"@alice alone":                            nil, // no domain
+		"@user.123 and @-bad.example.com":         nil, // a numeric TLD, a label starting with '-'
+		"日本語 @bob.example.com日本":                  {"@bob.example.com"},
+		"https://example.com/@bob.example.com":    nil,
+		"@Bob.Example.COM":                        {"@Bob.Example.COM"},
+	} {
+		var got []string
+		for _, m := range detectMentions(text, detectFacets(text)) {
+			got = append(got, text[m.start:m.end])
+			require.Equal(t, text[m.start+1:m.end], m.handle)
+		}
+		require.Equal(t, want, got, text)
+	}
+}

@@ -30,6 +30,12 @@ import (
 // type, which the PDS does not check yet), and rejects facets whose byte ranges fall
 // outside the text or inside a UTF-8 sequence (the PDS stores them; apps then link the
 // wrong characters).
+//
+// It resolves handles (com.atproto.identity.resolveHandle, no session needed) for the
+// accounts it knows: its own and those AddHandle adds; any other handle is the PDS's 400
+// InvalidRequest "Unable to resolve handle". A mention facet must start on the '@', cover
+// exactly "@handle" and name the DID that handle resolves to: stricter than the PDS, which
+// stores any DID, so that an adapter's off-by-some byte range or wrong DID shows.
 type Bluesky struct {
 	URL         string
 	DID         string
@@ -52,6 +58,7 @@ type Bluesky struct {
 	byRKey       map[string]int
 	blobs        map[string]blueskyBlob
 	sessionLimit int
+	handles      map[string]string // lower-cased handle → DID, for resolveHandle
 }
 
 // BlueskyRecord is a post the fake has stored.
@@ -117,6 +124,7 @@ func NewBluesky(t testing.TB) *Bluesky {
 		sessionLimit: blueskySessionLimit,
 	}
 	b.password = b.AppPassword
+	b.handles = map[string]string{b.Handle: b.DID}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /xrpc/com.atproto.server.createSession", b.createSession)
 	mux.HandleFunc("POST /xrpc/com.atproto.server.refreshSession", b.refreshSession)
@@ -124,6 +132,7 @@ func NewBluesky(t testing.TB) *Bluesky {
 	mux.HandleFunc("POST /xrpc/com.atproto.repo.createRecord", b.authed(b.createRecord))
 	mux.HandleFunc("GET /xrpc/com.atproto.repo.getRecord", b.getRecord)
 	mux.HandleFunc("POST /xrpc/com.atproto.repo.uploadBlob", b.authed(b.uploadBlob))
+	mux.HandleFunc("GET /xrpc/com.atproto.identity.resolveHandle", b.resolveHandle)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		blueskyError(w, http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented")
 	})
@@ -143,6 +152,37 @@ func NewBluesky(t testing.TB) *Bluesky {
 	b.URL = b.srv.URL
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// AddHandle makes handle resolve to did, as another account on the network.
+func (b *Bluesky) AddHandle(handle, did string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.handles[strings.ToLower(handle)] = did
+}
+
+// blueskyHandle is the syntax of a handle: a domain name whose last label starts with a
+// letter.
+var blueskyHandle = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+func (b *Bluesky) resolveHandle(w http.ResponseWriter, r *http.Request) {
+	handle, ok := r.URL.Query()["handle"]
+	if !ok || len(handle) != 1 {
+		blueskyError(w, http.StatusBadRequest, "InvalidRequest", `Params must have the property "handle"`)
+		return
+	}
+	if len(handle[0]) > 253 || !blueskyHandle.MatchString(handle[0]) {
+		blueskyError(w, http.StatusBadRequest, "InvalidRequest", "Error: handle must be a valid handle")
+		return
+	}
+	b.mu.Lock()
+	did, known := b.handles[strings.ToLower(handle[0])]
+	b.mu.Unlock()
+	if !known {
+		blueskyError(w, http.StatusBadRequest, "InvalidRequest", "Unable to resolve handle")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"did": did})
 }
 
 // SessionCount returns how many sessions createSession has created.
@@ -543,7 +583,7 @@ func (b *Bluesky) validatePost(v map[string]any) (BlueskyRecord, error) {
 	}
 	rec.CreatedAt = created
 	if raw, ok := v["facets"]; ok {
-		facets, err := blueskyFacets(raw, text)
+		facets, err := blueskyFacets(raw, text, b.handles)
 		if err != nil {
 			return rec, err
 		}
@@ -597,7 +637,9 @@ func blueskyInt(v any) (int, bool) {
 	return int(i), err == nil
 }
 
-func blueskyFacets(raw any, text string) ([]BlueskyFacet, error) {
+// blueskyFacets validates a record's facets; handles (lower-cased handle → DID) are the
+// accounts a mention may name.
+func blueskyFacets(raw any, text string, handles map[string]string) ([]BlueskyFacet, error) {
 	list, ok := raw.([]any)
 	if !ok {
 		return nil, fmt.Errorf("Record/facets must be an array")
@@ -650,6 +692,12 @@ func blueskyFacets(raw any, text string) ([]BlueskyFacet, error) {
 				did, _ := m["did"].(string)
 				if !strings.HasPrefix(did, "did:") {
 					return nil, fmt.Errorf("%s/did must be a valid did", fp)
+				}
+				if text[start] != '@' {
+					return nil, fmt.Errorf("%s: a mention must start on the '@' (it covers %q)", fp, bf.Covered)
+				}
+				if handles[strings.ToLower(bf.Covered[1:])] != did {
+					return nil, fmt.Errorf("%s: %q does not name %s, a DID this PDS resolves from it", fp, bf.Covered, did)
 				}
 				bf.Type, bf.Value = "mention", did
 			default:

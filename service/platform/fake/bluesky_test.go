@@ -164,3 +164,63 @@ func TestBlueskySessionRateLimit(t *testing.T) {
 	require.Equal(t, "30;w=300", h.Get("ratelimit-policy"))
 	require.Equal(t, blueskySessionLimit, b.SessionCount())
 }
+
+func TestBlueskyMentions(t *testing.T) {
+	t.Parallel()
+	s := blueskyLogin(t)
+	b := s.fake
+	b.AddHandle("Bob.Example.com", "did:plc:bob")
+	resolve := func(query string) (int, socialJSON) {
+		status, body, _ := socialSend(t, http.MethodGet, b.URL+"/xrpc/com.atproto.identity.resolveHandle"+query, "", nil)
+		return status, body
+	}
+
+	// resolveHandle needs no session and knows the PDS's accounts, case-insensitively.
+	status, body := resolve("?handle=" + b.Handle)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, socialJSON{"did": b.DID}, body)
+	status, body = resolve("?handle=bob.example.COM")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, socialJSON{"did": "did:plc:bob"}, body)
+	for query, message := range map[string]string{
+		"?handle=nobody.example.com": "Unable to resolve handle",
+		"?handle=not_a.handle":       "Error: handle must be a valid handle",
+		"?handle=nodots":             "Error: handle must be a valid handle",
+		"":                           `Params must have the property "handle"`,
+	} {
+		status, body = resolve(query)
+		require.Equal(t, http.StatusBadRequest, status, query)
+		require.Equal(t, socialJSON{"error": "InvalidRequest", "message": message}, body, query)
+	}
+
+	// A mention facet starts on the '@', covers "@handle" and names its DID.
+	text := "🦋 hi @bob.example.com!"
+	at := len("🦋 hi ")
+	mention := func(start, end int, did string) socialJSON {
+		p := blueskyPostRecord(text)
+		p["facets"] = []any{socialJSON{
+			"index":    socialJSON{"byteStart": start, "byteEnd": end},
+			"features": []any{socialJSON{"$type": "app.bsky.richtext.facet#mention", "did": did}},
+		}}
+		return p
+	}
+	for name, tc := range map[string]struct {
+		record  socialJSON
+		message string
+	}{
+		"after the '@'":       {mention(at+1, at+16, "did:plc:bob"), "a mention must start on the '@'"},
+		"too short":           {mention(at, at+15, "did:plc:bob"), `"@bob.example.co" does not name did:plc:bob`},
+		"unknown DID":         {mention(at, at+16, "did:plc:nobody"), "does not name did:plc:nobody"},
+		"someone else's":      {mention(at, at+16, b.DID), "does not name " + b.DID},
+		"not a DID":           {mention(at, at+16, "bob"), "Record/facets/0/features/0/did must be a valid did"},
+		"by runes, not bytes": {mention(at-3, at+13, "did:plc:bob"), "a mention must start on the '@'"},
+	} {
+		status, body := s.create(t, "", tc.record)
+		require.Equal(t, http.StatusBadRequest, status, name)
+		require.Contains(t, body["message"], tc.message, name)
+	}
+	require.Empty(t, b.Records())
+	status, _ = s.create(t, "", mention(at, at+16, "did:plc:bob"))
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, []BlueskyFacet{{ByteStart: at, ByteEnd: at + 16, Type: "mention", Value: "did:plc:bob", Covered: "@bob.example.com"}}, b.Records()[0].Facets)
+}
