@@ -656,3 +656,11 @@ func TestPublishVideoMemory(t *testing.T) {
 	require.Equal(t, size, m.Size)
 	require.Equal(t, 16, m.Segments)
 }
+
+func TestSniffVideo(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "video/mp4", sniffVideo(mp4Head))
+	require.Equal(t, "video/quicktime", sniffVideo([]byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ")))
+	require.Equal(t, "text/html", sniffVideo([]byte("<html>")))
+	require.Equal(t, "text/plain", sniffVideo(nil))
+}

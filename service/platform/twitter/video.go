@@ -103,7 +103,7 @@ func (a *Adapter) uploadVideo(ctx context.Context, token, rawURL string) (string
 	mediaType := dl.ContentType
 	if !slices.Contains(videoTypes, mediaType) {
 		// Many hosts say application/octet-stream; X looks at the bytes, so may we.
-		mediaType = strings.TrimSpace(strings.Split(http.DetectContentType(head), ";")[0])
+		mediaType = sniffVideo(head)
 	}
 	if !slices.Contains(videoTypes, mediaType) {
 		return "", platform.Errorf(platform.Permanent, 0, "X: video %s is not an MP4 or QuickTime (MOV) file, the formats X takes", dl.Shown)
@@ -293,4 +293,13 @@ func (a *Adapter) awaitProcessing(ctx context.Context, token, id string, info *p
 		info = st.Data.ProcessingInfo
 	}
 	return nil
+}
+
+// sniffVideo names the container head starts with: a QuickTime movie by its ftyp brand
+// "qt  " (which http.DetectContentType does not know), else what DetectContentType says.
+func sniffVideo(head []byte) string {
+	if len(head) >= 12 && string(head[4:8]) == "ftyp" && string(head[8:12]) == "qt  " {
+		return "video/quicktime"
+	}
+	return strings.TrimSpace(strings.Split(http.DetectContentType(head), ";")[0])
 }
