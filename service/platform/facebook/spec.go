@@ -1,11 +1,13 @@
-// Package facebook is Octopost's home for Facebook. Posts go to a Page. Its accounts
-// connect through OAuth, whose flow is not built yet: it has a Spec and no adapter, so
-// live accounts are refused when they connect and test-mode sandbox accounts publish
-// through the sandbox.
+// Package facebook is Octopost's home for Facebook. Posts go to a Page. A user connects
+// through OAuth (oauth.go), and each Page they may post to becomes an account with the
+// Page's own token; the adapter (facebook.go) publishes for them, and test-mode sandbox
+// accounts publish through the sandbox.
 package facebook
 
 import (
 	"cmp"
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -16,20 +18,18 @@ var Spec = platform.Spec{
 	ID:      "facebook",
 	Name:    "Facebook",
 	Connect: platform.Connect{OAuth: true},
-	// The consent screen, scopes and endpoints per the platform's developer docs; its
-	// profile is not read yet, so connecting is refused as not yet supported.
-	OAuth: &platform.OAuth{
-		Env:      "OCTOPOST_FACEBOOK",
-		Scopes:   []string{"pages_show_list", "pages_manage_posts", "pages_read_engagement"},
-		ScopeSep: ",",
-	},
-	Settings: platform.OAuthSettings("OCTOPOST_FACEBOOK",
-		"https://www.facebook.com/v21.0/dialog/oauth",
-		"https://graph.facebook.com/v21.0/oauth/access_token",
-		"https://graph.facebook.com"),
-	Text:      textlimit.For("facebook"),
-	Media:     textlimit.NeedsMedia("facebook"),
+	// Facebook Login, the long-lived token exchange and one account per Page, and the
+	// settings of the flow and the API: oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+	Text:     textlimit.For("facebook"),
+	Media:    textlimit.NeedsMedia("facebook"),
+	// Several images go as unpublished photos attached to one post; ten is what Facebook's
+	// own composer takes.
 	MaxImages: 10,
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
 	Sandbox: platform.Sandbox{
 		// The account is a Page, and its id is a Page's, which its posts' ids start with.
 		Profile: func(p *platform.Profile, d sandboxid.Digest, _ string) {
