@@ -31,6 +31,7 @@ func toPost(p service.Post) oapi.Post {
 	if p.PresetID != nil {
 		out.PresetId.Set(*p.PresetID)
 	}
+	out.PlatformOptions = toPlatformOptions(p.PlatformOptions)
 	if p.Segments != nil {
 		segs := make([]oapi.Segment, len(p.Segments))
 		for i, s := range p.Segments {

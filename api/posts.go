@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/octopost/octopost/gen/oapi"
@@ -42,6 +44,9 @@ func (s *Server) CreatePost(ctx context.Context, req oapi.CreatePostRequestObjec
 	}
 	if b.Segments != nil {
 		in.Segments = fromSegments(*b.Segments)
+	}
+	if b.PlatformOptions != nil {
+		in.PlatformOptions = fromPlatformOptions(*b.PlatformOptions)
 	}
 	post, err := s.svc.CreatePost(ctx, scopeFrom(ctx), in)
 	if err != nil {
@@ -85,6 +90,9 @@ func (s *Server) UpdatePost(ctx context.Context, req oapi.UpdatePostRequestObjec
 		}
 		patch.Segments = service.Some(segs)
 	}
+	if b.PlatformOptions != nil {
+		patch.PlatformOptions = service.Some(fromPlatformOptions(*b.PlatformOptions))
+	}
 	if b.PresetId.IsSpecified() {
 		var presetID *string
 		if !b.PresetId.IsNull() {
@@ -113,4 +121,37 @@ func (s *Server) PublishPost(ctx context.Context, req oapi.PublishPostRequestObj
 		return nil, err
 	}
 	return oapi.PublishPost202JSONResponse{Body: toPost(post)}, nil
+}
+
+// fromPlatformOptions returns each platform's entry of o as raw JSON, the form the service
+// stores and hands to the platform's adapter. The schema has shaped o, whose fields are
+// all JSON values, so it always encodes.
+func fromPlatformOptions(o oapi.PlatformOptions) map[service.Platform]json.RawMessage {
+	raw, err := json.Marshal(o)
+	if err != nil {
+		panic(fmt.Sprintf("encoding platform_options: %v", err))
+	}
+	var out map[service.Platform]json.RawMessage
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(fmt.Sprintf("decoding platform_options: %v", err))
+	}
+	return out
+}
+
+// toPlatformOptions returns a post's options for its response: nil, the field left out,
+// when it has none. Entries are stored as the schema shaped them, so they decode; one
+// that does not (written by another version) is left out rather than failing the read.
+func toPlatformOptions(options map[service.Platform]json.RawMessage) *oapi.PlatformOptions {
+	if len(options) == 0 {
+		return nil
+	}
+	var out oapi.PlatformOptions
+	for pl, raw := range options {
+		entry, err := json.Marshal(map[service.Platform]json.RawMessage{pl: raw})
+		if err != nil {
+			continue
+		}
+		_ = json.Unmarshal(entry, &out)
+	}
+	return &out
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -23,6 +24,8 @@ type PostInput struct {
 	Media        Media
 	Segments     []Segment
 	PresetID     *string
+	// PlatformOptions are the platform_options, each platform's entry as the caller gave it.
+	PlatformOptions map[Platform]json.RawMessage
 }
 
 // PostPatch is a partial update of a post: only the fields that are Set change.
@@ -33,6 +36,8 @@ type PostPatch struct {
 	Media        Optional[Media]
 	Segments     Optional[[]Segment]
 	PresetID     Optional[*string]
+	// PlatformOptions replaces all of the post's options; empty removes them.
+	PlatformOptions Optional[map[Platform]json.RawMessage]
 }
 
 // PostPage is one page of a post listing.
@@ -61,14 +66,17 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 		problems.Add("/platforms", "is required unless preset_id is given")
 	}
 	s.checkSchedule(&problems, "/scheduled_for", in.ScheduledFor, now)
-	if err := problems.Err(); err != nil {
-		return Post{}, err
-	}
 	p := Post{
 		ID: id.New(id.Post), Scope: scope, Content: in.Content, Platforms: platforms,
 		Status: PostDraft, ScheduledFor: in.ScheduledFor, Media: in.Media, Segments: in.Segments,
-		PresetID: in.PresetID, PlatformResults: map[Platform]PlatformResult{},
-		CreatedAt: now, UpdatedAt: now,
+		PresetID: in.PresetID, PlatformOptions: someOptions(in.PlatformOptions),
+		PlatformResults: map[Platform]PlatformResult{}, CreatedAt: now, UpdatedAt: now,
+	}
+	if platforms != nil {
+		s.checkOptions(&problems, p)
+	}
+	if err := problems.Err(); err != nil {
+		return Post{}, err
 	}
 	if p.ScheduledFor != nil {
 		p.Status = PostScheduled
@@ -200,6 +208,12 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 				}
 			}
 		}
+		if patch.PlatformOptions.Set {
+			p.PlatformOptions = someOptions(patch.PlatformOptions.Value)
+		}
+		// The options are checked against the post as it will be: its platforms, and the
+		// first part an entry may depend on (an Instagram carousel's images).
+		s.checkOptions(&problems, p)
 		if patch.ScheduledFor.Set {
 			at := patch.ScheduledFor.Value
 			s.checkSchedule(&problems, "/scheduled_for", at, now)
@@ -256,6 +270,15 @@ func (s *Service) DeletePost(ctx context.Context, scope Scope, postID string) er
 		}
 		return tx.DeletePost(ctx, scope, postID)
 	})
+}
+
+// someOptions is options, or nil when there are none: a post without options has none, not
+// an empty set.
+func someOptions(options map[Platform]json.RawMessage) map[Platform]json.RawMessage {
+	if len(options) == 0 {
+		return nil
+	}
+	return options
 }
 
 func isKind(err error, k Kind) bool {

@@ -156,13 +156,9 @@ func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempt
 			}
 		}
 		claimed := a
-		post := platform.Post{Text: msg.content, IdempotencyKey: claimed.IdempotencyKey}
-		for _, img := range msg.media.Images {
-			post.Images = append(post.Images, platform.Image{URL: img.URL, AltText: deref(img.AltText)})
-		}
-		if msg.media.Video != nil {
-			post.VideoURL = msg.media.Video.URL
-		}
+		// Every part carries the platform's options: a thread's replies keep its settings.
+		post := platformPost(msg, p.PlatformOptions[job.Platform])
+		post.IdempotencyKey = claimed.IdempotencyKey
 		if i > 0 && snd.spec.Replies {
 			replyTo, root := prev, first
 			post.ReplyTo, post.Root = &replyTo, &root

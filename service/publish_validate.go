@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -37,9 +38,63 @@ func (m Media) has() (image, video bool) {
 	return len(m.Images) > 0, m.Video != nil
 }
 
+// platformPost is part as the platform's adapter is given it, with options, the
+// platform's entry of the post's platform_options (nil for none).
+func platformPost(part part, options json.RawMessage) platform.Post {
+	post := platform.Post{Text: part.content, Options: options}
+	for _, img := range part.media.Images {
+		post.Images = append(post.Images, platform.Image{URL: img.URL, AltText: deref(img.AltText)})
+	}
+	if part.media.Video != nil {
+		post.VideoURL = part.media.Video.URL
+	}
+	return post
+}
+
+// checkOptions adds what is wrong with p's platform_options to problems, entry by entry in
+// the order of Platforms: each entry must be for one of the post's platforms, and the
+// platform's Spec.Options must accept it. It runs wherever the post's platforms are known:
+// when a post is created or updated (a preset's platforms are the post's from then on),
+// and again for each platform a publish goes to (checkPublishable).
+func (s *Service) checkOptions(problems *Problems, p Post) {
+	for _, pl := range Platforms {
+		if _, ok := p.PlatformOptions[pl]; !ok {
+			continue
+		}
+		if !slices.Contains(p.Platforms, pl) {
+			problems.Add(optionsField(pl), "%s is not one of this post's platforms", pl)
+			continue
+		}
+		*problems = append(*problems, s.optionProblems(p, pl)...)
+	}
+}
+
+// optionProblems returns what pl's Spec.Options finds wrong with pl's entry of p's
+// platform_options, checked against the post's first part; nil when the entry is fine, when
+// there is none, and for a platform without options (the contract's schema has already
+// shaped the entry).
+func (s *Service) optionProblems(p Post, pl Platform) []FieldError {
+	raw, ok := p.PlatformOptions[pl]
+	if !ok {
+		return nil
+	}
+	spec, ok := s.config.Platforms.Lookup(string(pl))
+	if !ok || spec.Options == nil {
+		return nil
+	}
+	var out []FieldError
+	for _, problem := range spec.Options(raw, platformPost(parts(p)[0], raw)) {
+		out = append(out, FieldError{Field: optionsField(pl) + problem.Path, Message: problem.Message})
+	}
+	return out
+}
+
+func optionsField(pl Platform) string { return "/platform_options/" + string(pl) }
+
 // checkPublishable checks what can be known before sending p to each of targets: that the
-// scope has an active account there, and that every part fits the platform's text limit
-// and carries the media it requires. Each problem names the platform. accounts are the
+// scope has an active account there, that the platform accepts its entry of the post's
+// platform_options, and that every part fits the platform's text limit, carries the media
+// it requires and no more images than it takes. Each problem names the platform. accounts are the
 // active accounts it found, by platform.
 func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, targets []Platform) (found []platformProblem, accounts map[Platform]Account, _ error) {
 	accounts = make(map[Platform]Account, len(targets))
@@ -66,10 +121,18 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 		if err != nil {
 			return nil, nil, err
 		}
+		for _, problem := range s.optionProblems(p, pl) {
+			add(problem.Field, "%s: %s", pl, problem.Message)
+		}
 		for _, part := range parts(p) {
 			image, video := part.media.has()
 			if need := spec.Media; !need.Met(image, video) {
 				add(part.field+"/media", "%s: a post needs %s", pl, need)
+			}
+			// MaxImages 0: the platform publishes no images, and the part's images are
+			// for the post's other platforms.
+			if n := len(part.media.Images); spec.MaxImages > 0 && n > spec.MaxImages {
+				add(part.field+"/media/images", "%s: a post takes at most %d images, not %d", pl, spec.MaxImages, n)
 			}
 			err := spec.Text(part.content, image || video, maxChars)
 			var missing *textlimit.MissingMediaError

@@ -64,6 +64,72 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for InstagramOptionsPostType.
+const (
+	Carousel InstagramOptionsPostType = "carousel"
+	Feed     InstagramOptionsPostType = "feed"
+	Reel     InstagramOptionsPostType = "reel"
+	Story    InstagramOptionsPostType = "story"
+)
+
+// Valid indicates whether the value is a known member of the InstagramOptionsPostType enum.
+func (e InstagramOptionsPostType) Valid() bool {
+	switch e {
+	case Carousel:
+		return true
+	case Feed:
+		return true
+	case Reel:
+		return true
+	case Story:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkedInOptionsVisibility.
+const (
+	LinkedInOptionsVisibilityConnections LinkedInOptionsVisibility = "connections"
+	LinkedInOptionsVisibilityPublic      LinkedInOptionsVisibility = "public"
+)
+
+// Valid indicates whether the value is a known member of the LinkedInOptionsVisibility enum.
+func (e LinkedInOptionsVisibility) Valid() bool {
+	switch e {
+	case LinkedInOptionsVisibilityConnections:
+		return true
+	case LinkedInOptionsVisibilityPublic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MastodonOptionsVisibility.
+const (
+	MastodonOptionsVisibilityDirect   MastodonOptionsVisibility = "direct"
+	MastodonOptionsVisibilityPrivate  MastodonOptionsVisibility = "private"
+	MastodonOptionsVisibilityPublic   MastodonOptionsVisibility = "public"
+	MastodonOptionsVisibilityUnlisted MastodonOptionsVisibility = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the MastodonOptionsVisibility enum.
+func (e MastodonOptionsVisibility) Valid() bool {
+	switch e {
+	case MastodonOptionsVisibilityDirect:
+		return true
+	case MastodonOptionsVisibilityPrivate:
+		return true
+	case MastodonOptionsVisibilityPublic:
+		return true
+	case MastodonOptionsVisibilityUnlisted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Platform.
 const (
 	Bluesky   Platform = "bluesky"
@@ -163,6 +229,30 @@ func (e Simulate) Valid() bool {
 	}
 }
 
+// Defines values for TikTokOptionsPrivacyLevel.
+const (
+	FOLLOWEROFCREATOR   TikTokOptionsPrivacyLevel = "FOLLOWER_OF_CREATOR"
+	MUTUALFOLLOWFRIENDS TikTokOptionsPrivacyLevel = "MUTUAL_FOLLOW_FRIENDS"
+	PUBLICTOEVERYONE    TikTokOptionsPrivacyLevel = "PUBLIC_TO_EVERYONE"
+	SELFONLY            TikTokOptionsPrivacyLevel = "SELF_ONLY"
+)
+
+// Valid indicates whether the value is a known member of the TikTokOptionsPrivacyLevel enum.
+func (e TikTokOptionsPrivacyLevel) Valid() bool {
+	switch e {
+	case FOLLOWEROFCREATOR:
+		return true
+	case MUTUALFOLLOWFRIENDS:
+		return true
+	case PUBLICTOEVERYONE:
+		return true
+	case SELFONLY:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookEvent.
 const (
 	AccountConnected    WebhookEvent = "account.connected"
@@ -184,6 +274,27 @@ func (e WebhookEvent) Valid() bool {
 	case PostPublished:
 		return true
 	case PostScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for YouTubeOptionsPrivacyStatus.
+const (
+	YouTubeOptionsPrivacyStatusPrivate  YouTubeOptionsPrivacyStatus = "private"
+	YouTubeOptionsPrivacyStatusPublic   YouTubeOptionsPrivacyStatus = "public"
+	YouTubeOptionsPrivacyStatusUnlisted YouTubeOptionsPrivacyStatus = "unlisted"
+)
+
+// Valid indicates whether the value is a known member of the YouTubeOptionsPrivacyStatus enum.
+func (e YouTubeOptionsPrivacyStatus) Valid() bool {
+	switch e {
+	case YouTubeOptionsPrivacyStatusPrivate:
+		return true
+	case YouTubeOptionsPrivacyStatusPublic:
+		return true
+	case YouTubeOptionsPrivacyStatusUnlisted:
 		return true
 	default:
 		return false
@@ -289,6 +400,11 @@ type CreatePostRequest struct {
 	// Media Images and video attached to a post or segment.
 	Media *Media `json:"media,omitempty"`
 
+	// PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
+	// entry applies to every part of the post on its platform (a thread's replies too),
+	// and must be for one of the post's platforms. Left out of a post that has none.
+	PlatformOptions *PlatformOptions `json:"platform_options,omitempty"`
+
 	// Platforms Required unless `preset_id` is given.
 	Platforms *[]Platform `json:"platforms,omitempty"`
 	PresetId  *string     `json:"preset_id,omitempty"`
@@ -364,6 +480,50 @@ type Image struct {
 	Url string `json:"url"`
 }
 
+// InstagramOptions Instagram's settings of a post.
+type InstagramOptions struct {
+	// PostType What the post becomes: `feed` (one image), `carousel` (2 to 10 images),
+	// `reel` (a video) or `story` (one image or a video, shown for 24 hours).
+	// Default: `reel` for a post with a video, `carousel` for one with 2 or more
+	// images, `feed` otherwise.
+	PostType *InstagramOptionsPostType `json:"post_type,omitempty"`
+}
+
+// InstagramOptionsPostType What the post becomes: `feed` (one image), `carousel` (2 to 10 images),
+// `reel` (a video) or `story` (one image or a video, shown for 24 hours).
+// Default: `reel` for a post with a video, `carousel` for one with 2 or more
+// images, `feed` otherwise.
+type InstagramOptionsPostType string
+
+// LinkedInOptions LinkedIn's settings of a post.
+type LinkedInOptions struct {
+	// Visibility Who sees the post: `public` (anyone, on or off LinkedIn) or `connections` (the
+	// member's first-degree network). Default: `public`.
+	Visibility *LinkedInOptionsVisibility `json:"visibility,omitempty"`
+}
+
+// LinkedInOptionsVisibility Who sees the post: `public` (anyone, on or off LinkedIn) or `connections` (the
+// member's first-degree network). Default: `public`.
+type LinkedInOptionsVisibility string
+
+// MastodonOptions Mastodon's settings of a post, sent with every status of it.
+type MastodonOptions struct {
+	// SpoilerText A content warning shown in place of the text until the reader opens it; it
+	// counts toward the instance's character limit together with the text.
+	// Default: none.
+	SpoilerText *string `json:"spoiler_text,omitempty"`
+
+	// Visibility Who sees the statuses: `public`, `unlisted` (public, but not in public
+	// timelines), `private` (followers only) or `direct` (the mentioned accounts
+	// only). Default: `public`.
+	Visibility *MastodonOptionsVisibility `json:"visibility,omitempty"`
+}
+
+// MastodonOptionsVisibility Who sees the statuses: `public`, `unlisted` (public, but not in public
+// timelines), `private` (followers only) or `direct` (the mentioned accounts
+// only). Default: `public`.
+type MastodonOptionsVisibility string
+
 // Media Images and video attached to a post or segment.
 type Media struct {
 	Images *[]Image `json:"images,omitempty"`
@@ -389,6 +549,26 @@ type OAuthAuthorization struct {
 // Platform A social platform Octopost publishes to.
 type Platform string
 
+// PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
+// entry applies to every part of the post on its platform (a thread's replies too),
+// and must be for one of the post's platforms. Left out of a post that has none.
+type PlatformOptions struct {
+	// Instagram Instagram's settings of a post.
+	Instagram *InstagramOptions `json:"instagram,omitempty"`
+
+	// Linkedin LinkedIn's settings of a post.
+	Linkedin *LinkedInOptions `json:"linkedin,omitempty"`
+
+	// Mastodon Mastodon's settings of a post, sent with every status of it.
+	Mastodon *MastodonOptions `json:"mastodon,omitempty"`
+
+	// Tiktok TikTok's settings of a post.
+	Tiktok *TikTokOptions `json:"tiktok,omitempty"`
+
+	// Youtube YouTube's settings of a post.
+	Youtube *YouTubeOptions `json:"youtube,omitempty"`
+}
+
 // PlatformResult The outcome of publishing on one platform.
 type PlatformResult struct {
 	// Error Why publishing failed.
@@ -412,6 +592,11 @@ type Post struct {
 
 	// Media Images and video attached to a post or segment.
 	Media Media `json:"media"`
+
+	// PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
+	// entry applies to every part of the post on its platform (a thread's replies too),
+	// and must be for one of the post's platforms. Left out of a post that has none.
+	PlatformOptions *PlatformOptions `json:"platform_options,omitempty"`
 
 	// PlatformResults One entry per platform that has been published to, keyed by platform.
 	PlatformResults map[string]PlatformResult    `json:"platform_results"`
@@ -476,14 +661,37 @@ type Segment struct {
 // as a platform's 5xx; `none` succeeds.
 type Simulate string
 
+// TikTokOptions TikTok's settings of a post.
+type TikTokOptions struct {
+	// DisableComment Turns comments off. Default `false`.
+	DisableComment *bool `json:"disable_comment,omitempty"`
+
+	// DisableDuet Turns duets off. Default `false`.
+	DisableDuet *bool `json:"disable_duet,omitempty"`
+
+	// DisableStitch Turns stitches off. Default `false`.
+	DisableStitch *bool `json:"disable_stitch,omitempty"`
+
+	// PrivacyLevel Who may see the video; the account must allow the level (a private account
+	// cannot post publicly). Default: `PUBLIC_TO_EVERYONE`.
+	PrivacyLevel *TikTokOptionsPrivacyLevel `json:"privacy_level,omitempty"`
+}
+
+// TikTokOptionsPrivacyLevel Who may see the video; the account must allow the level (a private account
+// cannot post publicly). Default: `PUBLIC_TO_EVERYONE`.
+type TikTokOptionsPrivacyLevel string
+
 // UpdatePostRequest Fields to replace on a post; the ones left out stay as they are.
 type UpdatePostRequest struct {
 	Content *string `json:"content,omitempty"`
 
 	// Media Images and video attached to a post or segment.
-	Media     *Media                    `json:"media,omitempty"`
-	Platforms *[]Platform               `json:"platforms,omitempty"`
-	PresetId  nullable.Nullable[string] `json:"preset_id,omitempty"`
+	Media *Media `json:"media,omitempty"`
+
+	// PlatformOptions Replaces all of the post's options; `{}` removes them.
+	PlatformOptions *PlatformOptions          `json:"platform_options,omitempty"`
+	Platforms       *[]Platform               `json:"platforms,omitempty"`
+	PresetId        nullable.Nullable[string] `json:"preset_id,omitempty"`
 
 	// ScheduledFor A time schedules or reschedules the post; null makes it a draft again.
 	ScheduledFor nullable.Nullable[time.Time] `json:"scheduled_for,omitempty"`
@@ -538,6 +746,18 @@ type WebhookEvent string
 type WebhookList struct {
 	Webhooks []Webhook `json:"webhooks"`
 }
+
+// YouTubeOptions YouTube's settings of a post.
+type YouTubeOptions struct {
+	// PrivacyStatus Who may watch the video. Default `public`.
+	PrivacyStatus *YouTubeOptionsPrivacyStatus `json:"privacy_status,omitempty"`
+
+	// Title The video's title. Default: the content's first line, cut to 100 characters.
+	Title *string `json:"title,omitempty"`
+}
+
+// YouTubeOptionsPrivacyStatus Who may watch the video. Default `public`.
+type YouTubeOptionsPrivacyStatus string
 
 // AccountId defines model for AccountId.
 type AccountId = string
@@ -869,6 +1089,11 @@ type ClientInterface interface {
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
 	//
+	// `platform_options` carries settings of single platforms (Mastodon's visibility,
+	// TikTok's privacy level, …), one entry per platform, each checked against the post:
+	// an entry for a platform the post does not go to is a 422 naming it. Options left
+	// out take the defaults their schemas describe.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -885,6 +1110,11 @@ type ClientInterface interface {
 	// Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
+	//
+	// `platform_options` carries settings of single platforms (Mastodon's visibility,
+	// TikTok's privacy level, …), one entry per platform, each checked against the post:
+	// an entry for a platform the post does not go to is a 422 naming it. Options left
+	// out take the defaults their schemas describe.
 	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -1350,6 +1580,11 @@ func (c *Client) ListPosts(ctx context.Context, params *ListPostsParams, reqEdit
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
 //
+// `platform_options` carries settings of single platforms (Mastodon's visibility,
+// TikTok's privacy level, …), one entry per platform, each checked against the post:
+// an entry for a platform the post does not go to is a 422 naming it. Options left
+// out take the defaults their schemas describe.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -1376,6 +1611,11 @@ func (c *Client) CreatePostWithBody(ctx context.Context, contentType string, bod
 // Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
+//
+// `platform_options` carries settings of single platforms (Mastodon's visibility,
+// TikTok's privacy level, …), one entry per platform, each checked against the post:
+// an entry for a platform the post does not go to is a 422 naming it. Options left
+// out take the defaults their schemas describe.
 //
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -2874,6 +3114,11 @@ type ClientWithResponsesInterface interface {
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
 	//
+	// `platform_options` carries settings of single platforms (Mastodon's visibility,
+	// TikTok's privacy level, …), one entry per platform, each checked against the post:
+	// an entry for a platform the post does not go to is a 422 naming it. Options left
+	// out take the defaults their schemas describe.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -2890,6 +3135,11 @@ type ClientWithResponsesInterface interface {
 	// Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 	// Platforms come from `platforms`, or from the preset named by `preset_id` when
 	// `platforms` is left out. Per-platform character limits are checked at publish time.
+	//
+	// `platform_options` carries settings of single platforms (Mastodon's visibility,
+	// TikTok's privacy level, …), one entry per platform, each checked against the post:
+	// an entry for a platform the post does not go to is a 422 naming it. Options left
+	// out take the defaults their schemas describe.
 	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -5955,6 +6205,11 @@ func (c *ClientWithResponses) ListPostsWithResponse(ctx context.Context, params 
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
 //
+// `platform_options` carries settings of single platforms (Mastodon's visibility,
+// TikTok's privacy level, …), one entry per platform, each checked against the post:
+// an entry for a platform the post does not go to is a 422 naming it. Options left
+// out take the defaults their schemas describe.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -5977,6 +6232,11 @@ func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context
 // Creates a post. With `scheduled_for` it is created `scheduled`, otherwise `draft`.
 // Platforms come from `platforms`, or from the preset named by `preset_id` when
 // `platforms` is left out. Per-platform character limits are checked at publish time.
+//
+// `platform_options` carries settings of single platforms (Mastodon's visibility,
+// TikTok's privacy level, …), one entry per platform, each checked against the post:
+// an entry for a platform the post does not go to is a 422 naming it. Options left
+// out take the defaults their schemas describe.
 //
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -13380,169 +13640,187 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37chs31uerYPltytRMi6IuzjhUpXbl20SJY2ske5yZoYsNskERoybAAdCi+Dmq+v7aB9iH+B5snmQL",
-	"5wBodLMpUhc7ycZ/uMpqotG4HJz7+eFjaySnMymYMLrV+9iaMJoxBf99//799lFhJkwYPqKG2WcZ0yPF",
-	"Z4ZL0eq1jvI5XWiSPmVUMUUUo/n0235LjoycSW36rbTTSlp6NGFTat9mV3Q6y1mr11r5RitpmcXMNtFG",
-	"cXHeur5OWj9tn7J/FUyb7eNseRTHmR3hmDNNzIQRhU0JF/CnZuqSqUea5PJcHxI2mkimCSWaCkZGNM+Z",
-	"2tZMGHJJ84JVx1sfyXXSmlFFp8y4JToajWQhTNOo3k4YofjzI0141iFHgvCMmAk1RNAp00RIM+HiPCHz",
-	"CTXskinCjSY5E+dmkhBuR3nQPbBDKheOjkaD7u73f/n7k58e/7D34/7rg5PHf/n69E9nT95+89f3raTF",
-	"7cdn1ExaSct+Bt+xwxjwrJW07PJwxbJWz6iC3TTbpHUi9cq52e16yInZ/m49M3jp9tNSTLPVE4NfH3Rq",
-	"0ONAL/SA5vlgllMzlmqqV8wJW996Vu/ZcCLlxappzfHnh5zXfHLrDXOjuO3srm1jPZNCMzh3T2nmOIL9",
-	"aySFYQL+S2ez3DIrLsXOP7WdfMR1bMvM9juk2cCxCTshpaRq9VquRzKU2YJMC/s/ZrkCz8j3Z29et67j",
-	"Ef5PxcatXus/dkr2uYO/6p0X0CGMenkfoHcOCx51nhCp4BGwIqpJWp8JsNKIO9d5YtOAXPOdSlsY1zMp",
-	"xjkf3W35Rv7lcu0spyATqgnNFaPZggwZE2RWDHOuJywjVGRkRIWd4ZCRqcwsv84eaEkV07JQI/ZIE22o",
-	"YSSTSNGE5rmcEzPhmowmVJyzB13El1INeZYxcadVHIe3y2U8OjkmF2xRTmBCLxmZMTXlWnMpyFgqnA4d",
-	"wQI8zALaT+Z0dIECVM6YgsE/0tGngUJNtNrRfuLaZg+6uMfCMCVojgO/ywJz18MAV7dcZd+10w0IPr//",
-	"Up7JKQMuSub2FM+VFOdExmrIYVVDyQgvdRceVBarqTzoWr6W5qUsRHanZRTSDMbwdu24283HH+6/dK8l",
-	"0cVoUhJXIPRCMwXsYyqzhz2+J3SRS5q9lfIVVefsToszwz4GRspBDr3cJE/sirGrEWMZ2e0ePHn8p6/J",
-	"cGGYfmDRAgOxy0cF2SU/8qcPumzvBC3MRCr+n+xuBFXEHcSnEsWhVIRdzaxeQBw7fEAuxzUBfmY1nSnN",
-	"rRrGsoQU4kLIubDfVuxSXthnUhFKjN1A+yJYChmhJOeXbFuKfNEXgVF2+qK6wk2m002rvNS+wei53S79",
-	"1a4lDO7uDPQy9BFYaMYM5TnMER7pVu8fH1tjzvKs1Wvt+E8krSnTmtpD1fKaFDUkZ1QbsmvlhaIjwxTJ",
-	"pdXvPlyXZFAOnIwpzx9QSXCnUTHqBB2+hxs9LDQXTGuiipwdktRNtIOzTEnOtdGE0dGEzJQc5mz6gIcq",
-	"zDA2KhvMbTKSQrCRsYSIjax4kYIRb1N0yLHRZKQYyBWaa0IVIwIUesVMoQSK6ZmyxGs4qtP0khqqBoXK",
-	"19mxMz4yhWKorhZ5TuYThkLLjwC0QCEFq9oKE2NmurezM+Y5050p1UZmUnS0HHGa77gP6B0cid7xDoHO",
-	"TJxb66HIczq0HaGlULMPklZYmAGFhbMjsf9rZdSwbcOnrNXwVsb1LKeLARonsX/ijft+01s8q7Zda5Iv",
-	"96AHVn+7bHCpvKS5ZkSKEauuqmL/xI03lf2IdroHJrldezhVTJFz2ReyMMRMlCzOJ4SbBCQpN8G8iQjq",
-	"nHLHyNx4h1LmjIKOmVNtBoUOy1sd83tLAxQ+T2xLVH/iL0eDToiR8PeUi8Iw0rZ6jyZzxY2x3Rgytf3A",
-	"ClDXaOsQiY2PkZQtaTXu8Fo68eu5jpWc+HbRO3YB1IBv4Ouxp9Kaz+FUVo7Cbveb/YMne/v7B08O9na/",
-	"3tt90kQj9mOeLm/62oSKLGc3f1GupObr2Ar/RwvM8rBGDVOPxlU7PknMRWISrx3OGjF9CEOSQ0vhduqO",
-	"Ab7i2jTPHt12lvzr/FAnROaZ5fNjrrRpYHWunf0/N2yq11GC58bXYaBUKbpYWrrQcdOMnuE4XV+R64Jm",
-	"GbcTo/lJNMyxZQJ1IXYkAtM30s+8R1K/R6k73AJUFFCX4ZyVLIKAnNbg9umLwFoMvWCatDVjVfNvq0Pe",
-	"2pXEnqCRkDHH6ZBnVUHTF9pIq7gxMVKLmXGGf1X89LwVCe4ccC0JkrqlSRMyn/DRpJQiwJGW9pBpPTDy",
-	"Ak3v6jp52dKz/WJTAk3JnBtkRaliNOv5HUthkKnlQKynDTWFZjoleiRnTHfI6yXhOaVXr8Ax1urtdQ+e",
-	"JK0pF/7BbsNRprPZYEa1nkvVwDyGecH0xQKHO5sR35K0z5gxXJxr0i+63X1GjqJf9VYC5kTEWcNvDzHm",
-	"oTSrFljndHRB2rCaqTX9BcvTrZ5VouyAYKnb6ZW8Gm7/+7/+O906JIbl7FzRKW592Wqs5JQ8leYlNROm",
-	"HmLYbjhrBh0mZ4cNZwRfI2h+WH5mzxgINC7uOA7TKCqqS2GbJeRcyWJmP+yHUX7bikcrUUDhSv+3a2AH",
-	"mG7dZVzB36BuIETTJGDaKc35iHWG+mLh1LZ0KyHPj5+DxTalPL/TgIQ2VIxYs/JZnmU7Jt/WDsqqk+Td",
-	"6auEsM55h6Rev6xpluldxnQXJUEzdclXTaOysmHoRI5rS+38Ue2T52dbCarWqB3Zk/4UO3mkiZzfiSY1",
-	"nxb5Dcaon9aZb3edBH9947QyrkeWUUlF4HhVzpJVhMRITtEdBr3gfiF/59rqKywfE0o0Gylm7n/8axI5",
-	"bOMNEvmNtbrvJo+tIgKvl0p6KZed7EETbYySeT5hCkUs+LRyKjJN6NgwNacq08u6yl3oULGMKzYyzTv2",
-	"vjKER5oMlZxrMBWYLq0OP3Iea1iOd5bBxHSrL5xP2LUqjXbfGsxnJ2Dh/4NoQOkWmqtS8XMuwCbpiyEj",
-	"6Ztnb9+cvDl7Ozh59/TV8bPBu9NXqaV7BbauHEct3hy9e/vd4PTF8+PTF8/eDt6cHv/5+PVZ2iGv2Bhs",
-	"kKQvjFMZh1YE6ImcQ/x3IpUVmefIVxjNUNUIdkWheBMF3ofmFKOGnUh9Vw2QCDYHybBMK5FzJxrybrfb",
-	"7a5lDFOW8bXOlR+hUcQd9TJ5nbqVIIXIrdqVhlhmamnpnF8y4FwbKd4xVU/p1TG+s7sH0/F/1ZTypFUI",
-	"/q+CuZ+tEWhHHCKqS6vTxCZHE5YVOcsGY6lWGLtWQGNs69A77ceFKRQDSvc27P7Xj0lGF5rQiSWvVUbr",
-	"8gjY+ZTdxkY5wxeqK7V3sMZi8SRzA6nCwt2LWKGHBnJVUutBzsXFgAlrsTtVaUyL3IQelx0R0XuGTWd5",
-	"c1rKbMZExjLvaRBSbM8Un1K1CLxaPyKGXZkO+StV3A5A90j60f96nSYk/Wg/c50mfZF+NNzkDJ+yqxFT",
-	"M3OdIr+I6OlxIz1xPQjz2mSK3uivE+qGSsvmVPOQBwwWd7CpwHrt3DTlCGqk6TwK5ZxW06hLe7gPkXr1",
-	"hIlsJrloIFd2eavz6Mb04nLpUD6+/eLWnIWOfCr+rYh6GsX+kYi1TkFmVvQdHOxbifqkS+YTqRmZWJal",
-	"mJb5JegC+SKwuRGhWaaY1kx37i0i0T/kVrRpX0PAYlnfYuKS5XIGOoBVFhcYuw3ehCa5mLGN4gbPbMPr",
-	"SoRj7TvPXdsyfLHssp8UUyq2FaOZpXji4iKdta44H3GBCaxcpmduevWvTulowgUrv4vrNHIxVCaKqf1I",
-	"NRGmFpiLExTiIPCUmYnMBvYR5FdA4ygnpCkm2hBKqoXnPzTwtMoiL83yxZVRlHCB5Gh1TzpEp7ObbsM5",
-	"djGreldvhKUtY+UDUz7Ag8FtL9/dMiVBuu91O+QohJVA3Z1Kxfzb2oWMQDfgCl4A7UAzo0lqVCFG1LAs",
-	"3VgheslZnr3wuQqRoO/WBX3SCt0vzxWEujAwFstFyhCOn8uEZrWpQCg5rcbC2uVCQJBJMctWWLZ1SMb8",
-	"ihhgKjhhjDlAhMHyFO9pVAw12ToXu26g9mjyjbvn9wz2wVoJ4Ov0Jrab2TJBuMjl8gH6/uzNawLSgCnC",
-	"hdMkIMLeTneCYNrpplsYQAyJoY80OJA6rUZN20VFl7VK6sIg0trLdhLcrGcSOPyy3yY+cTx1X7ydr5nb",
-	"1wg1hlp92G4bXWF60NwMrC7VtIzR334vsOOxVESPFGOCKIyK1uz9XdCm1gZ0muWdF1tLvhb4+MPIsKa1",
-	"/tFbUrdYa9gfDSflkmdMNqw5eFhQx19efpjS5roJkkNV5WtgIDCUdX39FRo1ntclFa9pk9xvIZociyYz",
-	"58YwKyic9wx2CZ17raRldXOWcQhXTiwFYTatNvRc0andYDpiQykvbAN+YeA/C1mYYuhCVyOp7NEBz5Vt",
-	"5ByzrcSO5MM60ktaV9vncts9jFVp8AkdOUFKcbK3VEpHVpcRxh8QYJkiK11HRjacwviLq0P5fs0xeBZ9",
-	"JfHhkdLpgymAmFLJhWNIyyH9q85ITnf4jrRD2NsJOsT/GuWcgafo27+9eXc6ePbq+MXrt4Pj5/2i2937",
-	"2uoig9GE5jkT5+zbF9/8yPKJpHtv5pcv1Ysf335/Xjz7jkr2w6558u70/bD48/dn2sy3Rz82vT9AreTb",
-	"s73HX+PvkSeMf2vH+tX+0Vd7L7/ae5nLEc2tuvvV/tGT7pPuV3svYexf7b10VPfV3kvvMPKdoYI5sBv+",
-	"rf00Pocg0bdmzpjpWCr8I/4XYkl/tHul8bEcj3MuWAfjUX8Ejwu2cv3YRf72p6//8t3B++//sn/2+G/L",
-	"PGqJ92GalF4dk4ckF9g+15S0d7supq4x+iLkfOuwpCzIC/CEMWRjqdimfot6PHSJHisDbuKeN/EKdOeX",
-	"rlafoBFyjLU7Fb84/2hSZP3MTpkOfoD6yZSFGckpmDZuThzTRyv5Pc0qbdP+L+Ju0CvbqJP4Gop17IIH",
-	"bapM6/YKQXOnq5kQSudILm/QpS7g7ETlAbHCGJOeb9lIY1I3KipAS0aig1k59ddreTe6W5djf+CXuF0m",
-	"Uj2naH01zAN5cQcKSFKvllGbOZEcZS+l3tUsqxApsfruhOp6nYCRCblgC5aR4aJC9EsbeT9/V13dqbiI",
-	"12cR+fHetMdre1lyNN+xm3t4i1d0HpYFsyHWLqzU5gxbWo18lt2S/JuSkMpM0rhcyo2nvnae+KPFSCp1",
-	"VEvUXjmllTHXdncVD2lOTjrCgJJl4VKbBr4xoXpgeUsTF0tagl2ZwahQuomjn1CtoTIIG6SWW50zdHfY",
-	"F+HTLlHOFR1AMt7MWTzrqdoOefPTZBnpuqQo7DIpp12d46rFPQtkV12CNFN0bFLy7//zf0kaSMD9XUq7",
-	"6gPboA0igWUMUvNCJrIUrMyDAjs+RUGZkraLY9rmeb6Fvn6vW8AwYiosqQZtg/BpUCQgi7lRLQASbSIj",
-	"xQoNfjvNDJCTPwSopUMYZNvqMFa4qyJnTTLqDnKoOS6zcRxmvVzDQ3nrdNkogrI8GK4HeqENm644VS6g",
-	"8sAhk2URct8gyEPxzqXoScPgGre6eV8rGxCv9mom2niwYeub+eYZdOiihRr9pYllYcjHfL5nQ4oEvrH5",
-	"BuKJW8u3XLdN8/Di87ZGvWKzfGHtaErQ4kji+sixYZhK4eqqp5QL4oTgLxftv0XE+CzKLqpO/Ts5x3r7",
-	"bCiv4lqCYLlZFtkjKaTkDVzxT2plHY3y3jGv0ExYX4Q8WEsgQ2bNJk24wDDZVkJSRQ0b5HzKTegosmQO",
-	"9r5JSIrJVhh9SPui3ujx1dUhSYUULCVOeuiqFLC/2QMZj7qVtOJvtzAxzH+mUQi8g2Nz96yQly6pVwKF",
-	"0RHkgqPfEA17KZgmuUuHIdrQhV0RM2ELQhX71aSS/JqSQm6vu9dPu+XWxLfSWFhW/ukPulPXppBczQ2h",
-	"BFQLV4xx5yqHh0sgudlAaHL8OnK+R+bIKoKGLu9I0vdTa26Z4/Elp8PndKygjnvlbKwgD5fEcTf6+NXk",
-	"d6xM6Lh9vGpp7f/qQzq3UltWxaSWSwAVw1Rl0WhuVhf8lmE7GMSnC9u5/WxMnPFJQeiyUmzE+CXTRPNz",
-	"wTIChEOENHzs6mkfyBC7J0XWjZO6HbYOuuXmksVlKsUU7mZvr10qa6ZiG9JO5xPNRgOoDelZhXhcKST1",
-	"2VgcqhvtwllK40a7DvpCSWMfJ2RK9QVuglpgdjXLNasUMUaR4lvbVuHwbWBzVbKawnrU6uBuYS1VNrSR",
-	"LoHyAt8jIyqILoa21ZDVYiFYSRv5JOCBc0y4v2JfhtOvOyH5O3oGkQ//uEmfdSPfoHqvnnfXcHRck1sf",
-	"hLUWXuh4efGRnAvFzeLM9oojGQJi2VFheY3/66UnIjkyg5xfMkvUkKY+MgPDtLF/txqSK0L0yiEcdAiE",
-	"RUqcFyg0D5V4RFjrA2omoMyzL9KrbV/UuV2+lhJ2ZZjQAZIAVgWOKoy3JHHLYbFSnoux9Fo/RUAgh9UU",
-	"1UDDOQgB33NuJsUQor5+EOE/DREAP1ckf51EajEVWWQGYv2ykWRKxaIe8dOEYlVwpy/64j/+g0R4CVyK",
-	"vngB+YA+h0kzkWmSVuLwPeJg56CebnTBFlhYl3bID2yhSW6JMecXjKTxhqZ90Z4pmRVY4JBRQ9FXGO9y",
-	"StrewoUGHXJUgkdAMiUUt2jmZo2QObovbKNtKLG07x06hAl4TZSvcOOnfRJ2W/fFixqZAJSXqZISN558",
-	"kL+uJZ2+aLsyCxC9NC8YJrMxSIZrfl+ndn/sC0bO8F2uSSZHhTUstjp9cYQ4Go6lgxtTyGigGuJBIAsw",
-	"Sn5I0h6EyNMSD4lPZ/mCpD3FaJZ2+uKNnztWteJK+wXUZEoRuYOMqFKLytADjkcPsuDSwwjtoy/sSxh+",
-	"ZeScGU0Ourt4SD1mkBhLNWKaDKWZlGunyTkTTHH7/gIj7LAQY54Hwn2BUljXSdZJZzKX6gI8/aEm3lqD",
-	"2kCllP24S9WI0ElcvQU3duRKcaYrc71gCyCxHixNijoyvKwLbpg7LMhzRDlOSPfzo8QE0gmq0ZgIl37s",
-	"Y/i53+qRfqvT6fRbCelDymrtkcuqtU8/djqda8iej6A+MLWQtA/29raA1ipQG0B2dUSOUM0rx2MmMohy",
-	"W9MAOV/OR0xoFrGzH4/fLnEyOWMCAYc6Up3vuJf0jm1rJQg3FTQIy65bSeuSKY28bbfT7XRtS9sRnfFW",
-	"r7Xf6Xb2IQvWTEBw7Fzu7sRV5+dNetKrkCu6eW17zGGASUC6BzKh4CPTScxRIChk/7AG0lL5dh0nBBYy",
-	"cJfjzI3zyE+mBsq31+1uADOzGZRLDAGwAtBleX0eFObooLu76qUw650KFhK8tL/+pRI27jppPcZFu/mN",
-	"KhYaKCjF1Frnbkca1sKKenqurapzFCETNPLuEiJUA2P1wcBlMnVVk7pa3mg5kbxgYntINcvKIL9LY62g",
-	"lCRYBWbZ2zinpi8cJgFEMI2M4Ax6lg39XPb2s4cv+Lkvft7e3oZ/tkXq03pS8jNJ44LiNIF6xQAWkBJ8",
-	"wWUEYftQEQ2to1L99JDIGdrJVuZEFb4paTt3T69alusY9Jb7jssSgu9ElbR+GJA6tPQjlnqXJepYPOnr",
-	"7N2rPtsI3i7bJtAQC+5+tuv3hz+88mAQf/gDaZesYItcMlWC5saIQYGxhqXHRDCi6SUX51BPOU1KjIfD",
-	"4FipMxBy5NG2cO8sL8K87Lj7vgji3dALlpDUVyqnDoXr3ekrFO+uFBr9AwhKurdn1R77CZAYXgTErK0G",
-	"pDMuNEN+h69Ln/1uf8jcANtjwCEDidwX6U6FjEC7q+aylGCIiqGnRCqIa2gyn/CckdGEjSBaa1evL+zg",
-	"cy1xCIkfgyuzsTrbnGoEAzWStNOdOlnvVEjGjjCmzwQMYVImqqdQTy51KEAhmi5qK5PxDEEzhZ4z1RdQ",
-	"ICCJUQuXum+3RPU8VKxdf00vrR1OXXKqptOyisAapLAcRnEQJssF05q0XZpeQnxCXuKiYzohIR0vIT4b",
-	"LyGYjJf0hUvG2wol1x5sKD15c/aWxGJ3xzVJfanvIfGF0IuSEPpCinjJOniAAgYKHiAvcre8PbMc2wKH",
-	"pFh4DXp3r5xw0hf2eMnCVI5c2zavA7UEAt/qkBMwjaI8qQDp1Bd46HJGL1kwLA+jQ+TCC5bugCLRy0IX",
-	"UbyLzGVhjycYP7QvZnRh1Xar7zzSOOUR1KjbJXnBzYQp7EGEgvDSWZA63wQvCTjy62i/LBfMMk1AdWxQ",
-	"NKqIOQ4smGnzVGaLzcHsNDrdXdan1T6C3DwiP7rnYdvagTlixVLBltFmWn8/2v7bP/fp0+dP3j15Nv1T",
-	"/sO72XY+/ebNN0+nz8+zyXf/+Zz9S//ticlfdVt1eIvWCpSKGHSpBL2wYrhBiW/1Wnac4HVDuqtPrE6O",
-	"7UCz8byiL/oM2QiJbp2C1oxodF11szgPd01L3H1oLXGVhujnb1lpoM4HVhI30N4isOrPp1ce7G7wRh0B",
-	"1b63t7f+vTq45EPosc+WgDPuqsKCzwB6b5IBQPqNyu2ZocqUxQ/ivK7lijrex03Sqy9uEl/ESy90KqDI",
-	"tRzT3FSj0RfvTl/1qsUgEYgHxGCwQ6sxeU8AOCDCNQh0NiPtNJRmpFtWeYhrJVLyLUk/NkBwXGOFx05Z",
-	"Jb/jiyRS7KReI5Em9fkgqJbVA61WmLPtwqopUKOQkiHUWzpxAeKhLyrwv6hq+VoGakhaVhSkcW3DFuok",
-	"lJz88OwFgZoQkVYLRtIIj6UGhSYFI+2fwOm0BRIvFFPAaNye6OrknBMFnCN+PySJoUdK6Js+6Iozqkzw",
-	"lB2dHAMUYsBZs+Y6zAFIo9IxIn99f/bm9VYPNAB25dyJDowlc/jJVmTpBArsdA1qaKbkmOcsIYDYpp3n",
-	"zrbvi6DZJ96N2iDja1IdF9zTkSbt/e7+FjGySly5c9vEKDJW6cXAojUV/1UwtQC1vwGoBWJEoqFP6sFF",
-	"yLPy9AaNNGwREhPoshh+8Vh4fn7k2B7zhQk1ExoyjvBFZzkkUVkN4lNnSUAstkq/BN1ZgpJUlrg1GiF+",
-	"uwDMLYbdmdKMBb26L/x0w5n2wDptb99mTHCWWcuAI47yAA9V4k5XSKuyJ9XTy8BluyYkdfRQPvn3f/33",
-	"1ircnlKNprgQ1iZE8yxCUvZXAYBV5XfT7mPi7EQa6AVOWW1ToRQJ8O/ByYcYQRXsnwgdyGMDBTd1X6zF",
-	"CHJGEiJsBVMw3akOoy0kkTPLe/3zqvWHVpXlqiXMu0MvJMhlCc/gOEZfsfZasDO8/YrvA+QfaZejf/v+",
-	"+O3bF1H5nNucQ6Kl7dNOG6k4AuQP/qAFs/qfzKiLQvxk7TLcWP+ibx1yi4Nd0hftZWPKWr+vgofdedCd",
-	"gqnB1qgroNhxXzT0dYPqj3WUD6D/+0qwqpYsyE8lJC0gQ2Fqg8vfj4RmhNG1Qn8ua82q8Fug7/d2dkLB",
-	"Ye9J90l3p4yfrtHwb6uNV9DMPrMu3lD2utpxu0F16xcd/deno4OGvEJB9h4JoIP1qnsIv/n8oLuq9R9L",
-	"VeIadfqcNWUhPw95CxVVqAdplwBQoYlDr63Dp2OXzs9FLfNuSoaouT28z8ZLwdJ3A+losoqa3sQHn8Nn",
-	"Yw5YOboHNyJDg04UD++3GBw5wEne/Ea43OQhKLykkoczRJPmkN8peMlRfi/Fb9bG5pao5c/MrCSV7mf2",
-	"uHyhtU1o7c/MELq89feO3EU3FP6jeXxlk53yBkO4hcOy1lAHeEOk2l01wOYhHO2SErCyz6pRXODdKAQK",
-	"F9Oo7i/FxAinbFFtbfMVNY0BAXw5DH3iagtr812uPYFsopBbhCeItHftH7vd7lYF1OJx111bB3ZoeW8d",
-	"1HNU7oYM+d57XchD5dNiWmZ1u79CvhUXhp0zoIAmpl1dHV8Tr9gll4UOFZxNA3OVlPHIKkmx3Yac2GX8",
-	"pNwvUIkBgqW2VcSPOEewaTCV8tz1zCSuG75xVGClGKv+GBxc8zUHJdBD0+Ci0rcNh1dmsn/4hCw1VBM3",
-	"8NSGeuLfHF/9pZRVSIzwBcieoyLTuIGdwgvrsiBC4A8yZ8l7cGlVSoJS51bw6W5RtXJCwDU055oRV9Dc",
-	"6YuTEBIFEBBgkCEXQmMg3KWT+StKId0PgBJinN35hFkNtXwVbgRzpRAdcsLUdvBdRPcwWf6GigYEqhmg",
-	"2DqdFYqZ0EVTm6S/RmZTDFzSpoKcvnxG9vf3v4Fu+wLufaOapHvd/d3t7sF2d//t7l6v2+11u39PUaxA",
-	"/9SQOReZnKMfUENeIXi7vbWPQdC+4Fj3IQWZFWomNetBPHbMr1hGMue48/F+QL3miEYxo1q7u78wag+7",
-	"2BcABwIgeJQsGFWEzukC7QHWmMMHA3Z5f3Eg1Kfw9cVwUc/CAy93AX9CuWFC0G9jn0PovdFZEjCl7+Uj",
-	"wYr2WhwRa9HAkzyXJC4nDk6Q8InWdyzPJZKoD0L/j0oRcu8fTUg8H65DLV7z59G/Nms4Hr4krHk8IWdv",
-	"t9MFN1nh6mhD2d/qe3lvEwddwvT+zH4XxGFoVsdh/hD9RDb0xa/yK419wvY4eXJ7aVX1jMCznY8O1ulG",
-	"n8gpm8rLqBy1enxJG274DELHHw/wfwdBgC86F0lfuFQxK0ygBBbNVrxeoICcVURacuGCCmpH6b923a32",
-	"igSGt4lLJBwD3+3vwTw96H6z/oVwDfSD+E5gde9LxRt4SzxE2JIDpJkqup+N137xe2zu97gbkdzNyWE7",
-	"Bw9H0poVjcQFhcQerBmyjF08+QgRrp06GBilZV2ouycVJKIIQqjTF+4CryXbYANcgFQUeZ4SJHpastu+",
-	"gO9DwApgiR1kQBOrLJEl7qobNql4GD9fUvRqiAh2+BsrUcsQGBspUZ/nYLtCzU9xwH+1CtQnFza/ORUN",
-	"SfTTqGg7TgmCqPKdGdtNOW0REmhgYULO4S5WNGCDT4B7T5tOKvlHrvoS85cjRigqOtyhq9sqc+OZCNof",
-	"4SJjcDWLMPkiSm+BnjDTKAZtq0G1kRVIbQ6iLfFZBnWwv5RouoBryBB0cjZjApHd7FhLFi9FI0/vi3ZZ",
-	"osqoyhcuL8YPAHYzcSkVhFbmgKqnXTFsXcLN6cQloOFNG5hFouJ8eVfeWe6MDr4Z8Lj3onqxKFsG4laG",
-	"X7I4Hd1d/Yt3YRl2hTFPQOvBV8fcgNIOWHKkXfcMJcQzY4ffLhWCMmx1+uLEXxNQ1lREKS3l1dRO9w/k",
-	"ULnrN4YHTfrWbLDzUFJb65XC4uNlApdM0dynZvj8at0k/05wH5q1wr1PLjxOykM3oeBQV75aplQiorPz",
-	"xSxplBS/FMd32/dQLL8EqltTAKo3w8KDcjPXqNMcIHOf/JR6U4np1xS9yPMwjYhVjaggBd7V8/us1pyF",
-	"jQkkVeINriQqbLJ5aAJvXiNpHcip9Nr7yxTLWAHGMvoiLQGtXHm81Qs80p7dS/drWfsVopXuF6KNnGky",
-	"ZK6M/gbntffi3t1EaYD3wqyiRkAvyPIotLaCsUxm7xG88K2MGD5neNuUIoLN9QbO7CRkAn5oAtAq62xu",
-	"6V2ugKl9bv+yQ8xc4fXASNTv0Mf8/73FUzql/fm8A7dqFII7H0MU5uaUPXiuSYRGEqSfl3ykBh275EMm",
-	"7YPuPl5x0ReeNzmybWz8zRYphOE5CTn82Nhl5cfc7wb/dMnTNvJQl8foi4/68/io70/Um3iq4Q0od4rJ",
-	"NLrJuA5vvOzTXkFJ3c/K4b94tm/h2b4Had3Rvw1v39HDvZKBYo2QY6CdVd7leytvMXaqU2Zu5TW+vXL0",
-	"uY5O8Bx/iiP0xXf8G/QdP5gmFeMibgootQS3mFQSeDvkDEAr0Y2H0JrNjoX3/uOf8GTFKJIrjlcjfOTv",
-	"06MwL3fEk9b7COByFW3519Y4FU7ZOdcGggARHi7khU2Yw3NC5NOy+Nz7GADxIqldOt0XT7oesw6KO4HE",
-	"oGQ0l3ONt29FJZDvXzz97s2bHwYnb07fnqWuuJsbjXdWw6eENH3hbq/GRLtcyhmWXc8Uv7QH0GpdoNHr",
-	"GRtxmm+77MAAu9M+Pnp99EiT45PLA3SXH59cfk0UzF9xphP8iU2HDIqWuSDQgotRXmQs2+oRTGfEkVXr",
-	"SguVpx1y1BeTkAETgI/8yBdoaNDRiAVopRIVqAwAYBAWYi2QZkOtbZNzCOX4MifcDE9FERzAEiSvw+A9",
-	"xJxFRCHoCwxM2N4xl1VP5FwkhELdOsR/AYgXoIDMaveOR2S9h4rgwZDXINl+qMP7uS6qSKWus1v6YGqQ",
-	"5Z/ZCRNQbW/mhJEb5pCkuLlp2LoAtQy7DFCqX/IBf92ul3k4O3di6806w85Hjx22of/FNAjbQyIk8mk8",
-	"T6A0+Cxn3pCehZ3FzGATx0hM2b8nz8jDOToehoQ28HXUKaSEf3RSZpVK+WdmVpJF9zOz0C/Etbmf456U",
-	"dTdXh/vEHX0dCOAM1KiNB0AEjJg2XioAqg6Cm6x0eXxKheZD5aYFuJLjlv6Quygqn+2UeY+II4JkmTV8",
-	"8ZA0eEh+sw6PT6+/7OC53S4vILkXP2m0f4+1LiCmLti8bjoh6hVKQR4sqQ55KRXZOyATWVizGW73o85e",
-	"kiIYa9wB0brbZEBiAqA8FkDPl6Pr+Nkma+sUFsLN58zfP/ILy9NSCYC1c6w3tka+SNxNThRubnmiHnlK",
-	"uO/Rii47geMSX3Pyjw/2TGCmXVNx/REBYCO4CAMrhqBtmmDGYZkKEvwrpUvn6PnzU8RR9gWRLNcMMyL9",
-	"JQMI3kbNRJNCZAwvAbKkM6QavEx4DG6AWoJD7dZn6T5ljwjgq1zdVftLt78nRMg5AJqZOBMfq2LLbBFM",
-	"C1uuYz/De0wCFhY4frCu3R79JUzfqMuA/7Dc62l0QbDe/IZgP1bnd17u94V3plbuu1pz3ZXrNRDg9SoK",
-	"DCqPU/+SSq5cUgOzSOpQKkk1TpbUnONJTblM6uT+4fr/BQAA//8=",
+	"7H39dhs3luerYDmbY6qnRFEfyTjUydlVbLmjxLHUkhwn0/RhgSxQxKgIsAGUaI6jc+avfYB9iHmwfpI9",
+	"uBdAoYpFkfqIk972HzmxiigUPi7u9/3hY2skpzMpmDC61fvYmjCaMQX/fPfu3fZRYSZMGD6ihtlnGdMj",
+	"xWeGS9HqtY7yOV1okn7LqGKKKEbz6Tf9lhwZOZPa9Ftpp5W09GjCptS+zT7Q6SxnrV5r5RutpGUWM9tE",
+	"G8XFVev2Nmn9vH3O/lYwbbZPsuVRnGR2hGPONDETRhQ2JVzAn5qpG6aeaZLLK31I2GgimSaUaCoYGdE8",
+	"Z2pbM2HIDc0LVh1vfSS3SWtGFZ0y45boaDSShTBNo7qcMELx52ea8KxDjgThGTETaoigU6aJkGbCxVVC",
+	"5hNq2A1ThBtNciauzCQh3I7yoHtgh1QuHB2NBt3d7//y789//vKHvR/33xycffmXr87/7eL55dc/vWsl",
+	"LW4/PqNm0kpa9jP4jh3GgGetpGWXhyuWtXpGFeyu2SatM6lXzs1u11NOzPZ375nBS/eflmKarZ4Y/Pqk",
+	"U4MeB3qhBzTPB7OcmrFUU71iTtj63rN6x4YTKa9XTWuOPz/lvOaTe2+YG8V9Z3drG+uZFJrBufuWZo4j",
+	"2L9GUhgm4J90Nssts+JS7PyHtpOPuI5tmdl+hzQbODZhJ6SUVK1ey/VIhjJbkGlh/8UsV+AZ+f7i9E3r",
+	"Nh7h/1Rs3Oq1/mWnZJ87+KveOYYOYdTL+wC9c1jwqPOESAWPgBVRTdL6TICVRty5zhObBuSa71Tawrhe",
+	"SDHO+ehhyzfyL5drZzkFmVBNaK4YzRZkyJggs2KYcz1hGaEiIyMq7AyHjExlZvl19kRLqpiWhRqxZ5po",
+	"Qw0jmUSKJjTP5ZyYCddkNKHiij3pIr6SasizjIkHreI4vF0u49HZCblmi3ICE3rDyIypKdeaS0HGUuF0",
+	"6AgW4GkW0H4yp6NrFKByxhQM/pmOPg0UaqLVjvYT1zZ70sU9EYYpQXMc+EMWmLseBri65Sr7rp1uQPD5",
+	"45fyQk4ZcFEyt6d4rqS4IjJWQw6rGkpGeKm78KCyWE3lSdfyjTSvZCGyBy2jkGYwhrdrx91uPv7w+KV7",
+	"I4kuRpOSuAKhF5opYB9TmT3t8T2ji1zS7FLK11RdsQctzgz7GBgpBzn0cpc8sSvGPowYy8hu9+D5l//2",
+	"FRkuDNNPLFpgIHb5qCC75Ef+7ZMu21tBCzORiv8nexhBFXEH8alEcSgVYR9mVi8gjh0+IZfjmgA/s5rO",
+	"lOZWDWNZQgpxLeRc2G8rdiOv7TOpCCXGbqB9ESyFjFCS8xu2LUW+6IvAKDt9UV3hJtPprlVeat9g9Nxv",
+	"l36yawmDezgDvQl9BBaaMUN5DnOER7rV++vH1pizPGv1Wjv+E0lryrSm9lC1vCZFDckZ1YbsWnmh6Mgw",
+	"RXJp9bv3tyUZlAMnY8rzJ1QS3GlUjDpBh+/hRg8LzQXTmqgiZ4ckdRPt4CxTknNtNGF0NCEzJYc5mz7h",
+	"oQozjI3KBnObjKQQbGQsIWIjK16kYMTbFB1yYjQZKQZyheaaUMWIAIVeMVMogWJ6pizxGo7qNL2hhqpB",
+	"ofJ1duyMj0yhGKqrRZ6T+YSh0PIjAC1QSMGqtsLEmJnu7eyMec50Z0q1kZkUHS1HnOY77gN6B0eid7xD",
+	"oDMTV9Z6KPKcDm1HaCnU7IOkFRZmQGHh7Ejsv1oZNWzb8ClrNbyVcT3L6WKAxknsnzh13296i2fVtmtN",
+	"8uUe9MDqbzcNLpVXNNeMSDFi1VVV7D9w401lP6Kd7oFJbtceThVT5Er2hSwMMRMli6sJ4SYBScpNMG8i",
+	"grqi3DEyN96hlDmjoGPmVJtBocPyVsf8ztIAhc8T2xLVn/jL0aATYiT8PeWiMIy0rd6jyVxxY2w3hkxt",
+	"P7AC1DXaOkRi42MkZUtajTu8lk78eq5jJWe+XfSOXQA14Bv4euyptOZzOJWVo7Db/Xr/4Pne/v7B84O9",
+	"3a/2dp830Yj9mKfLu742oSLL2d1flCup+Ta2wv/aArM8rFHD1KNx1Y5PEnORmMRrh7NGTO/DkOTQUrid",
+	"umOAr7k2zbNHt50l/zo/1AmReWb5/JgrbRpYnWtn/80Nm+p1lOC58W0YKFWKLpaWLnTcNKMXOE7XV+S6",
+	"oFnG7cRofhYNc2yZQF2IHYnA9I30M++R1O9R6g63ABUF1GU4ZyWLICCnNbh9+iKwFkOvmSZtzVjV/Nvq",
+	"kEu7ktgTNBIy5jgd8qIqaPpCG2kVNyZGajEzzvCvip+etyLBnQOuJUFStzRpQuYTPpqUUgQ40tIeMq0H",
+	"Rl6j6V1dJy9berZfbEqgKZlzg6woVYxmPb9jKQwytRyI9bShptBMp0SP5IzpDnmzJDyn9MNrcIy1envd",
+	"g+dJa8qFf7DbcJTpbDaYUa3nUjUwj2FeMH29wOHOZsS3JO0LZgwXV5r0i253n5Gj6Fe9lYA5EXHW8NtT",
+	"jHkozaoF1jkdXZM2rGZqTX/B8nSrZ5UoOyBY6nb6QX4Ybv/9v/473TokhuXsStEpbn3ZaqzklHwrzStq",
+	"Jkw9xbDdcNYMOkzODhvOCL5G0Pyw/MyeMRBoXDxwHKZRVFSXwjZLyJWSxcx+2A+j/LYVj1aigMKV/m/X",
+	"wA4w3XrIuIK/Qd1BiKZJwLRTmvMR6wz19cKpbelWQl6evASLbUp5/qABCW2oGLFm5bM8y3ZMvq0dlFUn",
+	"ydvz1wlhnasOSb1+WdMs04eM6SFKgmbqhq+aRmVlw9CJHNeW2vmj2mcvL7YSVK1RO7In/Vvs5Jkmcv4g",
+	"mtR8WuR3GKN+Whe+3W0S/PWN08q4HllGJRWB41U5S1YREiM5RXcY9IL7hfyda6uvsHxMKNFspJh5/PGv",
+	"SeSwjXdI5FNrdT9MHltFBF4vlfRSLjvZgybaGCXzfMIUiljwaeVUZJrQsWFqTlWml3WVh9ChYhlXbGSa",
+	"d+xdZQjPNBkqOddgKjBdWh1+5DzWsBzvLIOJ6VZfOJ+wa1Ua7b41mM9OwMK/B9GA0i00V6XiV1yATdIX",
+	"Q0bS0xeXp2enF5eDs7ffvj55MXh7/jq1dK/A1pXjqMXp0dvL7wbnxy9Pzo9fXA5Oz0/+fPLmIu2Q12wM",
+	"NkjSF8apjEMrAvREziH+O5HKiswr5CuMZqhqBLuiULyJAh9Dc4pRw86kfqgGSASbg2RYppXIuRMNebfb",
+	"7XbXMoYpy/ha58qP0Cg2hySMS29KnaeuedSFXqbQc7eYpBC51dzSEA5NLTle8RsGzG8j3T0+GFP64QTf",
+	"2d2DFfF/1fT6pFUI/reCuZ+tHWlHHIKySwvcxGlHE5YVOcsGY6lW2MtWxmN47ND7/ceFKRSDw+LN4P2v",
+	"viQZXWhCJ5ZCV9m9yyNgV1N2HzPnAl+ortTewRqjx1PdHdQOC/coeoceGiheSa0HORfXAyas0e+0rTEt",
+	"chN6XPZlRO8ZNp3lzZktsxkTGcu8s0JIsT1TfErVIrB7/YwY9sF0yE9UcTsA3SPpR//rbZqQ9KP9zG2a",
+	"9EX60XCTM3zKPoyYmpnbFFlORE9fNtIT14Mwr02m6P0GdULdUO/ZnGqe8oDB4g42lXlvnKenHEGNNJ1T",
+	"opzTahp1mROPIVKv4TCRzSQXDeTKbu51Ht2Yjm+WDuWX91/cmr/RkU/FRRZRT6PmcCRixVWQmZWeBwf7",
+	"Vig/75L5RGpGJpZlKaZlfgPqRL4IbG5EaJYppjXTnUdLWXQxuRVt2tcQ81hW2Zi4YbmcgRph9c0Fhn+D",
+	"Q6JJtGZso9DDC9vwthIkWfvOS9e2jIAse/0nxZSKbcVoZimeuNBKZ603zwdtYAIrl+mFm179q1M6mnDB",
+	"yu/iOo1cGJaJYmo/Us2lqcX24hyHOI48ZWYis4F9BCka0DhKK2kKqzZEo2oR/vcNPK2yyEuzPP5gFCVc",
+	"IDla9ZUO0W/tpttwjl3Yq97VqbC0Zax8YMrHiDA+7uW7W6YkSPe9bocchcgUaMxTqZh/W7uoE+gGXMEL",
+	"oB1oZjRJjSrEiBqWpRsrRK84y7Njn+4QCfpuXdAnrdD98lxBqAsDY7FcpIwC+blMaFabCkSj02o4rV0u",
+	"BMSpFLNshWVbh2TMPxADTAUnjGELCFJYnuKdlYqhMlznYrcN1B5NvnH3/J7BPlhDA9yl3kp3M1smCBf8",
+	"XD5A31+cviEgDZgiXDhNAoL07XQnCKadbrqFMciQW/pMgw+q02pU1l1gdVmrpC6SIq3JbSfBzXomgcMv",
+	"+23iEydT98X7uau5fY1QY6jVh+220RXWC83NwOpSTcsY/e33AjseS0X0SDEmiMLAas1lsAva1NqYULO8",
+	"82JryV0DH38aGda41kIbeqVosJfut+zhdXAnOf+xHK9cecigxUE0EpRxqb5kyEZyCirumLEsJW17QmAt",
+	"thKSjqiShWZ5Stp7dqN3u/ib3rK6r2LwCyU3PGMSqD3VRqpF3A2eAWiRgJWO2W57B2QiC6W3On3xElWX",
+	"HnE9jvHYSM88w+vReMbOawAN9uxHLF/qCxxe4qcjzYSpOdcu4OClm/3RiibXHSStwv9g+A0Sp4nxvObi",
+	"mmUn4mE76t/ecENvuOZDnnOzaNpR4Jw67GqPpEjmdnfEQgqWQEaBInI8Jv7LuGGlj0enpG0mrC+mbDoE",
+	"bgXSaTtjV4oxIpiZS3W91SHlfrmvVBcXH5YBQliczZb0R+fmfdiS+rcblzTBHFygF1QQMSZkW/CGBdcz",
+	"yXOmVvIvZyOTOVWCiytH2lxYO3LEPFexb5NCGJ47aWMZGpEzJjTh5pBw0xcYriJGzqnK6h7xKKeGT7kh",
+	"Rl4xS9Nl1AuM1egQleG1tQboxkTlw2fllickLYQV98A08GFChgVmw3GXJDzqC8OnLOfCsgySzhS/oYal",
+	"pD2WoCAqtCeQFNHFiVRIpkzYkUQx4L6AppvTnx8g7C18GKLb9iOb0qN3od2HVQMHAv0G2FaDpATXOnpm",
+	"lgkPOdjGFiUK8aqh3qD2wVDW9fUTNGpciSXDvEm0ut9CGlFsUJg5N4ZZ9d6FTYBA8cC2klYOTIlDnsrE",
+	"HhMso3BSz4plOmJDKa9tA35t4B8LWZhi6HIWRlLZnYaQhW3kInKtxI7k/TqFIWl92L6S2+5h7ACBYMCR",
+	"M38oTvaeroSRtUCF8WoNKLoiK2MGRjboTvEXV+dw+TXHrInoK4nnEKW3H3O/MZeeC8f1lnO5PnRGcrrD",
+	"d6Qdwt5OsPz+1yjnDEIE3/xy+vZ88OL1yfGby8HJy37R7e59ZS3IwWhC85yJK/bN8dc/snwi6d7p/OaV",
+	"Ov7x8vur4sV3VLIfds3zt+fvhsWfv7/QZr49+rHp/QHakt9c7H35Ff4ehUD4N3asX+wffbH36ou9V7kc",
+	"0Xwitfli/+h593n3i71XMPYv9l45qvti75WPFPjO0C0AOtI39tP4HLIDvjFzxkzHUuG/4j8hieBf7V5p",
+	"fCzHY8vUOpiI8K/gasdWrh+7yN/8/NVfvjt49/1f9i++/GVZs1xix5gfq1cnY3lWzFwqrSbt3a5LptIY",
+	"dhdyvnVYUhYkhHnCGLKxVGxTb3M9EWaJHisDbtJ57+IVGMctY2w+My8Ul2h3Kn53/tHkfqgHP+7HEC4i",
+	"5URzcZWXx1gn5JotWEaGpUP60LncJkxb4/UGs3YIFYsOOaajSV+ggwKyf2HdnIIzo8p4RQTFTjWbzKru",
+	"uFjPtDXS3dvSKveQmu+yCcdlhM6UJYJhyGVQrtS2sAbtrmyfcm/WCbi65XQb7faad+sq+m1EM+sCYzVV",
+	"9DbQzZoXL/n1pbyOXvNUtua9X2RxWQxZePH2jhN1znSIGtQlgiyMNensXrizxLFepZJQ3OwAa+I7i7gb",
+	"DAM3ejB80eY6McWD76WsI/M2T3Onq4Uf2vKRFb9Bl7oAnh3VI8bupZjl+ZaNvE3qRrMAiV/ieVHOWRZO",
+	"yl3x3eVkI4hi3C/1uZ7EvL789o8TNh4ooOo7uOlmXbvDsVQuUHPlhuwOz6lqtY1GNvDiiKJKWnhcgK2u",
+	"qVdi0uszn/147yKTtb0sRbYf2M0jwtMrOg/Lgibo2oWV2lxgy9ukVcyye56gpsTpsvolLvF246mvnT8/",
+	"0WIkldrvJWqvHPTKmGu7u4oNNSdUH2ESjJUCUpsG1jOhemDZUxMjTFqCfTCDUaF0k1A4o1pDNTM2SC3D",
+	"u2LoVbQvwqddcr8rlIQCgplzsa6najvkzU+T5cXrErmxy6ScdnWOqxb3IpBddQnSTNGxScnf/8//JWkg",
+	"Afd3KTCrD8BXAlKFZQzKCUL1lBSszN1GdwjK2pS0Xe6VbZ7nW1VnBwwjpsKSatCsDZ8GHRgqrxo1WiDR",
+	"JjJSrNAQKNQMFLxwCNDAhLyLbauQWf1AFTlrEnMPEGXNiSAbJ36sF414KO9d4hOlbCwPhuuBXmjDpitO",
+	"lcvgeOIcjWUR8tisi6finUvpGg2Da9zq5n2tbEC82quZaOPBhq1v5psX0KFLT3Iu8MSyMORjvkalIeSC",
+	"b2y+gXji1vIt123TPLz4vK8/ytp6C8IF8fZfEmM6jA1TsaE3pVx4d/fvl6F4jxS1iygjujr17+QcMYKy",
+	"ofwQ1z8Gp4NlkT2SQhnBwBUsp1bW0ahWD2shIFYSancsgbhgGuEC83K2EpIqatgAfPeho8gYOtj7OiEp",
+	"JohjukPaF/VGX374cEhSa0inxEkPXZUC9jd7IONRt5JW/O0WJrP7zzQKgarpes+8aXh3w2hWxkGkDEZy",
+	"6gm41luhhCbuZ9vVOLj9rWDMNUs7jSWNvuesYCu7tb89pE9tuBlNVvWKv7L7dAxRidFikLMbljeHYKZ0",
+	"EbIiwId/WEnlBheNh0NhBDoibUpcvMO36wuH6lG62Ea1UIrLyb48HRz/dHz+y+mb41pYZblBK2n9+Pby",
+	"7dHrwavT169P3w1enZ8cv3l50Upa+OD4fHD6avDi/Pjo8vS8lbQujl+/Gpy+ef3LhuGXt8DGH55Z/coV",
+	"xkngeBCW8xWtuIxSME1y773Shi7sCTUTtiBUsT9aOjbN89MxVObfy8J+nywlY8NiaEs4Naee+9ohST/e",
+	"pkSxqbzBEOC08/unkt6Rq31/C7cuE61OQ3wrjZAR5Z9+iZxRM4WySW4IJaCAuzLrB9cvP11e991m9B2H",
+	"7BEJ3auOGXT5wIP2OOX/nqnXn1Otfar1Cup4VCr1CvJwudUPo48/TNr1yjzr+6eRLa39Tz5mfy/lflXS",
+	"wTK4h2JYhCganTLVBb9nNh0M4rfLpnP72ZjP7nP10bGr2IhxK8M0vxIsI0A4REjDxw4p54ncFY+kyLoJ",
+	"X/dWrANlvBuMZJlKsTizOaxilwpSmqANaafziWajAVR996zZOK5AxPgiCQ64JXbhLKVxo10HfaGksY8T",
+	"MqX6GjdBLbBukuU+N285gfPeHohw+DbwTFSKDcJ61BAu7uFTqGxoI10C5QW+R0ZUEF0MbashqwW7ESMn",
+	"8tzBA+e+c3/FHj+n5ndCWWf0DELb/nGT1edGvgEuR70cpuHouCb3Pghr/SCh46bFr8VO78cy3cubZtY6",
+	"m02vcAx7o21OzWgS8cLSIvRJaxumrDVtGRSdNW8WfO2ZJtAkMvBcPa81X3xmJ8m5YAkZFQZze7tltqFe",
+	"yiBcr/4sizDkM4XiZnFhtxtXcAgg0UeFmZR/vfKnW47MIOc3zHIbSFgdmYFh2ti/Ww3J6CFvxIHKdQgE",
+	"hktoTcD2CuAnRDCWaShTh1yIvkg/bHscne3ytZSwD4YJHVDggFyBh8J4S95jRR+Ck3Exlt5IpIjB6uBx",
+	"I9gpYFAh1eqKm0kxhHwrP4jwj4YApp8r8iWdRPYKFVnkxULIKGMpUSzquTaaUARi6vRFX/zLv5AIoo5L",
+	"0RfHkD3iaz40E5kmaSUDrkcc0jdAmIyu2QKxTNIO+YEtNMktl8j5NSNpvKFpX7RnSmYF1pRn1FAMdcS7",
+	"nJK2d9BBgw45KvH6IBMG8AQgNxXwZwGlVPeFbbQNqDb2vUMH6gevifIVbvy0z8Ju6744rpEJoCebKilx",
+	"48kHBd9a0umLdpQ3A0jkWPzDoHio+X2dEpegb+QM3+WaZHJUWItvq9MXRwhd6GQtRGGEjAaqIZwNQhrz",
+	"0w5J2oPktLSEoOXTWb4gaU8xmqWdvjj1c0cgIVxpv4AaWJqVA2RElVpUhh6gE3tQNZQeRgCLfWFfwgQU",
+	"Rq6Y0eSgu4uH1MO0irFUI6bJUJpJuXaaXDHBFLfvLzC3DRZizPNAuMeoHuk6yTq1icyluoZAZYAhs2a6",
+	"NgBOYT+e+AKDQGCuPh3ysqlSnOnKXK/ZAkisB0uTHroMbHtMCm6YOyzIc0Q5TiiP8qPEgrsJ2jdYOJR+",
+	"7GMCTr/VI/1Wp9PptxLShxK/2iNXhWiffux0OrdQbRyhK2IpFmkf7O1tAa1V0A2B7OogiCGVXI7HTGSQ",
+	"52NtNuR8OR8xoVnEzn48uVziZJDSDhivHamudtxLese2LQVWK2bXraR1w5RG3rbb6Xa6tqXtiM54q9fa",
+	"73Q7+1A1aCYgOHZudndioK+rJgX2dait2xxOLOYwZc47MqHg4tdJzFHA22r/sJbrEmJWHZoRFjJwl5PM",
+	"jfPIT6aGg77X7W6A7LkZemaMurYCQ3N5fZ4UWfagu7vqpTDrnQr8LLy0v/6lEqn7Nml9iYt29xtV+GlQ",
+	"UIrplKqF25GGtbCinl5pq6YdRWBwjby7vJVBA2P1uQzLZOqAanQVUcZyInnNxPaQapaVOUqu7K8CDJkg",
+	"aoZlb+Ocmr5wMHCQgGFkhCDXs2zo17K3Xz1i3K998ev29jb8Z1ukPjkyJb+SNMZwShOAiAn4bCnBF1wu",
+	"LrYPIFTQOkJHSw+dYxl4eRqBKqWknXkNtYKE5Bj0lvuOy8+F70TgRX4YkLS79COia5WoYIhX46HN3Ks+",
+	"zxfeLtsm0BABSn616/enP732+Ht/+hNpl6xgi9wwVd5TEoO0BsYalh5TsImmN1xcAYTNNClh9Q6Dx6vO",
+	"QMiRBzjGvbO8COtY4+77Ioh3Q69ZQlIPDpU64OO3569RvDv0KXTc4D0Qe3tW7bGfAInhRUDM2mrYpeNC",
+	"M+R3+Lr01cL2h8wNsD0G6GeQyH2R7lTICLS7aipeiT+vGLqwpIKwrCbzCc8ZGU3YCJJN7Or1hR18riUO",
+	"IfFjcLAEVmebU421X0aSdrpTJ+udCsnYEcb0mYCHgpSFvSlAeEkdCvaJpovaymQ8w3sKhJ4zhcnURhJI",
+	"0oZSZ7slqudv57Drr+kNyxBQCoXPtKy6HlGBy2EUB2GyjFGlSdslyCfEJ0cnLrivExKSrRPi8+ATgunM",
+	"SV+4BOWtgHLl8V3Ts9OLSxKL3R3XJPXoSofEY08tSkLoCyniJevgAQqwk3iAvMjd8vbMcmgePMVi4TXo",
+	"3b0oUb4v7PGShakcubZtXsfGDAS+1SFnYBpFaZ4BRbcv8NDljN6wYFgeRofIxX0s3QFFovuLLqJwPZnL",
+	"wh5PMH5oX8zowqrtVt+xRjlup4L4fV8ccyzlsz2IgMFVenFS5zTiJQFHDjftl+WaWaYJQPoNikYVpNTd",
+	"z8K0+VZmi83xwzVGQ8rc+VJuHhGfKx+2rR2YIyI8FGwZ4LP170fbv/zHPv325fO3z19M/y3/4e1sO59+",
+	"ffr1t9OXV9nku/98yf6mf3lu8tfdVh1RsLUCGDDGuS1xBq0YblDiW72WHSe4Q5Hu6hOrk2M70Gw8r+iL",
+	"vjYlAv9ep6A1g8jeVv1fLvRQ0xJ3n1pLXKUh+vlbVhqo84mVxA20t+h+oE+nVx7sbvBG/dIJ+97e3vr3",
+	"6nj+T6HHvljCKnyoCgs+A+i9SQZ4nIGGHDpDlSnLDsVVXcsVdYjFu6RXX9wlvoiXXuhUQJFrOaa5qzqy",
+	"L96ev+5VyzAj3EQIjmGHVmPyngBwQISb5+hsRtppKIpMHSZCWaWYkm9I+rEB9fAWayt3SlSxHV+emGIn",
+	"9erENKnPB3GMrR6IJWTbhVVToDowJUPAp3HiAsRDX1RuXEFVy1cRUkPSspYvjasKt1AnoeTshxfHBKox",
+	"RVot1UwjCMwa+rQUjLR/BqfTFki8UMYIo3F7oquTc04UcI74/ZAkRnss0Ub7mNUUCt24Bkdwm5sS2tqa",
+	"6zAHII1Kxwi2/P3F6ZutHmgA7INzJzp/eeaurLEiSydQv69r6K4zJcc8ZwkBkGztPHe2fV8EzT7xbtQG",
+	"GV+T6rjgno40ae9397eIkVXiyp3bJgbutEovRnytqfi3gqkFqP0N2JgQvBMNfVIPxkhelKc3aKRhi5CY",
+	"QJfFuJiHH/fzIyf2mC9MqBrTWNYPLzrLIYkKWvFKoCwJl8RYpV+C7gwYHlFxeaMR4rcL8LNjpNMpzVjQ",
+	"q/vCTzecaY9l2vb2bcYEZ5m1DDheXTPAQ5W40xWyQu1J9fQycMn6gHEA9FA++ft//ffWKqjUUo2muBDW",
+	"JkTzLLq8xt++BlaV3027j4mzE2mgFzhltU2FJEG4cgycfAjLWoFbjQBZPRxrcFP3xVpYVmckIahxMAXT",
+	"neow2kIC8kW5CVXrD60qy1XLm7VcCSlBLkt4Bscx+oq114Kd4e1XfB9ieaRdjv7y3cnl5XFUuO4255Bo",
+	"afu000Yqju5AC/6gBbP6n8yoi0L8bO0y3Fj/om8dSiOCXdIX7WVjylq/r4OH3XnQnYKpwdaoK6DYcV80",
+	"9HWH6o8IBk+g//sa7KqWLMjP5S0gAMaLOSeu/CgSmhEs8gr9uazyriIeg77f29kJpf69593n3Z0ysL1G",
+	"w7+vNl4BkP7EungD4MRqx+0GuBKfdfQ/no4OGvIKBdl7JIAO1qvuIfzmE7ceqtZ/LFWJW9Tpc9ZURPEy",
+	"JJRUVKEe5MMCoJ8m7sKQ+o1V2KXzc1HLvJuyVGpuD++z8VKw9N1AnqCsXlTVxAdfwmdjDlg5ugd3XsYD",
+	"OlE8vH/E4MgBTvLuN8J9kk9B4SWVPJ0hmjSH/M7BS47yeyl+szY2t0Qtf2ZmJal0P7HH5TOtbUJrf2aG",
+	"0OWtf3TkLroUfkXRRdlkp7w0Hi4+tKw1lDHfEal2t7uxeQhHu6QELEy2ahQXeB0lgbrrNCpbTjExwilb",
+	"VFvbfEVJdoBhWQ5Dn7nS6Np8l0vnIJso5BbhCSLtXZc9tlWBk/qy624KBzu0vCocytEq1/GHRPy9LmSc",
+	"8WkxLfPN3F8h34oLw64YUEAT066uji9uUeyGy0KHAvSmgblC8HhklWzlbkPC2zLebO4XqETfwkzBKtZW",
+	"nLzZNJgKusB6ZhLDHtw5KrBSjFV/DA6u+Wa5EmKpaXBR5e6GwytLDN7/hiw1gCE08NQGOIR/OL76eymr",
+	"kBjh8RM8R0WmcQc7hRfWZUGEwB8k25J34NKq1Gqlzq3g090isIWkhHclDo+h0xdnISQKMEjAIEMuhMZA",
+	"uEsnY65GCdL9AOclvpdkPmFWQy1fhUuYXY1Kh5wxtR18FzWYTlQ0IFDN4NYPp7NClRm6aOoFfmnwSOk7",
+	"4MFIOwI5LeE7k74I9bcuQRlrQdHBkYBqtIx9k2CkP4zTZccFGNm+oMK95jB5y0i9gxQLCQdXEhyPtUwC",
+	"bjrEZWXD0rmbS+k1+qIc6wc7git3c6922NBDt1I1cvCoZJverkLaVJDzVy/I/v7+17ABfQGXklNN0r3u",
+	"/u5292C7u3+5u9frdnvd7r+nKIChf2rInItMztFjqiEDE+IC3i+C4eK+4A4BTZBZoWZSsx5Ersf8A8tI",
+	"5lycPjMCrmTiCDs0o1q7i6kxvwHovS8AOgrg1SlZMKoIndMFWk6sMdsRBuwyJOOQsU927Ivhop6vGGDe",
+	"XF15QtDDZZ9DkkKjWylcePQobxJCl9QirlhOCT73uSQxbkRwF4VPtL5jeS7xMPtw/f+ooE30/tqEFvj+",
+	"FvIMQ63A8vcRK97RrR8MAAXrdWN6h3BSM4T4FYTNuJYZIwcJGJGF3exOq7nAN4a1i7F5K0jKNQy7Kk5x",
+	"6wL/xFGHb7eqWL9lmcHtbW25miAVYb1mASCmYbnAcztrYLy+CrR5rUI26G6nCw7YwhVchEpf/2+90AOa",
+	"54NyrPeJsC9d0PWJPXoIUNRs6CHMOQ0C7rPH7g8aVYftcZrK/fWgqs8Nnu18dJCJd3rbzssafKSVCrsj",
+	"bSt7S3XGHw+IrATB6UQ1Ot/6wiUhWmYGVe/oEMG7AgvIhi4hPLmuwlmVkRHX3Wp/WxAQmzjbwjHw3f4z",
+	"OD4Oul+vf+GFvz/nSbxysLqPpeIN/HC+eG7JtdZMFd1Pxms/e9Q296g9jEge5j6znYPvLGnNikbicqAl",
+	"eG0S5K+7TIUjvGvKqc+BUVrWhVZhUoHoi7D1On3hwJiXrM4NoEBSUeR5SpDoaclu+wKvVqGja7wgyKGE",
+	"NLHKEuLmobp0k0qMmRlLinENBMUOf2MlahmLZyMl6tMcbFeb/Vsc8D+sAvWbC5t/OBUNSfS3UdF2nBIE",
+	"+QoPZmx3ZUtGKNuBhQk5TyI8d+994d6Hq5NKZpur68XM+IgRiooOd+gqAiNfjgjaH+EiY3BJqjD5Ikqc",
+	"gp4why1GM61hmJIVEKYOuzTx+St1FNyUaLqAO8VL8xkhT+1YSxYvRSNP74t2WfzMqMoXLuPKDwB2M3HJ",
+	"OoRW5lBeNIWtSxxWnbjURgfAD/lJKq7EcIXD5c7o4E2DWE4vqkSM8rAgImr4DYsLHbiBAeLF1nBxEHhn",
+	"WMYpvjrmBpR2AFkl7brPMSGeGZc3b+HNXJ2+OPMX9pXVOlGyVIgCeN0/kIP3qYHHquI77Fuzwc5DSW2t",
+	"VwqLj9f63TBFc5/04zP3dZP8O8N9aNYK935z4XFWHroJhVCN8nVYpRIRnZ3PZkmjpPi9OL7bvqdi+SWC",
+	"65rSYr0ZSCwUMrpGnebQq/vkb6k3lWC3TXGxPA/TiFjViApS4K25/5x1wLOwMYGkSiDelUSFTTYPeuEd",
+	"6HAvWgW7rYxyOPyIKAqFUbK+SEsMOwe8YPUCD0EbRVfKqsIQB3e/EG3kTJMhcwANdzj7vRf34SZKA6If",
+	"5qs1YvhB/lChtRWMZZlEj+DV62Us+iXDe58VEWyuN3D+JyHH9H0TZl5ZwXVP73IFP/FT+5cdlPQKrwfG",
+	"OP8Jfcz/31s8pVPan88HcKtGIbjzMURh7k4Ghec6vh8qSD8v+UgNU33Jh0zaB919vLasLzxvcmTb2Pjr",
+	"LXepZqgOwcau3iPmfnf4p0uetpGHujxGn33Un8ZH/Xii3sRTDW9AIV1MpqR66VmM+7/s015BSd1PyuE/",
+	"e7bv4dl+BGk90L8Nbz/Qw72SgWL1mWOgnVXe5UcrbzFcslNm7uU1vr9y9KmOTvAc/xZH6LPv+B/Qd/xk",
+	"mlQMhbopVNkSwmpSSQ3vkAvAqUU3HqLpNjsW3vmP/4YnKwaOXXG8GhFj/zk9CvNyRzxpvYswbVfRln9t",
+	"jVPhnF1xbSAIEEFgQ+rahDmkMAQ7LmENvI8BsFQAOWkmlSEHB/tEqr543vVoiFA2DCQGxci5nGu82TIq",
+	"rn13/O13p6c/DM5Ozy8vUgcbwI0mE6ndPSVCmr5QTMv8hmFiYi7lDAv6/YUlVusCjV7P2IjTfNtlUwZA",
+	"p/bJ0ZujZ5qcnN0coLv85OzmK6Jg/oozneBPbDpkUA7PBYEWXIzyImPZVo9g+ieOrFqxXKg87ZCjvpiE",
+	"DJiQ4epHvkBDg45GLIB2lXhTuppOi7EWSLOh1rbJOYRyfAEdboanoghoYgmF28FuH2KOJ+Jb4I342Dtm",
+	"SeuJnIuEUEBEgPgvYG+7VNyV7h0PwvwIFcHjn68Br35fB450XVQxcF1n9/TB1G4p+MROmABkfTcnjNww",
+	"hyTFzU3D1gV0ddhlAOn9nA/4x3a9zMPZeRBbb9YZdj56VLoN/S+mQdgeEiGRT+N5AqXBZ4XzhvQs7Cxm",
+	"Bps4RmLK/mfyjDydo+NpSGgDX0edQkpgUSdlVqmUf2ZmJVl0PzEL/Uxcm/s5HklZD3N1uE880NeB0OBA",
+	"jdp4aE1AH2rjPSKg6iBszkqXx2+p0LyvXK4CV0rc0x/yEEXlk50y7xFxRJAss4bPHpIGD8k/rMPjt9df",
+	"dvDcbpd3Dj2KnzTavydaFxBTF2xeN50QTw2lIA+WVIe8korsHZCJLKzZDNfeUmcvSRGMNe4gjt0FUiAx",
+	"4aoCLK2fL0fX8bNN1tY5LISbz4W/cuh3lqelEgBr51hvbI18lribnCjc3PJEPfOU8NijFV2jA8clvkDn",
+	"r+/tmcBMuybYhiMCkFlwxQpWDEHbNMGMwzIVJPhXSpfO0cuX54jQ7QtIWa4ZZkT66ysQFpCaiSaFyBje",
+	"+2VJZ0g1eJnwGNwB4gWH2q1PffRnHmvC109LgUE5hXZNlKgp5Byg8kyciY/11mW2CKaFLSMkXOANOQFl",
+	"DRw/iJhgj/4SWnTUZUAWWe71PLo5X29+db4fq/M7L/d77J2plSvu1txw53oNBHi7igKDyuPUv6SSK5fU",
+	"YFKSOkhPUo2TJTXneFJTLpM6ub+//X8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
