@@ -51,6 +51,14 @@ import (
 //     as LinkedIn shows it (LinkedInPost.Text); more than 3000 characters shown is a 422;
 //   - success is 201 with an empty body and the post's URN in x-restli-id
 //     (urn:li:share:… for text, urn:li:ugcPost:… with images);
+//   - a video is registered with POST /rest/videos?action=initializeUpload {owner,
+//     fileSizeBytes (75 KB to 500 MB), uploadCaptions, uploadThumbnail}, answered with
+//     upload instructions of VideoPartSize bytes each; each part is PUT (exactly its
+//     length, else 400) and answered with an ETag; finalizeUpload needs every part and
+//     their ETags in order; GET /rest/videos/{urn} then says PROCESSING for
+//     VideoProcessingPolls reads and AVAILABLE after (PROCESSING_FAILED, with a reason,
+//     for a file that is not MP4 or after FailVideoProcessing); a post may name a video
+//     (content.media) only once it is AVAILABLE;
 //   - a scripted 429 carries no Retry-After, as LinkedIn's usually does not.
 //
 // Posts lists what was published; Calls counts requests by path.
@@ -66,6 +74,10 @@ type LinkedIn struct {
 	RefreshTokens bool
 	// AccessTTL is how long an access token lasts (LinkedIn's 60 days when zero).
 	AccessTTL time.Duration
+	// VideoPartSize is the size of a video upload's parts (LinkedIn's 4 MiB when zero).
+	VideoPartSize int64
+	// VideoProcessingPolls is how many status reads a finalized video stays PROCESSING.
+	VideoProcessingPolls int
 	// OldestVersion and NewestVersion bound the LinkedIn-Version values served
 	// (SetVersions changes them once the fake serves).
 	OldestVersion, NewestVersion string
@@ -86,6 +98,31 @@ type LinkedIn struct {
 	posts         []LinkedInPost
 	images        map[string]*LinkedInImage // by URN
 	uploads       map[string]string         // upload id → image URN
+	videos        map[string]*LinkedInVideo // by URN
+	videoParts    map[string]*linkedinPart  // upload id → a part of a video
+	videoFailure  string                    // the reason the next finalized video fails
+}
+
+// LinkedInVideo is a video registered with the fake.
+type LinkedInVideo struct {
+	URN      string
+	Owner    string
+	Size     int64 // as initializeUpload declared it
+	Received int64 // bytes of its parts received
+	Parts    int
+	Status   string // WAITING_UPLOAD, PROCESSING, AVAILABLE, PROCESSING_FAILED
+
+	reason string
+	head   []byte // the first bytes, for the container check
+	etags  []string
+	polls  int
+}
+
+type linkedinPart struct {
+	video    string
+	index    int
+	size     int64
+	uploaded bool
 }
 
 // LinkedInMember is the LinkedIn member who consents, as userinfo describes them.
@@ -112,6 +149,7 @@ type LinkedInPost struct {
 	Visibility       string
 	FeedDistribution string
 	Images           []LinkedInImage // attached, in order
+	Video            string          // the video's URN, if it carries one
 	Authorization    string          // the Authorization header it was posted with
 	Version          string          // its LinkedIn-Version
 }
@@ -155,6 +193,8 @@ func NewLinkedIn(t testing.TB) *LinkedIn {
 		tokens: map[string]*linkedinToken{}, refresh: map[string]time.Time{},
 		nextID: 7270000000000000000,
 		images: map[string]*LinkedInImage{}, uploads: map[string]string{},
+		videos: map[string]*LinkedInVideo{}, videoParts: map[string]*linkedinPart{},
+		VideoProcessingPolls: 1,
 	}
 	f.Token = randomToken()
 	f.tokens[f.Token] = &linkedinToken{scopes: []string{"openid", "profile", "w_member_social"}, expires: time.Now().Add(linkedinAccessTTL)}
@@ -164,6 +204,8 @@ func NewLinkedIn(t testing.TB) *LinkedIn {
 	mux.HandleFunc("GET /v2/userinfo", f.userinfo)
 	mux.HandleFunc("POST /rest/posts", f.rest("w_member_social", f.createPost))
 	mux.HandleFunc("POST /rest/images", f.rest("w_member_social", f.initializeUpload))
+	mux.HandleFunc("POST /rest/videos", f.rest("w_member_social", f.videoAction))
+	mux.HandleFunc("GET /rest/videos/{urn}", f.rest("w_member_social", f.videoStatus))
 	mux.HandleFunc("PUT /dms-uploads/{id}", f.upload)
 	f.srv = httptest.NewServer(f.serve(mux, f.fail))
 	f.URL = f.srv.URL
@@ -285,6 +327,26 @@ func (f *LinkedIn) Images() (registered, uploaded int) {
 		}
 	}
 	return registered, uploaded
+}
+
+// FailVideoProcessing makes the next video finalized fail its processing with reason.
+func (f *LinkedIn) FailVideoProcessing(reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.videoFailure = reason
+}
+
+// Videos returns the videos registered so far.
+func (f *LinkedIn) Videos() []LinkedInVideo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []LinkedInVideo
+	for _, v := range f.videos {
+		c := *v
+		c.head, c.etags = nil, nil
+		out = append(out, c)
+	}
+	return out
 }
 
 // Calls returns how many requests were made to path, failed ones included.
@@ -510,7 +572,7 @@ func (f *LinkedIn) rest(scope string, h func(w http.ResponseWriter, r *http.Requ
 			linkedinError(w, http.StatusForbidden, 100, "ACCESS_DENIED", "Not enough permissions to access: "+r.URL.Path)
 			return
 		}
-		if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); ct != "application/json" {
+		if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); r.Method != http.MethodGet && ct != "application/json" {
 			linkedinError(w, http.StatusUnsupportedMediaType, 0, "", "Content-Type must be application/json")
 			return
 		}
@@ -637,6 +699,19 @@ func (f *LinkedIn) createPost(w http.ResponseWriter, r *http.Request, version st
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	video := ""
+	if len(media) == 1 && strings.HasPrefix(media[0].ID, "urn:li:video:") {
+		v, ok := f.videos[media[0].ID]
+		switch {
+		case !ok || v.Owner != *req.Author:
+			linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: /content :: video "+media[0].ID+" is not found")
+			return
+		case v.Status != "AVAILABLE":
+			linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: /content :: video "+media[0].ID+" is not AVAILABLE ("+v.Status+")")
+			return
+		}
+		video, media = v.URN, nil
+	}
 	var attached []LinkedInImage
 	for _, m := range media {
 		img, ok := f.images[m.ID]
@@ -663,13 +738,13 @@ func (f *LinkedIn) createPost(w http.ResponseWriter, r *http.Request, version st
 	}
 	f.nextID += 1 << 20
 	kind := "share"
-	if len(attached) > 0 {
+	if len(attached) > 0 || video != "" {
 		kind = "ugcPost"
 	}
 	p := LinkedInPost{
 		URN: "urn:li:" + kind + ":" + strconv.FormatInt(f.nextID, 10), Author: *req.Author,
 		Commentary: *req.Commentary, Text: text, Visibility: *req.Visibility,
-		FeedDistribution: req.Distribution.FeedDistribution, Images: attached,
+		FeedDistribution: req.Distribution.FeedDistribution, Images: attached, Video: video,
 		Authorization: r.Header.Get("Authorization"), Version: version,
 	}
 	f.posts = append(f.posts, p)
@@ -718,7 +793,12 @@ func (f *LinkedIn) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	urn, ok := f.uploads[r.PathValue("id")]
+	part := f.videoParts[r.PathValue("id")]
 	f.mu.Unlock()
+	if part != nil {
+		f.uploadPart(w, r, part)
+		return
+	}
 	if !ok {
 		linkedinError(w, http.StatusNotFound, 0, "", "Not Found")
 		return
@@ -740,4 +820,181 @@ func (f *LinkedIn) upload(w http.ResponseWriter, r *http.Request) {
 	delete(f.uploads, r.PathValue("id")) // an upload URL is good once
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
+}
+
+const (
+	linkedinVideoPart = 4 << 20
+	linkedinMinVideo  = 75 << 10
+	linkedinMaxVideo  = 500 << 20
+)
+
+func (f *LinkedIn) videoAction(w http.ResponseWriter, r *http.Request, _ string) {
+	switch r.URL.Query().Get("action") {
+	case "initializeUpload":
+		f.initializeVideo(w, r)
+	case "finalizeUpload":
+		f.finalizeVideo(w, r)
+	default:
+		linkedinError(w, http.StatusBadRequest, 0, "", "Unsupported action")
+	}
+}
+
+func (f *LinkedIn) initializeVideo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		InitializeUploadRequest *struct {
+			Owner           string `json:"owner"`
+			FileSizeBytes   *int64 `json:"fileSizeBytes"`
+			UploadCaptions  bool   `json:"uploadCaptions"`
+			UploadThumbnail bool   `json:"uploadThumbnail"`
+		} `json:"initializeUploadRequest"`
+	}
+	if !linkedinDecode(w, r, &req) {
+		return
+	}
+	in := req.InitializeUploadRequest
+	switch {
+	case in == nil || in.FileSizeBytes == nil:
+		linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: /initializeUploadRequest/fileSizeBytes :: field is required but not found and has no default value")
+		return
+	case in.Owner != f.PersonURN():
+		linkedinError(w, http.StatusForbidden, 100, "ACCESS_DENIED",
+			"Unpermitted fields present in REQUEST_BODY: Data Processing Exception while processing fields [/initializeUploadRequest/owner]")
+		return
+	case *in.FileSizeBytes < linkedinMinVideo || *in.FileSizeBytes > linkedinMaxVideo:
+		linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: /initializeUploadRequest/fileSizeBytes :: a video is 75 KB to 500 MB")
+		return
+	case in.UploadCaptions || in.UploadThumbnail:
+		linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: captions and thumbnails are not modelled by this fake")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	partSize := f.VideoPartSize
+	if partSize <= 0 {
+		partSize = linkedinVideoPart
+	}
+	f.nextID++
+	urn := "urn:li:video:C5505AQ" + strconv.FormatInt(f.nextID, 36)
+	v := &LinkedInVideo{URN: urn, Owner: in.Owner, Size: *in.FileSizeBytes, Status: "WAITING_UPLOAD"}
+	var instructions []map[string]any
+	for first := int64(0); first < v.Size; first += partSize {
+		last := min(first+partSize, v.Size) - 1
+		id := randomToken()
+		f.videoParts[id] = &linkedinPart{video: urn, index: len(instructions), size: last - first + 1}
+		instructions = append(instructions, map[string]any{
+			"uploadUrl": f.URL + "/dms-uploads/" + id, "firstByte": first, "lastByte": last,
+		})
+	}
+	v.Parts = len(instructions)
+	v.etags = make([]string, v.Parts)
+	f.videos[urn] = v
+	writeJSON(w, http.StatusOK, map[string]any{"value": map[string]any{
+		"uploadUrlsExpireAt": f.now().Add(24 * time.Hour).UnixMilli(), "video": urn,
+		"uploadInstructions": instructions, "uploadToken": "",
+	}})
+}
+
+func (f *LinkedIn) uploadPart(w http.ResponseWriter, r *http.Request, part *linkedinPart) {
+	// Read in a small buffer: the fake keeps the first bytes and the count, not the video.
+	var head []byte
+	var n int64
+	buf := make([]byte, 32<<10)
+	body := http.MaxBytesReader(w, r.Body, part.size+1)
+	for {
+		k, err := body.Read(buf)
+		if len(head) < 16 {
+			head = append(head, buf[:min(k, 16-len(head))]...)
+		}
+		n += int64(k)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			linkedinError(w, http.StatusBadRequest, 0, "", "The part is larger than its upload instruction")
+			return
+		}
+	}
+	if n != part.size {
+		linkedinError(w, http.StatusBadRequest, 0, "", fmt.Sprintf("The part must be %d bytes, not %d", part.size, n))
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := f.videos[part.video]
+	if part.uploaded {
+		linkedinError(w, http.StatusBadRequest, 0, "", "This part was uploaded already")
+		return
+	}
+	part.uploaded = true
+	v.Received += n
+	if part.index == 0 {
+		v.head = head
+	}
+	etag := "/ambry-video/signedId/" + randomToken()
+	v.etags[part.index] = etag
+	w.Header().Set("ETag", etag)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (f *LinkedIn) finalizeVideo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		FinalizeUploadRequest *struct {
+			Video           string   `json:"video"`
+			UploadToken     *string  `json:"uploadToken"`
+			UploadedPartIDs []string `json:"uploadedPartIds"`
+		} `json:"finalizeUploadRequest"`
+	}
+	if !linkedinDecode(w, r, &req) {
+		return
+	}
+	in := req.FinalizeUploadRequest
+	if in == nil || in.UploadToken == nil {
+		linkedinError(w, http.StatusUnprocessableEntity, 0, "UNPROCESSABLE_ENTITY", "ERROR :: /finalizeUploadRequest/uploadToken :: field is required but not found and has no default value")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.videos[in.Video]
+	switch {
+	case !ok || v.Owner != f.PersonURN():
+		linkedinError(w, http.StatusNotFound, 0, "", "Video "+in.Video+" is not found")
+		return
+	case v.Status != "WAITING_UPLOAD":
+		linkedinError(w, http.StatusBadRequest, 0, "", "Video "+in.Video+" was finalized already")
+		return
+	case v.Received != v.Size || !slices.Equal(in.UploadedPartIDs, v.etags):
+		linkedinError(w, http.StatusBadRequest, 0, "", "The uploaded part ids do not match the parts of the upload")
+		return
+	}
+	v.Status = "PROCESSING"
+	switch {
+	case len(v.head) < 8 || string(v.head[4:8]) != "ftyp":
+		v.reason = "INVALID_MEDIA_FORMAT"
+	case f.videoFailure != "":
+		v.reason, f.videoFailure = f.videoFailure, ""
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (f *LinkedIn) videoStatus(w http.ResponseWriter, r *http.Request, _ string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.videos[r.PathValue("urn")]
+	if !ok || v.Owner != f.PersonURN() {
+		linkedinError(w, http.StatusNotFound, 0, "", "Not Found")
+		return
+	}
+	if v.Status == "PROCESSING" {
+		if v.polls++; v.polls > f.VideoProcessingPolls {
+			v.Status = "AVAILABLE"
+			if v.reason != "" {
+				v.Status = "PROCESSING_FAILED"
+			}
+		}
+	}
+	body := map[string]any{"id": v.URN, "owner": v.Owner, "status": v.Status}
+	if v.Status == "PROCESSING_FAILED" {
+		body["processingFailureReason"] = v.reason
+	}
+	writeJSON(w, http.StatusOK, body)
 }

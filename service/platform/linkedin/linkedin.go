@@ -27,8 +27,7 @@ package linkedin
 // one image as content.media, 2 to 20 as content.multiImage. The upload URL is LinkedIn's
 // answer; the token goes with the PUT only to LinkedIn's own hosts (or the configured
 // API's), never to another address the answer might name. An image registered but never
-// posted is harmless. A video needs LinkedIn's multi-part video upload, which is not built
-// yet: such a post is refused (Permanent) before any call, never published without it.
+// posted is harmless. A video goes through the Videos API's multi-part upload (video.go).
 //
 // Failures are classified from the status and LinkedIn's error body {status,
 // serviceErrorCode, code, message}, never its text:
@@ -95,6 +94,11 @@ type Adapter struct {
 	client *http.Client
 	api    string
 	now    func() time.Time
+	// pollEvery is how often a video's processing is checked (defaultPollEvery when
+	// zero); spoolDir is where a video of unannounced length is buffered (the system's
+	// temporary directory when empty).
+	pollEvery time.Duration
+	spoolDir  string
 }
 
 var _ platform.Adapter = (*Adapter)(nil)
@@ -189,9 +193,9 @@ type multiImage struct {
 // for an account stored without its member id, which is then read once and returned to
 // be kept.
 func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p platform.Post) (platform.Ref, platform.Credentials, error) {
-	if p.VideoURL != "" {
+	if p.VideoURL != "" && len(p.Images) > 0 {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0,
-			"LinkedIn: posts with a video are not supported on LinkedIn yet; publish it without the video or leave LinkedIn out")
+			"LinkedIn: a post carries one video or images, not both; publish the video and the images separately or leave LinkedIn out")
 	}
 	if len(p.Images) > maxImages {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "LinkedIn: a post takes at most %d images, not %d", maxImages, len(p.Images))
@@ -233,6 +237,13 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 			return platform.Ref{}, changed, err
 		}
 		images = append(images, mediaRef{ID: id, AltText: img.AltText})
+	}
+	if p.VideoURL != "" {
+		id, err := a.uploadVideo(ctx, token, author, p.VideoURL)
+		if err != nil {
+			return platform.Ref{}, changed, err
+		}
+		body.Content = &content{Media: &mediaRef{ID: id}}
 	}
 	switch {
 	case len(images) == 1:
@@ -287,34 +298,47 @@ func (a *Adapter) uploadImage(ctx context.Context, token, author string, img pla
 	if !strings.HasPrefix(ct, "image/") {
 		return "", platform.Errorf(platform.Permanent, 0, "LinkedIn: %s is not an image", d.Shown)
 	}
-	put, err := http.NewRequestWithContext(ctx, http.MethodPut, init.Value.UploadURL, br)
+	if _, err := a.put(ctx, token, init.Value.UploadURL, ct, br, d.Size, "the image upload"); err != nil {
+		return "", err
+	}
+	return init.Value.Image, nil
+}
+
+// put streams body (n bytes; -1 when unknown) to an upload URL LinkedIn gave, and returns
+// the answer's headers. The token goes along only to LinkedIn's own hosts (ownHost).
+func (a *Adapter) put(ctx context.Context, token, uploadURL, contentType string, body io.Reader, n int64, what string) (http.Header, error) {
+	u, err := url.Parse(uploadURL)
 	if err != nil {
-		return "", platform.Errorf(platform.Transient, 0, "LinkedIn sent an upload URL that is not valid")
+		return nil, platform.Errorf(platform.Transient, 0, "LinkedIn sent an upload URL that is not valid")
 	}
-	if d.Size >= 0 {
-		put.ContentLength = d.Size
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, uploadURL, body)
+	if err != nil {
+		return nil, platform.Errorf(platform.Transient, 0, "LinkedIn sent an upload URL that is not valid")
 	}
-	put.Header.Set("Content-Type", ct)
-	if a.ownHost(up) {
-		put.Header.Set("Authorization", "Bearer "+token)
+	if n >= 0 {
+		req.ContentLength = n
 	}
-	resp, err := a.client.Do(put)
+	req.Header.Set("Content-Type", contentType)
+	if a.ownHost(u) {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := a.client.Do(req)
 	if err != nil {
 		var pe *platform.Error
 		if errors.As(err, &pe) && ctx.Err() == nil {
-			return "", pe // the image's own failure (too large, its server went away)
+			return nil, pe // the media's own failure (too large, its server went away)
 		}
-		return "", platform.TransportError(ctx, "LinkedIn", err, token)
+		return nil, platform.TransportError(ctx, "LinkedIn", err, token)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return "", platform.TransportError(ctx, "LinkedIn", err, token)
+		return nil, platform.TransportError(ctx, "LinkedIn", err, token)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", a.classify(resp, data, token, "the image upload")
+		return nil, a.classify(resp, data, token, what)
 	}
-	return init.Value.Image, nil
+	return resp.Header, nil
 }
 
 // ownHost reports whether u is LinkedIn's (or the configured API's) to be sent the token.

@@ -235,15 +235,6 @@ func TestPublishMediaFailures(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 
-	t.Run("video", func(t *testing.T) {
-		t.Parallel()
-		b := setup(t)
-		_, _, err := b.adapter.Publish(ctx, b.creds, platform.Post{Text: "a video", VideoURL: "http://127.0.0.1:1/a.mp4"})
-		pe := requireKind(t, err, platform.Permanent, 0, b.fake.Token)
-		require.Contains(t, pe.Message, "a video are not supported on LinkedIn yet")
-		require.Zero(t, b.fake.Calls("/rest/posts"), "never published without it")
-	})
-
 	t.Run("21 images", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
