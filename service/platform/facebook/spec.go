@@ -24,8 +24,8 @@ var Spec = platform.Spec{
 	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
 	Text:     textlimit.For("facebook"),
 	Media:    textlimit.NeedsMedia("facebook"),
-	// Several images go as unpublished photos attached to one post; ten is what Facebook's
-	// own composer takes.
+	// Several images go as unpublished photos attached to one post (attached_media), at
+	// most ten of them: a bound of Octopost's, so one post makes at most eleven calls.
 	MaxImages: 10,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
