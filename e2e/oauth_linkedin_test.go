@@ -18,15 +18,20 @@ import (
 // scopes, no PKCE), the consent, the callback (the code exchanged with the secret in the
 // body), the account listed with the member's userinfo, a post with an image published
 // through the Posts API (its little text escaped, the image streamed to LinkedIn's upload
-// URL), a rejected access token refreshed (an app approved for refresh tokens; LinkedIn
+// URL), a video uploaded in parts, a rejected access token refreshed (an app approved for refresh tokens; LinkedIn
 // does not rotate them), the app revoked (invalid_grant: the account is inactive), and a
 // reconnect of the same member updating its account rather than adding one.
 func TestOAuthConnectLinkedIn(t *testing.T) {
 	t.Parallel()
 	li := fake.NewLinkedIn(t)
 	li.RefreshTokens = true
+	li.VideoPartSize = 64 << 10 // a small video in several parts
+	li.VideoProcessingPolls = 0 // processed by the first status read
 	images := fake.NewImages(t)
 	picture := images.Add("/launch.png", "image/png", fake.PNG(8, 8))
+	clip := make([]byte, 100<<10) // an MP4 as far as its ftyp box goes
+	copy(clip, "\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
+	video := images.Add("/launch.mp4", "video/mp4", clip)
 	const public = "https://octopost.example.com"
 	e := pgEnv(t)
 	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
@@ -106,6 +111,17 @@ func TestOAuthConnectLinkedIn(t *testing.T) {
 	require.Equal(t, posts[0].URN, *result.PostId)
 	require.Equal(t, "https://www.linkedin.com/feed/update/"+posts[0].URN, *result.PostUrl)
 
+	// A video, streamed to LinkedIn in parts and named once processed.
+	p = post("Launch video", &oapi.Media{Video: nullable.NewNullableWithValue(oapi.Video{Url: video})})
+	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
+	videos := li.Videos()
+	require.Len(t, videos, 1)
+	require.Equal(t, int64(len(clip)), videos[0].Received)
+	require.Equal(t, 2, videos[0].Parts)
+	posts = li.Posts()
+	require.Len(t, posts, 2)
+	require.Equal(t, videos[0].URN, posts[1].Video)
+
 	// The access token dies early: the publish refreshes it and goes on.
 	li.RevokeToken(strings.TrimPrefix(posts[0].Authorization, "Bearer "))
 	p = post("Second post", nil)
@@ -114,8 +130,8 @@ func TestOAuthConnectLinkedIn(t *testing.T) {
 	require.Equal(t, 1, issued)
 	require.Zero(t, refused)
 	posts = li.Posts()
-	require.Len(t, posts, 2)
-	require.NotEqual(t, posts[0].Authorization, posts[1].Authorization)
+	require.Len(t, posts, 3)
+	require.NotEqual(t, posts[0].Authorization, posts[2].Authorization)
 
 	// The member removes the app: the refresh is refused with invalid_grant, and the
 	// account is inactive until it connects again.
@@ -134,5 +150,5 @@ func TestOAuthConnectLinkedIn(t *testing.T) {
 	require.Equal(t, 2, li.Exchanges())
 	p = post("Fourth post, after reconnecting", nil)
 	require.Equal(t, oapi.PostStatus("published"), p.Status, "results: %+v", p.PlatformResults)
-	require.Len(t, li.Posts(), 3)
+	require.Len(t, li.Posts(), 4)
 }
