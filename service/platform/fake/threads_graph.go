@@ -134,6 +134,14 @@ func (g *metaGraph) IssueToken() string {
 	return g.issueLocked(true)
 }
 
+// IssueShortToken returns a valid short-lived token of the user, as the code exchange
+// grants it.
+func (g *metaGraph) IssueShortToken() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.issueLocked(false)
+}
+
 // RevokeToken makes token refused (code 190) from now on, as when the user removes the app.
 func (g *metaGraph) RevokeToken(token string) {
 	g.mu.Lock()

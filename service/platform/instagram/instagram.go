@@ -1,0 +1,278 @@
+package instagram
+
+// The adapter publishes with the Instagram API's content publishing (Instagram Login,
+// Graph API version apiVersion), each post a media container that is then published:
+//
+//  1. POST {api}/v21.0/{ig-user-id}/media → {id} of a container: a feed post with
+//     image_url and caption; a reel with media_type=REELS, video_url and caption; a story
+//     with media_type=STORIES and image_url or video_url (no caption: stories show none);
+//     a carousel as one container per item (is_carousel_item=true, image_url, or
+//     media_type=VIDEO and video_url), then a media_type=CAROUSEL container with children
+//     (their ids, comma-separated) and the caption. What the post becomes is its
+//     platform_options post_type, or the default (options.go).
+//  2. GET {api}/v21.0/{container}?fields=status_code,status until status_code is FINISHED
+//     (Instagram fetches the media in between: IN_PROGRESS). ERROR is Permanent with
+//     Instagram's status text; EXPIRED (not published within 24 hours) Transient, as a
+//     retry makes a new container. Polling is bounded by the context's deadline and
+//     MaxWait, every PollInterval; a container still processing when the next poll would
+//     pass them is Transient (an unpublished container is harmless: it expires).
+//  3. POST {api}/v21.0/{ig-user-id}/media_publish with creation_id → {id} of the media.
+//
+// The public URL is read with GET {api}/v21.0/{id}?fields=permalink (/p/{code}/, /reel/
+// {code}/, a story's own); once the media is published a failure of that read is not an
+// error (a retry could only post twice): the Ref has the id and no URL.
+//
+// Media must be public URLs: Instagram fetches them itself, so nothing is downloaded here.
+// Alt text is not sent (this publishing API takes none). Instagram has no idempotency key,
+// so the adapter does not claim Idempotent.
+//
+// Instagram has no replies between posts (Spec.Replies is false): each part of a thread
+// is an Instagram post of its own, in order, and must carry its own image or video. A
+// text-only part is refused when the post is accepted (Spec.Media) and, should one reach
+// the adapter, Permanent with that reason before any call: it is never skipped silently.
+// 50 posts a day per account through the API are a rate limit (graph.go).
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/octopost/octopost/service/netpolicy"
+	"github.com/octopost/octopost/service/platform"
+)
+
+// apiVersion is the Graph API version of the paths; Meta supports each version for about
+// two years after its release.
+const apiVersion = "/v21.0"
+
+// Adapter is the Instagram platform.Adapter.
+type Adapter struct {
+	graph graph
+	// PollInterval is how long to wait between two reads of a container's status, and
+	// MaxWait the longest a publish waits for its containers (the context's deadline may
+	// cut it shorter). Tests make them small.
+	PollInterval time.Duration
+	MaxWait      time.Duration
+}
+
+var _ platform.Adapter = (*Adapter)(nil)
+
+// New returns an adapter calling Instagram's Graph API at apiBase, without a version path
+// (the real one, https://graph.instagram.com, when empty). A nil client means netpolicy's
+// client for public addresses.
+func New(client *http.Client, apiBase string) *Adapter {
+	if apiBase == "" {
+		apiBase = defaultAPIURL
+	}
+	if client == nil {
+		client = netpolicy.Client(false, 30*time.Second)
+	}
+	return &Adapter{
+		graph:        graph{client: client, base: strings.TrimSuffix(apiBase, "/"), now: time.Now},
+		PollInterval: 3 * time.Second,
+		MaxWait:      5 * time.Minute,
+	}
+}
+
+// Connect checks the access token by reading whose it is (GET /me) and returns that
+// profile, with the credentials to store: those given, plus the user id.
+func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
+	token := creds[KeyAccessToken]
+	if token == "" {
+		return platform.Profile{}, nil, platform.Errorf(platform.InvalidCredentials, 0, "Instagram: access_token is required")
+	}
+	var me struct {
+		ID       graphID `json:"id"`
+		UserID   graphID `json:"user_id"`
+		Username string  `json:"username"`
+		Name     string  `json:"name"`
+		Picture  string  `json:"profile_picture_url"`
+	}
+	params := url.Values{"fields": {"user_id,username,name,profile_picture_url"}}
+	if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
+		var pe *platform.Error
+		if asError(err, &pe) && pe.Kind == platform.TokenRejected {
+			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
+		}
+		return platform.Profile{}, nil, err
+	}
+	if me.UserID == "" {
+		return platform.Profile{}, nil, platform.Errorf(platform.Transient, 0, "Instagram sent a profile without a user_id")
+	}
+	out := platform.Credentials{}
+	for k, v := range creds {
+		out[k] = v
+	}
+	out[KeyUserID] = string(me.UserID)
+	return platform.Profile{UserID: string(me.UserID), Username: me.Username, DisplayName: cmpOr(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
+}
+
+// Publish creates the post's container(s), waits for them, publishes and reads the post's
+// URL. It returns new credentials only when the user id had to be read first.
+func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p platform.Post) (platform.Ref, platform.Credentials, error) {
+	o, err := decodeOptions(p.Options)
+	if err != nil {
+		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "Instagram: platform_options.instagram must be an object with post_type")
+	}
+	kind, why := postType(o, p)
+	if why != "" {
+		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "Instagram: %s", why)
+	}
+	token := creds[KeyAccessToken]
+	if token == "" {
+		return platform.Ref{}, nil, platform.Errorf(platform.TokenRejected, 0, "Instagram: the account has no access token; connect it again")
+	}
+	var changed platform.Credentials
+	userID := creds[KeyUserID]
+	if userID == "" {
+		_, withID, err := a.Connect(ctx, creds)
+		if err != nil {
+			return platform.Ref{}, nil, asPublishError(err)
+		}
+		userID, changed = withID[KeyUserID], withID
+	}
+
+	top := url.Values{}
+	switch kind {
+	case PostFeed:
+		top.Set("image_url", p.Images[0].URL)
+		top.Set("caption", p.Text)
+	case PostReel:
+		top.Set("media_type", "REELS")
+		top.Set("video_url", p.VideoURL)
+		top.Set("caption", p.Text)
+	case PostStory:
+		top.Set("media_type", "STORIES")
+		if p.VideoURL != "" {
+			top.Set("video_url", p.VideoURL)
+		} else {
+			top.Set("image_url", p.Images[0].URL)
+		}
+	case PostCarousel:
+		var items []url.Values
+		for _, img := range p.Images {
+			items = append(items, url.Values{"image_url": {img.URL}, "is_carousel_item": {"true"}})
+		}
+		if p.VideoURL != "" {
+			items = append(items, url.Values{"media_type": {"VIDEO"}, "video_url": {p.VideoURL}, "is_carousel_item": {"true"}})
+		}
+		var children []string
+		for _, item := range items {
+			id, err := a.container(ctx, token, userID, item)
+			if err != nil {
+				return platform.Ref{}, changed, err
+			}
+			children = append(children, id)
+		}
+		for _, id := range children {
+			if err := a.waitFinished(ctx, token, id); err != nil {
+				return platform.Ref{}, changed, err
+			}
+		}
+		top.Set("media_type", "CAROUSEL")
+		top.Set("children", strings.Join(children, ","))
+		top.Set("caption", p.Text)
+	}
+	container, err := a.container(ctx, token, userID, top)
+	if err != nil {
+		return platform.Ref{}, changed, err
+	}
+	if err := a.waitFinished(ctx, token, container); err != nil {
+		return platform.Ref{}, changed, err
+	}
+	var published struct {
+		ID graphID `json:"id"`
+	}
+	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/media_publish",
+		url.Values{"creation_id": {container}}, token, &published); err != nil {
+		return platform.Ref{}, changed, err
+	}
+	if published.ID == "" {
+		return platform.Ref{}, changed, platform.Errorf(platform.Permanent, http.StatusOK,
+			"Instagram published the post but its answer named no id; check the account before publishing again")
+	}
+	ref := platform.Ref{ID: string(published.ID)}
+	var link struct {
+		Permalink string `json:"permalink"`
+	}
+	// Published already: without its permalink the post still is, and a retry would post
+	// it twice, so a failure here leaves the URL empty.
+	if a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(ref.ID), url.Values{"fields": {"permalink"}}, token, &link) == nil {
+		ref.URL = link.Permalink
+	}
+	return ref, changed, nil
+}
+
+// container creates a media container and returns its id.
+func (a *Adapter) container(ctx context.Context, token, userID string, params url.Values) (string, error) {
+	var out struct {
+		ID graphID `json:"id"`
+	}
+	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/media", params, token, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", platform.Errorf(platform.Transient, http.StatusOK, "Instagram sent a container answer without an id")
+	}
+	return string(out.ID), nil
+}
+
+// waitFinished polls a container's status until it is FINISHED (see the top).
+func (a *Adapter) waitFinished(ctx context.Context, token, id string) error {
+	deadline := a.graph.now().Add(a.MaxWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for {
+		var st struct {
+			StatusCode string `json:"status_code"`
+			Status     string `json:"status"`
+		}
+		if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(id),
+			url.Values{"fields": {"status_code,status"}}, token, &st); err != nil {
+			return err
+		}
+		switch st.StatusCode {
+		case "FINISHED":
+			return nil
+		case "ERROR":
+			return platform.Errorf(platform.Permanent, 0, "Instagram could not process the post's media: %s", cmpOr(redact(st.Status, []string{token}), "no reason given"))
+		case "EXPIRED":
+			return platform.Errorf(platform.Transient, 0, "Instagram let the post's container expire before it was published")
+		case "PUBLISHED":
+			return platform.Errorf(platform.Permanent, 0, "Instagram says the post's container is already published")
+		}
+		if a.graph.now().Add(a.PollInterval).After(deadline) {
+			return platform.Errorf(platform.Transient, 0, "Instagram is still processing the post's media; it will be tried again")
+		}
+		t := time.NewTimer(a.PollInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("Instagram: waiting for the container: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// asPublishError is a Connect failure as a publish sees it: a refused token is
+// TokenRejected again.
+func asPublishError(err error) error {
+	var pe *platform.Error
+	if asError(err, &pe) && pe.Kind == platform.InvalidCredentials {
+		return &platform.Error{Kind: platform.TokenRejected, Status: pe.Status, Message: pe.Message}
+	}
+	return err
+}
+
+func cmpOr(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
