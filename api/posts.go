@@ -46,7 +46,11 @@ func (s *Server) CreatePost(ctx context.Context, req oapi.CreatePostRequestObjec
 		in.Segments = fromSegments(*b.Segments)
 	}
 	if b.PlatformOptions != nil {
-		in.PlatformOptions = fromPlatformOptions(*b.PlatformOptions)
+		options, err := fromPlatformOptions(*b.PlatformOptions)
+		if err != nil {
+			return nil, err
+		}
+		in.PlatformOptions = options
 	}
 	post, err := s.svc.CreatePost(ctx, scopeFrom(ctx), in)
 	if err != nil {
@@ -91,7 +95,11 @@ func (s *Server) UpdatePost(ctx context.Context, req oapi.UpdatePostRequestObjec
 		patch.Segments = service.Some(segs)
 	}
 	if b.PlatformOptions != nil {
-		patch.PlatformOptions = service.Some(fromPlatformOptions(*b.PlatformOptions))
+		options, err := fromPlatformOptions(*b.PlatformOptions)
+		if err != nil {
+			return nil, err
+		}
+		patch.PlatformOptions = service.Some(options)
 	}
 	if b.PresetId.IsSpecified() {
 		var presetID *string
@@ -124,18 +132,17 @@ func (s *Server) PublishPost(ctx context.Context, req oapi.PublishPostRequestObj
 }
 
 // fromPlatformOptions returns each platform's entry of o as raw JSON, the form the service
-// stores and hands to the platform's adapter. The schema has shaped o, whose fields are
-// all JSON values, so it always encodes.
-func fromPlatformOptions(o oapi.PlatformOptions) map[service.Platform]json.RawMessage {
+// stores and hands to the platform's adapter.
+func fromPlatformOptions(o oapi.PlatformOptions) (map[service.Platform]json.RawMessage, error) {
 	raw, err := json.Marshal(o)
 	if err != nil {
-		panic(fmt.Sprintf("encoding platform_options: %v", err))
+		return nil, fmt.Errorf("encoding platform_options: %w", err)
 	}
 	var out map[service.Platform]json.RawMessage
 	if err := json.Unmarshal(raw, &out); err != nil {
-		panic(fmt.Sprintf("decoding platform_options: %v", err))
+		return nil, fmt.Errorf("decoding platform_options: %w", err)
 	}
-	return out
+	return out, nil
 }
 
 // toPlatformOptions returns a post's options for its response: nil, the field left out,

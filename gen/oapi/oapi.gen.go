@@ -1146,7 +1146,9 @@ type ClientInterface interface {
 	//
 	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft.
+	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// removes them); they are checked against the post as updated, so changing
+	// `platforms` may need them changed too.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1157,7 +1159,9 @@ type ClientInterface interface {
 	//
 	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft.
+	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// removes them); they are checked against the post as updated, so changing
+	// `platforms` may need them changed too.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1677,7 +1681,9 @@ func (c *Client) GetPost(ctx context.Context, postId PostId, reqEditors ...Reque
 //
 // Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft.
+// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// removes them); they are checked against the post as updated, so changing
+// `platforms` may need them changed too.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1698,7 +1704,9 @@ func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentT
 //
 // Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft.
+// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// removes them); they are checked against the post as updated, so changing
+// `platforms` may need them changed too.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3175,7 +3183,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft.
+	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// removes them); they are checked against the post as updated, so changing
+	// `platforms` may need them changed too.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3186,7 +3196,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft.
+	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// removes them); they are checked against the post as updated, so changing
+	// `platforms` may need them changed too.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6290,7 +6302,9 @@ func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId Po
 //
 // Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft.
+// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// removes them); they are checked against the post as updated, so changing
+// `platforms` may need them changed too.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6307,7 +6321,9 @@ func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context
 //
 // Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft.
+// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// removes them); they are checked against the post as updated, so changing
+// `platforms` may need them changed too.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -13794,33 +13810,34 @@ var swaggerSpec = []string{
 	"bSt7S3XGHw+IrATB6UQ1Ot/6wiUhWmYGVe/oEMG7AgvIhi4hPLmuwlmVkRHX3Wp/WxAQmzjbwjHw3f4z",
 	"OD4Oul+vf+GFvz/nSbxysLqPpeIN/HC+eG7JtdZMFd1Pxms/e9Q296g9jEge5j6znYPvLGnNikbicqAl",
 	"eG0S5K+7TIUjvGvKqc+BUVrWhVZhUoHoi7D1On3hwJiXrM4NoEBSUeR5SpDoaclu+wKvVqGja7wgyKGE",
-	"NLHKEuLmobp0k0qMmRlLinENBMUOf2MlahmLZyMl6tMcbFeb/Vsc8D+sAvWbC5t/OBUNSfS3UdF2nBIE",
-	"+QoPZmx3ZUtGKNuBhQk5TyI8d+994d6Hq5NKZpur68XM+IgRiooOd+gqAiNfjgjaH+EiY3BJqjD5Ikqc",
-	"gp4why1GM61hmJIVEKYOuzTx+St1FNyUaLqAO8VL8xkhT+1YSxYvRSNP74t2WfzMqMoXLuPKDwB2M3HJ",
-	"OoRW5lBeNIWtSxxWnbjURgfAD/lJKq7EcIXD5c7o4E2DWE4vqkSM8rAgImr4DYsLHbiBAeLF1nBxEHhn",
-	"WMYpvjrmBpR2AFkl7brPMSGeGZc3b+HNXJ2+OPMX9pXVOlGyVIgCeN0/kIP3qYHHquI77Fuzwc5DSW2t",
-	"VwqLj9f63TBFc5/04zP3dZP8O8N9aNYK935z4XFWHroJhVCN8nVYpRIRnZ3PZkmjpPi9OL7bvqdi+SWC",
-	"65rSYr0ZSCwUMrpGnebQq/vkb6k3lWC3TXGxPA/TiFjViApS4K25/5x1wLOwMYGkSiDelUSFTTYPeuEd",
-	"6HAvWgW7rYxyOPyIKAqFUbK+SEsMOwe8YPUCD0EbRVfKqsIQB3e/EG3kTJMhcwANdzj7vRf34SZKA6If",
-	"5qs1YvhB/lChtRWMZZlEj+DV62Us+iXDe58VEWyuN3D+JyHH9H0TZl5ZwXVP73IFP/FT+5cdlPQKrwfG",
-	"OP8Jfcz/31s8pVPan88HcKtGIbjzMURh7k4Ghec6vh8qSD8v+UgNU33Jh0zaB919vLasLzxvcmTb2Pjr",
-	"LXepZqgOwcau3iPmfnf4p0uetpGHujxGn33Un8ZH/Xii3sRTDW9AIV1MpqR66VmM+7/s015BSd1PyuE/",
-	"e7bv4dl+BGk90L8Nbz/Qw72SgWL1mWOgnVXe5UcrbzFcslNm7uU1vr9y9KmOTvAc/xZH6LPv+B/Qd/xk",
-	"mlQMhbopVNkSwmpSSQ3vkAvAqUU3HqLpNjsW3vmP/4YnKwaOXXG8GhFj/zk9CvNyRzxpvYswbVfRln9t",
-	"jVPhnF1xbSAIEEFgQ+rahDmkMAQ7LmENvI8BsFQAOWkmlSEHB/tEqr543vVoiFA2DCQGxci5nGu82TIq",
-	"rn13/O13p6c/DM5Ozy8vUgcbwI0mE6ndPSVCmr5QTMv8hmFiYi7lDAv6/YUlVusCjV7P2IjTfNtlUwZA",
-	"p/bJ0ZujZ5qcnN0coLv85OzmK6Jg/oozneBPbDpkUA7PBYEWXIzyImPZVo9g+ieOrFqxXKg87ZCjvpiE",
-	"DJiQ4epHvkBDg45GLIB2lXhTuppOi7EWSLOh1rbJOYRyfAEdboanoghoYgmF28FuH2KOJ+Jb4I342Dtm",
-	"SeuJnIuEUEBEgPgvYG+7VNyV7h0PwvwIFcHjn68Br35fB450XVQxcF1n9/TB1G4p+MROmABkfTcnjNww",
-	"hyTFzU3D1gV0ddhlAOn9nA/4x3a9zMPZeRBbb9YZdj56VLoN/S+mQdgeEiGRT+N5AqXBZ4XzhvQs7Cxm",
-	"Bps4RmLK/mfyjDydo+NpSGgDX0edQkpgUSdlVqmUf2ZmJVl0PzEL/Uxcm/s5HklZD3N1uE880NeB0OBA",
-	"jdp4aE1AH2rjPSKg6iBszkqXx2+p0LyvXK4CV0rc0x/yEEXlk50y7xFxRJAss4bPHpIGD8k/rMPjt9df",
-	"dvDcbpd3Dj2KnzTavydaFxBTF2xeN50QTw2lIA+WVIe8korsHZCJLKzZDNfeUmcvSRGMNe4gjt0FUiAx",
-	"4aoCLK2fL0fX8bNN1tY5LISbz4W/cuh3lqelEgBr51hvbI18lribnCjc3PJEPfOU8NijFV2jA8clvkDn",
-	"r+/tmcBMuybYhiMCkFlwxQpWDEHbNMGMwzIVJPhXSpfO0cuX54jQ7QtIWa4ZZkT66ysQFpCaiSaFyBje",
-	"+2VJZ0g1eJnwGNwB4gWH2q1PffRnHmvC109LgUE5hXZNlKgp5Byg8kyciY/11mW2CKaFLSMkXOANOQFl",
-	"DRw/iJhgj/4SWnTUZUAWWe71PLo5X29+db4fq/M7L/d77J2plSvu1txw53oNBHi7igKDyuPUv6SSK5fU",
-	"YFKSOkhPUo2TJTXneFJTLpM6ub+//X8BAAD//w==",
+	"dEiD1afWgrGQdvrxNu2LGI1lK0oVX2W+WQPHFS0nREsslIO089imndIFVLVhVitmM2TESNnE2EtAnodq",
+	"/k0KPOaRLKnxNcgWu9gbq3zLyEEbqXyfhg25Tfkt2NEfVt37zUXjP5xCiST62yiUO05lg+yKB7Phu3I7",
+	"I0zwwG+EnCcR+rz3FXHvcdZJJQ/PVSFjHn/EtkVF4zx09YuR50kEXZVwkTG40lWYfBGleUFPmHEXY6/W",
+	"EFfJCsBVh7Sa+GybOmZvSjRdwA3opbGPAK12rKVAkqJRAvVFuyzVZlTlC5cf5gcAu5m41CJCK3Mor8XC",
+	"1iVqrE5cIqa7LgCyqVRcN+LKnMud0UF4QOSpF9VNRlljEL81/IbFZRncwADxGm645gh8SSzjFF8dcwMm",
+	"BkDCknbdQ5oQz4zLe8LwHrFOX5z56wXL2qIotSvELLylEsjBewDBv1bxdPatkWPnoaS2tjaFxcdLCG+Y",
+	"orlPUfJ1BrpJ/p3hPjTrsHu/ufA4Kw/dhEJgSfmqsVLlic7OZyOqUVL8Xhzfbd9TsfwSb3ZNIbTeDNIW",
+	"yi5do05zoNh98rfUm0po3qYoXp6HaUSsakQFKfCO33/OquVZ2JhAUiVs8Eqiwiabh+jwxna4xa2CNFfG",
+	"ZBzaRWRfYEyvL9IScc/BRFi9wAPmRrGgsgYyRO3dL0QbOdNkyBycxB2hCe9zfriJ0oA/iNl1jYiDkO1U",
+	"aG0FY1nU0SN4UXwZOX/J8JZqRQSb6w1CFUnIiH3fhPBX1pvd0xdeQXv81N5wB3y9wkeDEdl/Qo/4//cW",
+	"T+lC9+fzAdyqUQjufAwxo7tTV+G5jm+zCtLPSz5SQ4Bf8niT9kF3Hx0wfeF5kyPbxsZfb7krQEMtCzZ2",
+	"1Skx97vDm17ytI386eUx+uxR/zQe9ccT9SZ+dXgDyv5iMiXVK9riWwqWPfArKKn7STn8Zz/8PfzwjyCt",
+	"B3rj4e0H+uNXMlDvXQYG2lnlXX608haDOztl5l5e4/srR5/q6ATP8W9xhD77jv8BfcdPpknFwK2bAqst",
+	"4cEmlUT2DrkAVF104yH2b7Nj4Z3/+G94smKY2xXHqxHf9p/TozAvd8ST1rsIgXcVbfnX1jgVztkV1waC",
+	"ABFgNyTaTZjDNUNo5hKEwfsYAPkFcJ5mUhlycLBPpOqL512P3QhFzkBiUDqdy7nGezijUuB3x99+d3r6",
+	"w+Ds9PzyInUgB9xoMpHa3aoipOkLxbTMbximUeZSzhB+wF+vYrUu0Oj1jI04zbdd7meAn2qfHL05eqbJ",
+	"ydnNAbrLT85uviIK5q840wn+xKZDBsX7XBBowcUoLzKWbfUIJqviyKr11YXK0w456otJyNcJ+bh+5As0",
+	"NOhoxALEWImOpavRY4y1QFIQtbZNziGU48v9cDM8FUWwGEuY4Q4k/BAzUhGNA+/vx94xp1tP5FwkhAJ+",
+	"A8R/ASncJQ6vdO94yOhHqAgerX0N1Pb7Osyl66KK2Os6u6cPpnanwid2wgTY7bs5YeSGOSQpbm4ati5g",
+	"wcMuA6Tw5+zFP7brZR7OzoPYerPOsPPRY+ht6H8xDcL2kAiJfBrPEygNPoedNySTYWcxM9jEMRJT9j+T",
+	"Z+TpHB1PQ0Ib+DrqFFLCoDops0ql/DMzK8mi+4lZ6Gfi2tzP8UjKepirw33igb4OBDIHatTGA4ECVlIb",
+	"bz0BVQdBfla6PH5LheZ95SoYuADjnv6Qhygqn+yUeY+II4JkmTV89pA0eEj+YR0ev73+soPndru8IelR",
+	"/KTR/j3RuoCYumDzuumE6G8oBXmwpDrklVRk74BMZGHNZriklzp7SYpgrHEHyOyuuwKJCRcrIBDAfDm6",
+	"jp9tsrbOYSHcfC78BUm/szwtlQBYO8d6Y2vks8Td5ETh5pYn6pmnhMcerejSHzgu8XU/f31vzwRm2jWB",
+	"TBwRAPiCC2GwvgnapglmHJapIMG/Urp0jl6+PEc8cV/uynLNMCPSX7aBIIbUTDQpRMbwljJLOkOqwcuE",
+	"x+AOyDE41G596qM/88gYvtpbCgzKKbRrokRNIecA7GfiugGsDi+zRTAtbBnP4QLv8wmYcOD4QXwHe/SX",
+	"sK2jLgMOynKv59E9/3rzi/79WJ3febnfY+9MrVzIt+Y+PtdrIMDbVRQYVB6n/iWVXLmkBuqS1CGFkmqc",
+	"LKk5x5OacpnUyf397f8LAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
