@@ -98,6 +98,15 @@ func TestOAuthConnectInstagram(t *testing.T) {
 	require.Len(t, media, 2)
 	require.Equal(t, "STORIES", media[1].Container.MediaType)
 
+	// A post type its media do not fit is refused when the post is created.
+	reel := oapi.Reel
+	bad, err := c.CreatePostWithResponse(t.Context(), oapi.CreatePostRequest{
+		Content: "not a reel", Platforms: &[]oapi.Platform{"instagram"}, Media: one,
+		PlatformOptions: &oapi.PlatformOptions{Instagram: &oapi.InstagramOptions{PostType: &reel}},
+	})
+	requireStatus(t, http.StatusUnprocessableEntity, bad, err)
+	require.Equal(t, "/platform_options/instagram/post_type", (*bad.JSON422.Details.Errors)[0].Field)
+
 	// A segment without media cannot be an Instagram post: publishing it is refused
 	// before anything is sent, never dropped when it is sent.
 	p = createPost(t, c, oapi.CreatePostRequest{
