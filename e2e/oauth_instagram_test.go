@@ -16,8 +16,9 @@ import (
 // Login with the built binary, against the fake Instagram on 127.0.0.1: the authorization
 // URL, the consent, the callback (whose code exchange ends in a long-lived token), the
 // account listed with the profile, a carousel published through the container flow, a
-// story chosen by platform_options, a text-only segment refused before anything is sent,
-// and a reconnect that updates the account instead of adding one.
+// story chosen by platform_options, a post type its media do not fit refused, a text-only
+// segment refused before anything is sent, and a reconnect that updates the account
+// instead of adding one.
 func TestOAuthConnectInstagram(t *testing.T) {
 	t.Parallel()
 	ig := fake.NewInstagram(t)
