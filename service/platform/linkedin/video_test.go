@@ -2,9 +2,11 @@ package linkedin
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,4 +193,57 @@ func TestCoversAll(t *testing.T) {
 	require.False(t, coversAll([]uploadInstruction{in(10, 19), in(0, 9)}, 20), "out of order")
 	require.False(t, coversAll(nil, 20))
 	require.False(t, coversAll([]uploadInstruction{{UploadURL: "not a url", LastByte: 19}}, 20))
+}
+
+// patternReader is a video of size bytes made up as it is read (an MP4's first bytes,
+// then a pattern), so that the test itself holds none of it.
+type patternReader struct {
+	size, off int64
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.size {
+		return 0, io.EOF
+	}
+	head := mp4(32)
+	n := int(min(int64(len(b)), p.size-p.off))
+	for i := range n {
+		at := p.off + int64(i)
+		if at < int64(len(head)) {
+			b[i] = head[at]
+		} else {
+			b[i] = byte(at * 7)
+		}
+	}
+	p.off += int64(n)
+	return n, nil
+}
+
+// A 64 MiB video costs the adapter its buffers, not its length: the whole publish (the
+// fake and the video's server in this process included) allocates a small fraction of
+// the video. Not parallel, so that no other test's allocations are counted.
+func TestPublishVideoMemory(t *testing.T) {
+	b := setup(t)
+	b.adapter.pollEvery = 5 * time.Millisecond
+	const size = 64 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		_, _ = io.Copy(w, &patternReader{size: size})
+	}))
+	t.Cleanup(srv.Close)
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := b.adapter.Publish(context.Background(), b.creds, platform.Post{Text: "big", VideoURL: srv.URL + "/big.mp4"})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d MiB video allocated %d KiB in total", size>>20, allocated>>10)
+	require.Less(t, allocated, uint64(size/8), "the video is streamed, never held")
+	videos := b.fake.Videos()
+	require.Len(t, videos, 1)
+	require.Equal(t, int64(size), videos[0].Received)
+	require.Equal(t, 16, videos[0].Parts, "LinkedIn's 4 MiB parts")
 }
