@@ -15,8 +15,9 @@ import (
 // TestOAuthConnectThreads connects a Threads account through Meta's OAuth with the built
 // binary, against the fake Threads on 127.0.0.1: the authorization URL, the consent, the
 // callback (whose code exchange ends in a long-lived token), the account listed with the
-// profile, a thread published as a reply chain through the container flow, and a
-// reconnect that updates the account instead of adding one.
+// profile, a thread published as a reply chain through the container flow, a reconnect
+// that updates the account instead of adding one, and a revoked token that disconnects it
+// after the refresh it triggers is refused.
 func TestOAuthConnectThreads(t *testing.T) {
 	t.Parallel()
 	th := fake.NewThreads(t)
@@ -91,4 +92,17 @@ func TestOAuthConnectThreads(t *testing.T) {
 	require.Equal(t, accountID, connectOnce())
 	require.Len(t, accountsByPlatform(t, c), 1)
 	require.Equal(t, 2, th.Exchanges())
+
+	// The user removes the app: Threads refuses the token (code 190), the refresh the
+	// server then tries is refused alike, and the account is disconnected.
+	th.RevokeAll()
+	p = createPost(t, c, oapi.CreatePostRequest{Content: "After the app was removed", Platforms: &[]oapi.Platform{"threads"}})
+	publish(t, c, p.Id)
+	p = waitSettled(t, c, p.Id, publishTimeout)
+	require.Equal(t, oapi.PostStatus("failed"), p.Status, "results: %+v", p.PlatformResults)
+	require.False(t, accountsByPlatform(t, c)["threads"].IsActive)
+	issued, refused := th.Refreshes()
+	require.Zero(t, issued)
+	require.GreaterOrEqual(t, refused, 2, "the publish and the refresh were both refused")
+	require.Len(t, th.Posts(), 2)
 }

@@ -13,8 +13,8 @@ package fake
 // once only, within 10 minutes; it grants a short-lived token (1 hour) and the user's id
 // as a JSON number. GET /access_token trades a valid short-lived token, with the app's
 // secret, for a long-lived one (60 days); GET /refresh_access_token trades a valid
-// long-lived token for a new one (60 days from now; the old one stays good until its own
-// expiry, as on Meta). A token past its expiry, revoked or unknown is refused with Graph's
+// long-lived token at least 24 hours old for a new one (60 days from now; the old one stays
+// good until its own expiry, as on Meta); a younger one is refused with code 100. A token past its expiry, revoked or unknown is refused with Graph's
 // OAuthException code 190, status 400, everywhere.
 //
 // Graph errors are {error: {message, type, code, error_subcode, is_transient,
@@ -76,6 +76,7 @@ type metaCode struct {
 
 type metaToken struct {
 	long    bool
+	issued  time.Time
 	expires time.Time
 	revoked bool
 }
@@ -151,6 +152,15 @@ func (g *metaGraph) RevokeToken(token string) {
 	}
 }
 
+// RevokeAll revokes every token issued so far, as when the user removes the app.
+func (g *metaGraph) RevokeAll() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, t := range g.tokens {
+		t.revoked = true
+	}
+}
+
 // Exchanges returns how many codes ended in a long-lived token; Refreshes how many
 // refreshes issued a token and how many token uses were refused with code 190.
 func (g *metaGraph) Exchanges() int {
@@ -173,7 +183,7 @@ func (g *metaGraph) issueLocked(long bool) string {
 	if long {
 		life = metaLongLived
 	}
-	g.tokens[token] = &metaToken{long: long, expires: g.nowLocked().Add(life)}
+	g.tokens[token] = &metaToken{long: long, issued: g.nowLocked(), expires: g.nowLocked().Add(life)}
 	return token
 }
 
@@ -330,8 +340,8 @@ func (g *metaGraph) refresh(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !g.tokens[token].long {
-		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Only long-lived tokens can be refreshed")
+	if t := g.tokens[token]; !t.long || g.nowLocked().Sub(t.issued) < 24*time.Hour {
+		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Only long-lived tokens at least 24 hours old can be refreshed")
 		return
 	}
 	g.refreshes++

@@ -125,6 +125,11 @@ func TestExchangeProfileAndRefresh(t *testing.T) {
 
 	// An outage is Transient, and the token survives it.
 	live := f.IssueToken()
+	// A token younger than a day cannot refresh yet: refused, but not a dead token, so
+	// the account stays connected.
+	_, err = c.Refresh(t.Context(), platform.Credentials{KeyAccessToken: live, KeyUserID: f.User.ID})
+	requireErrKind(t, err, platform.Permanent, live)
+	f.Advance(25 * time.Hour)
 	f.FailNext("/refresh_access_token", 1, http.StatusServiceUnavailable)
 	_, err = c.Refresh(t.Context(), platform.Credentials{KeyAccessToken: live, KeyUserID: f.User.ID})
 	requireErrKind(t, err, platform.Transient, live)
