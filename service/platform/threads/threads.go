@@ -4,7 +4,7 @@ package threads
 // that is then published:
 //
 //  1. POST {api}/v1.0/{user-id}/threads with media_type TEXT, IMAGE (image_url, alt_text)
-//     or VIDEO (video_url, alt_text), the text, and reply_to_id for a thread's later parts
+//     or VIDEO (video_url), the text, and reply_to_id for a thread's later parts
 //     → {id} of the container. Two or more media (images, and the video if there is one;
 //     at most 20) are a carousel: one container per item (is_carousel_item=true, no text),
 //     then a CAROUSEL container with children (their ids, comma-separated) and the text.
