@@ -1,10 +1,13 @@
 // Package youtube is Octopost's home for YouTube. A post needs a video, titled by its
-// first line. Its accounts connect through OAuth, whose flow is not built yet: it has a
-// Spec and no adapter, so live accounts are refused when they connect and test-mode
-// sandbox accounts publish through the sandbox.
+// first line (or platform_options.youtube.title), which Octopost uploads through YouTube's
+// resumable upload (upload.go). Its accounts connect through OAuth (oauth.go); the adapter
+// (youtube.go) publishes for them, with the post's platform_options (options.go), and
+// test-mode sandbox accounts publish through the sandbox.
 package youtube
 
 import (
+	"net/http"
+
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/sandboxid"
 	"github.com/octopost/octopost/service/platform/textlimit"
@@ -15,20 +18,20 @@ var Spec = platform.Spec{
 	ID:      "youtube",
 	Name:    "YouTube",
 	Connect: platform.Connect{OAuth: true},
-	// The consent screen, scopes and endpoints per the platform's developer docs; its
-	// profile is not read yet, so connecting is refused as not yet supported.
-	OAuth: &platform.OAuth{
-		Env:        "OCTOPOST_YOUTUBE",
-		Scopes:     []string{"https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly"},
-		PKCE:       true,
-		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
-	},
-	Settings: platform.OAuthSettings("OCTOPOST_YOUTUBE",
-		"https://accounts.google.com/o/oauth2/v2/auth",
-		"https://oauth2.googleapis.com/token",
-		"https://www.googleapis.com"),
+
+	// Google's OAuth 2.0 with PKCE and offline access, and the settings of the flow and
+	// the API: oauth.go.
+	OAuth:    oauthFlow,
+	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+
 	Text:  textlimit.For("youtube"),
 	Media: textlimit.NeedsMedia("youtube"),
+	// A YouTube post is its video alone: a post's images are for its other platforms.
+	MaxImages: 0,
+	Options:   checkOptions,
+	New: func(client *http.Client, setting func(string) string) platform.Adapter {
+		return New(client, setting(SettingAPIURL))
+	},
 	Sandbox: platform.Sandbox{
 		Profile: func(p *platform.Profile, d sandboxid.Digest, num string) {
 			p.UserID = "UC" + d.Base64(22)
