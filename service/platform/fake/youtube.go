@@ -180,6 +180,15 @@ func (f *YouTube) RevokeRefreshToken(refresh string) {
 	delete(f.refresh, refresh)
 }
 
+// RevokeApp makes every token issued so far refused, as when the user removes the app's
+// access in their Google account: a refresh is then invalid_grant.
+func (f *YouTube) RevokeApp() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.tokens)
+	clear(f.refresh)
+}
+
 // Deny makes the user refuse consent from now on.
 func (f *YouTube) Deny() {
 	f.mu.Lock()
