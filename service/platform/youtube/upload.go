@@ -34,7 +34,8 @@ package youtube
 // Time: each PUT is one request and so must fit the adapter client's per-request timeout
 // (30 s in production): an 8 MiB chunk needs an upstream of about 2.2 Mbit/s or more. The
 // video's download is not bounded by that timeout (it spans every chunk) but by the
-// publish's context: the job's 5-minute timeout bounds the whole upload. The practical
+// publish's context: the job's 5-minute timeout bounds the whole upload, a stalled video
+// server included. The practical
 // size is therefore what the slower of the video's server and the link to YouTube moves in
 // 5 minutes: about 180 MiB at 5 Mbit/s, 1.8 GiB at 50 Mbit/s; the 2 GiB limit is reached
 // only on a fast link (or a longer job timeout). A larger video fails Transient when the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -354,4 +355,35 @@ func TestOptions(t *testing.T) {
 		require.Equal(t, path, problems[0].Path, raw)
 		require.NotEmpty(t, problems[0].Message)
 	}
+}
+
+// loseAnswer passes requests on, but the first PUT that carries bytes gets no answer (a
+// timeout) after the session received them.
+type loseAnswer struct {
+	next http.RoundTripper
+	lost bool
+}
+
+func (l *loseAnswer) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if err != nil || l.lost || req.Method != http.MethodPut || req.ContentLength == 0 {
+		return resp, err
+	}
+	l.lost = true
+	resp.Body.Close()
+	return nil, os.ErrDeadlineExceeded
+}
+
+// A chunk whose answer is lost (a timeout) is not sent again blindly: the session is asked
+// where it stands, and the upload goes on after what it kept.
+func TestUploadResumesAfterTimeout(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.adapter.client = &http.Client{Timeout: 30 * time.Second, Transport: &loseAnswer{next: http.DefaultTransport}}
+	body := video(5 * chunkUnit)
+	_, _, err := b.adapter.Publish(t.Context(), b.creds, platform.Post{Text: "t", VideoURL: videoHost(t, body, true)})
+	require.NoError(t, err)
+	v := b.fake.Videos()[0]
+	require.Equal(t, sum(body), v.SHA256)
+	require.Equal(t, 3, v.Chunks, "the first chunk was kept: not sent twice")
 }
