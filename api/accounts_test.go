@@ -286,7 +286,13 @@ func TestDisconnectAccount(t *testing.T) {
 	b, m := setupAccounts(t)
 	live := b.key(t, service.ModeLive)
 	first := b.do(t, http.MethodPost, "/v1/accounts", live, mastodonBody(m.URL, m.Token))
-	second := b.do(t, http.MethodPost, "/v1/accounts", live, mastodonBody(m.URL, m.Token))
+	// The same account again is the same account (updated); one on another instance is another.
+	again := b.do(t, http.MethodPost, "/v1/accounts", live, mastodonBody(m.URL, m.Token))
+	require.Equal(t, http.StatusCreated, again.status, "body: %s", again.raw)
+	require.Equal(t, first.body["id"], again.body["id"])
+	elsewhere := fake.NewMastodon(t)
+	second := b.do(t, http.MethodPost, "/v1/accounts", live, mastodonBody(elsewhere.URL, elsewhere.Token))
+	require.NotEqual(t, first.body["id"], second.body["id"])
 	id := first.body["id"].(string)
 
 	r := b.do(t, http.MethodDelete, "/v1/accounts/"+id, live, "")
@@ -297,13 +303,13 @@ func TestDisconnectAccount(t *testing.T) {
 	require.Equal(t, []any{second.body}, accountList(t, b.do(t, http.MethodGet, "/v1/accounts", live, "")))
 
 	events := b.events(t, service.ModeLive)
-	require.Len(t, events, 3)
-	require.Equal(t, service.EventAccountDisconnected, events[2].Type)
-	want := first.body
+	require.Len(t, events, 4)
+	require.Equal(t, service.EventAccountDisconnected, events[3].Type)
+	want := again.body
 	want["is_active"] = false
 	wantJSON, err := json.Marshal(map[string]any{"account": want})
 	require.NoError(t, err)
-	require.JSONEq(t, string(wantJSON), string(events[2].Data))
+	require.JSONEq(t, string(wantJSON), string(events[3].Data))
 }
 
 func TestAccountsRequestErrors(t *testing.T) {

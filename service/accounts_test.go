@@ -533,7 +533,9 @@ func TestDisconnectAccount(t *testing.T) {
 	b := setup(t)
 	a, err := b.svc.ConnectAccount(b.ctx, b.live, mastodonInput)
 	require.NoError(t, err)
-	keep, err := b.svc.ConnectAccount(b.ctx, b.live, mastodonInput)
+	keep, err := b.svc.ConnectAccount(b.ctx, b.live, service.AccountInput{Platform: "mastodon", Credentials: platform.Credentials{
+		"instance_url": "https://elsewhere.example", "access_token": "t", // another instance: another account
+	}})
 	require.NoError(t, err)
 	b.clock.now = b.clock.now.Add(time.Hour)
 
