@@ -197,7 +197,7 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 	if len(jobs) == 0 {
 		return p, kept, nil
 	}
-	return p, kept, s.publishing.queue.Enqueue(ctx, tx, jobs...)
+	return p, kept, s.publishing.queue.Enqueue(ctx, tx, PublishJobs(jobs)...)
 }
 
 // dueStart is a scheduled post's job starting its run, and the active accounts found in

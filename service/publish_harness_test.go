@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/db"
-	"github.com/octopost/octopost/db/sqlite"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/id"
 	"github.com/octopost/octopost/service/platform"
@@ -147,19 +146,23 @@ type fakeQueue struct {
 }
 
 func inTx(tx service.Store) error {
-	if s, ok := tx.(*sqlite.Store); !ok || s.Tx() == nil {
+	if tx.DriverTx() == nil {
 		return errors.New("fakeQueue: called outside a transaction")
 	}
 	return nil
 }
 
-func (q *fakeQueue) Enqueue(_ context.Context, tx service.Store, jobs ...service.PublishJob) error {
+func (q *fakeQueue) Enqueue(_ context.Context, tx service.Store, jobs ...service.Job) error {
 	if err := inTx(tx); err != nil {
 		return err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, j := range jobs {
+	for _, job := range jobs {
+		j, ok := job.(service.PublishJob)
+		if !ok {
+			return fmt.Errorf("fakeQueue: unexpected kind of job %q", service.KindOf(job))
+		}
 		j.ID = fmt.Sprint("job-", len(q.jobs)+1)
 		q.jobs = append(q.jobs, &queuedJob{job: j, due: j.RunAt})
 	}

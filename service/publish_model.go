@@ -63,14 +63,46 @@ type PublishJob struct {
 	ID string
 }
 
-// Queue is the durable job queue behind publishing. Both methods work inside tx, a Store
-// handed out by InTx, so jobs appear and disappear atomically with the change to the post
-// that calls for them. db/queue implements it over River.
+// Job is one unit of work the Queue runs, of one of the kinds the service defines: a
+// PublishJob or a DeliveryJob. The set is closed (jobKind is unexported), so the queue can
+// map every kind to its own stored form and worker, and refuses a kind it does not know.
+type Job interface {
+	jobKind() JobKind
+}
+
+// JobKind names a kind of job.
+type JobKind string
+
+const (
+	JobPublish JobKind = "publish"
+	JobDeliver JobKind = "deliver"
+)
+
+func (PublishJob) jobKind() JobKind { return JobPublish }
+
+// KindOf returns j's kind.
+func KindOf(j Job) JobKind { return j.jobKind() }
+
+// PublishJobs returns jobs as Jobs, for Enqueue.
+func PublishJobs(jobs []PublishJob) []Job {
+	out := make([]Job, len(jobs))
+	for i, j := range jobs {
+		out[i] = j
+	}
+	return out
+}
+
+// Queue is the durable job queue behind publishing and webhook delivery: one seam for
+// every kind of job. Both methods work inside tx, a Store handed out by InTx, so jobs
+// appear and disappear atomically with the change that calls for them. The queue reaches
+// the database's transaction through tx.DriverTx, which a wrapper of the store (tracing,
+// metrics) passes through, never by knowing the concrete store. db/queue implements it
+// over River.
 type Queue interface {
-	// Enqueue adds jobs; they run once tx commits.
-	Enqueue(ctx context.Context, tx Store, jobs ...PublishJob) error
-	// CancelPost cancels the post's jobs that have not started running. A job that is
-	// already running is left alone: the generation check makes it a no-op.
+	// Enqueue adds jobs, of any kinds; they run once tx commits.
+	Enqueue(ctx context.Context, tx Store, jobs ...Job) error
+	// CancelPost cancels the post's publishing jobs that have not started running. A job
+	// that is already running is left alone: the generation check makes it a no-op.
 	CancelPost(ctx context.Context, tx Store, postID string) error
 }
 

@@ -405,7 +405,7 @@ func (s *Service) finishIn(ctx context.Context, tx Store, p Post, job PublishJob
 		}
 	}
 	if len(next) > 0 {
-		if err := s.publishing.queue.Enqueue(ctx, tx, next...); err != nil {
+		if err := s.publishing.queue.Enqueue(ctx, tx, PublishJobs(next)...); err != nil {
 			return err
 		}
 	}

@@ -30,6 +30,12 @@ type Store interface {
 	// PostgreSQL store sends some writes with the next statement); InTx then returns it
 	// and rolls back, whatever fn returned.
 	InTx(ctx context.Context, fn func(Store) error) error
+	// DriverTx returns the database driver's transaction that a Store handed out by InTx
+	// runs in (a *sql.Tx on SQLite, a pgx.Tx on PostgreSQL), and nil outside a
+	// transaction. It is the explicit hand-over to the job queue, which enqueues in the
+	// same transaction as the change that calls for the job; nothing else writes through
+	// it. A wrapper of the store passes its inner store's DriverTx through.
+	DriverTx() any
 
 	CreateUser(ctx context.Context, u User) error // ErrDuplicate when the email is taken
 	GetUserByEmail(ctx context.Context, email string) (User, error)

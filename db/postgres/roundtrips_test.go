@@ -102,10 +102,14 @@ type recordingQueue struct {
 	jobs []service.PublishJob
 }
 
-func (q *recordingQueue) Enqueue(_ context.Context, _ service.Store, jobs ...service.PublishJob) error {
+func (q *recordingQueue) Enqueue(_ context.Context, _ service.Store, jobs ...service.Job) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, j := range jobs {
+	for _, job := range jobs {
+		j, ok := job.(service.PublishJob)
+		if !ok {
+			continue // only publishing is measured here
+		}
 		j.ID = fmt.Sprint("job-", len(q.jobs)+1)
 		q.jobs = append(q.jobs, j)
 	}

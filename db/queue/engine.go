@@ -16,8 +16,6 @@ type pgxTx = pgx.Tx
 // are TTx.
 type engine[TTx any] struct {
 	client *river.Client[TTx]
-	// txOf returns the driver's transaction of a Store handed out by InTx.
-	txOf func(service.Store) (TTx, error)
 	// argsMatch is a River JobListParams.Where predicate matching the jobs whose
 	// post_id argument is @post_id: JSON is queried differently on each engine.
 	argsMatch string
@@ -38,6 +36,18 @@ var waitingStates = []rivertype.JobState{
 
 // cancelBatch is how many jobs cancelPost lists at a time.
 const cancelBatch = 100
+
+// txOf returns the driver's transaction of a Store handed out by InTx, which the store
+// hands over explicitly (service.Store.DriverTx): the queue never asks which store it is,
+// so a store wrapped for tracing or metrics enqueues as well.
+func (e *engine[TTx]) txOf(st service.Store) (TTx, error) {
+	tx, ok := st.DriverTx().(TTx)
+	if !ok {
+		var none TTx
+		return none, errNotInTx
+	}
+	return tx, nil
+}
 
 func (e *engine[TTx]) insert(ctx context.Context, st service.Store, params []river.InsertManyParams) error {
 	tx, err := e.txOf(st)

@@ -125,9 +125,15 @@ type testBundle struct {
 // setup returns a service and its queue (not started) on d, with a live Discord account.
 func setup(t *testing.T, d *db.DB, clock service.Clock, opts Options) *testBundle {
 	t.Helper()
+	return setupOn(t, d, d, clock, opts)
+}
+
+// setupOn is setup with the service on store, d's store or a wrapper of it.
+func setupOn(t *testing.T, d *db.DB, store service.Store, clock service.Clock, opts Options) *testBundle {
+	t.Helper()
 	ctx := t.Context()
 	b := &testBundle{ctx: ctx, d: d, discord: &fakeAdapter{}}
-	b.svc = service.New(d, clock, nil, service.Config{Platforms: platforms.All,
+	b.svc = service.New(store, clock, nil, service.Config{Platforms: platforms.All,
 		Adapters: map[service.Platform]platform.Adapter{"discord": b.discord},
 		Render:   renderer{},
 	})

@@ -6,7 +6,11 @@
 // restart, or within about a minute by another instance (liveness.go).
 //
 // The service does not know River: it sees the service.Queue interface, which *Queue
-// implements, and the queue's worker calls back into the service to do each job:
+// implements, one seam for every kind of job the service defines (service.Job: publishing,
+// webhook delivery). Each kind has its stored form (its River args) and its worker, which
+// calls back into the service to do the job. Enqueueing takes the driver's transaction
+// from the store the service hands over (service.Store.DriverTx), never by asserting which
+// store it is, so a store wrapped for tracing or metrics enqueues the same way:
 //
 //	svc := service.New(d, nil, nil, cfg)
 //	q, err := queue.New(d, svc, queue.Options{}) // also svc.SetQueue(q, …)
@@ -30,8 +34,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/octopost/octopost/db"
-	"github.com/octopost/octopost/db/postgres"
-	"github.com/octopost/octopost/db/sqlite"
 	"github.com/octopost/octopost/service"
 )
 
@@ -187,7 +189,7 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 			riverDB.Close()
 			return nil, fmt.Errorf("queue: %w", err)
 		}
-		q.backend = &engine[*sql.Tx]{client: client, txOf: sqliteTx, argsMatch: sqliteArgsMatch}
+		q.backend = &engine[*sql.Tx]{client: client, argsMatch: sqliteArgsMatch}
 		q.riverDB = riverDB
 		live.reg = &riverRegistry[*sql.Tx]{instanceTable: sqliteInstances{d.SQLite}, client: client, lastAttemptBy: sqliteLastAttemptBy}
 	case db.EnginePostgres:
@@ -195,7 +197,7 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
-		q.backend = &engine[pgxTx]{client: client, txOf: postgresTx, argsMatch: postgresArgsMatch}
+		q.backend = &engine[pgxTx]{client: client, argsMatch: postgresArgsMatch}
 		live.reg = &riverRegistry[pgxTx]{instanceTable: postgresInstances{d.Postgres}, client: client, lastAttemptBy: postgresLastAttemptBy}
 	default:
 		return nil, fmt.Errorf("queue: unknown database engine %q", d.Engine)
@@ -246,19 +248,33 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Enqueue adds jobs in tx's transaction (tx is a Store handed out by InTx).
-func (q *Queue) Enqueue(ctx context.Context, tx service.Store, jobs ...service.PublishJob) error {
+// Enqueue adds jobs, of any kind, in tx's transaction (tx is a Store handed out by InTx,
+// whose DriverTx the queue inserts through).
+func (q *Queue) Enqueue(ctx context.Context, tx service.Store, jobs ...service.Job) error {
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
-		params[i] = river.InsertManyParams{
-			Args:       argsOf(j),
-			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt, Priority: priorityOf(j)},
+		p, err := insertParams(j)
+		if err != nil {
+			return fmt.Errorf("queue: enqueue: %w", err)
 		}
+		params[i] = p
 	}
 	if err := q.insert(ctx, tx, params); err != nil {
 		return fmt.Errorf("queue: enqueue: %w", err)
 	}
 	return nil
+}
+
+// insertParams maps each kind of job to its stored form, its River queue and priority.
+func insertParams(j service.Job) (river.InsertManyParams, error) {
+	switch j := j.(type) {
+	case service.PublishJob:
+		return river.InsertManyParams{
+			Args:       argsOf(j),
+			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt, Priority: priorityOf(j)},
+		}, nil
+	}
+	return river.InsertManyParams{}, fmt.Errorf("unknown kind of job %q", service.KindOf(j))
 }
 
 // CancelPost cancels, in tx's transaction, the post's jobs waiting to run. A running job
@@ -295,23 +311,6 @@ func Migrate(ctx context.Context, d *db.DB) error {
 		return migratePostgres(ctx, d.Postgres)
 	}
 	return fmt.Errorf("queue: unknown database engine %q", d.Engine)
-}
-
-// sqliteTx and postgresTx return the transaction of a Store handed out by InTx.
-func sqliteTx(st service.Store) (*sql.Tx, error) {
-	s, ok := st.(*sqlite.Store)
-	if !ok || s.Tx() == nil {
-		return nil, errNotInTx
-	}
-	return s.Tx(), nil
-}
-
-func postgresTx(st service.Store) (pgxTx, error) {
-	s, ok := st.(*postgres.Store)
-	if !ok || s.Tx() == nil {
-		return nil, errNotInTx
-	}
-	return s.Tx(), nil
 }
 
 var errNotInTx = errors.New("the store is not in a transaction (call inside InTx)")

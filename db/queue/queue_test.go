@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,5 +246,63 @@ func TestTwoInstancesPublishEachPostOnce(t *testing.T) {
 			require.False(t, keys[p.IdempotencyKey], "%s sent twice", p.IdempotencyKey)
 			keys[p.IdempotencyKey] = true
 		}
+	})
+}
+
+// tracingStore wraps a store as a tracing or metrics layer would: it passes every call
+// through, and hands fn its own wrapper of the transaction's store. Enqueueing must still
+// find the transaction, which the store hands over explicitly (DriverTx), not by type.
+type tracingStore struct {
+	service.Store
+	calls *atomic.Int64
+}
+
+func (s tracingStore) InTx(ctx context.Context, fn func(service.Store) error) error {
+	s.calls.Add(1)
+	return s.Store.InTx(ctx, func(tx service.Store) error { return fn(tracingStore{tx, s.calls}) })
+}
+
+func TestEnqueueThroughAWrappedStore(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, d *db.DB) {
+		b := setup(t, d, realClock{}, Options{})
+		p := b.createPost(t, nil)
+		wrapped := tracingStore{Store: d, calls: &atomic.Int64{}}
+		job := service.PublishJob{Scope: b.scope, PostID: p.ID, Generation: 1, Platform: "discord"}
+
+		require.NoError(t, wrapped.InTx(b.ctx, func(tx service.Store) error {
+			require.IsType(t, tracingStore{}, tx)
+			return b.queue.Enqueue(b.ctx, tx, job)
+		}))
+		require.EqualValues(t, 1, wrapped.calls.Load())
+		jobs, err := b.queue.jobs(b.ctx, p.ID)
+		require.NoError(t, err)
+		require.Len(t, jobs, 1, "enqueued in the wrapped store's transaction")
+
+		require.NoError(t, wrapped.InTx(b.ctx, func(tx service.Store) error {
+			return b.queue.CancelPost(b.ctx, tx, p.ID)
+		}))
+		jobs, err = b.queue.jobs(b.ctx, p.ID)
+		require.NoError(t, err)
+		require.Len(t, jobs, 1)
+		require.Equal(t, rivertype.JobStateCancelled, jobs[0].State, "cancelled through the wrapper")
+
+		require.ErrorContains(t, b.queue.Enqueue(b.ctx, wrapped, job), "not in a transaction")
+	})
+}
+
+// TestAWholeServiceRunsOnAWrappedStore publishes a post end to end with the service
+// itself on a wrapped store: every transaction it opens enqueues through the wrapper.
+func TestAWholeServiceRunsOnAWrappedStore(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, d *db.DB) {
+		calls := &atomic.Int64{}
+		b := setupOn(t, d, tracingStore{Store: d, calls: calls}, realClock{}, Options{})
+		b.start(t)
+		p := b.createPost(t, nil)
+		_, err := b.svc.PublishPost(b.ctx, b.scope, p.ID)
+		require.NoError(t, err)
+		b.waitForStatus(t, p.ID, service.PostPublished)
+		require.Positive(t, calls.Load())
 	})
 }
