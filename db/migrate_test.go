@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -16,14 +17,24 @@ func TestMain(m *testing.M) { pgtest.RunMain(m) }
 
 // ourTables are the tables the migrations create, plus the runner's own.
 var ourTables = []string{
-	"accounts", "api_keys", "events", "oauth_states", "posts", "presets", "publish_attempts", "queue_instances",
-	"schema_migrations", "users", "webhooks",
+	"accounts", "api_keys", "events", "idempotency_keys", "oauth_states", "posts", "presets", "publish_attempts",
+	"queue_instances", "schema_migrations", "users", "webhooks",
+}
+
+// ourPostgresTables adds to ourTables the tables only PostgreSQL has: the rate-limit windows
+// its instances share (SQLite counts in the process).
+var ourPostgresTables = sortedUnion(ourTables, "rate_limit_windows")
+
+func sortedUnion(a []string, more ...string) []string {
+	out := append(append([]string(nil), a...), more...)
+	slices.Sort(out)
+	return out
 }
 
 // ourVersions are the migration files, in the order they apply.
 var ourVersions = []string{
 	"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states",
-	"0006_post_platform_options",
+	"0006_post_platform_options", "0008_ratelimit_idempotency",
 }
 
 func TestMigrate(t *testing.T) {
@@ -33,9 +44,10 @@ func TestMigrate(t *testing.T) {
 		name   string
 		url    func(t *testing.T) string
 		tables func(t *testing.T, d *db.DB) []string
+		want   []string
 	}{
-		{"SQLite", sqliteURL, sqliteTables},
-		{"Postgres", postgresURL, postgresTables},
+		{"SQLite", sqliteURL, sqliteTables, ourTables},
+		{"Postgres", postgresURL, postgresTables, ourPostgresTables},
 	} {
 		t.Run(engine.name, func(t *testing.T) {
 			t.Parallel()
@@ -47,7 +59,7 @@ func TestMigrate(t *testing.T) {
 
 				require.Empty(t, engine.tables(t, d))
 				require.NoError(t, d.Migrate(ctx))
-				require.Equal(t, ourTables, engine.tables(t, d))
+				require.Equal(t, engine.want, engine.tables(t, d))
 				require.Equal(t, ourVersions, appliedVersions(t, d))
 
 				// Again: a no-op, not an error from re-creating the tables.
@@ -69,7 +81,7 @@ func TestMigrate(t *testing.T) {
 				for _, err := range errs {
 					require.NoError(t, err)
 				}
-				require.Equal(t, ourTables, engine.tables(t, instances[0]))
+				require.Equal(t, engine.want, engine.tables(t, instances[0]))
 				require.Equal(t, ourVersions, appliedVersions(t, instances[0]))
 			})
 		})

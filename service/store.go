@@ -77,6 +77,10 @@ type Store interface {
 	DeleteWebhook(ctx context.Context, s Scope, id string) error
 
 	WebhookSecretStore
+
+	// Rate limits (ratelimit.go) and idempotency keys (idempotency.go).
+	RateLimitStore
+	IdempotencyStore
 }
 
 // WebhookSecrets are one webhook's signing secrets as the store keeps them.

@@ -24,6 +24,8 @@ type Store struct {
 	tx    *sql.Tx // set inside a transaction
 	stmts *stmtCache
 	q     *sqlitegen.Queries
+	// counts are the rate-limit windows, kept in the process (ratelimit.go).
+	counts *requestCounts
 }
 
 var _ service.Store = (*Store)(nil)
@@ -32,7 +34,7 @@ var _ service.Store = (*Store)(nil)
 // options db.Open sets. Close it before closing db.
 func New(db *sql.DB) *Store {
 	stmts := &stmtCache{db: db}
-	return &Store{db: db, stmts: stmts, q: sqlitegen.New(poolStmts{stmts})}
+	return &Store{db: db, stmts: stmts, q: sqlitegen.New(poolStmts{stmts}), counts: newRequestCounts()}
 }
 
 // Close releases the store's prepared statements.
@@ -52,7 +54,7 @@ func (s *Store) InTx(ctx context.Context, fn func(service.Store) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if err := fn(&Store{tx: tx, stmts: s.stmts, q: sqlitegen.New(txStmts{s.stmts, tx})}); err != nil {
+	if err := fn(&Store{tx: tx, stmts: s.stmts, q: sqlitegen.New(txStmts{s.stmts, tx}), counts: s.counts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -37,6 +37,8 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Accounts", s.accounts},
 		{"AccountLocks", s.accountLocks},
 		{"OAuthStates", s.oauthStates},
+		{"RateLimits", s.rateLimits},
+		{"IdempotencyKeys", s.idempotencyKeys},
 		{"InTx", s.inTx},
 	} {
 		t.Run(group.name, func(t *testing.T) {

@@ -46,6 +46,21 @@ type Event struct {
 	CreatedAt time.Time
 }
 
+type IdempotencyKey struct {
+	UserID         string
+	Mode           string
+	IdemKey        string
+	Fingerprint    string
+	Token          string
+	State          string
+	ResponseStatus int32
+	ResponseHeader []byte
+	ResponseBody   []byte
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	LeaseUntil     time.Time
+}
+
 type OauthState struct {
 	StateHash   string
 	UserID      string
@@ -113,10 +128,18 @@ type QueueInstance struct {
 	HeartbeatAt time.Time
 }
 
+type RateLimitWindow struct {
+	Bucket      string
+	WindowStart time.Time
+	Count       int64
+	ExpiresAt   time.Time
+}
+
 type User struct {
 	ID        string
 	Email     string
 	CreatedAt time.Time
+	Tier      *string
 }
 
 type Webhook struct {

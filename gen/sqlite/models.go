@@ -42,6 +42,21 @@ type Event struct {
 	CreatedAt string
 }
 
+type IdempotencyKey struct {
+	UserID         string
+	Mode           string
+	IdemKey        string
+	Fingerprint    string
+	Token          string
+	State          string
+	ResponseStatus int64
+	ResponseHeader []byte
+	ResponseBody   []byte
+	CreatedAt      string
+	ExpiresAt      string
+	LeaseUntil     string
+}
+
 type OauthState struct {
 	StateHash   string
 	UserID      string
@@ -113,6 +128,7 @@ type User struct {
 	ID        string
 	Email     string
 	CreatedAt string
+	Tier      *string
 }
 
 type Webhook struct {
