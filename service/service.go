@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"net"
+	"net/http"
+	"sync"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
@@ -60,6 +62,10 @@ type Service struct {
 	config     Config
 	publishing publishing // set by SetQueue
 	refreshes  keyedMutex // OAuth refreshes per account, where the database has one writer
+
+	// webhookHTTP is the client deliveries are sent through (webhookClient), made once.
+	webhookClientOnce sync.Once
+	webhookHTTP       *http.Client
 }
 
 // New returns a Service over store. A nil clock means the system clock, a nil resolver

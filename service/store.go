@@ -77,6 +77,7 @@ type Store interface {
 	DeleteWebhook(ctx context.Context, s Scope, id string) error
 
 	WebhookSecretStore
+	DeliveryStore
 
 	// Rate limits (ratelimit.go) and idempotency keys (idempotency.go).
 	RateLimitStore

@@ -154,4 +154,22 @@ type Webhook struct {
 	PreviousSecretExpiresAt *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	ConsecutiveFailures     int32
+}
+
+type WebhookDelivery struct {
+	ID             string
+	WebhookID      string
+	UserID         string
+	Mode           string
+	EventID        string
+	EventType      string
+	State          string
+	Attempts       int32
+	LastStatusCode *int32
+	LastError      *string
+	LastAttemptAt  *time.Time
+	NextAttemptAt  *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }

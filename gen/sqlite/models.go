@@ -143,4 +143,22 @@ type Webhook struct {
 	PreviousSecretExpiresAt *string
 	CreatedAt               string
 	UpdatedAt               string
+	ConsecutiveFailures     int64
+}
+
+type WebhookDelivery struct {
+	ID             string
+	WebhookID      string
+	UserID         string
+	Mode           string
+	EventID        string
+	EventType      string
+	State          string
+	Attempts       int64
+	LastStatusCode *int64
+	LastError      *string
+	LastAttemptAt  *string
+	NextAttemptAt  *string
+	CreatedAt      string
+	UpdatedAt      string
 }

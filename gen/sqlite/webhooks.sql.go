@@ -66,7 +66,7 @@ func (q *Queries) DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (i
 }
 
 const getWebhook = `-- name: GetWebhook :one
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at FROM webhooks WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetWebhookParams struct {
@@ -90,12 +90,13 @@ func (q *Queries) GetWebhook(ctx context.Context, arg GetWebhookParams) (Webhook
 		&i.PreviousSecretExpiresAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ConsecutiveFailures,
 	)
 	return i, err
 }
 
 const listWebhooks = `-- name: ListWebhooks :many
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at FROM webhooks WHERE user_id = ? AND mode = ? ORDER BY id DESC
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE user_id = ? AND mode = ? ORDER BY id DESC
 `
 
 type ListWebhooksParams struct {
@@ -124,6 +125,7 @@ func (q *Queries) ListWebhooks(ctx context.Context, arg ListWebhooksParams) ([]W
 			&i.PreviousSecretExpiresAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ConsecutiveFailures,
 		); err != nil {
 			return nil, err
 		}
