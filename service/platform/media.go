@@ -2,12 +2,14 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // FetchImage downloads an image a post names by URL, for the adapters that upload media
@@ -61,28 +63,53 @@ func OpenMedia(ctx context.Context, client *http.Client, name, kind, rawURL stri
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, Errorf(Permanent, 0, "%s: %s URL %s is not a valid http(s) URL", name, kind, shown)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	// The client's Timeout bounds one whole request, body included: right for a call to a
+	// platform, wrong for a video that streams on to the platform for minutes. Here it
+	// bounds the wait for the answer and every stall of the body instead (a source that
+	// sends nothing for that long fails); the whole download is bounded by ctx.
+	stall := client.Timeout
+	fetch := *client
+	fetch.Timeout = 0
+	reqCtx, cancel := context.WithCancel(ctx)
+	var idle *time.Timer
+	if stall > 0 {
+		idle = time.AfterFunc(stall, cancel)
+	}
+	stop := func() {
+		if idle != nil {
+			idle.Stop()
+		}
+		cancel()
+	}
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, rawURL, nil)
 	if err != nil {
+		stop()
 		return nil, Errorf(Permanent, 0, "%s: %s URL %s is not a valid http(s) URL", name, kind, shown)
 	}
-	resp, err := client.Do(req)
+	resp, err := fetch.Do(req)
 	if err != nil {
+		stop()
 		return nil, mediaTransportError(ctx, name, kind, shown, err)
+	}
+	fail := func(err error) (*Download, error) {
+		resp.Body.Close()
+		stop()
+		return nil, err
 	}
 	switch {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		resp.Body.Close()
-		return nil, Errorf(Transient, 0, "%s: could not fetch %s %s: its server answered HTTP %d", name, kind, shown, resp.StatusCode)
+		return fail(Errorf(Transient, 0, "%s: could not fetch %s %s: its server answered HTTP %d", name, kind, shown, resp.StatusCode))
 	case resp.StatusCode != http.StatusOK:
-		resp.Body.Close()
-		return nil, Errorf(Permanent, 0, "%s: could not fetch %s %s: its server answered HTTP %d", name, kind, shown, resp.StatusCode)
+		return fail(Errorf(Permanent, 0, "%s: could not fetch %s %s: its server answered HTTP %d", name, kind, shown, resp.StatusCode))
 	case resp.ContentLength > limit:
-		resp.Body.Close()
-		return nil, tooLarge(name, kind, shown, limit)
+		return fail(tooLarge(name, kind, shown, limit))
 	}
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	return &Download{
-		Body: &limitedBody{ctx: ctx, body: resp.Body, left: limit, name: name, kind: kind, shown: shown, limit: limit},
+		Body: &limitedBody{
+			ctx: ctx, body: resp.Body, left: limit, name: name, kind: kind, shown: shown, limit: limit,
+			idle: idle, stall: stall, stop: stop,
+		},
 		Size: resp.ContentLength, ContentType: ct, Shown: shown,
 	}, nil
 }
@@ -98,24 +125,42 @@ type limitedBody struct {
 	body              io.ReadCloser
 	left, limit       int64
 	name, kind, shown string
+	idle              *time.Timer // cancels the request after stall without a byte; nil: no bound
+	stall             time.Duration
+	stop              func()
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
 	}
+	if b.idle != nil {
+		// Only the time spent waiting for the source counts: between reads the adapter
+		// is sending what it read on to the platform.
+		b.idle.Reset(b.stall)
+	}
 	n, err := b.body.Read(p)
+	if b.idle != nil {
+		b.idle.Stop()
+	}
 	b.left -= int64(n)
 	if b.left < 0 {
 		return n, tooLarge(b.name, b.kind, b.shown, b.limit)
 	}
 	if err != nil && err != io.EOF {
+		if b.ctx.Err() == nil && errors.Is(err, context.Canceled) {
+			return n, Errorf(Transient, 0, "%s: %s %s stopped arriving: nothing for %s", b.name, b.kind, b.shown, b.stall)
+		}
 		return n, mediaTransportError(b.ctx, b.name, b.kind, b.shown, err)
 	}
 	return n, err
 }
 
-func (b *limitedBody) Close() error { return b.body.Close() }
+func (b *limitedBody) Close() error {
+	err := b.body.Close()
+	b.stop()
+	return err
+}
 
 func mediaTransportError(ctx context.Context, name, kind, shown string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {

@@ -105,3 +105,41 @@ func TestOpenMediaStreamsWithinLimit(t *testing.T) {
 	require.LessOrEqual(t, n, int64(size))
 	require.NoError(t, d.Body.Close())
 }
+
+// TestOpenMediaOutlivesTheClientTimeout: the adapter's client bounds one call to a
+// platform; a download that keeps arriving may take longer than that in all, as a video
+// streamed on to its platform does, while a source that stalls for that long fails as
+// Transient.
+func TestOpenMediaOutlivesTheClientTimeout(t *testing.T) {
+	t.Parallel()
+	const timeout = 300 * time.Millisecond
+	stalled := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		for range 8 { // 8 × 100 ms: longer in all than the client's timeout, never stalling that long
+			_, _ = w.Write(make([]byte, 1024))
+			w.(http.Flusher).Flush()
+			if r.URL.Query().Has("stall") {
+				<-stalled
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(stalled) }) // runs first: the stalled handler returns, then the server closes
+	client := netpolicy.Client(true, timeout)
+
+	d, err := platform.OpenMedia(context.Background(), client, "YouTube", "video", srv.URL+"/v.mp4", 1<<20)
+	require.NoError(t, err)
+	n, err := io.Copy(io.Discard, d.Body)
+	require.NoError(t, err)
+	require.EqualValues(t, 8*1024, n)
+	require.NoError(t, d.Body.Close())
+
+	d, err = platform.OpenMedia(context.Background(), client, "YouTube", "video", srv.URL+"/v.mp4?stall", 1<<20)
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, d.Body)
+	require.Equal(t, platform.Transient, platform.KindOf(err), "%v", err)
+	require.ErrorContains(t, err, "stopped arriving")
+	require.NoError(t, d.Body.Close())
+}

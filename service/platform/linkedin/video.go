@@ -20,9 +20,9 @@ package linkedin
 // LinkedIn's 500 MB) and never held whole: each part's PUT reads its bytes straight from
 // the download, with an exact Content-Length. initializeUpload needs the size up front;
 // when the video's server does not announce it, the download is first spooled to a
-// temporary file (bounded by the same 500 MB), removed when the upload ends. The download
-// is not bounded by the client's per-request timeout, which would cut a long video short,
-// but by videoTransfer; each part's PUT, which reads it, keeps the timeout, so a stalled
+// temporary file (bounded by the same 500 MB), removed when the upload ends. The whole
+// download is bounded by videoTransfer; OpenMedia applies the client's per-request timeout
+// to each stall of the source instead, so a long video is not cut short and a stalled
 // source is still caught. LinkedIn takes MP4 only, from 75 KB up.
 //
 // Processing: after finalizeUpload LinkedIn processes the video, and a post may name it
@@ -74,11 +74,7 @@ type uploadInstruction struct {
 func (a *Adapter) uploadVideo(ctx context.Context, token, author, rawURL string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, videoTransfer)
 	defer cancel()
-	// The same transport (and so the same address policy), without the per-request
-	// timeout that would cut a long download short.
-	fetch := *a.client
-	fetch.Timeout = 0
-	dl, err := platform.OpenMedia(ctx, &fetch, "LinkedIn", "video", rawURL, maxVideoBytes)
+	dl, err := platform.OpenMedia(ctx, a.client, "LinkedIn", "video", rawURL, maxVideoBytes)
 	if err != nil {
 		return "", err
 	}

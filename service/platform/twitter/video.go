@@ -29,10 +29,10 @@ package twitter
 // removed when the upload ends, whatever its outcome. That costs disk and time, not memory,
 // and spares the user a confusing refusal that depends on how their host serves files.
 //
-// The download is not bounded by the client's per-request timeout (a large video takes
-// longer than one API call should); a stalled source is still caught, because each
-// APPEND, which reads the download, is one request with that timeout, and the spooling of
-// an unannounced size is bounded by videoTransfer.
+// The download as a whole is not bounded by the client's per-request timeout (a large
+// video takes longer than one API call should): OpenMedia applies it to each stall of the
+// source instead, each APPEND is one request with that timeout, and the spooling of an
+// unannounced size is bounded by videoTransfer.
 //
 // Processing: after FINALIZE X transcodes the video; the adapter polls STATUS, waiting what
 // X's check_after_secs asks (pollInterval replaces it in tests), until succeeded. A failed
@@ -85,11 +85,7 @@ var videoTypes = []string{"video/mp4", "video/quicktime"}
 func (a *Adapter) uploadVideo(ctx context.Context, token, rawURL string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, videoTransfer)
 	defer cancel()
-	// The same transport (and so the same address policy), without the per-request
-	// timeout that would cut a long download short.
-	fetch := *a.client
-	fetch.Timeout = 0
-	dl, err := platform.OpenMedia(ctx, &fetch, "X", "video", rawURL, maxVideoBytes)
+	dl, err := platform.OpenMedia(ctx, a.client, "X", "video", rawURL, maxVideoBytes)
 	if err != nil {
 		return "", err
 	}

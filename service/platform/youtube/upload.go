@@ -33,9 +33,9 @@ package youtube
 //
 // Time: each PUT is one request and so must fit the adapter client's per-request timeout
 // (30 s in production): an 8 MiB chunk needs an upstream of about 2.2 Mbit/s or more. The
-// video's download is not bounded by that timeout (it spans every chunk) but by the
-// publish's context: the job's 5-minute timeout bounds the whole upload, a stalled video
-// server included. The practical
+// video's download spans every chunk, so OpenMedia applies that timeout to each stall of
+// the video's server (nothing arriving for 30 s fails the upload, Transient) and the
+// publish's context, the job's 5-minute timeout, bounds the whole upload. The practical
 // size is therefore what the slower of the video's server and the link to YouTube moves in
 // 5 minutes: about 180 MiB at 5 Mbit/s, 1.8 GiB at 50 Mbit/s; the 2 GiB limit is reached
 // only on a fast link (or a longer job timeout). A larger video fails Transient when the
@@ -74,11 +74,7 @@ const (
 
 // upload streams the video at rawURL to YouTube with meta and returns the video's id.
 func (a *Adapter) upload(ctx context.Context, token string, meta videoMeta, rawURL string) (string, error) {
-	// The same transport (and so the same address policy), without the per-request
-	// timeout that would cut the download, which spans every chunk, short.
-	fetch := *a.client
-	fetch.Timeout = 0
-	dl, err := platform.OpenMedia(ctx, &fetch, "YouTube", "video", rawURL, maxVideoBytes)
+	dl, err := platform.OpenMedia(ctx, a.client, "YouTube", "video", rawURL, maxVideoBytes)
 	if err != nil {
 		return "", err
 	}
