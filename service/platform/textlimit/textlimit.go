@@ -16,9 +16,10 @@
 //	instagram  2200 code points; needs an image or a video.
 //	facebook   63206 code points.
 //	tiktok     2200 code points; needs a video.
-//	youtube    the first line is the title (1–100 code points), the whole text the
-//	           description (5000 UTF-8 bytes, as YouTube measures it); neither may contain
-//	           < or >; needs a video.
+//	youtube    the whole text is the description (5000 UTF-8 bytes, as YouTube measures
+//	           it); its first line, not empty, is the title unless the post's options give
+//	           one (the adapter cuts it to YouTube's 100 characters); no < or >; needs a
+//	           video.
 //	discord    2000 code points.
 //	slack      40000 code points.
 //	telegram   4096 UTF-16 code units (Telegram measures text in UTF-16), 1024 when the
@@ -164,8 +165,10 @@ func Check(platform, text string, hasMedia bool, maxChars int) error {
 	}
 }
 
-// checkYouTube splits the text into the title (its first line) and the description (all of
-// it): a video needs a title, and YouTube refuses angle brackets in both.
+// checkYouTube checks the text as the description (all of it) and the default title (its
+// first line): a video needs a title, and YouTube refuses angle brackets in both. A first
+// line over YouTube's 100 characters is not an error: the adapter cuts it, and
+// platform_options.youtube.title, checked with the options, replaces it.
 func checkYouTube(text string) error {
 	title, _, _ := strings.Cut(text, "\n")
 	title = strings.TrimSpace(title)
@@ -174,9 +177,6 @@ func checkYouTube(text string) error {
 	}
 	if strings.ContainsAny(text, "<>") {
 		return fmt.Errorf("youtube: the title and description must not contain < or >")
-	}
-	if n := utf8.RuneCountInString(title); n > 100 {
-		return &TooLongError{Platform: "youtube", Part: "title (first line)", Count: n, Limit: 100, Unit: "characters"}
 	}
 	if n := len(text); n > 5000 {
 		return &TooLongError{Platform: "youtube", Part: "description", Count: n, Limit: 5000, Unit: "UTF-8 bytes"}

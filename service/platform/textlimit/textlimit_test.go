@@ -102,8 +102,7 @@ func TestCheckLimits(t *testing.T) {
 		{"telegram caption at limit", "telegram", rep("a", 1024), true, 0, 0, 0},
 		{"telegram caption over", "telegram", rep("a", 1025), true, 0, 1025, 1024},
 
-		{"youtube title at limit", "youtube", rep("a", 100) + "\n" + rep("b", 4899), true, 0, 0, 0},
-		{"youtube title over", "youtube", rep("a", 101) + "\nbody", true, 0, 101, 100},
+		{"youtube long first line (cut for the title)", "youtube", rep("a", 101) + "\n" + rep("b", 4898), true, 0, 0, 0},
 		{"youtube description bytes at limit", "youtube", "title\n" + rep("é", 2497), true, 0, 0, 0},
 		{"youtube description over", "youtube", "title\n" + rep("é", 2498), true, 0, 5002, 5000},
 	}
@@ -134,8 +133,10 @@ func TestCheckMessages(t *testing.T) {
 	require.EqualError(t, err, "bluesky: the text is 3001 UTF-8 bytes, over the limit of 3000")
 	err = textlimit.Check("telegram", rep("a", 1025), true, 0)
 	require.EqualError(t, err, "telegram: the caption is 1025 UTF-16 code units, over the limit of 1024")
-	err = textlimit.Check("youtube", rep("a", 101), true, 0)
-	require.EqualError(t, err, "youtube: the title (first line) is 101 characters, over the limit of 100")
+	err = textlimit.Check("youtube", rep("a", 5001), true, 0)
+	require.EqualError(t, err, "youtube: the description is 5001 UTF-8 bytes, over the limit of 5000")
+	// A long first line is cut to YouTube's 100 characters for the title, not refused.
+	require.NoError(t, textlimit.Check("youtube", rep("a", 101)+"\nmore", true, 0))
 }
 
 func TestCheckMedia(t *testing.T) {
