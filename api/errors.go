@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
@@ -25,6 +27,8 @@ type apiError struct {
 	fields  []service.FieldError
 	// truncated says there were more problems than fields lists.
 	truncated bool
+	// rate is the limit a 429 reports (ratelimit.go), in its details and Retry-After.
+	rate *service.RateDecision
 }
 
 var (
@@ -36,7 +40,19 @@ var (
 	errContentType  = &apiError{status: http.StatusBadRequest, code: "bad_request", message: "Content-Type must be application/json"}
 	errTooLarge     = &apiError{status: http.StatusRequestEntityTooLarge, code: "payload_too_large", message: "Request body must not exceed 1048576 bytes"}
 	errNotAllowed   = &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "Method not allowed"}
+
+	// The idempotency key's answers (idempotency.go).
+	errIdempotencyInUse  = &apiError{status: http.StatusConflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still in progress"}
+	errIdempotencyReused = &apiError{status: http.StatusUnprocessableEntity, code: "idempotency_key_reused",
+		message: "This Idempotency-Key was already used with a different request",
+		fields:  []service.FieldError{{Field: idempotencyKeyHeader, Message: "was already used with a different request"}}}
 )
+
+// rateLimited is the 429 for a request over d's limit, with the contract's message.
+func rateLimited(d service.RateDecision) *apiError {
+	return &apiError{status: http.StatusTooManyRequests, code: "rate_limited",
+		message: fmt.Sprintf("Rate limit exceeded. Try again in %d seconds.", d.RetryAfter), rate: &d}
+}
 
 func (e *apiError) Error() string { return e.message }
 
@@ -93,6 +109,11 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		}
 	}
 	h := w.Header()
+	if d := e.rate; d != nil {
+		remaining, reset := d.Remaining, d.Reset.UTC()
+		body.Details = &oapi.ErrorDetails{Limit: &d.Limit, Remaining: &remaining, ResetAt: &reset, RetryAfter: &d.RetryAfter}
+		h.Set("Retry-After", strconv.Itoa(d.RetryAfter))
+	}
 	h.Set("Content-Type", "application/json")
 	if e.status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Bearer realm="octopost"`)

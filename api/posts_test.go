@@ -24,7 +24,7 @@ func TestCreatePost(t *testing.T) {
 		alt := "a cat"
 		images := []oapi.Image{{Url: "https://cdn.example.com/cat.png"}}
 		images[0].AltText.Set(alt)
-		resp, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{
+		resp, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{
 			Content: "Hello", Platforms: &[]oapi.Platform{"bluesky", "mastodon"},
 			Media:    &oapi.Media{Images: &images},
 			Segments: &[]oapi.Segment{{Content: "second"}},
@@ -54,7 +54,7 @@ func TestCreatePost(t *testing.T) {
 
 	t.Run("scheduled", func(t *testing.T) {
 		at := b.clock.Now().Add(time.Hour).Truncate(time.Second)
-		resp, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{
+		resp, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{
 			Content: "Later", Platforms: &[]oapi.Platform{"discord"}, ScheduledFor: &at,
 		})
 		require.NoError(t, err)
@@ -64,7 +64,7 @@ func TestCreatePost(t *testing.T) {
 	})
 
 	t.Run("platforms from a preset", func(t *testing.T) {
-		resp, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{Content: "Pro", PresetId: ptr("preset_sys_professional")})
+		resp, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{Content: "Pro", PresetId: ptr("preset_sys_professional")})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, resp.StatusCode(), "body: %s", resp.Body)
 		require.Equal(t, []oapi.Platform{"linkedin", "twitter"}, resp.JSON201.Platforms)
@@ -72,7 +72,7 @@ func TestCreatePost(t *testing.T) {
 	})
 
 	t.Run("explicit platforms win over the preset's", func(t *testing.T) {
-		resp, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{
+		resp, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{
 			Content: "Pro", PresetId: ptr("preset_sys_professional"), Platforms: &[]oapi.Platform{"slack"},
 		})
 		require.NoError(t, err)

@@ -24,6 +24,8 @@ type Options struct {
 	// Spec overrides the embedded openapi.yaml; tests use it to exercise extensions no
 	// operation uses yet.
 	Spec *openapi3.T
+	// RateLimiter counts the requests of authorized keys (ratelimit.go); nil: no limits.
+	RateLimiter *service.RateLimiter
 }
 
 // Server implements the generated strict server interface over the service.
@@ -34,7 +36,8 @@ type Server struct {
 var _ oapi.StrictServerInterface = (*Server)(nil)
 
 // NewHandler returns the whole HTTP stack: request id, access log and panic recovery,
-// contract validation and authorization, then the handlers.
+// contract validation and authorization (with the rate limits counted once the key is
+// authorized), idempotency keys, then the handlers.
 func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 	logger := opts.Logger
 	if logger == nil {
@@ -52,13 +55,16 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	onError := func(w http.ResponseWriter, r *http.Request, err error) { writeError(w, r, logger, err) }
+	if opts.RateLimiter != nil {
+		v.admit = (&rateLimits{limiter: opts.RateLimiter, write: onError}).admit
+	}
 	strict := oapi.NewStrictHandlerWithOptions(&Server{svc: svc}, nil, oapi.StrictHTTPServerOptions{
 		// The validator has already checked the body against the schema, so a decoding
 		// failure here means the body is not what the schema promised.
 		RequestErrorHandlerFunc:  func(w http.ResponseWriter, r *http.Request, _ error) { onError(w, r, errInvalidJSON) },
 		ResponseErrorHandlerFunc: onError,
 	})
-	handler := oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError})
+	handler := idempotent(svc, logger, oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError}))
 	return withRequestID(accessLog(logger, withOAuthCallback(svc, logger, v.handler(spec, handler)))), nil
 }
 

@@ -74,6 +74,9 @@ type validator struct {
 	// key has passed.
 	authOptions openapi3filter.Options
 	options     openapi3filter.Options
+	// admit, when set, runs once the key is authorized and before the body is read: the
+	// rate limits (ratelimit.go). It answers the request itself when it returns false.
+	admit func(w http.ResponseWriter, r *http.Request, op *openapi3.Operation) bool
 }
 
 func newValidator(spec *openapi3.T, svc *service.Service, refuseTestKeys bool, logger *slog.Logger) (*validator, error) {
@@ -272,6 +275,9 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 		}, *security)
 		if err != nil {
 			writeError(w, r, v.logger, securityFailure(err))
+			return
+		}
+		if v.admit != nil && !v.admit(w, r, route.Operation) {
 			return
 		}
 

@@ -46,7 +46,7 @@ func TestPermissions(t *testing.T) {
 
 		// The generated client decodes the 403 as the contract declares it.
 		c := client(t, srv, readOnly.Key)
-		resp, err := c.CreatePostWithResponse(t.Context(), oapi.CreatePostRequest{Content: "x", Platforms: &[]oapi.Platform{"slack"}})
+		resp, err := c.CreatePostWithResponse(t.Context(), nil, oapi.CreatePostRequest{Content: "x", Platforms: &[]oapi.Platform{"slack"}})
 		requireStatus(t, http.StatusForbidden, resp, err)
 		require.Equal(t, oapi.ErrorCode("forbidden"), resp.JSON403.Code)
 	})

@@ -54,7 +54,7 @@ func TestTwoInstancesPublishOnce(t *testing.T) {
 		errs := make([]error, 2)
 		for j, c := range clients {
 			wg.Go(func() {
-				resp, err := c.PublishPostWithResponse(t.Context(), p.Id)
+				resp, err := c.PublishPostWithResponse(t.Context(), p.Id, nil)
 				errs[j] = err
 				if err == nil {
 					statuses[j] = resp.StatusCode()

@@ -99,7 +99,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	ctx := t.Context()
 
 	// Presets.
-	preset, err := c.CreatePresetWithResponse(ctx, oapi.CreatePresetRequest{
+	preset, err := c.CreatePresetWithResponse(ctx, nil, oapi.CreatePresetRequest{
 		Name: "Dev news", Platforms: []oapi.Platform{o.platform, "slack"},
 		PrimaryPlatform:   nullable.NewNullableWithValue(o.platform),
 		CrossLinkEnabled:  ptr(true),
@@ -122,7 +122,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	require.Equal(t, "Renamed", renamed.JSON200.Name)
 	require.Equal(t, pr.Platforms, renamed.JSON200.Platforms, "fields left out stay")
 
-	spare, err := c.CreatePresetWithResponse(ctx, oapi.CreatePresetRequest{Name: "Spare", Platforms: []oapi.Platform{"discord"}})
+	spare, err := c.CreatePresetWithResponse(ctx, nil, oapi.CreatePresetRequest{Name: "Spare", Platforms: []oapi.Platform{"discord"}})
 	requireStatus(t, http.StatusCreated, spare, err)
 	del, err := c.DeletePresetWithResponse(ctx, spare.JSON201.Id)
 	requireStatus(t, http.StatusNoContent, del, err)
@@ -131,7 +131,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	require.Equal(t, "Preset not found", gone.JSON404.Error)
 
 	// Posts: one from the preset, one scheduled, one plain draft.
-	fromPreset, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{Content: "From the preset", PresetId: &pr.Id})
+	fromPreset, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{Content: "From the preset", PresetId: &pr.Id})
 	requireStatus(t, http.StatusCreated, fromPreset, err)
 	p1 := fromPreset.JSON201
 	require.Regexp(t, `^post_[0-9A-Z]{26}$`, p1.Id)
@@ -140,7 +140,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	require.Equal(t, oapi.PostStatus("draft"), p1.Status)
 
 	at := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
-	scheduled, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{
+	scheduled, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{
 		Content: "Later", Platforms: &[]oapi.Platform{o.platform}, ScheduledFor: &at,
 	})
 	requireStatus(t, http.StatusCreated, scheduled, err)
@@ -148,7 +148,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	require.Equal(t, oapi.PostStatus("scheduled"), p2.Status)
 	require.True(t, at.Equal(p2.ScheduledFor.MustGet()))
 
-	draft, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{Content: "Draft", Platforms: &[]oapi.Platform{"discord"}})
+	draft, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{Content: "Draft", Platforms: &[]oapi.Platform{"discord"}})
 	requireStatus(t, http.StatusCreated, draft, err)
 	p3 := draft.JSON201
 
@@ -203,7 +203,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	o.posts = []string{p3.Id, p2.Id}
 
 	// Webhooks: the secret is whole at creation and rotation only.
-	hook, err := c.CreateWebhookWithResponse(ctx, oapi.CreateWebhookRequest{
+	hook, err := c.CreateWebhookWithResponse(ctx, nil, oapi.CreateWebhookRequest{
 		Url: hookURL, Events: []oapi.WebhookEvent{"post.published", "post.failed"},
 	})
 	requireStatus(t, http.StatusCreated, hook, err)
@@ -231,7 +231,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	require.False(t, updated.JSON200.IsActive)
 	require.Equal(t, maskOf(wh.Secret), updated.JSON200.Secret)
 
-	rotated, err := c.RotateWebhookSecretWithResponse(ctx, wh.Id)
+	rotated, err := c.RotateWebhookSecretWithResponse(ctx, wh.Id, nil)
 	requireStatus(t, http.StatusOK, rotated, err)
 	require.Regexp(t, fullSecret, rotated.JSON200.Secret)
 	require.NotEqual(t, wh.Secret, rotated.JSON200.Secret)
@@ -240,7 +240,7 @@ func walkThrough(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	requireStatus(t, http.StatusOK, gotHook, err)
 	require.Equal(t, maskOf(o.secret), gotHook.JSON200.Secret)
 
-	spareHook, err := c.CreateWebhookWithResponse(ctx, oapi.CreateWebhookRequest{Url: hookURL, Events: []oapi.WebhookEvent{"account.connected"}})
+	spareHook, err := c.CreateWebhookWithResponse(ctx, nil, oapi.CreateWebhookRequest{Url: hookURL, Events: []oapi.WebhookEvent{"account.connected"}})
 	requireStatus(t, http.StatusCreated, spareHook, err)
 	delHook, err := c.DeleteWebhookWithResponse(ctx, spareHook.JSON201.Id)
 	requireStatus(t, http.StatusNoContent, delHook, err)
@@ -277,7 +277,7 @@ func requireInvisible(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	r6, err := c.DeletePresetWithResponse(ctx, o.preset)
 	notFound("Preset", r6, err)
 	// A post cannot borrow another scope's preset either.
-	r7, err := c.CreatePostWithResponse(ctx, oapi.CreatePostRequest{Content: "borrowed", PresetId: &o.preset})
+	r7, err := c.CreatePostWithResponse(ctx, nil, oapi.CreatePostRequest{Content: "borrowed", PresetId: &o.preset})
 	requireStatus(t, http.StatusUnprocessableEntity, r7, err)
 	require.Equal(t, "/preset_id", (*r7.JSON422.Details.Errors)[0].Field)
 
@@ -285,7 +285,7 @@ func requireInvisible(t *testing.T, c *oapi.ClientWithResponses, o *owned) {
 	notFound("Webhook", r8, err)
 	r9, err := c.UpdateWebhookWithResponse(ctx, o.webhook, oapi.UpdateWebhookRequest{IsActive: ptr(true)})
 	notFound("Webhook", r9, err)
-	r10, err := c.RotateWebhookSecretWithResponse(ctx, o.webhook)
+	r10, err := c.RotateWebhookSecretWithResponse(ctx, o.webhook, nil)
 	notFound("Webhook", r10, err)
 	r11, err := c.DeleteWebhookWithResponse(ctx, o.webhook)
 	notFound("Webhook", r11, err)

@@ -40,7 +40,7 @@ func TestOAuthConnectFacebook(t *testing.T) {
 
 	connectFacebook := func() (first string, all []string) {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 			Platform: "facebook", RedirectUrl: ptr("https://app.example.com/accounts"),
 		})
 		requireStatus(t, http.StatusCreated, resp, err)

@@ -37,7 +37,7 @@ func TestOAuthConnectInstagram(t *testing.T) {
 	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectOnce := func() string {
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 			Platform: "instagram", RedirectUrl: ptr("https://app.example.com/accounts"),
 		})
 		requireStatus(t, http.StatusCreated, resp, err)
@@ -101,7 +101,7 @@ func TestOAuthConnectInstagram(t *testing.T) {
 
 	// A post type its media do not fit is refused when the post is created.
 	reel := oapi.Reel
-	bad, err := c.CreatePostWithResponse(t.Context(), oapi.CreatePostRequest{
+	bad, err := c.CreatePostWithResponse(t.Context(), nil, oapi.CreatePostRequest{
 		Content: "not a reel", Platforms: &[]oapi.Platform{"instagram"}, Media: one,
 		PlatformOptions: &oapi.PlatformOptions{Instagram: &oapi.InstagramOptions{PostType: &reel}},
 	})
@@ -114,7 +114,7 @@ func TestOAuthConnectInstagram(t *testing.T) {
 		Content: "with media", Platforms: &[]oapi.Platform{"instagram"}, Media: one,
 		Segments: &[]oapi.Segment{{Content: "words alone"}},
 	})
-	refused, err := c.PublishPostWithResponse(t.Context(), p.Id)
+	refused, err := c.PublishPostWithResponse(t.Context(), p.Id, nil)
 	requireStatus(t, http.StatusUnprocessableEntity, refused, err)
 	require.Equal(t, "/segments/0/media", (*refused.JSON422.Details.Errors)[0].Field)
 	require.Len(t, ig.Media(), 2)

@@ -36,16 +36,16 @@ func TestOAuthConnectX(t *testing.T) {
 	c := client(t, srv, liveKey(t, e))
 
 	// Not configured, and an open redirect: refused before anything is stored.
-	refused, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{Platform: "linkedin"})
+	refused, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{Platform: "linkedin"})
 	requireStatus(t, http.StatusUnprocessableEntity, refused, err)
 	require.Contains(t, (*refused.JSON422.Details.Errors)[0].Message, "OCTOPOST_LINKEDIN_CLIENT_ID")
-	refused, err = c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+	refused, err = c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 		Platform: "twitter", RedirectUrl: ptr("https://evil.example/collect"),
 	})
 	requireStatus(t, http.StatusUnprocessableEntity, refused, err)
 	require.Equal(t, "/redirect_url", (*refused.JSON422.Details.Errors)[0].Field)
 
-	resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+	resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 		Platform: "twitter", RedirectUrl: ptr("https://app.example.com/accounts"),
 	})
 	requireStatus(t, http.StatusCreated, resp, err)

@@ -38,7 +38,7 @@ func TestOAuthConnectThreads(t *testing.T) {
 	// connectOnce runs the flow from the connect request to the callback and returns the
 	// account id the callback redirected with.
 	connectOnce := func() string {
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 			Platform: "threads", RedirectUrl: ptr("https://app.example.com/accounts"),
 		})
 		requireStatus(t, http.StatusCreated, resp, err)

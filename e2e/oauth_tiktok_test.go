@@ -39,7 +39,7 @@ func TestOAuthConnectTikTok(t *testing.T) {
 
 	connectTikTok := func() string {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 			Platform: "tiktok", RedirectUrl: ptr("https://app.example.com/accounts"),
 		})
 		requireStatus(t, http.StatusCreated, resp, err)

@@ -49,7 +49,7 @@ func TestOAuthConnectYouTube(t *testing.T) {
 
 	connectYouTube := func() string {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), oapi.ConnectOAuthRequest{
+		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
 			Platform: "youtube", RedirectUrl: ptr("https://app.example.com/accounts"),
 		})
 		requireStatus(t, http.StatusCreated, resp, err)

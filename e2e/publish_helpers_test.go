@@ -75,7 +75,7 @@ func liveKey(t *testing.T, e env) string {
 // connect connects an account through POST /v1/accounts and returns it.
 func connect(t *testing.T, c *oapi.ClientWithResponses, req oapi.ConnectAccountRequest) oapi.Account {
 	t.Helper()
-	resp, err := c.ConnectAccountWithResponse(t.Context(), req)
+	resp, err := c.ConnectAccountWithResponse(t.Context(), nil, req)
 	requireStatus(t, http.StatusCreated, resp, err)
 	require.Equal(t, req.Platform, resp.JSON201.Platform)
 	require.True(t, resp.JSON201.IsActive)
@@ -123,7 +123,7 @@ func accountsByPlatform(t *testing.T, c *oapi.ClientWithResponses) map[oapi.Plat
 // createPost creates a post and returns it.
 func createPost(t *testing.T, c *oapi.ClientWithResponses, req oapi.CreatePostRequest) oapi.Post {
 	t.Helper()
-	resp, err := c.CreatePostWithResponse(t.Context(), req)
+	resp, err := c.CreatePostWithResponse(t.Context(), nil, req)
 	requireStatus(t, http.StatusCreated, resp, err)
 	return *resp.JSON201
 }
@@ -131,7 +131,7 @@ func createPost(t *testing.T, c *oapi.ClientWithResponses, req oapi.CreatePostRe
 // publish starts publishing a post: 202 with the post publishing.
 func publish(t *testing.T, c *oapi.ClientWithResponses, id string) oapi.Post {
 	t.Helper()
-	resp, err := c.PublishPostWithResponse(t.Context(), id)
+	resp, err := c.PublishPostWithResponse(t.Context(), id, nil)
 	requireStatus(t, http.StatusAccepted, resp, err)
 	require.Equal(t, oapi.PostStatus("publishing"), resp.JSON202.Status)
 	return *resp.JSON202

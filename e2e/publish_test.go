@@ -67,7 +67,7 @@ func TestLivePublishing(t *testing.T) {
 		requireDiscordThread(t, f, p, content, reply)
 
 		// Publishing it again is refused: every platform succeeded.
-		again, err := c.PublishPostWithResponse(t.Context(), p.Id)
+		again, err := c.PublishPostWithResponse(t.Context(), p.Id, nil)
 		requireStatus(t, http.StatusConflict, again, err)
 		require.Equal(t, "Post has already been published", again.JSON409.Error)
 

@@ -107,7 +107,7 @@ func TestSandboxPublishing(t *testing.T) {
 
 	// Publishing to the inactive account is refused up front, naming the platform.
 	again := createPost(t, c, oapi.CreatePostRequest{Content: "Again", Platforms: &[]oapi.Platform{"twitter", "threads"}})
-	refused, err := c.PublishPostWithResponse(t.Context(), again.Id)
+	refused, err := c.PublishPostWithResponse(t.Context(), again.Id, nil)
 	requireStatus(t, http.StatusUnprocessableEntity, refused, err)
 	require.Equal(t, []oapi.FieldError{{Field: "/platforms/1", Message: "threads: no active threads account is connected"}},
 		*refused.JSON422.Details.Errors)

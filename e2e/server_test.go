@@ -30,7 +30,7 @@ func TestSQLiteDefaultNoConfig(t *testing.T) {
 	key := createKey(t, dir, only, "dev@example.com", "live")
 
 	c := client(t, srv, key.Key)
-	created, err := c.CreatePostWithResponse(t.Context(), oapi.CreatePostRequest{Content: "Hello", Platforms: &[]oapi.Platform{"bluesky"}})
+	created, err := c.CreatePostWithResponse(t.Context(), nil, oapi.CreatePostRequest{Content: "Hello", Platforms: &[]oapi.Platform{"bluesky"}})
 	requireStatus(t, http.StatusCreated, created, err)
 	list, err := c.ListPostsWithResponse(t.Context(), nil)
 	requireStatus(t, http.StatusOK, list, err)
