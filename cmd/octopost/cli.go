@@ -29,6 +29,7 @@ const usage = `usage:
   octopost serve
   octopost migrate
   octopost users create --email <email>
+  octopost users set-tier --email <email> --tier free|starter|pro|unlimited
   octopost keys create --user <email> --name <name> --mode live|test [--permissions p1,p2] [--json]
   octopost keys list --user <email> [--json]
   octopost keys revoke <key-id>
@@ -88,7 +89,10 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		if len(rest) > 0 && rest[0] == "create" {
 			return c.usersCreate(ctx, rest[1:])
 		}
-		return usagef("unknown users command; expected: users create --email <email>")
+		if len(rest) > 0 && rest[0] == "set-tier" {
+			return c.usersSetTier(ctx, rest[1:])
+		}
+		return usagef("unknown users command; expected: users create --email <email>, or users set-tier --email <email> --tier <tier>")
 	case "keys":
 		if len(rest) == 0 {
 			return usagef("missing keys command; expected create, list or revoke")

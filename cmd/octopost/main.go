@@ -3,13 +3,14 @@
 //	octopost serve                        run the HTTP API
 //	octopost migrate                      apply database migrations
 //	octopost users create --email E       add a user, print its id
+//	octopost users set-tier --email E --tier free|starter|pro|unlimited
 //	octopost keys create --user E --name N --mode live|test [--permissions p1,p2] [--json]
 //	octopost keys list --user E [--json]
 //	octopost keys revoke KEY_ID
 //
 // Configuration comes from the environment (see README): OCTOPOST_ADDR,
 // OCTOPOST_DATABASE_URL, OCTOPOST_REFUSE_TEST_KEYS, OCTOPOST_WEBHOOKS_ALLOW_PRIVATE,
-// OCTOPOST_LOG_FORMAT.
+// OCTOPOST_LOG_FORMAT, OCTOPOST_DEFAULT_TIER.
 package main
 
 import (

@@ -64,6 +64,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defaultTier, err := c.defaultTier()
+	if err != nil {
+		return err
+	}
 	addr := c.getenv("OCTOPOST_ADDR")
 	if addr == "" {
 		addr = "localhost:8080"
@@ -117,7 +121,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest})
+	limiter, err := svc.NewRateLimiter(service.RateLimitConfig{DefaultTier: defaultTier})
+	if err != nil {
+		return err
+	}
+	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter})
 	if err != nil {
 		return err
 	}
