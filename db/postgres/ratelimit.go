@@ -10,7 +10,7 @@ import (
 )
 
 // Rate limits on PostgreSQL (the design is in service/ratelimit.go): the counts are rows
-// every instance on the database shares, each request one atomic upsert per window.
+// every instance on the database shares, each reservation one atomic upsert.
 
 func (s *Store) GetUserTier(ctx context.Context, userID string) (service.Tier, error) {
 	t, err := s.q.GetUserTier(ctx, userID)
@@ -29,12 +29,12 @@ func (s *Store) SetUserTier(ctx context.Context, userID string, tier service.Tie
 	return affectedErr("set user tier", n, err)
 }
 
-func (s *Store) CountRequest(ctx context.Context, bucket string, window, expires time.Time) (int64, error) {
-	n, err := s.q.CountRequest(ctx, pggen.CountRequestParams{Bucket: bucket, WindowStart: window, ExpiresAt: expires})
+func (s *Store) CountRequests(ctx context.Context, bucket string, window, expires time.Time, n int64) (int64, error) {
+	count, err := s.q.CountRequests(ctx, pggen.CountRequestsParams{Bucket: bucket, WindowStart: window, N: n, ExpiresAt: expires})
 	if err != nil {
-		return 0, fmt.Errorf("count request: %w", err)
+		return 0, fmt.Errorf("count requests: %w", err)
 	}
-	return n, nil
+	return count, nil
 }
 
 func (s *Store) DeleteExpiredRateWindows(ctx context.Context, now time.Time) error {

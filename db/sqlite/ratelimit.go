@@ -49,10 +49,10 @@ func (s *Store) SetUserTier(ctx context.Context, userID string, tier service.Tie
 	return affectedErr("set user tier", n, err)
 }
 
-// CountRequest keeps one window per bucket: a request in a later window starts it afresh.
-func (s *Store) CountRequest(_ context.Context, bucket string, window, expires time.Time) (int64, error) {
+// CountRequests keeps one window per bucket: a request in a later window starts it afresh.
+func (s *Store) CountRequests(_ context.Context, bucket string, window, expires time.Time, n int64) (int64, error) {
 	if s.counts == nil {
-		return 0, errors.New("count request: store has no counters")
+		return 0, errors.New("count requests: store has no counters")
 	}
 	c := s.counts
 	c.mu.Lock()
@@ -69,7 +69,7 @@ func (s *Store) CountRequest(_ context.Context, bucket string, window, expires t
 		// A request of a window already closed (its clock read just before the change):
 		// it counts in the current one.
 	}
-	w.n++
+	w.n += n
 	return w.n, nil
 }
 

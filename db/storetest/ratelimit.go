@@ -40,7 +40,7 @@ func (s *suite) rateLimits(t *testing.T) {
 		b := s.setup(t)
 		minute := b.now.Truncate(time.Minute)
 		count := func(bucket string, window time.Time) int64 {
-			n, err := b.store.CountRequest(b.ctx, bucket, window, window.Add(time.Minute))
+			n, err := b.store.CountRequests(b.ctx, bucket, window, window.Add(time.Minute), 1)
 			require.NoError(t, err)
 			return n
 		}
@@ -48,6 +48,9 @@ func (s *suite) rateLimits(t *testing.T) {
 		require.Equal(t, int64(2), count("m:a", minute))
 		require.Equal(t, int64(1), count("m:b", minute), "another bucket counts on its own")
 		require.Equal(t, int64(1), count("m:a", minute.Add(time.Minute)), "the next window starts afresh")
+		n, err := b.store.CountRequests(b.ctx, "m:a", minute.Add(time.Minute), minute.Add(2*time.Minute), 10)
+		require.NoError(t, err)
+		require.Equal(t, int64(11), n, "a reservation of 10 adds 10")
 
 		require.NoError(t, b.store.DeleteExpiredRateWindows(b.ctx, minute.Add(3*time.Minute)))
 		require.Equal(t, int64(1), count("m:a", minute.Add(3*time.Minute)))
@@ -62,7 +65,7 @@ func (s *suite) rateLimits(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Go(func() {
-				c, err := b.store.CountRequest(b.ctx, "m:k", window, window.Add(time.Minute))
+				c, err := b.store.CountRequests(b.ctx, "m:k", window, window.Add(time.Minute), 1)
 				if err == nil {
 					got[i] = c
 				}

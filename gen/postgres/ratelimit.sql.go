@@ -10,24 +10,30 @@ import (
 	"time"
 )
 
-const countRequest = `-- name: CountRequest :one
+const countRequests = `-- name: CountRequests :one
 INSERT INTO rate_limit_windows (bucket, window_start, count, expires_at)
-VALUES ($1, $2, 1, $3)
-ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit_windows.count + 1
+VALUES ($1, $2, $3::bigint, $4)
+ON CONFLICT (bucket, window_start) DO UPDATE SET count = rate_limit_windows.count + excluded.count
 RETURNING count
 `
 
-type CountRequestParams struct {
+type CountRequestsParams struct {
 	Bucket      string
 	WindowStart time.Time
+	N           int64
 	ExpiresAt   time.Time
 }
 
-// One atomic statement per request per window: the insert or the increment, and the
-// count it produced. Concurrent upserts of one row serialize on its lock, so each
-// returns a different count, across every instance.
-func (q *Queries) CountRequest(ctx context.Context, arg CountRequestParams) (int64, error) {
-	row := q.db.QueryRow(ctx, countRequest, arg.Bucket, arg.WindowStart, arg.ExpiresAt)
+// One atomic statement per reservation: the insert or the increment by n, and the count
+// it produced. Concurrent upserts of one row serialize on its lock, so each sees the
+// count its own increment made, across every instance.
+func (q *Queries) CountRequests(ctx context.Context, arg CountRequestsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countRequests,
+		arg.Bucket,
+		arg.WindowStart,
+		arg.N,
+		arg.ExpiresAt,
+	)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
