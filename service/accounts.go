@@ -146,7 +146,7 @@ func (s *Service) storeConnected(ctx context.Context, scope Scope, p Platform, c
 			if err != nil {
 				return err
 			}
-			if err := tx.AddEvent(ctx, event); err != nil {
+			if err := s.recordEvent(ctx, tx, event); err != nil {
 				return err
 			}
 			out = append(out, a)
@@ -343,7 +343,7 @@ func (s *Service) createAccount(ctx context.Context, a Account) error {
 		if err := tx.CreateAccount(ctx, a); err != nil {
 			return err
 		}
-		return tx.AddEvent(ctx, event)
+		return s.recordEvent(ctx, tx, event)
 	})
 }
 
@@ -398,7 +398,7 @@ func (s *Service) DisconnectAccount(ctx context.Context, scope Scope, accountID 
 		if err != nil {
 			return err
 		}
-		return tx.AddEvent(ctx, event)
+		return s.recordEvent(ctx, tx, event)
 	})
 }
 
@@ -445,7 +445,7 @@ func (s *Service) MarkAccountInactive(ctx context.Context, tx Store, a Account, 
 	if err := tx.UpdateAccount(ctx, current); err != nil {
 		return err
 	}
-	return tx.AddEvent(ctx, event)
+	return s.recordEvent(ctx, tx, event)
 }
 
 // TouchAccount records that a was just used to publish, in tx, and stores refreshed

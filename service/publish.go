@@ -531,7 +531,7 @@ func (s *Service) settle(ctx context.Context, tx Store, p *Post) error {
 	if err != nil {
 		return err
 	}
-	return tx.AddEvent(ctx, event)
+	return s.recordEvent(ctx, tx, event)
 }
 
 // postEventData is a post event's data: the post as the API shows it.

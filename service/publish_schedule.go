@@ -20,7 +20,7 @@ func (s *Service) scheduled(ctx context.Context, tx Store, p Post) error {
 	if err != nil {
 		return err
 	}
-	return tx.AddEvent(ctx, event)
+	return s.recordEvent(ctx, tx, event)
 }
 
 // unscheduled cancels, in tx, the job of a post that was scheduled (was is the post as it

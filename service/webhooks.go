@@ -404,6 +404,12 @@ func (s *Service) changeWebhook(ctx context.Context, scope Scope, webhookID stri
 		if err := tx.UpdateWebhook(ctx, sealed); err != nil {
 			return err
 		}
+		if !stored.IsActive && w.IsActive {
+			// Re-enabled: its failures so far no longer count towards disabling it.
+			if err := tx.ResetWebhookFailures(ctx, scope, webhookID); err != nil {
+				return err
+			}
+		}
 		updated = w
 		return nil
 	})

@@ -35,8 +35,8 @@ import (
 // the held-back UPDATEs are written to fail when no row matched (db/queries/postgres): sent
 // with the COMMIT, such a failure aborts the transaction and the COMMIT rolls it back.
 //
-// A scheduled post's due job, for example, costs 6 round trips from due to published
-// instead of 12 (TestAScheduledPostCostsFewRoundTrips).
+// A scheduled post's due job, for example, costs 7 round trips from due to published
+// instead of 13 (TestAScheduledPostCostsFewRoundTrips).
 
 // divisionByZero is the SQLSTATE the held-back UPDATEs fail with when no row matched.
 const divisionByZero = "22012"

@@ -40,6 +40,10 @@ import (
 // queueName is River's queue for every publishing job.
 const queueName = "publishing"
 
+// deliveryQueue is River's queue for webhook deliveries, with workers of its own, so that
+// endpoints that are slow to answer (up to 15 s each) never hold up publishing.
+const deliveryQueue = "webhooks"
+
 // fetchCooldown is the least time between two fetches of jobs. River's default, 100 ms,
 // left workers idle between the waves of a burst of posts due at once (a job takes
 // some 60 ms); at 20 ms the burst went out about 10% sooner. An idle queue still
@@ -157,10 +161,16 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &worker{svc: svc}); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &deliveryWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
 	config := &river.Config{
 		// The instance's id in attempted_by, by which liveness finds a dead one's jobs.
-		ID:      live.id,
-		Queues:  map[string]river.QueueConfig{queueName: {MaxWorkers: opts.Workers}},
+		ID: live.id,
+		Queues: map[string]river.QueueConfig{
+			queueName:     {MaxWorkers: opts.Workers},
+			deliveryQueue: {MaxWorkers: opts.Workers},
+		},
 		Workers: workers,
 		// Jobs due later are inserted available (see dueOnTime), so the poll is what
 		// finds them when they come due.
@@ -273,6 +283,8 @@ func insertParams(j service.Job) (river.InsertManyParams, error) {
 			Args:       argsOf(j),
 			InsertOpts: &river.InsertOpts{Queue: queueName, ScheduledAt: j.RunAt, Priority: priorityOf(j)},
 		}, nil
+	case service.DeliveryJob:
+		return river.InsertManyParams{Args: deliverArgsOf(j), InsertOpts: &river.InsertOpts{Queue: deliveryQueue}}, nil
 	}
 	return river.InsertManyParams{}, fmt.Errorf("unknown kind of job %q", service.KindOf(j))
 }

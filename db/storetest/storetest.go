@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Presets", s.presets},
 		{"Webhooks", s.webhooks},
 		{"WebhookSecrets", s.webhookSecrets},
+		{"Deliveries", s.deliveries},
 		{"Publishing", s.publishing},
 		{"Accounts", s.accounts},
 		{"AccountLocks", s.accountLocks},
