@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 
+	"github.com/oapi-codegen/nullable"
+
 	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
 )
@@ -72,4 +74,69 @@ func (s *Server) RotateWebhookSecret(ctx context.Context, req oapi.RotateWebhook
 		return nil, err
 	}
 	return oapi.RotateWebhookSecret200JSONResponse{Body: toWebhook(w, true)}, nil
+}
+
+// defaultDeliveryPage is the contract's default limit of listWebhookDeliveries.
+const defaultDeliveryPage = 20
+
+func (s *Server) ListWebhookDeliveries(ctx context.Context, req oapi.ListWebhookDeliveriesRequestObject) (oapi.ListWebhookDeliveriesResponseObject, error) {
+	limit, cursor := defaultDeliveryPage, ""
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	if req.Params.Cursor != nil {
+		cursor = *req.Params.Cursor
+	}
+	page, err := s.svc.ListDeliveries(ctx, scopeFrom(ctx), req.WebhookId, limit, cursor)
+	if err != nil {
+		return nil, err
+	}
+	body := oapi.WebhookDeliveryList{Deliveries: make([]oapi.WebhookDelivery, len(page.Deliveries)), HasMore: page.NextCursor != ""}
+	for i, d := range page.Deliveries {
+		body.Deliveries[i] = toDelivery(d)
+	}
+	if page.NextCursor != "" {
+		body.NextCursor.Set(page.NextCursor)
+	} else {
+		body.NextCursor.SetNull()
+	}
+	return oapi.ListWebhookDeliveries200JSONResponse{Body: body}, nil
+}
+
+func (s *Server) ResendWebhookDelivery(ctx context.Context, req oapi.ResendWebhookDeliveryRequestObject) (oapi.ResendWebhookDeliveryResponseObject, error) {
+	d, err := s.svc.ResendDelivery(ctx, scopeFrom(ctx), req.WebhookId, req.DeliveryId)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.ResendWebhookDelivery202JSONResponse{Body: toDelivery(d)}, nil
+}
+
+func (s *Server) TestWebhook(ctx context.Context, req oapi.TestWebhookRequestObject) (oapi.TestWebhookResponseObject, error) {
+	d, err := s.svc.SendTestEvent(ctx, scopeFrom(ctx), req.WebhookId)
+	if err != nil {
+		return nil, err
+	}
+	return oapi.TestWebhook202JSONResponse{Body: toDelivery(d)}, nil
+}
+
+func toDelivery(d service.Delivery) oapi.WebhookDelivery {
+	out := oapi.WebhookDelivery{
+		Id: d.ID, WebhookId: d.WebhookID, EventId: d.EventID, EventType: string(d.EventType),
+		State: oapi.WebhookDeliveryState(d.State), Attempts: d.Attempts, CreatedAt: d.CreatedAt,
+	}
+	setNullable(&out.LastStatusCode, d.LastStatusCode)
+	setNullable(&out.LastError, d.LastError)
+	setNullable(&out.LastAttemptAt, d.LastAttemptAt)
+	setNullable(&out.NextAttemptAt, d.NextAttemptAt)
+	return out
+}
+
+// setNullable sets dst to *v, or to null when v is nil: the contract lists the field
+// either way.
+func setNullable[T any](dst *nullable.Nullable[T], v *T) {
+	if v == nil {
+		dst.SetNull()
+		return
+	}
+	dst.Set(*v)
 }

@@ -2,8 +2,11 @@ package api_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -121,4 +124,82 @@ func TestWebhookIsActiveRefusesNull(t *testing.T) {
 	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
 	require.Equal(t, true, created.body["is_active"])
 	requireFields(t, b.do(t, http.MethodPut, "/v1/webhooks/"+created.body["id"].(string), key, `{"is_active": null}`), "/is_active")
+}
+
+// TestWebhookDeliveryLogTestAndResend drives the delivery operations through the server,
+// with the queue running and a receiver on 127.0.0.1; every response is checked against
+// openapi.yaml by the harness.
+func TestWebhookDeliveryLogTestAndResend(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, setupOptions{service: service.Config{AllowPrivateWebhooks: true}, runJobs: true})
+	var mu sync.Mutex
+	var got []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Header.Get("webhook-id"))
+	}))
+	t.Cleanup(receiver.Close)
+	live := b.key(t, service.ModeLive)
+	created := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "`+receiver.URL+`", "events": ["post.published"]}`)
+	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
+	id := created.body["id"].(string)
+
+	sent := b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/test", live, "")
+	require.Equal(t, http.StatusAccepted, sent.status, "body: %s", sent.raw)
+	require.Equal(t, "pending", sent.body["state"])
+	require.Equal(t, "webhook.test", sent.body["event_type"])
+	require.EqualValues(t, 0, sent.body["attempts"])
+	require.Nil(t, sent.body["last_status_code"])
+	deliveryID := sent.body["id"].(string)
+
+	require.Eventually(t, func() bool {
+		list := b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries", live, "")
+		require.Equal(t, http.StatusOK, list.status, "body: %s", list.raw)
+		d := list.body["deliveries"].([]any)[0].(map[string]any)
+		return d["state"] == "delivered"
+	}, 10*time.Second, 20*time.Millisecond)
+
+	again := b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/deliveries/"+deliveryID+"/resend", live, "")
+	require.Equal(t, http.StatusAccepted, again.status, "body: %s", again.raw)
+	require.Equal(t, sent.body["event_id"], again.body["event_id"])
+	require.NotEqual(t, deliveryID, again.body["id"])
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) == 2
+	}, 10*time.Second, 20*time.Millisecond)
+	mu.Lock()
+	require.Equal(t, []string{sent.body["event_id"].(string), sent.body["event_id"].(string)}, got)
+	mu.Unlock()
+
+	first := b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries?limit=1", live, "")
+	require.Equal(t, http.StatusOK, first.status, "body: %s", first.raw)
+	require.Equal(t, true, first.body["has_more"])
+	require.Equal(t, again.body["id"], first.body["deliveries"].([]any)[0].(map[string]any)["id"])
+	second := b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries?limit=1&cursor="+first.body["next_cursor"].(string), live, "")
+	require.Equal(t, http.StatusOK, second.status, "body: %s", second.raw)
+	require.Equal(t, false, second.body["has_more"])
+	require.Nil(t, second.body["next_cursor"])
+	d := second.body["deliveries"].([]any)[0].(map[string]any)
+	require.Equal(t, deliveryID, d["id"])
+	require.EqualValues(t, 1, d["attempts"])
+	require.EqualValues(t, 200, d["last_status_code"])
+	require.Nil(t, d["next_attempt_at"])
+
+	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries?cursor=bm9wZQ", live, ""), 422, "validation_error", "Validation failed")
+	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/wh_missing/deliveries", live, ""), 404, "not_found", "Webhook not found")
+	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/deliveries/del_missing/resend", live, ""), 404, "not_found", "Delivery not found")
+	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/wh_missing/test", live, ""), 404, "not_found", "Webhook not found")
+	test := b.key(t, service.ModeTest)
+	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries", test, ""), 404, "not_found", "Webhook not found")
+
+	off := b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"is_active": false}`)
+	require.Equal(t, http.StatusOK, off.status, "body: %s", off.raw)
+	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/test", live, ""), 409, "conflict", "Webhook is not active: set is_active to true first")
+	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/deliveries/"+deliveryID+"/resend", live, ""), 409, "conflict", "Webhook is not active: set is_active to true first")
+
+	readOnly := b.key(t, service.ModeLive, "webhooks:read")
+	require.Equal(t, http.StatusOK, b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries", readOnly, "").status)
+	require.Equal(t, http.StatusForbidden, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/test", readOnly, "").status)
 }

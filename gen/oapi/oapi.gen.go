@@ -189,25 +189,25 @@ func (e Platform) Valid() bool {
 
 // Defines values for PostStatus.
 const (
-	Draft      PostStatus = "draft"
-	Failed     PostStatus = "failed"
-	Published  PostStatus = "published"
-	Publishing PostStatus = "publishing"
-	Scheduled  PostStatus = "scheduled"
+	PostStatusDraft      PostStatus = "draft"
+	PostStatusFailed     PostStatus = "failed"
+	PostStatusPublished  PostStatus = "published"
+	PostStatusPublishing PostStatus = "publishing"
+	PostStatusScheduled  PostStatus = "scheduled"
 )
 
 // Valid indicates whether the value is a known member of the PostStatus enum.
 func (e PostStatus) Valid() bool {
 	switch e {
-	case Draft:
+	case PostStatusDraft:
 		return true
-	case Failed:
+	case PostStatusFailed:
 		return true
-	case Published:
+	case PostStatusPublished:
 		return true
-	case Publishing:
+	case PostStatusPublishing:
 		return true
-	case Scheduled:
+	case PostStatusScheduled:
 		return true
 	default:
 		return false
@@ -256,6 +256,27 @@ func (e TikTokOptionsPrivacyLevel) Valid() bool {
 	case PUBLICTOEVERYONE:
 		return true
 	case SELFONLY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryState.
+const (
+	WebhookDeliveryStateDelivered WebhookDeliveryState = "delivered"
+	WebhookDeliveryStateFailed    WebhookDeliveryState = "failed"
+	WebhookDeliveryStatePending   WebhookDeliveryState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryState enum.
+func (e WebhookDeliveryState) Valid() bool {
+	switch e {
+	case WebhookDeliveryStateDelivered:
+		return true
+	case WebhookDeliveryStateFailed:
+		return true
+	case WebhookDeliveryStatePending:
 		return true
 	default:
 		return false
@@ -760,6 +781,62 @@ type Webhook struct {
 	Url       string    `json:"url"`
 }
 
+// WebhookDelivery One event sent, or to be sent, to one endpoint.
+type WebhookDelivery struct {
+	// Attempts Attempts made so far.
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// EventId The event's id, sent as `webhook-id` on every attempt.
+	//
+	// Example: evt_01JQZ8X5K2M3N4P5Q6R7S8T9VW
+	EventId string `json:"event_id"`
+
+	// EventType One of the webhook events, or `webhook.test`.
+	//
+	// Example: post.published
+	EventType string `json:"event_type"`
+
+	// Id Example: del_01JQZ8X5K2M3N4P5Q6R7S8T9VW
+	Id            string                       `json:"id"`
+	LastAttemptAt nullable.Nullable[time.Time] `json:"last_attempt_at"`
+
+	// LastError Why the last attempt failed; null after a success or before any attempt.
+	//
+	// Example: the endpoint answered HTTP 500
+	LastError nullable.Nullable[string] `json:"last_error"`
+
+	// LastStatusCode The HTTP status of the last answer; null before one, or when the last attempt got none.
+	//
+	// Example: 500
+	LastStatusCode nullable.Nullable[int] `json:"last_status_code"`
+
+	// NextAttemptAt When the next attempt is due; null once delivered or failed.
+	NextAttemptAt nullable.Nullable[time.Time] `json:"next_attempt_at"`
+
+	// State `pending`: not delivered yet (`next_attempt_at` says when the next attempt is due);
+	// `delivered`: the endpoint answered 2xx; `failed`: given up, after a 410 Gone, the
+	// whole retry schedule, or the endpoint being disabled.
+	State WebhookDeliveryState `json:"state"`
+
+	// WebhookId Example: wh_01JQZ8X5K2M3N4P5Q6R7S8T9VW
+	WebhookId string `json:"webhook_id"`
+}
+
+// WebhookDeliveryList A page of a webhook's delivery log.
+type WebhookDeliveryList struct {
+	Deliveries []WebhookDelivery `json:"deliveries"`
+	HasMore    bool              `json:"has_more"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// WebhookDeliveryState `pending`: not delivered yet (`next_attempt_at` says when the next attempt is due);
+// `delivered`: the endpoint answered 2xx; `failed`: given up, after a 410 Gone, the
+// whole retry schedule, or the endpoint being disabled.
+type WebhookDeliveryState string
+
 // WebhookEvent An event a webhook can subscribe to.
 type WebhookEvent string
 
@@ -782,6 +859,9 @@ type YouTubeOptionsPrivacyStatus string
 
 // AccountId defines model for AccountId.
 type AccountId = string
+
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = string
 
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
@@ -915,8 +995,43 @@ type CreateWebhookParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit How many deliveries to return (1 to 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ResendWebhookDeliveryParams defines parameters for ResendWebhookDelivery.
+type ResendWebhookDeliveryParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request with a key runs, and for 24 hours
+	// every later request of the same user and mode with the same key and the same
+	// request (method, path and the body's bytes) gets its response again, with
+	// `Idempotent-Replayed: true`, instead of running. The same key with a different
+	// request is a 422 `idempotency_key_reused`; while the first request still runs, a
+	// 409 `idempotency_key_in_use`. Responses with a 2xx or 4xx status are kept; a 5xx
+	// is not, so a retry after one runs again. At most 255 characters (else a 422
+	// naming this header).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // RotateWebhookSecretParams defines parameters for RotateWebhookSecret.
 type RotateWebhookSecretParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request with a key runs, and for 24 hours
+	// every later request of the same user and mode with the same key and the same
+	// request (method, path and the body's bytes) gets its response again, with
+	// `Idempotent-Replayed: true`, instead of running. The same key with a different
+	// request is a 422 `idempotency_key_reused`; while the first request still runs, a
+	// 409 `idempotency_key_in_use`. Responses with a 2xx or 4xx status are kept; a 5xx
+	// is not, so a retry after one runs again. At most 255 characters (else a 422
+	// naming this header).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// TestWebhookParams defines parameters for TestWebhook.
+type TestWebhookParams struct {
 	// IdempotencyKey Makes a retried POST safe: the first request with a key runs, and for 24 hours
 	// every later request of the same user and mode with the same key and the same
 	// request (method, path and the body's bytes) gets its response again, with
@@ -1432,6 +1547,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/webhooks/{webhook_id} (the `UpdateWebhook` operationId).
 	UpdateWebhook(ctx context.Context, webhookId WebhookId, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListWebhookDeliveries List a webhook's deliveries
+	//
+	// The endpoint's delivery log, newest first, with cursor pagination (pass
+	// `next_cursor` from a page as `cursor` to get the next one): one entry per event
+	// sent to it, with its attempts so far, the last status code and error, and when the
+	// next attempt is due. Failed attempts are retried 5 s, 5 min, 30 min, 2 h, 5 h and
+	// then every 10 h after the one before, 12 attempts over about three days; the
+	// order of deliveries to one endpoint is not promised.
+	//
+	// Corresponds with GET /v1/webhooks/{webhook_id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendWebhookDelivery Resend a delivery
+	//
+	// Sends the delivery's event to the endpoint again, as a new delivery with a fresh
+	// retry schedule, whatever became of the first. The event keeps its id
+	// (`webhook-id`), so a receiver that already handled it can recognise it. The
+	// endpoint must be active (409 otherwise).
+	//
+	// Corresponds with POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend (the `ResendWebhookDelivery` operationId).
+	ResendWebhookDelivery(ctx context.Context, webhookId WebhookId, deliveryId DeliveryId, params *ResendWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RotateWebhookSecret Rotate a webhook's secret
 	//
 	// Issues a new signing secret and returns it in full. For 24 hours after a rotation
@@ -1439,6 +1576,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhook_id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecret(ctx context.Context, webhookId WebhookId, params *RotateWebhookSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// TestWebhook Send a test event
+	//
+	// Sends the endpoint a signed `webhook.test` event, whatever events it subscribes
+	// to: `{"id": "evt_…", "type": "webhook.test", "created_at": "…", "data":
+	// {"webhook_id": "wh_…"}}`. It is delivered like any other event (logged, retried
+	// on failure), so the answer is the pending delivery; its outcome is in the delivery
+	// log. The endpoint must be active (409 otherwise).
+	//
+	// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
+	TestWebhook(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListAccounts List connected accounts
@@ -2137,6 +2285,48 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookId WebhookId, body Up
 	return c.Client.Do(req)
 }
 
+// ListWebhookDeliveries List a webhook's deliveries
+//
+// The endpoint's delivery log, newest first, with cursor pagination (pass
+// `next_cursor` from a page as `cursor` to get the next one): one entry per event
+// sent to it, with its attempts so far, the last status code and error, and when the
+// next attempt is due. Failed attempts are retried 5 s, 5 min, 30 min, 2 h, 5 h and
+// then every 10 h after the one before, 12 attempts over about three days; the
+// order of deliveries to one endpoint is not promised.
+//
+// Corresponds with GET /v1/webhooks/{webhook_id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *Client) ListWebhookDeliveries(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookDeliveriesRequest(c.Server, webhookId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendWebhookDelivery Resend a delivery
+//
+// Sends the delivery's event to the endpoint again, as a new delivery with a fresh
+// retry schedule, whatever became of the first. The event keeps its id
+// (`webhook-id`), so a receiver that already handled it can recognise it. The
+// endpoint must be active (409 otherwise).
+//
+// Corresponds with POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend (the `ResendWebhookDelivery` operationId).
+func (c *Client) ResendWebhookDelivery(ctx context.Context, webhookId WebhookId, deliveryId DeliveryId, params *ResendWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendWebhookDeliveryRequest(c.Server, webhookId, deliveryId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RotateWebhookSecret Rotate a webhook's secret
 //
 // Issues a new signing secret and returns it in full. For 24 hours after a rotation
@@ -2145,6 +2335,27 @@ func (c *Client) UpdateWebhook(ctx context.Context, webhookId WebhookId, body Up
 // Corresponds with POST /v1/webhooks/{webhook_id}/rotate-secret (the `RotateWebhookSecret` operationId).
 func (c *Client) RotateWebhookSecret(ctx context.Context, webhookId WebhookId, params *RotateWebhookSecretParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateWebhookSecretRequest(c.Server, webhookId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// TestWebhook Send a test event
+//
+// Sends the endpoint a signed `webhook.test` event, whatever events it subscribes
+// to: `{"id": "evt_…", "type": "webhook.test", "created_at": "…", "data":
+// {"webhook_id": "wh_…"}}`. It is delivered like any other event (logged, retried
+// on failure), so the answer is the pending delivery; its outcome is in the delivery
+// log. The endpoint must be active (409 otherwise).
+//
+// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
+func (c *Client) TestWebhook(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTestWebhookRequest(c.Server, webhookId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3063,6 +3274,135 @@ func NewUpdateWebhookRequestWithBody(server string, webhookId WebhookId, content
 	return req, nil
 }
 
+// NewListWebhookDeliveriesRequest constructs an http.Request for the ListWebhookDeliveries method
+func NewListWebhookDeliveriesRequest(server string, webhookId WebhookId, params *ListWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewResendWebhookDeliveryRequest constructs an http.Request for the ResendWebhookDelivery method
+func NewResendWebhookDeliveryRequest(server string, webhookId WebhookId, deliveryId DeliveryId, params *ResendWebhookDeliveryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "delivery_id", deliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/%s/deliveries/%s/resend", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewRotateWebhookSecretRequest constructs an http.Request for the RotateWebhookSecret method
 func NewRotateWebhookSecretRequest(server string, webhookId WebhookId, params *RotateWebhookSecretParams) (*http.Request, error) {
 	var err error
@@ -3080,6 +3420,55 @@ func NewRotateWebhookSecretRequest(server string, webhookId WebhookId, params *R
 	}
 
 	operationPath := fmt.Sprintf("/v1/webhooks/%s/rotate-secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewTestWebhookRequest constructs an http.Request for the TestWebhook method
+func NewTestWebhookRequest(server string, webhookId WebhookId, params *TestWebhookParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook_id", webhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/webhooks/%s/test", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3588,6 +3977,32 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/webhooks/{webhook_id} (the `UpdateWebhook` operationId).
 	UpdateWebhookWithResponse(ctx context.Context, webhookId WebhookId, body UpdateWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateWebhookResponse, error)
 
+	// ListWebhookDeliveriesWithResponse List a webhook's deliveries
+	//
+	// The endpoint's delivery log, newest first, with cursor pagination (pass
+	// `next_cursor` from a page as `cursor` to get the next one): one entry per event
+	// sent to it, with its attempts so far, the last status code and error, and when the
+	// next attempt is due. Failed attempts are retried 5 s, 5 min, 30 min, 2 h, 5 h and
+	// then every 10 h after the one before, 12 attempts over about three days; the
+	// order of deliveries to one endpoint is not promised.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/webhooks/{webhook_id}/deliveries (the `ListWebhookDeliveries` operationId).
+	ListWebhookDeliveriesWithResponse(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error)
+
+	// ResendWebhookDeliveryWithResponse Resend a delivery
+	//
+	// Sends the delivery's event to the endpoint again, as a new delivery with a fresh
+	// retry schedule, whatever became of the first. The event keeps its id
+	// (`webhook-id`), so a receiver that already handled it can recognise it. The
+	// endpoint must be active (409 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend (the `ResendWebhookDelivery` operationId).
+	ResendWebhookDeliveryWithResponse(ctx context.Context, webhookId WebhookId, deliveryId DeliveryId, params *ResendWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*ResendWebhookDeliveryResponse, error)
+
 	// RotateWebhookSecretWithResponse Rotate a webhook's secret
 	//
 	// Issues a new signing secret and returns it in full. For 24 hours after a rotation
@@ -3597,6 +4012,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhook_id}/rotate-secret (the `RotateWebhookSecret` operationId).
 	RotateWebhookSecretWithResponse(ctx context.Context, webhookId WebhookId, params *RotateWebhookSecretParams, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
+
+	// TestWebhookWithResponse Send a test event
+	//
+	// Sends the endpoint a signed `webhook.test` event, whatever events it subscribes
+	// to: `{"id": "evt_…", "type": "webhook.test", "created_at": "…", "data":
+	// {"webhook_id": "wh_…"}}`. It is delivered like any other event (logged, retried
+	// on failure), so the answer is the pending delivery; its outcome is in the delivery
+	// log. The endpoint must be active (409 otherwise).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
+	TestWebhookWithResponse(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
 }
 
 // ListAccountsResponse200Headers the declared response headers of an HTTP 200 response for ListAccounts
@@ -6840,6 +7268,327 @@ func (r UpdateWebhookResponse) ContentType() string {
 	return ""
 }
 
+// ListWebhookDeliveriesResponse200Headers the declared response headers of an HTTP 200 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse200Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListWebhookDeliveriesResponse401Headers the declared response headers of an HTTP 401 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ListWebhookDeliveriesResponse403Headers the declared response headers of an HTTP 403 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListWebhookDeliveriesResponse404Headers the declared response headers of an HTTP 404 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse404Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListWebhookDeliveriesResponse422Headers the declared response headers of an HTTP 422 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListWebhookDeliveriesResponse429Headers the declared response headers of an HTTP 429 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListWebhookDeliveriesResponse500Headers the declared response headers of an HTTP 500 response for ListWebhookDeliveries
+type ListWebhookDeliveriesResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ListWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveryList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListWebhookDeliveriesResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWebhookDeliveriesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListWebhookDeliveriesResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ListWebhookDeliveriesResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListWebhookDeliveriesResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListWebhookDeliveriesResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListWebhookDeliveriesResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON200() *WebhookDeliveryList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListWebhookDeliveriesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResendWebhookDeliveryResponse202Headers the declared response headers of an HTTP 202 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse202Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ResendWebhookDeliveryResponse401Headers the declared response headers of an HTTP 401 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ResendWebhookDeliveryResponse403Headers the declared response headers of an HTTP 403 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse403Headers struct {
+	XRequestId *string
+}
+
+// ResendWebhookDeliveryResponse404Headers the declared response headers of an HTTP 404 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse404Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ResendWebhookDeliveryResponse409Headers the declared response headers of an HTTP 409 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse409Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ResendWebhookDeliveryResponse422Headers the declared response headers of an HTTP 422 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ResendWebhookDeliveryResponse429Headers the declared response headers of an HTTP 429 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ResendWebhookDeliveryResponse500Headers the declared response headers of an HTTP 500 response for ResendWebhookDelivery
+type ResendWebhookDeliveryResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ResendWebhookDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *ResendWebhookDeliveryResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResendWebhookDeliveryResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResendWebhookDeliveryResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ResendWebhookDeliveryResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ResendWebhookDeliveryResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ResendWebhookDeliveryResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ResendWebhookDeliveryResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ResendWebhookDeliveryResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResendWebhookDeliveryResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendWebhookDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendWebhookDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendWebhookDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendWebhookDeliveryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RotateWebhookSecretResponse200Headers the declared response headers of an HTTP 200 response for RotateWebhookSecret
 type RotateWebhookSecretResponse200Headers struct {
 	IdempotentReplayed  *string
@@ -7004,6 +7753,176 @@ func (r RotateWebhookSecretResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateWebhookSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// TestWebhookResponse202Headers the declared response headers of an HTTP 202 response for TestWebhook
+type TestWebhookResponse202Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// TestWebhookResponse401Headers the declared response headers of an HTTP 401 response for TestWebhook
+type TestWebhookResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// TestWebhookResponse403Headers the declared response headers of an HTTP 403 response for TestWebhook
+type TestWebhookResponse403Headers struct {
+	XRequestId *string
+}
+
+// TestWebhookResponse404Headers the declared response headers of an HTTP 404 response for TestWebhook
+type TestWebhookResponse404Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// TestWebhookResponse409Headers the declared response headers of an HTTP 409 response for TestWebhook
+type TestWebhookResponse409Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// TestWebhookResponse422Headers the declared response headers of an HTTP 422 response for TestWebhook
+type TestWebhookResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// TestWebhookResponse429Headers the declared response headers of an HTTP 429 response for TestWebhook
+type TestWebhookResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// TestWebhookResponse500Headers the declared response headers of an HTTP 500 response for TestWebhook
+type TestWebhookResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type TestWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookDelivery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *TestWebhookResponse202Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *TestWebhookResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *TestWebhookResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *TestWebhookResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *TestWebhookResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *TestWebhookResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *TestWebhookResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *TestWebhookResponse500Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r TestWebhookResponse) GetJSON202() *WebhookDelivery {
+	return r.JSON202
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r TestWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r TestWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r TestWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r TestWebhookResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r TestWebhookResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r TestWebhookResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TestWebhookResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r TestWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r TestWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r TestWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r TestWebhookResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7616,6 +8535,44 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, web
 	return ParseUpdateWebhookResponse(rsp)
 }
 
+// ListWebhookDeliveriesWithResponse List a webhook's deliveries
+//
+// The endpoint's delivery log, newest first, with cursor pagination (pass
+// `next_cursor` from a page as `cursor` to get the next one): one entry per event
+// sent to it, with its attempts so far, the last status code and error, and when the
+// next attempt is due. Failed attempts are retried 5 s, 5 min, 30 min, 2 h, 5 h and
+// then every 10 h after the one before, 12 attempts over about three days; the
+// order of deliveries to one endpoint is not promised.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/webhooks/{webhook_id}/deliveries (the `ListWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListWebhookDeliveriesWithResponse(ctx context.Context, webhookId WebhookId, params *ListWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListWebhookDeliveries(ctx, webhookId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhookDeliveriesResponse(rsp)
+}
+
+// ResendWebhookDeliveryWithResponse Resend a delivery
+//
+// Sends the delivery's event to the endpoint again, as a new delivery with a fresh
+// retry schedule, whatever became of the first. The event keeps its id
+// (`webhook-id`), so a receiver that already handled it can recognise it. The
+// endpoint must be active (409 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend (the `ResendWebhookDelivery` operationId).
+func (c *ClientWithResponses) ResendWebhookDeliveryWithResponse(ctx context.Context, webhookId WebhookId, deliveryId DeliveryId, params *ResendWebhookDeliveryParams, reqEditors ...RequestEditorFn) (*ResendWebhookDeliveryResponse, error) {
+	rsp, err := c.ResendWebhookDelivery(ctx, webhookId, deliveryId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendWebhookDeliveryResponse(rsp)
+}
+
 // RotateWebhookSecretWithResponse Rotate a webhook's secret
 //
 // Issues a new signing secret and returns it in full. For 24 hours after a rotation
@@ -7630,6 +8587,25 @@ func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseRotateWebhookSecretResponse(rsp)
+}
+
+// TestWebhookWithResponse Send a test event
+//
+// Sends the endpoint a signed `webhook.test` event, whatever events it subscribes
+// to: `{"id": "evt_…", "type": "webhook.test", "created_at": "…", "data":
+// {"webhook_id": "wh_…"}}`. It is delivered like any other event (logged, retried
+// on failure), so the answer is the pending delivery; its outcome is in the delivery
+// log. The endpoint must be active (409 otherwise).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
+func (c *ClientWithResponses) TestWebhookWithResponse(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error) {
+	rsp, err := c.TestWebhook(ctx, webhookId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseTestWebhookResponse(rsp)
 }
 
 // ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
@@ -13570,6 +14546,606 @@ func ParseUpdateWebhookResponse(rsp *http.Response) (*UpdateWebhookResponse, err
 	return response, nil
 }
 
+// ParseListWebhookDeliveriesResponse parses an HTTP response from a ListWebhookDeliveriesWithResponse call
+func ParseListWebhookDeliveriesResponse(rsp *http.Response) (*ListWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveryList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListWebhookDeliveriesResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListWebhookDeliveriesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListWebhookDeliveriesResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ListWebhookDeliveriesResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListWebhookDeliveriesResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListWebhookDeliveriesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListWebhookDeliveriesResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResendWebhookDeliveryResponse parses an HTTP response from a ResendWebhookDeliveryWithResponse call
+func ParseResendWebhookDeliveryResponse(rsp *http.Response) (*ResendWebhookDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendWebhookDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers ResendWebhookDeliveryResponse202Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers ResendWebhookDeliveryResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResendWebhookDeliveryResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ResendWebhookDeliveryResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ResendWebhookDeliveryResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers ResendWebhookDeliveryResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ResendWebhookDeliveryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ResendWebhookDeliveryResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRotateWebhookSecretResponse parses an HTTP response from a RotateWebhookSecretWithResponse call
 func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13896,6 +15472,332 @@ func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretR
 	return response, nil
 }
 
+// ParseTestWebhookResponse parses an HTTP response from a TestWebhookWithResponse call
+func ParseTestWebhookResponse(rsp *http.Response) (*TestWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &TestWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookDelivery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers TestWebhookResponse202Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 401:
+		var headers TestWebhookResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers TestWebhookResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers TestWebhookResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers TestWebhookResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers TestWebhookResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers TestWebhookResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers TestWebhookResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListAccounts List connected accounts
@@ -13961,9 +15863,18 @@ type ServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /v1/webhooks/{webhook_id})
 	UpdateWebhook(w http.ResponseWriter, r *http.Request, webhookId WebhookId)
+	// ListWebhookDeliveries List a webhook's deliveries
+	// (GET /v1/webhooks/{webhook_id}/deliveries)
+	ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params ListWebhookDeliveriesParams)
+	// ResendWebhookDelivery Resend a delivery
+	// (POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend)
+	ResendWebhookDelivery(w http.ResponseWriter, r *http.Request, webhookId WebhookId, deliveryId DeliveryId, params ResendWebhookDeliveryParams)
 	// RotateWebhookSecret Rotate a webhook's secret
 	// (POST /v1/webhooks/{webhook_id}/rotate-secret)
 	RotateWebhookSecret(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params RotateWebhookSecretParams)
+	// TestWebhook Send a test event
+	// (POST /v1/webhooks/{webhook_id}/test)
+	TestWebhook(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params TestWebhookParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -14630,6 +16541,120 @@ func (siw *ServerInterfaceWrapper) UpdateWebhook(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhook_id" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhook_id", r.PathValue("webhook_id"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhook_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", r.URL.Query(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "cursor"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "cursor", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListWebhookDeliveries(w, r, webhookId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ResendWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) ResendWebhookDelivery(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhook_id" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhook_id", r.PathValue("webhook_id"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhook_id", Err: err})
+		return
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", r.PathValue("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "delivery_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ResendWebhookDeliveryParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ResendWebhookDelivery(w, r, webhookId, deliveryId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RotateWebhookSecret operation middleware
 func (siw *ServerInterfaceWrapper) RotateWebhookSecret(w http.ResponseWriter, r *http.Request) {
 
@@ -14671,6 +16696,56 @@ func (siw *ServerInterfaceWrapper) RotateWebhookSecret(w http.ResponseWriter, r 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RotateWebhookSecret(w, r, webhookId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// TestWebhook operation middleware
+func (siw *ServerInterfaceWrapper) TestWebhook(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "webhook_id" -------------
+	var webhookId WebhookId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "webhook_id", r.PathValue("webhook_id"), &webhookId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "webhook_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TestWebhookParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.TestWebhook(w, r, webhookId, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -14822,6 +16897,9 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhooks/{webhook_id}", wrapper.GetWebhook)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/webhooks/{webhook_id}", wrapper.UpdateWebhook)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhooks/{webhook_id}/rotate-secret", wrapper.RotateWebhookSecret)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/webhooks/{webhook_id}/deliveries", wrapper.ListWebhookDeliveries)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend", wrapper.ResendWebhookDelivery)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/webhooks/{webhook_id}/test", wrapper.TestWebhook)
 
 	return m
 }
@@ -19089,6 +21167,426 @@ func (response UpdateWebhook500JSONResponse) VisitUpdateWebhookResponse(w http.R
 	return err
 }
 
+type ListWebhookDeliveriesRequestObject struct {
+	WebhookId WebhookId `json:"webhook_id"`
+	Params    ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200ResponseHeaders struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ListWebhookDeliveries200JSONResponse struct {
+	Body    WebhookDeliveryList
+	Headers ListWebhookDeliveries200ResponseHeaders
+}
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListWebhookDeliveries401JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListWebhookDeliveries403JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListWebhookDeliveries404JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ListWebhookDeliveries422JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListWebhookDeliveries429JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveries500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListWebhookDeliveries500JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDeliveryRequestObject struct {
+	WebhookId  WebhookId  `json:"webhook_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+	Params     ResendWebhookDeliveryParams
+}
+
+type ResendWebhookDeliveryResponseObject interface {
+	VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error
+}
+
+type ResendWebhookDelivery202ResponseHeaders struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ResendWebhookDelivery202JSONResponse struct {
+	Body    WebhookDelivery
+	Headers ResendWebhookDelivery202ResponseHeaders
+}
+
+func (response ResendWebhookDelivery202JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ResendWebhookDelivery401JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ResendWebhookDelivery403JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ResendWebhookDelivery404JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ResendWebhookDelivery409JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ResendWebhookDelivery422JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ResendWebhookDelivery429JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendWebhookDelivery500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ResendWebhookDelivery500JSONResponse) VisitResendWebhookDeliveryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RotateWebhookSecretRequestObject struct {
 	WebhookId WebhookId `json:"webhook_id"`
 	Params    RotateWebhookSecretParams
@@ -19315,6 +21813,232 @@ func (response RotateWebhookSecret500JSONResponse) VisitRotateWebhookSecretRespo
 	return err
 }
 
+type TestWebhookRequestObject struct {
+	WebhookId WebhookId `json:"webhook_id"`
+	Params    TestWebhookParams
+}
+
+type TestWebhookResponseObject interface {
+	VisitTestWebhookResponse(w http.ResponseWriter) error
+}
+
+type TestWebhook202ResponseHeaders struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type TestWebhook202JSONResponse struct {
+	Body    WebhookDelivery
+	Headers TestWebhook202ResponseHeaders
+}
+
+func (response TestWebhook202JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response TestWebhook401JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response TestWebhook403JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response TestWebhook404JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook409JSONResponse struct{ ConflictJSONResponse }
+
+func (response TestWebhook409JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response TestWebhook422JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response TestWebhook429JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TestWebhook500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response TestWebhook500JSONResponse) VisitTestWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAccounts List connected accounts
@@ -19380,9 +22104,18 @@ type StrictServerInterface interface {
 	// UpdateWebhook Update a webhook
 	// (PUT /v1/webhooks/{webhook_id})
 	UpdateWebhook(ctx context.Context, request UpdateWebhookRequestObject) (UpdateWebhookResponseObject, error)
+	// ListWebhookDeliveries List a webhook's deliveries
+	// (GET /v1/webhooks/{webhook_id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// ResendWebhookDelivery Resend a delivery
+	// (POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend)
+	ResendWebhookDelivery(ctx context.Context, request ResendWebhookDeliveryRequestObject) (ResendWebhookDeliveryResponseObject, error)
 	// RotateWebhookSecret Rotate a webhook's secret
 	// (POST /v1/webhooks/{webhook_id}/rotate-secret)
 	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// TestWebhook Send a test event
+	// (POST /v1/webhooks/{webhook_id}/test)
+	TestWebhook(ctx context.Context, request TestWebhookRequestObject) (TestWebhookResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -20021,6 +22754,61 @@ func (sh *strictHandler) UpdateWebhook(w http.ResponseWriter, r *http.Request, w
 	}
 }
 
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params ListWebhookDeliveriesParams) {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.WebhookId = webhookId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx, request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ResendWebhookDelivery operation middleware
+func (sh *strictHandler) ResendWebhookDelivery(w http.ResponseWriter, r *http.Request, webhookId WebhookId, deliveryId DeliveryId, params ResendWebhookDeliveryParams) {
+	var request ResendWebhookDeliveryRequestObject
+
+	request.WebhookId = webhookId
+	request.DeliveryId = deliveryId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ResendWebhookDelivery(ctx, request.(ResendWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResendWebhookDelivery")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ResendWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitResendWebhookDeliveryResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RotateWebhookSecret operation middleware
 func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params RotateWebhookSecretParams) {
 	var request RotateWebhookSecretRequestObject
@@ -20048,218 +22836,263 @@ func (sh *strictHandler) RotateWebhookSecret(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// TestWebhook operation middleware
+func (sh *strictHandler) TestWebhook(w http.ResponseWriter, r *http.Request, webhookId WebhookId, params TestWebhookParams) {
+	var request TestWebhookRequestObject
+
+	request.WebhookId = webhookId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.TestWebhook(ctx, request.(TestWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TestWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(TestWebhookResponseObject); ok {
+		if err := validResponse.VisitTestWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3vdts4luerYDVbJ3IPLct/kkrkU2fXlThdrkrFbtvpdHUrR4RIyMKYAtQEaFmT9jnzaR9gH2IebJ5k",
-	"D+4FQJCiLNlOpWq29SFVlkSCIHBx/9/f/dxK5GQqBRNatXqfW2NGU5bDnycpm0ylZkJvn7NpRucsNV+n",
-	"TCU5n2ouRavXinVesJjMxkwQPeaKcEX0mJFrNtUkZ2oqhWJEjggVhNE84ywnOft7wZQmM67HcLGiE9YX",
-	"sX9gMt/+ic3jiOT2uSSnesxyosdUkLwQhF5RLjrkaKiY0ESaH2dcsU5ftKKWSsZsQs1cmSgmrd7fWmaS",
-	"rU9RS8+nrNVrKZ1zcdW6u4taHz9+3D4q9JgJzROq2eIbHmUzOlck/p7RHCZPs8l3/ZZMtJxKpfutuFN9",
-	"5i2dTDPzmKV3tJpm8pftc6rZOz7hehv+uziVyzFzi4erPOMilTOzTDLXLCU0y+RM9ewOzJ+p8vIpy8mE",
-	"i0IzMpwTrlVfFIrlzxTRnOURkeafINNimHE15uIqglHGssizefA1yczc3IZT7eYwpqovRmxW7q8iGRvp",
-	"DrmALRKE3bB8XtKEloSWpDCWCqZMZlQRWuixzPm/szTqi0JkTOHrBhM2dBYXAibD0viQCKkJEANQ1UF3",
-	"l1CRkoPufkSEzPFbSp53u30B007ohJEhG8mcwdh+JlSRRBZCsxSpye/ni264zRMu+MRQ167fTC40u2L5",
-	"wm6eswnlwuzz/TtqlotwEe5su0ukSBjh2rxwoVhKiumWXVN4pwWy6YRzfv6qcc7dNeasWAMFfsRt9/Nj",
-	"IlWw0FzbZSNK01wrQkc5U+PIvE8h+C1RLJEiVetPfffbb5/v7b46WLLsS18BV3P7pIFZnaTmmI84U5Ut",
-	"t0uuWH4D9JXJK3VIWDKWTBFKFBWMJDTLWL4NFHZDs4JVD339ON9FrSnN6YRpy0yPElidplkZGqD48zNF",
-	"eNohR4LwFE+XoBOmDHHjkZyNqTbnCNY7Y+JKmyU2szzoHlSWr0WTZNDd/fFPf335l+c/7f28//7g7Pmf",
-	"Xpx/e/Hy8tWfP7aiFjcPn1I9bkUt8xi8x0xjwNNW1DLLw3PD9A37vO9to1bAun9i88V3/Jlew1rmTOec",
-	"peTs9OKSKDpiyKtGPFe6KhcocIO8ECoCAhvJnOwdAD9SfYG8JKM6ECdy5IUJcAq4bSJTVhU0MK75qZQ8",
-	"boT2hOmxTCNiVsVfM5Sp4aTDuWZqi1wxrWD1PSMDWRTBQ0IhVkrNHgEhac6C0oymZqZ5IQxH6JDLcFr2",
-	"zVM+GrGcCV1ODfd4b4/EvFzqwTWbD3Jm2EJ8SGZjnrGG5VSaZ5lbyb446L5aHISLQaFY3CHn9q2Um8ve",
-	"7S2ROTm4vTUnWxeK0BzF+6Hhp7e3fcGBQCOipN3hOaEjszNSMHiuF9eaTKTSZO/5c5KMaU4TczxIm2Vm",
-	"Gc3r9YWgEyNlQJdAZWSrxodbe6Pd5Ft6wLZfDffT7QP2km7TbrK3/Tx9MfqWvaSvht3E0TcOUVJ4Tceo",
-	"HOIJvX0HR6rV23v+PDK8xn3ebZLYZ1ItPdBG0H/J02zGe/BxhpsefJbPcsP7l74Y/PpFXw1GHKi5GtAs",
-	"G0wzqkcyn6gl74RXP/itPrLhWMrrZa81w5+/5HvNxg/eMDuLh77dnbnYnlvz+/c0tWLQfEqkMOzI/Emn",
-	"08youVyKnX9T5uUDfdVcmZpxhzQdWOZhXijPZd7qteyIwA7JpDB/MSMKeUp+vDh937oLZ/g/czZq9Vr/",
-	"slNaFzv4q9o5hgFh1ov7AKMjQwkGN+ppqeFRReL6m4ASHhgvjdp006zsPTuLN9ynxa07UnnTMv1q/ZHM",
-	"DQ0qzooBymthxV9LMcp48jjCSNzNJVUYHmh0f0KznNF0ToaMeSvCWCQiJQkVZu+GzEhjo36lX4hYcqZk",
-	"kSfsmQLZxEgq8ayiIYRCJBlTccVIO3azj7e8tUNBEQFLpy8alBCvMyzYpoZGvWA1G9wX7WVSdatnpSLo",
-	"KyjNVtvZ9+1r0y3LTMgN0bfeynzI05SJR1H9yN9dkv3R2QkobJ7gxvSGGRt7wpXiUoC6CuRHEyDYL0Pw",
-	"5pEZTa7RfpFTlsPkn6nw0W0hSU4120ZL3S5Lr27l9uFQWlMXjoS9As9UcGrxBKULhPu0TTkRmuWCZvjC",
-	"j9kYbkcY4K6Uu+OGtiYdwe+fvgUX0hgIRj2dgRGbS3Fl2EhpPR5WDcuU8NLk5N7SNAZmh7yXui/AT2aI",
-	"hYpFJtPz+nSgRTfswubQN9DXe6nfykKkjyItIfVgBHfXRJ05EvjD08npvSSqSMblkfNMo2K+djbi4utS",
-	"zhmdZ5Kml1K+o/kVexQBTXGMgZZykMEo92nShqrYbcJYSna7By+ff/sC3Q1fWKmGiVgv+i75mX+/UZrX",
-	"Igg/IHscNzHSeGBd1S2zQZryDFY8w1V+0TUWnF8q+GSsXKpbvdZed+/Fdvdgu7t/ubvX6+72ut2/gnmo",
-	"8/kAHC2t3sHeXUBfRhVG4Y9ExdIOucznKECMEDrY8/7YL6iZcEWkM40b4g6NMQZzrbMW8OKxLPK+aGOQ",
-	"InT598goZ4y86AJn3O1G6GpmOdnv4ncvuhGZ5pLsdu0X+90uRhBw7YmQgm11yHngo4rhw/aR+RD7VakL",
-	"2eCiRf/BBd5ECqF5FnrHwYGQsxH47UPFgMHKB86Cg7377P0HxBo2x7Y8th9EGUh61LktwgFC9RI9EzIn",
-	"7HZqtoxYe+DLHiZQ6M0hmdBsJPMJSyNSiGshZ8I8O2c38tp8Z7RHog1dmRshUpESSjJ+w7alyOZ94S2F",
-	"DnlN85yD0dJoJGCgKbAMkGkoTaiYm/EXjkZTBPW+fVq4/sn7/GezG/B6j7clbvwY3poI2DR8pVq9v31u",
-	"jTjL0lavteMeEbUmTClq9ISWc4tRTTJGlSa7pZ+bZNIcjU8Boy4nTkaUZ1/QL2IVjJxRayvifUgqw0Jx",
-	"wZQieZGxQxLbF+3gW8Yk44ZxM5qM+2Kay2HGJqQd11co3uqQ09KFQjMl0cZc9JXMSv8QRJ3ThUCHn3J7",
-	"WXxja+M3+coM1NNiGMBsyI8giRSCJcAr8CIj5KVgxLnyO+REK5LkDIxhmmEMCYJ4xr4tcsFSIw6nuWFU",
-	"mqMXm95QTfNBkWerYqZTnugiZ+glLrLMZSeUMwAXpZH+VRf9WOup6u3sjHjGVGdClZapFB0lE06zHfsA",
-	"tYMzUTsug6MzFVetqGUeRYdmIBTYNbd81PILA4rc55aZCah0qeG8mk9Yq+GulCtDmgOMCYQJJaf2+U13",
-	"8bR67crw7+IIakATzW8acmDe0kwxzESorGrO/g03Xlf2I9jpHkTCQNwY/sdyciX7Qhaa6HEui6sx4Tqy",
-	"GQQ+qhAQVOnysPMdSpkxCg61jCo9MMzBLm9DqgKFxxNzJfpswicHk46IlvDZpsi0UQ7Ocq61GcYGLmEF",
-	"qL1o6xCJjY+QlA1pNe7wSjpx67mK6Z+564J7zALkA75GXoE5laBuu1NZOQq73Vf7By/39vcPXh7s7b7Y",
-	"233ZRCPmYY4u73vamIo0Y/c/US6l5rtQGf5bC6Jhfo0aXj2YV+34RCEXCUm8djhrxFSmismhoXDz6pYB",
-	"vuNqSWYWpogY8q/zQxURmaVGvEGMoYHV2evM31yziVpFCY4b3/mJ0jyn84Wl8wM3vdFrnKcdK4gY0jTl",
-	"5sVodhZMc2SYQF3dOBKe6Wvp3rxHYrdHsT3cAtRRTMcw56xkEQQ0KgXGUl941qIhY6StGKv6urc65NKs",
-	"JI4EFwkZcpwOeV0VNH2htDRKOhNJPp9qG5Wqih/nHrc5HVyBQ9YuTRyR2Zgn41KKAEda2EOm1EDLa4wz",
-	"VNfJyZaeGRcvJXBpGWiKjYLUczsWwyRjw4FYDzMvmIqJSuSUqQ55vyA8w+yF7sHLFekLkdGLB1Oq1Ezm",
-	"DcxjmBVMXc9xutMpcVeS9gXTmosrRfpFt7vPyFHwq9qKwHYIOKv/7UvMeSj1sgVWGU2uSRtWM07GVAiW",
-	"xVs9o+6aCcFSt+NbeTvc/q//+M9465BolrGrnE56NsvHXTXK5YR8L/VbyDn9EtO201kxaf9yZtpwRvA2",
-	"gqam4WfmjIFA4+KR89CNoqK6FOayiFzlspiaB7tplM824tFIFFC44v9tLzATjLceMy8fJMnvIUTdJGDa",
-	"Mc14wjpDdT23alu8FZE3J2/AOp9Qnj1qQkJpKhLWrHyWZ9nMyV1rJmXUSfLh/F1EWOeqQ2KnX9Y0y/gx",
-	"c3qMkqBYfsOXvUZlZf3UXRpdudQ2iNY+e3OxFaFqXXoJvsdBnikiZ4+iScUnRXaP28C91oW77i7yaTKN",
-	"r5VylRhGJXMCx6tylowiJBI5wRgejIL7hfydQ2ofy0aEEsWSnOmnH/+aRPbbeI9EPj0q9Phx8tgoInB7",
-	"qaSXctnKHjTRRiiZZ2NmM6Ah6JRRyOgdaZbPaI5eyqqcewwd5izlOUt08459rEzhmSLDXM4UmApMlVaH",
-	"mzkPNSzLO8vE1XirL2wo215Vulfc1ei/QAELfw+CCcVbaK7KnF9xATZJXwwZiU9fX56enV5cDs4+fP/u",
-	"5PXgw/m72NA95jnKUXDF6dGHyx8G58dvTs6PX18OTs9P/njy/iLukHdsBDZI1BfaqoxDIwLUWM4g13gs",
-	"cyMyr5hLFkVVw9sVRc6bKPApNJczqtmZVI/VAIlgM5AMi7QSuOGCKe92u93uSsYwYSlf6Qb7GS4KzSEJ",
-	"81LrUuepvTwYQi1S6LldTGKLEWKfhQiJQFf8hgHzW0t3Dw/GhN6e4D27e7Ai7lNNr49aheB/L5j92diR",
-	"ZsY+F3JhgZs4bTJmaZGxdDCS+bLUfumiMYcuWWFU6CJncFicGbz/4jlJ6VwROjYUuszuXZwBu5qwh5g5",
-	"F3hDdaX2DlYYPY7q7qF2WLgn0TuM0EDxuVRqkHFxPWDCGP1W2xrRItN+xEVfRnCfZpNp1lyKNJ0ykbLU",
-	"OSuEFNvTnE9oPvfsXj0jmt3qDvkzzbmZgOqR+LP79S6OSPzZPOYujvoi/qy5zhh+y24Tlk/1XYwsJ6Cn",
-	"5430xNXAv9c6r+j8BnVCXVPvWZ9qvuQBg8UdrCvz3ltPTzmDGmlap0T5Tstp1CYsP4VInYbDRDqVXDSQ",
-	"K7t50Hm0czq+WTiUzx++uDV/oyWfiossoJ5GzeFIhIqrIFMjPQ8O9o1Qftm1VWVjCWmdSmY3oE5kc8/m",
-	"EkLTNGdKMdV5spRFF5Nd0aZ99dGpRZWNiRuWySmoEVjbAnqJd0g0idaUrRUkem0uvKuEs1be88ZeW8aq",
-	"Fr3+42JCxXbOaGoontggWGelN8+F1+AFli7Ta/t69adOaDLmgpXPxXVKbJ6UK/isprDX4rhhQmeY6IXV",
-	"PwPzFeQPw8VBznNTTk9D3LA5gNXwA6YHt6J6fkgtr/FTA1Os7NLCMh3f6pwSLpCejf5Lh+j4tuvVwAhs",
-	"hLM+1KkwxKmNgGE5cdFAWDGnINh1jrx6sNftkKNqIvVE5szdrWyAsaxU2sNsDcW0IrHOC5FQzdJ4bY3q",
-	"LWdZeuySPANNoVvXFCKXcbP4nlCA9AqrXjEobi3hFckcAcX7pIxKNs/9j2qo/iyLatvdrWXDu/Sg5aMv",
-	"lOj6Yk3/TGoUu3TCdRlrWVuZq+Qf3f+OqpIgE7vJxxGhylFRNQ8HY5LN7+4JZPGxoNcJjaV7ecHKQKCj",
-	"xjFNa8QI2XBxNfbdLkkZ1sgVWG8dkhG/JRrkCpIsRq4ws0pL4vzVeZUyvCC7a2B4Afk2nj936uAkGVsT",
-	"POaOPAMyrB5pm6mwyEN/vDh9T0AhYDnhwiqTkCTYjne8brLTjbcwYcCXsj5T4IbstBrtNZsFsWhYUBtM",
-	"k+IKX4Lr1XICp1+O2yQqTib2iQ+LWHBzG6FaU2MSYSV6swFLMz0w6nTTMgaf3V7gwCOZE5XkjAmSY2y9",
-	"5jXaBYV6ZViwWeVxmsuCxw4e/mXUmMa1FkrTq5x6k/lhy+5vB4+iDSHI0dKVh9pFnEQjQWlbZEmGLJET",
-	"sHJGjKUxaZsTAmuxFZE4obksFMti0t4zG73bxd/UljF/cga/UHLDUyaB2mOlZT4Ph8EzAFdE4KgRlWLk",
-	"rU5fvEHttUfsiCM8NrIsZra3B/MZWccRXLBnHmL4Ul/g9CL3OjVsC6fgmB+NdmKHg3xQ+B9MvxnrYmFL",
-	"33FxzdIT8bgddXevuaE3XPEhz7ieN+0ocE7ld7VHYiRzsztiLgWDzFGzZKMRcU/GDSvdfCombSjlmrDJ",
-	"ELgV6BfbKbvKGSOC6ZnMr7c6pNwv+5Tq4uKXZYwYFme9Jf3Zevoft6Tu7sYljQJ8C7QRbEG2HFmGWl1w",
-	"NZU8Y/lS/mXdJGRGc6OoWNLmgkwzmjDHVczdQWYrMjQip0wowvUh4bovMGJJtJzRPK0HRYIEONCqtLxi",
-	"AObiA5/grwgOURlhXemDWJuoXAS13PII8UOUBqaBX0ZkWGA2PrdpyklfGAUo48KwDBJPc35DNYtJeyTB",
-	"RsjRpERSRC83UiGZMGFmEqQB9AVcuj79uQnC3sKDIcHBPGRdenRe1IewauBAoN8A22qQlBBdQefcIuEh",
-	"B1vbqYBCvOqraVDcYSqrxvozXNS4Egu+mSbRan/zmWShTalnRk82Fp6NnAGB4oFtGcPCMCUOqUpjc0yw",
-	"gN1KPSOWacKGUl6bC/i1hj/mstDF0KatJDI3Ow1RK3ORDcq2IjOTT6sUhqh1u30lt+2XoQ8M4kFH1gKm",
-	"+LIP9CYlUgDzsWoNKLoWHgPCRlo26E7hE5en8bk1x8SZ4CmR4xBlwAdrHbHWlwtSQ4zx6Xy3nUROdviO",
-	"NFPY2/HG//9KMs4gSvTdL6cfzgev350cv78cnLzpF93u3otEpmyQjGmWMXHFvjt+9TPLxpLunc5u3ubH",
-	"P1/+eFW8/oFK9tOufvnh/OOw+OOPF0rPtpOfm+4foDvhu4u95y/w9yAKxr8zc/1m/+ibvbff7L3NZEKz",
-	"sVT6m/2jl92X3W/23sLcv9l7a6num723LljkBkPPEOhI35lH4/eQIPKdnjGmO4YK/xX/hDySfzV7pfBr",
-	"ORoZptbBXJR/hWgLXmXHMYv83V9e/OmHg48//mn/4vkvi5rlAjvGdHi1PB/PsWJmM+cVae92bT6dwswL",
-	"IWdbhyVlQU6gIwzEa1rXRq3nQi3QY2XCTTrvfbwCQ/llmNUlZwblLHgqfnP+0eRAqse/HsYQLgLlRHFx",
-	"lZXHWEXkms1ZSoZlTOLQel3HTBnj9QYTtwgV8w45hjRzdDFBqj6sm1VwpjT3bhgUO9WEQqO642IB1Jm7",
-	"WxrlHsonbULpqAzS6hKcxU+5jMuW2hZ6Tu5L+Cr3ZpWAq1tOd8Fur7i3rqLfBTSzKjZaU0XvPN2suPGS",
-	"X1/K6+A2R2Ur7vtFFpfFkPkb7+45UedM+cBRXSLIQhuTzuxFgDtXzylvdmE28Z0KfB1mAjR6MBxcziox",
-	"xb3vpcS5cDZP86DLhR/a8oEVv8aQqgCeHSDBhO6lkOW5Kxt5m1SNZgESv8TzkltnmT8p94X4F/PNIJD1",
-	"sOz3eh77auCj30/mwCAHqr6Hm643tD0cC7U9NWe8T/BxnKqGvaJlAy8OKKqkhafFWOuaeiUtYXXyu5vv",
-	"fWSycpSF5IZHDvOEDIUlg/tlQRN05cJKpS/wyruoVUzTB56gptz5slQtBNey86mvnTs/wWJEFdStBWqv",
-	"HPTKnGu7u4wNNefUH2EelJECUukG1jOmamDYUxMjjFqC3epBUuSqSSicUaUARwoviA3Du2LoVTQ3wqNt",
-	"fYcF+IAakql1sa6majPl9U+T4cWrcvlxyKh87eo7LlvcC092NeTeNKcjHZP/+j//l8SeBOznUmBWvwBf",
-	"CUgVljKoKPGljlKwMn0f3SEoa2PStul35vIs26o6O2AaIRWWVINmrX806MBQJtmo0ebNkKVHJGeFglix",
-	"YqDg+UOABiak3mwbhczoB3mRsSYx9whR1pwLtHbuz2rRiIfywVVeQdbO4mS4Gqi50myy5FTZJJ4vnKaz",
-	"KEKemnjzpXjnQsZOw+Qat7p5XysbEK72cibaeLBh65v55gUMaDPUrAsc4rDIx1yZUkPIBe9YfwNzV2Z6",
-	"P9+ywza9hxOfD/VHGVtvTrggzv6LQsw5AHYIDL0J5cK5u3+7JNUHZCleBEnx1Vf/Qc4QkjgdytuwBNY7",
-	"HQyL7JEYKkkGFp8gNrKOBuWaWA4DsRJfvmUIxAbTCBeYmrUVkTjMTrEDBcYQBPljrBGwheF9Ub/o+e3t",
-	"IYmNIR0TKz1UVQqY38yBDGe9mBkTPqZRCFRN1wemzsO9a0azUg4iZZDIiSPg2mhFLhSxP5uhRt7tbwRj",
-	"pljcaaxqdSOnBVs6rPntMWMqzXUyXjYq/soeMjBEJZL5IGM3LGsOwUzo3GdFgA//sJLNDy4aB9fICAxE",
-	"2pTYeIe7ri8sHl3pYktqoRSbln95Ojj+8/H5L6fvj2thlcULWlHr5w+XH47eDd6evnt3+nHw9vzk+P2b",
-	"i1bUwi+Ozwenbwevz4+PLk/PW1Hr4vjd28Hp+3e/rBl++QBs/PHJ9W9tbaTEVggJQ9RKswi4jFIwmzok",
-	"C8Ben5sTqsdsTmjOfm8Z+TTLTkcAo/EgC/tTtJCPD4uhDOHUnHr2aYck/nwXk5xN5A2GACed3z6b+J50",
-	"/YdbuHWZaHQa4q5SiBBTfnRLZI2aCVTOck0oAQV8RfbXr2o4V1P77zej7zlkT8jpX3bMYMhHHrSnKf8P",
-	"zL7fZNu7bPsl1PGkbPol5GHT6x9HH7+bzPulqfYPTyNbWPs/u5j9g5T7ZUkHi/guOcM6VNHolKku+AOz",
-	"6WASv142nd3PxpIGV67hUo4Txo0MU/xKsJQA4RAhNR9ZWKsv5K54IkXWTfi6t2IVHP79eDSLVIr1uc1h",
-	"FbNUkNIE15B2PBsrlgyg8L9nzMZRBSXI1clwgK4xC2cojWtlB+iLXGrzdUQmVF3jJuRzLJ1lmcvNW0zg",
-	"fLAHwh++NTwTlXoTvx41kJMH+BQqG9pIl0B5nu+RhAqiiqG5ashqwW6ESQo8d/CFdd/ZT6HHz6r5HV/Z",
-	"G3wHoW33dZPVZ2e+BjRLvSKq4ejYSx58EFb6QfzATYtfi50+jGXam9fNrLU2m1riGHZG24zqZBzwwtIi",
-	"dElra6asNW0Z1B02bxY8DTA/dcYCA8+WdBvzxWV2kowLFpGk0Jjb2w3ayixkEK5WfxZFGPKZIud6fmG2",
-	"G1dwCI3djgo9Lj+9dadbJnqQ8RtmuA0krCZ6oJnS5nOrIRnd541YDElsCRTguTOajEv8GyIYS6HNHiRA",
-	"qb6Ib7cdlNJ2eVtM2K1mwvwZdMUDHgrzLXmPEX2IJMjFSDojkWKPCNuYJEAeAwblU62uuB4XQ8i3cpPw",
-	"fzQEMN27Il9SUWCvUJGGSLCAGqYNJYp5PddGEYpYXJ2+6It/+RcS4ElyKfri2Laasw2QoPAlrmTA9Yjt",
-	"zgcoNsk1myOcTdwhP7G5IpnhEhm/ZiQONzTui/Y0l2mBsAIp1RRDHeEux6TtHHRwQYcclfCckAkDkBKQ",
-	"mwr9MQBfX/WFuWgbgI3MfYcWwxNuE+UtXLvXPvO7rfriuEYm0LdGV0mJa0c+tuhmFen0RTvIm4HGZ1i+",
-	"xaD8q/l+FROboK/lFO/liqQyKYzFt9XpiyNEKrWyFqIwQgYTVRDOBiGN+WmHJO5Bclpctlzgk2k2J3Ev",
-	"ZzSNO31x6t4dsaRwpd0CKmBpRg6QhOb5vDJ1j5RqO3UdBniqfWFuwgQUht2/Drq7tm+XbS8gRjJPmCJD",
-	"qcfl2ilyxQTLubl/jrltsBAjnnnCPUb1SNVJ1qpNZCbzawhUeiQ6h8ZqHx65AgNPYBaiAPKyLdZr+K7X",
-	"bA4k1oOliQ9tBrY5JgXXzB4W5DminCeUR7lZYs3lGO0bLByKP/cxAaff6pF+q9Pp9FsR6UOVZ+0rW4hq",
-	"vv3c6XTuoOA8gELFUizSPtjb2wJaw9m4KihDdnXEUp9KLkcjJlLI8zE2G0z/PKx2yz02Nkshi+KazaNa",
-	"c8x6q8m2xZ32gNN9sd8NoKYjUkOYjkJmZiZDMyU9uLUdLwSwftGNAGqV7He75m5wCrgkfyQyl1Eftmgz",
-	"lpEIumVa/N88n/dFvIBRGkckboQbtUgoCwCiMWmHrRu3DvsC8L2py+QfM0KFmmE3Tqj3w52o1PLBHiDd",
-	"QNc/xGxrandhq/7KrhfNffvsGekLOIxhv7uwIR9p39OKb6uhFR/RM55YTT7jCROKBQLw55PLBdkHRRDQ",
-	"uaEj86sde5PaMdeWKk4rFPCtqHXDcoXScLfT7XTNlWYgOuWtXmu/0+3sQ6mxHoOqsXOzuxOiA141mTzv",
-	"fD3t+hiEoUwqqyRQbPmgkIpCGYSVsTfo61iA2avjucJCenl0ktp5HrmXqfUs2+t21wBuXg8cOYRqXAKR",
-	"vLg+m14Ia4FtH3R3l93k93OngrwON+2vvqns0mTu2Hu1+o6wL8Nd1HqOJHT/PdW2Q6DgF5MJzeeWPhso",
-	"w6jK9EoZM+cowNNs1H3KJqoKFBOXC7R4aC3Wl6qCchlJLq+Z2B5SZSSUy/GzZbMVbN0IgYeMejDKqO4L",
-	"i6QJCUxaBiCcPcOD/1GO9g8HuvmPvvjH9vY2/DNXxC65OCb/IHEIg2ekRwhxGRO8weay4/Uexw+uDgAm",
-	"40MbmAFdKA5w6WLSTp2FVwGTs4Jvyz7H5rfDcwL8NzcNSHpf+BEBCktgRRR0Dh3S3ury5OHu8toILkSM",
-	"p3+Y9fvDH945CNM//IG0S8a4RW5YXrYVDnGuvQTzS29bTit6A03j9JhNohKZ9NB7jOvslBy5fgC4d4Yz",
-	"Yx14OHxfePXYyNmIxA5fL7Z9Aj6cv0P12AL4oePTt5e17VdB43IqVMjoa/DPo8LoIQAjALdLV22PMAk4",
-	"wfYIOiWARtsX8U6FjMA6qqaylp3HcoYuYJlDWoOyPW6TMUuusUssm0D/WVCwYAqRm4NFdjE2z4wqrJ3U",
-	"krTjnTpZ71RIxswwpM8IPHykLIyPAQVRKo95QhSd11Ym5Sn2IQT1CIsRtCTaN2GBVoA911cUugnSG5ZG",
-	"lc7E3hxIqMDlgO7Jnb5YhPlTpG0LTCLiigsimxyjsPUw1CBExNWRRATLAaK+sAn+Wx4o0EFkx6CyhUrI",
-	"jr0kdirUIXHwffOSEPpCinDJOniAPHIvHiCngGw5f8BiagtEWsTcWaC7e0GhSV+Y4yULXTlybXN5HV7Y",
-	"E/hWh5yBayFIk/ZA5H2Bhy5j9IZ5x8xhcIhs3NTQHVAkuo/pPEh3ITNZmOMJzgPaF1M6N2av0f6MQYHb",
-	"mUP+S18ccyyFNSMID2NYekFj63TlJQEHDmvllgV7/UOzsAa1q4rz3Kq2Jl8Siy8v2an19r77hG5NpvT3",
-	"Mp2v321DYTiyLF4pBe8RccUqft/bnrsiyk7BFkGWW3892v7l3/bp929efnj5evJt9tOH6XY2eXX66vvJ",
-	"m6t0/MO/v2F/V7+81Nm7bquO6tpaAs4aYo2XWK9GjjdY0a1ey8wT4hFIuPUXq9Nz2xN9+F7BE11xWNCA",
-	"YZW+2wzkfVd1QNvYX03p3v3SSvcyhdu9v+HFnrw3re2+uva+hooctI/+igp/dw2F33cvNjfsrvGIeis/",
-	"sCz2Vt9Xbyn0W1kkrxeAex9rjID3FEZvkuYOcaUhm1jTXJcF2OKqbq+IOt7wfXpIX9yniBCnh6B7tfQt",
-	"6fvqxPviw/m7XrUgPQARhjQBHNDovs4nCq5YNDGeKYC4b8e+PDy26DBlvXZMviPx5wYI4DusMt8pITZ3",
-	"XKF2jIPU67TjqP4+COpvNHospt0ujMIJddIxGQLWmhX8IOihh1LZHxSVZldPTTWJy6rmOKyvtn5JSs5+",
-	"en1MoC5dxNWi9TjAg661YpCCkfZfwP2+BbqLL+iG2dg9UdWXs+5kcBO7/ZAkhD4uobexIXFZ8ssVhMTa",
-	"XJd9HpwPEEmjMjB2Hvjx4vT9Vg90OXZrAys2cpjaBqtGd1ARIJmoGtT5NJcjnrGIQMcIZWMY5vq+8DZa",
-	"5AJKDdpaTT+LrMMS6UiR9n53f4toWSWuzDqwQxRrY75g7osx+v9esHwOBlwDUDSkMYiGMalDJiavy9Pr",
-	"bQu/RUhMYJVghoDrxeHej5yYYz7Xvn5WIcAJ3GhtwCgo7ccGtmnku+MZ802CFQRoRgHMRqM56bYLmkmE",
-	"sN8TmjJvIfWFe11/ph2wd9t5KlImOEuNjcexZ98AD1VkT5fPjzcn1dHLwJYtAdoL0EP5zX/9x39uLcMN",
-	"Lw0iigthrHs0tIOufa5PPtjHbjfNPkbW4qeeXuCU1TYV0qWh2TiEOxCjvII9HqCTO2xyH7Dri5UY5dbc",
-	"RYR/b9THO9VptIUEDKByE6p2PNrHhquWvbFtMT1BLkt4CscxeIqxvL3F6DwReD9kNZB2OfvLjyeXl8cB",
-	"hIfdnEOiJDQiFcxScdDH3Hv25swo4jKlNh77F2Nh48a6G93VvkjMW5h90V40i+OtDnnnY402lmg1fQVW",
-	"Y90SwIH7omGse4w4xHL5PVhyDs6iau8I8peypxZA22P6nq3kDKRu0GRgiSVUAmZU+weA5dbb2fGoKb2X",
-	"3ZfdnTJHaIWt9lC7qtKO4StbVQ3YPcsjGmtA9GysrY21tbG2llhbYOssMXWclxAO5GojzKeUuGTkxxpo",
-	"n0ul8A6ts4w1FQa+8UmSFaUWOvpie0VFbB+0eiNOHNL6nqkRw02ZlzVXpPOjOn2m9KdC7rus9t9skmhv",
-	"4LGlLKvx0IN7ewyCdhtObxO+/V2Fb3H77r/jvdRvAXr9tzrv5Zn5cg6WqDlF4xzieKiXLkSYV+ZSLJyd",
-	"PzK99OB0v7JLd3PyNifvoSfvj0wTungQnpxp8SBzyD7CbNAnK3Y9bMs9eVa2oTGb+WQqm4SJQCzG1uHC",
-	"dtsHnJk4gGmJMRHUWkRU9cVSCBoPO7eYRHVmoWBq77sIFQDZ0z6XGvkJae/abPmtCnzm827U4uZG8DY5",
-	"6Iue7ZgQ2ky+8HCvCxn2fFJMyvx6+2kRuv8uahLo1dVxxbw5u+GyUB5wp2liFvgmnFmlOqvbkOC/iK+f",
-	"uQUq0UaxMqKKLRoWqzRNpoKmtJq1hjBP984KfBHaqNMaJ9fcTLmElGyaXIBUsub0ypLKT7+igPHgTw0S",
-	"pgH+aSNlfj/pef+NzDpI63PoWU6+IAu9R7jADaty+HzaCpRakY/gxq9U6sfWleqKHQKoragE9ycWjavT",
-	"F2c+oQdAMEFc+Ew+hWlctpiA2Qp1KPYAlL+wMeFszIwtV95qpuEqlDvkjOXb3l9bA2lHJRTSrBi0/bPW",
-	"HWAMoFu6Du8Qey+8ugcclrQDiPsSvD3qC4++YsvTEAkEnboRqM2LyIcR5qn5edraCN9EoC+osLfZjgxl",
-	"npkFlPXpclcSgi21PDiuO8TW5MHS9QX0UaLX6H+3ghAsbp4Ty9ZsZ5ChXakaOThM2nXbK5I2FeT87Wuy",
-	"v7//CjagL1SRjAG+bq+7v7vdPdju7l/u7vW63V63+9cY1ZFaKyGIEimov4FYqHPlYrJTX3CLfyvItMin",
-	"UrEe5F2N+C1LSWrDOi6vD3qycgSdnFIFwR6Z2+w8oPe+AOBQaK5DyZzRnNAZnaOPgTXWusCEbX1MmPDk",
-	"Sl36wtZmBNUqHuTXogpFBL365ntIsWt0pfuOp7+tBx2R72r5QojGAYHKmSQh7Jh3kftHtH5gWSaRG7hs",
-	"tf9RASvr/a0JbPrTHRQd+FLTxedjqyFL+G4y0GdCrZrTR0QjnWKHCEHYlCuZMnIQgb+mMNTSaTXjw4So",
-	"yGFrh0ojjhoEcrXNResCP+Ks/bNb1VYRZZXq3V1tuZoQuWG9ph5fsGG5INw1beDcDkSkea18achupwtR",
-	"q8LW63qgGPe3mqsBzbJBOdeH5IcttPj9ylEMxLds9iJglxzqJeQmSrGJUmyiFPflhME5sTrnwzXaapwB",
-	"vtv5bKHP740wnJdYWnhoK3KHtI0WVSqmjk9BXoBXgazShQGHvrDFEEaqAHoVuj2x7XsBNWolFD9XVVja",
-	"Mq5vh1seY7Cifr0Ag+dHbtiN4fnf2r35YB7ym0QigNaeeqbXiD04SJCFcELzGel+NRVgc8w2UYTHRREe",
-	"d2QeFzIwg0O8IGpNi8ajZoEpsSwdaixtDuYRtpS2RrIXokasoe8nqsCwB/jpnb6wDXcWfEtrwD3Gosiy",
-	"mCALoKUo7gtsn0mTa2wCa5EgO6TBt5OvBNwk7fjzXdwXIeLmVlDOuMxJQ6iyaadpRJREMBQojQw9VxM6",
-	"B+QSrLzCPM2UaCmbhH4Jutp6pHneZGVjhuyCrV2D5TSLvbZdtogOu5Zd9nWYst2UDXP+/8OS+tXVpn8G",
-	"0wsP7K9jeu1Y4waSYB8tlO6r4QkAaTz3FXIWBf3WnH+cu5ijiir1FhZ3CytvAyEmKrbZoUXsCbztwlt1",
-	"hIuUTZlImdDZPEjnh5GwsiLsNlLrMUKWtBixvUUil1Vd71ITE0Xn5tVnpX8SW5KYuZbiWYpGedwX7RKc",
-	"jNE8m9s6ADcB2M3IppATWnmHshE0Xl32SVGRLbixDfIgaz4PK70tsFe5M8qLUsg96AW4L0F1AOQzaX7D",
-	"wkJqrmGCgDqAjX3Bf85STvHWEddgjEMTFNKuR4Ui4kRT2RkbO2d3+uLMNdQv0QCCFH4ftXY2vScHF/WA",
-	"mEIlutMXDOAtEA0pySksPrbdv2E5zerYSKpJGzjDffhy7v6KLN771WXxWXlqx1RZyCgEiig1yODwbfyn",
-	"G5PssZ6P/0ai2B6LJ8riylU51Wwbs516rutUKa3L5jgrMLjUev13AOPGXtRpzvKyj/w1DYCyj1BTCk6W",
-	"+dcIpExCBSkU2xgFG8AsyKzxZOqPYNnxaekhxEvWz6+B6zvQgL/SJKBMqLBApYHbABNy+iIumyVYAECj",
-	"4LpeR0EiRwm/4xMQ7S9EaTlVZMgsEug9eQUu3vvbZBYs6z2BVSiN3SYgD75QyqiIZRl7j3w2192VWYRv",
-	"2A3LzCsTwWZqjTyDyJfwfWrq7lBCnTwwkF3p9PG1Q9m26dkSTzbmY23C2RsnzCac/dBwtmOcjxAjNc8K",
-	"frvz2SfS3F86B9+rsEO8V9KcgkZqXRUXos+kfdDdR4d3XzihYdlB48WvtkghNM+IR0XAiy3OQSiW7ols",
-	"uzVbM7ZdsqdNdHsT3f760e2nH/F1YtxwB8DphIfWoWHUjnhzNHzJuep+VT1iczg3MfFHxsSfcNAeGRmH",
-	"ux8ZG18qXF2kF4RrZ1mktzysjzSYwmZ61oB4UAT34QbJ12IkPoq7YSibOO7G5liI434xmyNsG7Zuk4aF",
-	"bmRRpay4Qy6gpxuG1LDzXLOn+KN7+K/IZ8Ima0uYTWN3tQ2/2biIZyV9uoP2MeiGt+ykudtWeInP2RVX",
-	"GtITguaZULU0ZrZHArZJLGFAndMYQKABM34qc00ODvaJzPviZdf1UQKYPThwAN6XyZkiUNoWgNF9PP7+",
-	"h9PTnwZnp+eXF7GF2eRakbFUtsO5kLovcqZkdsOwqC2TcooAmK7VubFPwBOgpizhNNu2lXgeyr59cvT+",
-	"6JkiJ2c3BxjIPzm7eUFyeP+cMxXhT2wyZAAfyQWBK7hIsiJl6VaPYOkgzqyK8FfkWdwhR30x9jn3vjrS",
-	"zXyODgqaJMy3KyiR9lU1yw+zQCCxn/ZFyjIOSSYOpgg3w3ftKYFZF/p32oadh1gfiHiwfYEpE2Z0rLBV",
-	"YzkTEaGAIAp5etC105ZxLvXXu/aNv6XD3rVeXdE381O9A5Edotp+zw72QKd6rUHyV/aq+x6a9wuWwK9+",
-	"SGKkjtjvvW/sCmQC/QE3zveN5rxxvq/hfJ95LvgoAd2sC+98dp1V1vTA6wYl8pAIiRIXGRsow642nDcU",
-	"s+BgJVtfzzUespiNb3zjfnuqq/vLHKg1vN3181K2CrPa0zLD8Y9MLz0k3a8s2TdHbXPUHufpfuI5e5yz",
-	"2z7ikd5ubB0MZ1Np1zoMMPnbYLGgQYNg8kud3uHR/dJWx6eoxdUA88dty/kHesQfY018NZ7jfOKWCKJF",
-	"RrlhRf9UPvJ/Kpf3r6/p7yAX28Zj9fB6php3bfT5nShVQGKoYLO6uwh7rqCGxL33qEPeypzsHUAPboXd",
-	"Bwi1PiIpvIOK24aWZlDXnB4auyMw52wxRRQf2+RhOoeFsO+DzvxfoQal+9XdME7DhMW3kiz0wGz8LhvF",
-	"8J+gBgWPd8lTnzle8FTmap7CkiIHsLK/fW4NGc1ZDp0Hen/7ZFgAVr41wf4eEeiLQmL3LKySiyOsACwz",
-	"2n1UoQxkHL15c44deR3kHssUwwrFMQ0UVehPTwqRshzGNGd/SBXEVpAR3tOpBXiYXZ/67M8cVrFDnJQC",
-	"k7Zy9AEFhZNCzqChkg5RDRChssxZx2qgRYTdC+j1WfbigXAHIu4a5r/QHTYY0iNTL456zgpFhxl0LAL8",
-	"yxISznYRkkptZ1xA92KosgznamPPi+Meu4AqzjNnCeM3XkRhXwYhNR9Zth+O6gnwbhkFehPAmkNRrUSq",
-	"CrMd1SHvo2rmUFQLkEc1Yyuqk/unu/8XAAD//w==",
+	"7H39dtu4te+r4Orcrsg9tCx/JE3kNeteTz466WRi13aaTsssERIhC8cUoBKgZZ3Ua52/7gPchzgP1ie5",
+	"C3sDIEhRH7aTzPRWf7QTiyQIAhv7e//259ZQTqZSMKFVq/e5NWY0ZTn8823KJlOpmdC752ya0TlLzc8p",
+	"U8OcTzWXotVrJTovWEJmYyaIHnNFuCJ6zMg1m2qSMzWVQjEiR4QKwmiecZaTnP2tYEqTGddjuFnRCYtF",
+	"4l84nO/+yOZJRHL7XpJTPWY50WMqSF4IQq8oFx1yMlBMaCLNxRlXrBOLVtRSwzGbUDNXJopJq/fXlplk",
+	"61PU0vMpa/VaSudcXLXu7qLWx48fd08KPWZC8yHVbPELT7IZnSuSfM9oDpOn2eS7uCWHWk6l0nEr6VTf",
+	"eUsn08y8ZukTraaZ/Hn3nGr2jk+43oX/X5zK5Zi5xcNVnnGRyplZJplrlhKaZXKmenYH5k9UefuU5WTC",
+	"RaEZGcwJ1yoWhWL5E0U0Z3lEpPmfINNikHE15uIqglHGssizefAzyczc3IZT7eYwpioWIzYr91eRjI10",
+	"h1zAFgnCblg+L2lCS0JLUhhLBVMmM6oILfRY5vw/WRrFohAZU/i5wYQNnSWFgMmwNDkmQmoCxABUddTd",
+	"J1Sk5Kh7GBEhc/yVkqfdbixg2kM6YWTARjJnMLafCVVkKAuhWYrU5PfzWTfc5gkXfGKoa99vJheaXbF8",
+	"YTfP2YRyYfZ59Y6a5SJchDvb7hIphoxwbT64UCwlxXTHril80wLZdMI5P33ROOfuBnNWrIECP+K2+/kx",
+	"kSpYaK7tshGlaa4VoaOcqXFkvqcQ/JYoNpQiVZtPff93v3t6sP/iaMmyL/0EXM3dtw3M6m1qjvmIM1XZ",
+	"crvkiuU3QF+ZvFLHhA3HkilCiaKCkSHNMpbvAoXd0Kxg1UNfP853UWtKczph2jLTkyGsTtOsDA1QvPxE",
+	"EZ52yIkgPMXTJeiEKUPceCRnY6rNOYL1zpi40maJzSyPukeV5WvR4bDf3f/DH//y/M9Pfzz46fD90dnT",
+	"Pz47/93F88sXf/rYilrcvHxK9bgVtcxr8BkzjT5PW1HLLA/PDdM37HPV10atVyzj5ngv+77UXv+SH5iy",
+	"7N4f6OZx/y8MhNOPbL74lT/Ra6CWnOmcs5ScnV5cEkVHDLnxiOdKVyUfBX6XF0JFcIRGMicHR8BxVSyQ",
+	"W2ZUBwJTjry4BF4Ij01kyqqiFMY1l0rZ6kZoT5geyzQiZln8PQOZmp0ZzDVTO+SKaQXL71k1SNsIXhKK",
+	"6VIv6BFQA8xpV5rR1Mw0L4TheR1yGU7LfnnKRyOWM6HLqeEmHxyQhJdL3b9m837ODONLjslszDPWsJxK",
+	"8yxzKxmLo+6LxUG46BeKJR1ybr9Kubkc3N4SmZOj21vDu3ShCM1RgTk2EuP2NhYcKDQiStodnhM6Mjsj",
+	"BYP3eoVEk4lUmhw8fUqGY5rToWEApM0ys4zm82Ih6MTIUdCWUN3aqUma1sFof/g7esR2XwwO090j9pzu",
+	"0u7wYPdp+mz0O/acvhh0h47AcYiSxGtaVIVNTejtOzhTrd7B06eR4abu7/0mneRMqqUsy6gyX/I4m/Hu",
+	"fZ7hoXuf5bPcSLelHwZXv+inwYh9NVd9mmX9aUb1SOYTteSb8O57f9VHNhhLeb3ss2Z4+Ut+12x87w2z",
+	"s7jv192Zm+25Nde/p6kV9OavoRSGHZl/0uk0M4o8l2LvP5T5+EAjN3emZtwBTfuWeZgPynOZt3otOyKw",
+	"QzIpzL+YEfY8JX+4OH3fugtn+D9zNmr1Wv+2V9pPe3hV7b2GAWHWi/sAoyNDCQY3Cnipw1JFkvqXgJkR",
+	"mGeN9kLTrOwze4sPrNJTNx2pfGiZBrn5SOaBBiVuzQDlvbDiL6UYZXz4MMIYuodLqjA80Fg3hGY5o+mc",
+	"DBjzdpKxuURKhlSYvRswI42Ngpl+IWLJmZJFPmRPFMgmRlKJZxVNPRQiwzEVV4y0Ezf7ZMfbcxQUEbDl",
+	"YtGghHidYcH6NjTqBavZ4Fi0l0nVnZ6ViqCvoDRb70lYta9NjywzkrdE33oj8wFPUyYeRPUj/3RJ9idn",
+	"b0Fh8wQ3pjeMTFk+4UpxKUBdBfKjQyDYL0Pw5pUZHV6jhSanLIfJP1Hhq9tCkpxqtou+CLssvbodH8Oh",
+	"tMY8HAl7B56p4NTiCUoXCPdxm/JWaJYLmuEHP2RjuB2hj7tS7o4b2hqtBH9//BZcSGMgGPV0BmZ6LsWV",
+	"YSOlfXxcNZ1Twkujmntb2pjQHfJe6liAJ9AQCxWLTKbn9elAi27Yhe2hb6Cv91K/kYVIH0RaQur+CJ6u",
+	"iTpzJPDC48npvSSqGI7LI+eZRsV87WzFxbelnDM6zyRNL6V8R/Mr9iACmuIYfS1lP4NRVmnShqrY7ZCx",
+	"lOx3j54//d0zdDd8YaUaJmLjBPvkJ/79VmneiCD8gOxh3MRI4751xrfMBmnKM1jxDFf5WddYcH6p4C9j",
+	"5VLd6rUOugfPdrtHu93Dy/2DXne/1+3+BcxDnc/74Ghp9Y4O7gL6MqowCn8kKpZ2yGU+RwFihNDRgfc4",
+	"f0HNhCsinWncEFlpjKKYe521gDePZZHHoo1hmDCo0SOjnDHyrAuccb8boTOd5eSwi78960Zkmkuy37U/",
+	"HHa7GCPBtSdCCrbTIeeBjyqBP3ZPzB+JX5W6kA1uWvQfXOBDpBCaZ6H/HxwIORtBZCJUDBisfOAsODpY",
+	"Ze/fI5qyPbblsf0gylDZg85tEQ4QqpfomZA5YbdTs2XE2gNf9jCBQm8OyYRmI5lPWBqRQlwLORPm3Tm7",
+	"kdfmN6M9Em3oyjwIsZiUUJLxG7YrRTaPhbcUOuQlzXMORkujkYChtMAyQKahNKFibsZfOBpNMeJV+7Rw",
+	"/6P3+U9mN+DzHm5L3PgxvDURsGn4SbV6f/3cGnGWpa1ea8+9ImpNmFLU6Akt5xajmmSMKk32Sz83yaQ5",
+	"Gp8CRl1OnIwoz76gX8QqGDmj1lbE55BUBoXigilF8iJjxySxH9rBr0xIxg3jZnQ4jsU0l4OMTUg7qa9Q",
+	"stMhp6ULhWZKoo256CuZlf4hiKunC4EOP+X2svjGztZv8o0ZqKfFMETbkAFChlIINgRegTcZIS8FI86V",
+	"3yFvtSLDnIExTDOMIUEQz9i3RS5YasThNDeMSnP0YtMbqmneL/JsXVR4yoe6yBl6iYssc/kX5QzARWmk",
+	"f9VFP9Z6qnp7eyOeMdWZUKVlKkVHySGn2Z59gdrDmag9l6PSmYqrVtQyr6IDMxAK7JpbPmr5hQFF7nPL",
+	"zARUutRwXs0nrNXwVMqVIc0+xgTClJlT+/6mp3havXdtgHtxBNWnQ81vGrJ83tBMMcy1qKxqzv4DN15X",
+	"9iPY6R5EwkDcGP7HcnIlYyELTfQ4l8XVmHAd2RwJH1UICKp0edj5DqTMGAWHWkaV7hvmYJe3IRmDwuuJ",
+	"uRN9NuGbg0lHREv42yYBtVEOznKutRnGBi5hBai9aecYiY2PkJQNaTXu8Fo6ceu5jumfufuCZ8wC5H2+",
+	"QeaEOZWgbrtTWTkK+90Xh0fPDw4Pj54fHew/O9h/3kQj5mWOLle9bUxFmrHVb5RLqfkuVIb/2oJomF+j",
+	"hk8P5lU7PlHIRUISrx3OGjGVyXByYCjcfLplgO+4WpJ7hkkwhvzr/FBFRGapEW8QY2hgdfY+82+u2USt",
+	"owTHje/8RGme0/nC0vmBm77oJc7TjhVEDGmacvNhNDsLpjkyTKCubpwIz/S1dF/eI4nbo8QebgHqKKZj",
+	"mHNWsggCGpUCYykWnrVoyBhpK8aqvu6dDrk0K4kjwU1ChhynQ15WBU0slJZGSWdimM+n2kalquLHucdt",
+	"TgdX4JC1S5NEZDbmw3EpRYAjLewhU6qv5TXGGarr5GRLz4yLtxK4tQw0JUZB6rkdS2CSieFArIeZF0wl",
+	"RA3llKkOeb8gPMPshe7R8zXpC5HRi/tTqtRM5g3MY5AVTF3PcbrTKXF3kvYF05qLK0Xiots9ZOQkuKp2",
+	"IrAdAs7qr32JOQ+kXrbAKqPDa9KG1UyGYyoEy5KdnlF3zYRgqdvJrbwd7P7jv/472TkmmmXsKqeTns3y",
+	"cXeNcjkh30v9BrJqv8S07XTWTNp/nJk2nBF8jKCpafiZOWMg0Lh44Dx0o6ioLoW5LSJXuSym5sVuGuW7",
+	"jXg0EgUUruR/2xvMBJOdh8zLB0nyFYSomwRMO6EZH7LOQF3PrdqW7ETk1dtXYJ1PKM8eNCGhNBVD1qx8",
+	"lmfZzMndayZl1Eny4fxdRFjnqkMSp1/WNMvkIXN6iJKgWH7Dl31GZWX91F0aXbnUNojWPnt1sROhal16",
+	"Cb7HQZ4oImcPoknFJ0W2wm3gPuvC3XcX+TSZxs9KuRoaRiVzAsercpaMIiSGcoIxPBgF9wv5O4fUPpaN",
+	"CCWKDXOmH3/8axLZb+MKiXx6Uujxw+SxUUTg8VJJL+WylT1ooo1QMs/GzOZ4Q9Apo5CzPNIsn9EcvZRV",
+	"OfcQOsxZynM21M079rEyhSeKDHI5U2AqMFVaHW7mPNSwLO8sU3OTnVjYULa9q3SvuLvRf4ECFv7dDyaU",
+	"7KC5KnN+xQXYJLEYMJKcvrw8PTu9uOyfffj+3duX/Q/n7xJD95jnKEfBHacnHy5/6J+/fvX2/PXLy/7p",
+	"+dvfv31/kXTIOzYCGySKhbYq48CIADWWM8imHsvciMwr5pJFUdXwdkWR8yYKfAzN5YxqdibVQzVAItgM",
+	"JMMirQRuuGDK+91ut7uWMUxYyte6wX6Cm0JzSMK81KbUeWpvD4ZQixR6bheT2HKLxGchQiLQFb9hwPw2",
+	"0t3DgzGht2/xmf0DWBH3V02vj1qF4H8rmL1s7EgzY58LubDATZx2OGZpkbG0P5L5suIF6aIxxy5ZYVTo",
+	"ImdwWJwZfPjsKUnpXBE6NhS6zO5dnAG7mrD7mDkX+EB1pQ6O1hg9jupWUDss3KPoHUZooPhcKtXPuLju",
+	"M2GMfqttjWiRaT/ioi8jeE6zyTRrLraaTplIWeqcFUKK3WnOJzSfe3avnhDNbnWH/Inm3ExA9Ujy2V29",
+	"SyKSfDavuUuiWCSfNdcZw1/Z7ZDlU32XIMsJ6OlpIz1x1ffftcknOr9BnVA31Hs2p5ovecBgcfubyrz3",
+	"1tNTzqBGmtYpUX7Tchq1CcuPIVKn4TCRTiUXDeTKbu51Hu2cXt8sHMqn91/cmr/Rkk/FRRZQT6PmcCJC",
+	"xVWQqZGeR0eHRig/79q6ubGEtE4lsxtQJ7K5Z3NDQtM0Z0ox1Xm0lEUXk13Rpn310alFlY2JG5bJKagR",
+	"WNsCeol3SDSJ1pRtFCR6aW68q4Sz1j7zyt5bxqoWvf7jYkLFbs5oaiie2CBYZ603z4XX4AOWLtNL+3n1",
+	"t07ocMwFK9+L6zS0eVKupLWawl6L44YJnWGiF1b/9M1PkD8MNwc5z005PQ1xw+YAVsMFTA9uRfX8kFpe",
+	"46cGpljZpYVlen2rc0q4QHo2+i8doOPbrlcDI7ARzvpQp8IQpzYChuXERQNhxZyCYNc58urBQbdDTqqJ",
+	"1BOZM/e0sgHGslLpALM1FNOKJDovxJBqliYba1RvOMvS1y7JM9AUunVNIXIZN4vfCQVIL7CuF4Pi1hJe",
+	"k8wRULxPyqhk86x+VUN9a1k23O7uLBvepQctH32hCNmXo/p3UqPYpROuy1jLxspcJf9o9TeqSoJM4iaf",
+	"RIQqR0XVPByMSTZ/uyeQxdeCXic0lu7lBSsDgY4axzStESNkwyXV2He7JGVYI1dCvnNMRvyWaJArSLIY",
+	"ucLMKi2J81fnVcrwguyugeEF5Nt4/typg5NkbE3wmDvyDMiweqRtpsIiD/3Dxel7AgoBywkXVpmEJMF2",
+	"sud1k71usoMJA75Y94kCN2Sn1Wiv2SyIRcOC2mCaFFf4EVyvlxM4/XLcJlHxdmLfeL+IBTePEao1NSYR",
+	"1to3G7A0032jTjctY/C32wsceCRzooY5Y4LkGFuveY32QaFeGxZsVnmc5rLgsYOXfxk1pnGthdL0Kqfe",
+	"ZL7fsvvHwaNoQwhytHTloXYRJ9FIUNoWWZIBG8oJWDkjxtKEtM0JgbXYiUgypLksFMsS0j4wG73fxWtq",
+	"x5g/OYMrlNzwlEmg9kRpmc/DYfAMwB0ROGpEpRh5pxOLV6i99ogdcYTHRpbFzPbxYD4j6ziCGw7MSwxf",
+	"igVOL3KfU0PvcAqOuWi0Ezsc5IPCf2D6zWgeC1v6jotrlr4VD9tR9/SGG3rDFR/wjOt5044C51R+V3sk",
+	"QTI3uyPmUjDIHDVLNhoR92bcsNLNpxLShlKuCZsMgFuBfrGbsqucMSKYnsn8eqdDyv2yb6kuLv5Yxohh",
+	"cTZb0p+sp/9hS+qeblzSKEDwQBvBFmTLkWWo1QVXU8kzli/lX9ZNQmY0N4qKJW0uyDSjQ+a4ink6yGxF",
+	"hkbklAlFuD4mXMcCI5ZEyxnN03pQJEiAA61KyysGcDU+8An+iuAQlRHWtT6IjYnKRVDLLY8QIUVpYBr4",
+	"Y0QGBWbjc5umPIyFUYAyLgzLIMk05zdUs4S0RxJshBxNSiRF9HIjFZIJE2YmQRpALODWzenPTRD2Fl4M",
+	"CQ7mJZvSo/Oi3odVAwcC/QbYVoOkhOgKOucWCQ852MZOBRTiVV9Ng+IOU1k31p/gpsaVWPDNNIlWe81n",
+	"koU2pZ4ZPdlYeDZyBgSKB7ZlDAvDlDikKo3NMcECdiv1jFimQzaQ8trcwK81/GMuC10MbNrKUOZmpyFq",
+	"ZW6yQdlWZGbyaZ3CELVud6/krv0x9IFBPOjEWsAUP/ae3qShFMB8rFoDiq6Fx4CwkZYNulP4xuVpfG7N",
+	"MXEmeEvkOEQZ8MFaR6z15YLUMHF8Ot9tZygne3xPmikc7Hnj/38NM84gSvTdz6cfzvsv3719/f6y//ZV",
+	"XHS7B8+GMmX94ZhmGRNX7LvXL35i2VjSg9PZzZv89U+Xf7gqXv5AJftxXz//cP5xUPz+DxdKz3aHPzU9",
+	"30d3wncXB0+f4fUgCsa/M3P9zeHJbw7e/ObgTSaHNBtLpX9zePK8+7z7m4M3MPffHLyxVPebgzcuWOQG",
+	"Q88Q6EjfmVfj75Ag8p2eMaY7hgr/Hf8JeST/bvZK4c9yNDJMrYO5KP8O0Ra8y45jFvm7Pz/74w9HH//w",
+	"x8OLpz8vapYL7BjT4dXyfDzHipnNnFekvd+1+XQKMy+EnO0cl5QFOYGOMBCRalMbtZ4LtUCPlQk36byr",
+	"eAWG8sswq0vODMpZ8FT84vyjyYFUj3/djyFcBMqJ4uIqK4+xisg1m7OUDMqYxLH1uo6ZMsbrDSZuESrm",
+	"HfIa0szRxQSp+rBuVsGZ0ty7YVDsVBMKjeqOiwVgbu5paZR7KJ+0CaWjMkirS3AWP+UyLltqW+g5WZXw",
+	"Ve7NOgFXt5zugt1e82xdRb8LaGZdbLSmit55ulnz4CW/vpTXwWOOytY897MsLosB8w/erThR50z5wFFd",
+	"IshCG5PO7EWArFfPKW92YTbxnQpAH2YCNHowHFzOOjHFve+lxLlwNk/zoMuFH9rygRW/wZCqAJ4dIMGE",
+	"7qWQ5bk7G3mbVI1mARK/xPOSW2eZPymrQvyL+WYQyLpf9ns9j3098NGvJ3OgnwNVr+Cmmw1tD8dCbU/N",
+	"Ge8TfBynqmGvaNnAiwOKKmnhcTHWuqZeSUtYn/zu5ruKTNaOspDc8MBhHpGhsGRwvyxogq5dWKn0Bd55",
+	"F7WKaXrPE9SUO1+WqoXgWnY+9bVz5ydYjKiCurVA7ZWDXplzbXeXsaHmnPoTzIMyUkAq3cB6xlT1DXtq",
+	"YoRRS7Bb3R8WuWoSCmdUKcCRwhsSw/CuGHoVzYPwalvfYQE+oIZkal2s66naTHnz02R48bpcfhwyKj+7",
+	"+o3LFvfCk10NmzjN6Ugn5B//5/+SxJOA/bsUmNUfwFcCUoWlDCpKfKmjFKxM30d3CMrahLRt+p25Pct2",
+	"qs4OmEZIhSXVoFnrXw06MJRJNmq0eTMo6wnJWaEgVqwYKHj+EKCBCak3u0YhM/pBXmSsScw9QJQ15wJt",
+	"nPuzXjTiobx3lVeQtbM4Ga76aq40myw5VTaJ5wun6SyKkMcm3nwp3rmQsdMwucatbt7XygaEq72ciTYe",
+	"bNj6Zr55AQPaDDXrAoc4LPIxV6bUEHLBJzbfwNyVma7mW3bYpu9w4vO+/ihj680JF8TZf1GIOQfADoGh",
+	"N6FcOHf3L5ekeo8sxYsgKb766T/IGYIupwN5G5bAeqeDYZE9kkAlSd/iEyRG1tGgXBPLYSBW4su3DIHY",
+	"YBrhAlOzdiKShNkpdqDAGIIgf4I1ArYwPBb1m57e3h6TxBjSCbHSQ1WlgLlmDmQ468XMmPA1jUKgarre",
+	"M3Uent0wmpVyECn9oZw4Aq6NVuRCEXvZDDXybn8jGDPFkk5jVasbOS3Y0mHNtYeMqTTXw/GyUfEqu8/A",
+	"EJUYzvsZu2FZcwhmQuc+KwJ8+MeVbH5w0Ti4RkZgINKmxMY73H2xsHh0pYttWAul2LT8y9P+6z+9Pv/5",
+	"9P3rWlhl8YZW1Prpw+WHk3f9N6fv3p1+7L85f/v6/auLVtTCH16f90/f9F+evz65PD1vRa2L1+/e9E/f",
+	"v/t5w/DLB2DjD0+uf2NrIyU2exgyRK00i4DLKAWzqUOyAHT5uTmheszmhObs15aRT7PsdAQwGveysD9F",
+	"C/n4sBjKEE7NqWffdkySz3cJydlE3mAIcNL55bOJV6Tr39/CrctEo9MQd5dChJjyT7dE1qiZQOUs14QS",
+	"UMDXZH99VcO5mtq/2oxeccgekdO/7JjBkA88aI9T/u+Zfb/NtnfZ9kuo41HZ9EvIw6bXP4w+fjWZ90tT",
+	"7e+fRraw9n9yMft7KffLkg4W8V1yhnWootEpU13we2bTwSS+Xjad3c/GkgZXruFSjoeMGxmm+JVgKQHC",
+	"IUJqPrKwVl/IXfFIiqyb8HVvxTo4/NV4NItUivW5zWEVs1SQ0gT3kHYyGys27EPhf8+YjaMKSpCrk+EA",
+	"XWMWzlAa18oOEItcavNzRCZUXeMm5HMsnWWZy81bTOC8twfCH74NPBOVehO/HjWQk3v4FOyGumY1S2oB",
+	"gPoUE3gatSQDZv+0MaPlxUZUGwmnG3yRJ/YKmdCUESXJiELy96p+RtHDiXxpkA+uPkFoA99qwFLHLk+T",
+	"slGX/ZZq/gm7ua83DqfTnOZ6WgasfSEXbDbCLtjfOpopnSw2C+mEbtO1rsS13YIWRgC8HLsKj4rcwEAr",
+	"Yrfe925fZiO4Vo9FXw8lNtJpVsa2LaNiyS5BFYxjsVSoGctZSn64vDwjT7vdjaeM4ZP+sLFQyRATjFim",
+	"aJbfAa+087eTxQTXvGRJlS++knoRvGxVDnlwSCBEUN2nJXk5EPdwr+TgZPARkKFvUoW8sYyiP9Bc0BtA",
+	"PtQY0oWuwT88UsI08dRKAxbPKyrn1E0+KvlZA0VU6HrxtCzuS4WdbcCe18XMaNDSxvX1Ipm8anBl4VXO",
+	"7i37vahoEP+/3uBcbd+Dz79XbK2ROhejbFMmUi6ukh6kFZeHaA56SY0KEqLoXJVcoOFI7hzHIvHDJIhu",
+	"ssjODsDjagNwPUQoIMU08gzzaL9Lfg9sB7zAs7HMmG024JwGvieEH37AjFZlvYlpLWkZPxSAU+3sVgfs",
+	"Kgpkox4MuoYnZDKkgqhiYO4asFpy3YLIgx/s2+1fYYTRuhU7Hkkk+A1S6dzPK2a+ARRcvQK7QVW3t9z7",
+	"8K2Nu/iBm6i3lqt1PxPNPrxpJY/1EaslgWjnJJ5RPRwHtlfpgXZJ8humyDdtGeAcNG8WvA0wxnXGAoey",
+	"hZDRqBJipWrGzYkZFhpribpBG7uFioX17pZFkxntmiLnen5hthtXcACtck8KPS7/euPkrhzqvjlvxrqB",
+	"Apmh7hud0Pzdaih+83mqFrMaWxAG/WMYHY5LvD0iGEuhcTEkXKtYJLe7Drpxt3wsIexWM2H+GfQZBrYP",
+	"8y3lrzG1EbmYi5F0TmmKPalsI7QA6RQMIp/afcX1uBhAfrebhP9HQ8KU+1aUrSoK/KNUpCHyPKCUakOJ",
+	"Yl7P7VWEIvZnJxax+Ld/IwF+NZciFq9t817bcBEKbZNKxn2P2H7HgJo3vGZzhM9LOuRHNlckM1wi49eM",
+	"JOGGJrFoT3OZFghjlFJNMbUi3OWEtF1AEG7okJMSDhwybwHCCmphoB8X9PNRsTA37QKQonnu2GKGw2Oi",
+	"fIRr99lnfrdVLF7XyAT65OkqKXHtyMcW+a4jnVi0gzxdaCWL5eIMys2bn1cJsQWBWk7xWSMr5bCYMKF3",
+	"OrE4QWR0a9tD1oeQwUQVpM+BUwDz4Y9J0oNk+KRs8cQn02xOkl7OaJp0YnHqvh2xK3Gl3QIqYGlGDpAh",
+	"zfN5Zeoemd12Bj0O8NtjYR7ChFeG3UaPuvu2T6htZyRGMh8yRQZSj8u1U+SKCZZz8/wcc+lhIUY884T7",
+	"GpVlVSdZq0STmcyvQffyyLcO/d2+PHIFjZ7ALCQS1IFZbPnwW6/ZHEisB0uTHNuKL3NMCq6ZPSzIc0Q5",
+	"TyjHdrNEjIcx+lOxUDn5HGPCb9zqkbjV6XTiVkRiQJWo/WSBL8yvnzudzh0A3ATQ61j6TdpHBwc7QGs4",
+	"G1d1bciujpDuS9fkaIRqD9Zkw/TPw+r63PfiYClkbV6zeVRrN15v3t22fS58g4tYHHaD1hYRqXW0iEJm",
+	"ZiZDMyV9Mw07Xtgw41k3Amh3ctjtmqchCOGKCpHIXAVf2BJWS0CQ81gatt9Ans9jkSxgoicRSRrhzS3y",
+	"2gJgeULaYTNso+lCPxHqKgfHzCq4rh3uC9yJCnYA7AHSDXQZRozYpvZaFmWg7LLV3CfYnpFYwGEM++uG",
+	"DYBJe0Xr352G1r9Ez/jQeg4zPmRCsUAA/vT2ckH2QdEldIrqyPxqzz6k9sy9pYrTCgV8K2rdsFyhNNzv",
+	"dDtdc6cZiE55q9c67HQ7hwBtosegauzd7O+FaMRXTS7Wdx6/Y3PM41AmlVWZKLZ8EoqKQhmESBw3GFtZ",
+	"gPWt48fDQnp59Da18zxxH1PrkXrQ7W7QKGKzZgwhNPSSlgyL67PtvbRRc4+j7v6yh/x+7lU6vcBDh+sf",
+	"KrtCmicOXqx/IuwDdRe1niIJrX6m2uYQFPxiMqH53NJnA2UYVZleKWPmnAT43Y26T9mWXoFi4nKPFw+t",
+	"xRZVVRBQI8nlNRO7A6qMhHI1BRamo4LlH1k3glGVMqpjYZG7wUuhZQD63TM8+O/laH93IN9/j8Xfd3d3",
+	"4X/mjsQVMyXk7yQJYXeN9AghtROCD9jaObzf4wbD3QGgdXJsE0FAF0oCHNyEtFNn4VXAa63g27HvsfV0",
+	"8J4Ab9ZNA4rsFi6iZ74EckZB59Co7aOuLg+eLu+N4EbElPy7Wb/f/vadg0z/7W9Ju2SMO+SG5dhTsgql",
+	"rkoJ5pfeOpgVvYEmtXrMJlGJhH7sI9R1dkpOXP8h3DvDmRF3Jhw+Fl49NnI2IonD801sX6IP5+9QPbaA",
+	"wRho9e3sbbt30LicChUy+lq7iVFh9BCALYLHpUP3QVgmnGB7BJ2ZQKONRbJXISOwjqqlM2Wn05xhyNl6",
+	"uJXtqT8cs+E1dqVnE+h3DwoWTCFyc7BIcsbmmVGF4SMtSTvZq5P1XoVkzAxD+owgokhKIJ4EUJel8hhr",
+	"6CSsrEzKU+x7DOoRFj9qSbRv+gath3uujzl0L6Y3LEXN0as8zhwYUoHLoXMOonURVliRti1ojYgrZoxs",
+	"Mq6KiC+OjIirW40Ilh9GsbAFhTsemNi15EhAZQuVkD17S+JUqGPi4ILnJSHEQopwyTp4gHynADxATgHZ",
+	"cf6AxVRayOwQc2eB7h8Eha2xMMdLFrpy5Nrm9no7A0/gOx1yBq6FoCzLNz6JBR66jNEb5h0zx8Ehsnla",
+	"hu6AIjEaSOdBei2ZycIcT3Ae0FhM6dyYvUb7MwYFbmcO+baxeM0ResOMIDxscukFTazTlZcEHMQffRzr",
+	"mhmmCc1JG9Sual8J0C4tfpRamvtX3rIXqOk/sjlk/1m6/F6m8827eylMfyqLZUvBe0Jccazf97bnrojq",
+	"V7DFpg6tv5zs/vwfh/T7V88/PH85+V3244fpbjZ5cfri+8mrq3T8w3++Yn9TPz/X2btuq44i31oCBh/2",
+	"Nimx5Y0cb7CiW72WmSeE0JBw6x9Wp+e2J/rwu4I3umL0oOHTOn23uXHIXdUBbXONakr3/pdWupcp3O77",
+	"DS/25L1tpfvNtfcNVOTvaepp6Nsp/N0NFP6XDvzTPLC/wSvqrYPBsjhY/1y9heEvZZG8XGgU8FBjBLyn",
+	"MHqTNHcIbw3VS5rmugR8EVd1e0XU+xus0kNisUoRIU4PQfdq6VvSq3BpYvHh/F2vCoATNC2AtEQc0Oi+",
+	"zicKrlg0MZ4oaKnTTjwcTWLR6Ep8mIR8R5LPDS0H7hDVZq+E9N5zwDAJDlLHhUmi+vdgEyGj0SN4x25h",
+	"FE5Ia0jIALBdreAHQQ89G8t+5Kg0O/wWqklSoqgkIZ6L9UtScvbjy9cEcHBEUgXJSYL+E7XWT1Iw0v4z",
+	"uN93QHfxiSowG7snqvpx1p0MbmK3H5KErRbKVh8x1pN4iBGuICTW5rrsK+V8gEgalYGx09EfLk7f7/RA",
+	"l2O3NrBiI4epbehudAcVAXKaqrVWmeZyxDMWEehQpWwMw9wfC2+jRS6g1KCt1fSzyDoskY4UaR92D3eI",
+	"llXiyqwDO+yaYcwXzLU1Rv/fCpbPwYBraEwB2QmiYUzqOiGQl+Xp9baF3yIkJrBKMCPR9f5y30femmM+",
+	"1x6vQyGgGjxobcAogBLChvlp5LvxGvNNghUE6IkBrFejOem2C5pXhW1GJjRl3kKKhftcf6ZdI5G281Sk",
+	"THCWGhuPY4/gPh6qyJ4uX49nTqqjl77N0gB0OaCH8pd//Nd/7yzrU1IaRBQXwlj3aGgHXYJt31VYIb+b",
+	"Zh8ja/FTTy9wymqbCuVZY2OeQLgDe6JUep0E3VBcLxQfsIvF2p4o1tzFjkLeqE/2qtNoCwmYg+UmVO14",
+	"tI8NV9VlnAzBewhyWcJTOI7BW4zl7S1G54nA5yGrgbTL2V9+fHt5+TqADLObc0yUhMbnglkqLr0JpWcP",
+	"kn20TKmNx/7ZWNi4se5Bd7cvSvcWZizai2ZxstMh73ys0cYSraavwGqsWwI4cCwaxlphxCF23K/BknPw",
+	"WVV7R5A/lz08oZUOlgvYLLhA6gZNjZZYQiVAV7VfEVhuvb09j9LWe9593t0rc4TW2Gr3tasq7Z++sVXV",
+	"gBW4PKKxASTg1traWltba2uJtQW2zhJTx3kJ4UCuN8J8SolLen2ogfa5VArvbHYwa0psfeWTJCtKbQ9q",
+	"SgEUXxHbd7Xe+BuHtL5nasRwU+ZlzRXp/KhOnyn9qVBrJ6v9vpsk2it4bSnLajz0aGVPY9Buw+ltw7e/",
+	"qvAtbt/qJ95L/QZavfxS5708M1/OwRI1p2icQxwP9dKFCPPaXIqFs/N7ppcenO43duluT9725N335P2e",
+	"aUIXD8KjMy3uZQ7ZV5gN+mTFroeJW5FnhanJgs18MpVNwsTiFGPrcAHHrUOgdCYJSlcSTAS1FhFVsVha",
+	"VeNhbheTqM4s9FztexehiSB72udSIz8h7X2bLb9TK2CLWtw8CN4mB7XVsx2aQpvJAx0cdCHDHmtCXX69",
+	"/Wux+O0uahLo1dVx4CE5u+GyUL6GqGlithgonFmlGrzbkOC/WNSZuQUq0c2xMqJapRgWqzRNpoLeuJ61",
+	"hrCSK2cFvght1GmNkwuBQ8vplRDWTZMLkNE2nF4J4fDpKwoYDzbZIGEa4Ca3UubXk573T2TWQVqfQ+t0",
+	"8gVZ6ArhAg+sy+HzaStQakU+ghu/ggyUWFeqK3YIoD2jspkQseifnVic+YQeAN0GceEz+RSmcdliAmYR",
+	"caDYA1CFw0bIszEztlz5qJmGQ0TpkDOW73p/ba0pDCqhkGbFoM2wte4A0wjd0nU4qcR74dUKMHrSDlrq",
+	"lM1iolh4tDdbnobIY+jUjSyQQR1pOcI8NT9PWxvhmxbFggr7mO0AVeaZWQB7ny53JSHYUsuD47pDbE0e",
+	"LF0soG8jvUb/uxWEYHHznFi2ZjuRDexK1cjBYeBv2s6ZtKkg529eksPDwxewAbFQxXAMFbkH3cP93e7R",
+	"bvfwcv+g1+32ut2/JKiO1FoXQpRIQf0NxEKdKxeTnWLBLd6+INMin0rFepB3NeK3LCWpDeu4vD4oQOcI",
+	"cj2lCoI9UC3PMxs6iAUAlUMzP0rmjOaEzugcfQyssdYFJmzrY8KEJ1fqEgtbmxFUq/imAhbFMCLo1Te/",
+	"Q4pdoyvdd1j/ZT3oiLRbyxdC9C8IVM4kCWFOvYvcv6L1A8syidzAZav9jwo4au+vTc0tPt1B0YEvNV18",
+	"P7Y2tITvJgN9rdS6OX1E9PMpdqQShE25kikjRxH4awpDLZ1WMx5d2IUhbCVVafxVa7lQbavVusA/cdb+",
+	"3a1qa6qySvXurrZcTR1AYL2mHs+4Ybkg3DVt4NwOtKx5rXxpyH6nC1GrwtbremA69281V32aZf1yrvfJ",
+	"D/ME/wtFMRBPu9mLgF35qJeQ2yjFNkqxjVKsygmDc2J1zvtrtNU4A/y299m2WlkZYTgvsTvx0FbkDmkb",
+	"LapUTB2fgrwArwJZpQsDDrGwxRBGqgBaJro9r4xOBjrqSdD6h6sqDH4Z17fDLY8xWFG/WYDB8yM37Nbw",
+	"/Kd2b96bh/wikQigtcee6Q1iDw4SZCGc0HxGut9MBdges20U4WFRhIcdmYeFDMzgEC+IWtOi8ahZIGws",
+	"S4caS5uDeQLtaVNrJHshasQa+n6iStuXoF9LJxa2wd+Cb2kDeOlEFFmWEGQBtBTFscB23XR4jU3nLfJ0",
+	"hzT4dvK1AN+knXy+S2IRInzvBOWMy5w0hCqbdppGREkEQ4HSyNBzNaFzQC7ByivM00yJlrJJ6Jcg760H",
+	"mudNVjZmyC7Y2jUYcLPYG9tli2j0G9ll34Yp203ZMuf/Pyypr642/SuYXnhgv47ptWeNG0iCfbBQWlXD",
+	"EwDSeO4r5CwK+rs6/zh3MUcVVeotLO4WVt4GQkxUbLNji9gTeNuFt+oIFymbMpEyobN5kM4PI2FlRdjd",
+	"rNbTjCxpaWZ7mUUuq7reFQ+gHM2nz0r/JLZAM3MtxbMUjfI4Fu0SnIzRPJvbOgA3AdjNyKaQE1r5BjQp",
+	"zYrh3WVfNhXZghvbkBey5vOw0tsCe5U7o7wohdyDXoD7ElQHQD6T5jcsLKTmGiYIqAPQ5R/95yzlFB8d",
+	"cQ3GODRdI+16VCgiTjQR6ClvdgDQ+nY6sThDfKYQDSBI4fdRa2fTe3JwUQ+IKVSiO7FgAG+BaEjDnMLi",
+	"mykrQ640q2MjqSZt4Az34cu5+yuy+OCry+Kz8tSOqbKQUQgUUWqQweHb+k+3JtlDPR//RKLYHotHyuLK",
+	"XTnVbBeznXquy2UprctmfGswuNRm/f4A48be1GnO8rKv/JoGQNm3sCkFJ8v8ZwRSZkgFKRTbGgVbwCzI",
+	"rPFk6o9g2WFy6SHEWzbPr4H7OySpNyUqEyosUGngNsCEnFgkZXMmCwBoFFzXWzFI5Cjhd3wCor1ClJZT",
+	"ZQG3l2Rm2jCri/f+MpkFy3pdYRVKY3cryIMvlDIqYlnG3iOfzX13ZRbhK3bDMvPJRLCZ2iDPIPIlfJ+a",
+	"ukmVUCf3DGRXOot961C2bbK6xJON+VjbcPbWCbMNZ983nO0Y5wPESM2zgr/uffaJNKtL5+B3RQKka6+k",
+	"OQWN1Lo4L0SfSfuoe4gO71g4oWHZQePNL3ZIITTPiEdFwJstzkEollZEtt2abRjbLtnTNrq9jW5/++j2",
+	"44/4JjFueALgdMJD69Awake8ORq+5Fx1v6kesT2c25j4A2PijzhoD4yMw9MPjI0vFa4u0gvCtbMs0lse",
+	"1gcaTGHzXmtA3CuCe3+D5FsxEh/F3TKUbRx3a3MsxHG/mM0Rtg3btEnDQjeyqFJW3CEX0EMWQ2rY6bbZ",
+	"U/zRvfwr8pmwydoSZtPYXW3Lb7Yu4llJn+6gfQy64S07ae6xNV7ic3bFlYb0hKBZ98g2S8QeCdipt4QB",
+	"dU5jAIEGzPipzDU5OjokMo/F867rowQwe3DgALwvkzNFoLQtAKP7+Pr7H05Pf+yfnZ5fXiQWZpNrRcZS",
+	"aXyVkDoWOVMyu2FY1JZJOUUATNsnD+wT8ASoKRtymu3aSjwPZd9+e/L+5Ikib89ujjCQ//bs5hnJ4ftz",
+	"zlSEl9hkwAA+kgsCd3AxzIqUpTs9gqWDOLMqwl+RZ0mHnMRi7HPufXWkm/kcHRR0OGS+XUGJtK+qWX6Y",
+	"BQKJ/TQWvumpgynCzfBde0pg1oV+4bZB+DHWByIebCwwZcKMjhW2aixnIiIUEEQhTw+6hNsyzqX+ete+",
+	"8Zd02LtW72v6Zn6qdyCyQ1Tb79nB7ulUt8vwC3nVfQ/N1YIl8KsfkwSpI/F77xvJA5lAf8Ct832rOW+d",
+	"7xs432eeCz5IQDfrwnufy/7dG3ngdYMSeUyERImLjA2UYVcbzhuKWXCwkq1v5hoPWczWN751vz3W1f1l",
+	"DtQG3u76eSlbhVntaZnh+Humlx6S7jeW7Nujtj1qD/N0P/KcPczZbV/xQG83tg6Gs6m0ax0GmPxtsFjQ",
+	"oEEw+aVO7/Dofmmr41PU4qqP+eO25fw9PeIPsSa+Gc9xPnFLBNEio9yyon8pH/m/lMv762v6e9bVw9ly",
+	"bzhAUFmN5Qlo3OgcyuRVtBG2JmlPqVKxWAWuSVZha+70aqhiwA5jUZoWUalKUa3ZZGp0KklGNMfGJRlV",
+	"2mJFYnsZwLYya48ewJlN+Y4FvNOOQbgiacE65A04dcqhg7of8pSoiDwlEy4ictjF/x6Qsflt7Et4hK3a",
+	"2u+aH0camx3BVyGwRkT2D8rxsXf3AADMxjljgDFmE5ZknrKcyBEpt86sAS6Q1Sttw9BpLidcLW/wbKnp",
+	"VUkDm+KUVt+9BSv99PVFpN2l+XoQTkxHK0/pVkz+k2vs/2wAnl5yleICmcsvpPdvKAH3PrtTAxdypphI",
+	"71/jG7w5WnuzO9Wri4J9ZzY3wSfKtniwXcw854doTmQEKjWyueQDIB8pGeVMjWNhhNfcA0xEUGkLgE4D",
+	"NjTWjeUiNrYNGgC87pqxqQIxy9NYtF0H713ow0egsXPOhsy8EsNSrufEmIrUiFCOHZJzNpRXgkP3Khg/",
+	"Fv4TXLzPFsW2j7ovSvTVnSZZdg47VeOTv+oK0vpcl5g/4Q5GZMpEysXVsQuimQ2xVd7b6MlWWPwLVJLi",
+	"QSfUH4qvaRqhg2cXPQ6PEgNLGftbpQrmWHUtko7tKNF5zH1gvUPeyJwcHJGxLHJlTQlqw+dS+Ng9t73+",
+	"zaAsRe4/kBYIwrxtoXoOX9vIXmEh7PdgntNXYK7dbx6hdhYjLL518oXB6S1T3TLVfwWmio7sUGlX7pB/",
+	"NeaqmfpKPLVUlkul2LFBp692zOttl7RA+bVRa66JKgaIC69ioWWPJJ/jFk/jVo/ELXaj+//4r/+OWxGJ",
+	"wRGAP4dD4zWb/tKnGu/wD6VU07jVi8Vn/1jfjT4b4+B3d0mHvEUXFLJ0lpKMXzPAesfkM9TJ25m8umJp",
+	"5DxSsZAC0GuKnKFSrhc7dKMq6eXoMTBCWWiAw+bKQd6767HI5JU1BB6up18ypb9oDtcvq50DuD3sQeAW",
+	"3arpW4nyry5RLlBJL8/HYyWJGZ0Nixw6Avz1c2vAaM5yaO/Z++snwwsQXqrJZ31CoPkwSdy7EIoqiRBm",
+	"q4SN8Km7ZbbwyatX5wnCYtu+FixTDGHAxjSIBk+pHitSiNSwWI2AMQOqIIEZOeGKdsjAzOz61Gd/5hqC",
+	"ubYuUmBlZI6JVgE6mZAz6FquQ+hQbANT+rYRcmfRY34hh5xmZcNrcN5gWytjRpQtQ21z1WBI3/5tcdRz",
+	"Vig6yKAtODSZKfsu2FbdUqndjItrI4wAyiycqy3wWBz3tatawHlal5OT8igWhdR8ZPl/OKonwLtlFOjj",
+	"7Nb3GNVwiKq97KJ6X8moWp4X1apQoppnM6qT+6e7/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
