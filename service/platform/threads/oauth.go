@@ -29,13 +29,12 @@ package threads
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 const (
@@ -70,98 +69,37 @@ func Profile(ctx context.Context, client *http.Client, apiURL, accessToken strin
 	return p, err
 }
 
-// tokenAnswer is what the token endpoints grant.
-type tokenAnswer struct {
-	AccessToken string  `json:"access_token"`
-	UserID      graphID `json:"user_id"`
-	TokenType   string  `json:"token_type"`
-	ExpiresIn   int64   `json:"expires_in"`
-}
-
 // exchange trades the callback's code for a short-lived token, and that for a long-lived
 // one (the Exchange hook).
 func exchange(ctx context.Context, client *http.Client, app platform.OAuthApp, code, _ string) (platform.Grant, error) {
-	g := graph{client: client, now: time.Now}
-	var short tokenAnswer
-	err := g.token(ctx, http.MethodPost, app.TokenURL, url.Values{
-		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret},
-		"grant_type": {"authorization_code"}, "redirect_uri": {app.RedirectURI}, "code": {code},
-	}, false, &short, code, app.ClientSecret)
+	g := metagraph.Graph{HTTP: client, Now: time.Now, Rules: rules}
+	short, err := g.Token(ctx, metagraph.TokenCall{
+		Method: http.MethodPost, URL: app.TokenURL,
+		Params: url.Values{
+			"client_id": {app.ClientID}, "client_secret": {app.ClientSecret},
+			"grant_type": {"authorization_code"}, "redirect_uri": {app.RedirectURI}, "code": {code},
+		},
+		Refused: "the authorization code", Secrets: []string{code, app.ClientSecret},
+	})
 	if err != nil {
 		return platform.Grant{}, err
 	}
 	if short.AccessToken == "" || short.UserID == "" {
 		return platform.Grant{}, platform.Errorf(platform.Transient, 0, "Threads' token endpoint granted no token or named no user")
 	}
-	var long tokenAnswer
-	err = g.token(ctx, http.MethodGet, strings.TrimSuffix(app.APIURL, "/")+"/access_token", url.Values{
-		"grant_type": {"th_exchange_token"}, "client_secret": {app.ClientSecret}, "access_token": {short.AccessToken},
-	}, false, &long, short.AccessToken, app.ClientSecret)
+	long, err := g.LongLived(ctx, app, "th_exchange_token", short.AccessToken, "the authorization code")
 	if err != nil {
 		return platform.Grant{}, err
 	}
-	return grant(long, string(short.UserID))
+	return g.Grant(long, KeyUserID, string(short.UserID))
 }
 
 // refresh renews the account's long-lived token with itself (the Refresh hook).
 func refresh(ctx context.Context, client *http.Client, app platform.OAuthApp, creds platform.Credentials) (platform.Grant, error) {
-	token := creds[KeyAccessToken]
-	if token == "" {
-		return platform.Grant{}, platform.Errorf(platform.TokenRejected, 0, "Threads: the account has no access token: connect it again")
-	}
-	g := graph{client: client, now: time.Now}
-	var out tokenAnswer
-	err := g.token(ctx, http.MethodGet, strings.TrimSuffix(app.APIURL, "/")+"/refresh_access_token", url.Values{
-		"grant_type": {"th_refresh_token"}, "access_token": {token},
-	}, true, &out, token, app.ClientSecret)
+	g := metagraph.Graph{HTTP: client, Now: time.Now, Rules: rules}
+	out, err := g.Refresh(ctx, app, "th_refresh_token", creds[KeyAccessToken])
 	if err != nil {
 		return platform.Grant{}, err
 	}
-	return grant(out, creds[KeyUserID])
-}
-
-// grant is a long-lived token answer as the account stores it.
-func grant(a tokenAnswer, userID string) (platform.Grant, error) {
-	if a.AccessToken == "" {
-		return platform.Grant{}, platform.Errorf(platform.Transient, 0, "Threads' token endpoint granted no access token")
-	}
-	g := platform.Grant{Access: a.AccessToken, Extra: platform.Credentials{}}
-	if a.ExpiresIn > 0 {
-		g.Expiry = time.Now().Add(time.Duration(a.ExpiresIn) * time.Second)
-	}
-	if userID != "" {
-		g.Extra[KeyUserID] = userID
-	}
-	return g, nil
-}
-
-// token calls a token endpoint (the full URL target) and classifies its refusal (see the
-// top); isRefresh says whether a code 190 is the account's token dying.
-func (g graph) token(ctx context.Context, method, target string, params url.Values, isRefresh bool, out *tokenAnswer, secrets ...string) error {
-	resp, data, err := g.send(ctx, method, target, params, secrets)
-	if err != nil {
-		return err
-	}
-	status := resp.StatusCode
-	var ge graphError
-	code := 0
-	if json.Unmarshal(data, &ge) == nil && ge.Error != nil {
-		code = ge.Error.Code
-	}
-	switch {
-	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || isRateLimit(code):
-		return platform.Errorf(platform.Transient, status, "Threads' token endpoint failed")
-	case code == 101 || status == http.StatusUnauthorized:
-		return platform.Errorf(platform.InvalidCredentials, status, "Threads refused this server's app credentials (%s)", env+platform.SettingClientID)
-	case isRefresh && code == codeTokenInvalid:
-		return platform.Errorf(platform.TokenRejected, status, "Threads refused the account's token (expired or revoked): connect the account again")
-	case isRefresh && (status < 200 || status > 299):
-		return platform.Errorf(platform.Permanent, status, "Threads refused to refresh the account's token (Graph error code %d)", code)
-	case status < 200 || status > 299:
-		return platform.Errorf(platform.Permanent, status, "Threads refused the authorization code (Graph error code %d)", code)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return platform.Errorf(platform.Transient, status, "Threads' token endpoint sent an unreadable answer")
-	}
-	return nil
+	return g.Grant(out, KeyUserID, creds[KeyUserID])
 }

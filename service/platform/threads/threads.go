@@ -1,26 +1,19 @@
 package threads
 
-// The adapter publishes with the Threads API's two steps, each post a media container
-// that is then published:
+// The adapter publishes with the Threads API's containers (the flow is package
+// metagraph's, container.go), on these paths:
 //
 //  1. POST {api}/v1.0/{user-id}/threads with media_type TEXT, IMAGE (image_url, alt_text)
 //     or VIDEO (video_url), the text, and reply_to_id for a thread's later parts
 //     → {id} of the container. Two or more media (images, and the video if there is one;
 //     at most 20) are a carousel: one container per item (is_carousel_item=true, no text),
 //     then a CAROUSEL container with children (their ids, comma-separated) and the text.
-//  2. GET {api}/v1.0/{container}?fields=status,error_message until the container is
-//     FINISHED (Threads fetches and processes the media in between; IN_PROGRESS). ERROR is
-//     Permanent with Threads' reason; EXPIRED (a container not published within 24 hours)
-//     is Transient, as a retry makes a new one. Polling is bounded by the context's
-//     deadline and MaxWait, every PollInterval; a container still processing when the next
-//     poll would pass them is Transient, and the unpublished container is harmless (Threads
-//     drops it after a day).
-//  3. POST {api}/v1.0/{user-id}/threads_publish with creation_id → {id} of the post.
-//
-// The post's public URL is read with GET {api}/v1.0/{id}?fields=permalink
-// (https://www.threads.net/@{username}/post/{code}): its id alone does not give it. Once the
-// post is published a failure of that read is not an error (a retry could only post
-// twice): the Ref then has the id and no URL.
+//  2. GET {api}/v1.0/{container}?fields=status,error_message until status is FINISHED;
+//     ERROR comes with Threads' reason in error_message. Polling is every PollInterval,
+//     within MaxWait and the context's deadline.
+//  3. POST {api}/v1.0/{user-id}/threads_publish with creation_id → {id} of the post, then
+//     GET {api}/v1.0/{id}?fields=permalink (https://www.threads.net/@{username}/post/
+//     {code}): its id alone does not give the URL.
 //
 // Media are passed by public URL: Threads fetches them itself, so nothing is downloaded
 // here. Threads has no idempotency key, so the adapter does not claim Idempotent.
@@ -32,8 +25,9 @@ package threads
 // message; the 250 posts a day are a rate limit (graph.go).
 
 import (
+	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -41,6 +35,7 @@ import (
 
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 // apiVersion is the Graph API version of the paths.
@@ -51,7 +46,7 @@ const maxCarousel = 20
 
 // Adapter is the Threads platform.Adapter.
 type Adapter struct {
-	graph graph
+	flow metagraph.Containers
 	// PollInterval is how long to wait between two reads of a container's status, and
 	// MaxWait the longest a publish waits for its containers (the context's deadline may
 	// cut it shorter). Tests make them small.
@@ -72,7 +67,11 @@ func New(client *http.Client, apiBase string) *Adapter {
 		client = netpolicy.Client(false, 30*time.Second)
 	}
 	return &Adapter{
-		graph:        graph{client: client, base: strings.TrimSuffix(apiBase, "/"), now: time.Now},
+		flow: metagraph.Containers{
+			Graph:   metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules},
+			Version: apiVersion, Create: "threads", Publish: "threads_publish",
+			State: "status", Reason: "error_message",
+		},
 		PollInterval: 3 * time.Second,
 		MaxWait:      5 * time.Minute,
 	}
@@ -86,15 +85,15 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 		return platform.Profile{}, nil, platform.Errorf(platform.InvalidCredentials, 0, "Threads: access_token is required")
 	}
 	var me struct {
-		ID       graphID `json:"id"`
-		Username string  `json:"username"`
-		Name     string  `json:"name"`
-		Picture  string  `json:"threads_profile_picture_url"`
+		ID       metagraph.ID `json:"id"`
+		Username string       `json:"username"`
+		Name     string       `json:"name"`
+		Picture  string       `json:"threads_profile_picture_url"`
 	}
 	params := url.Values{"fields": {"id,username,name,threads_profile_picture_url"}}
-	if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
+	if err := a.flow.Graph.Call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
 		var pe *platform.Error
-		if asError(err, &pe) && pe.Kind == platform.TokenRejected {
+		if errors.As(err, &pe) && pe.Kind == platform.TokenRejected {
 			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
 		}
 		return platform.Profile{}, nil, err
@@ -107,7 +106,7 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 		out[k] = v
 	}
 	out[KeyUserID] = string(me.ID)
-	return platform.Profile{UserID: string(me.ID), Username: me.Username, DisplayName: cmpOr(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
+	return platform.Profile{UserID: string(me.ID), Username: me.Username, DisplayName: cmp.Or(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
 }
 
 // Publish creates the post's container(s), waits for them, publishes and reads the post's
@@ -134,7 +133,7 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		userID, changed = withID[KeyUserID], withID
 	}
 
-	top := url.Values{"text": {p.Text}}
+	top, items := url.Values{"text": {p.Text}}, []url.Values(nil)
 	if p.ReplyTo != nil {
 		top.Set("reply_to_id", p.ReplyTo.ID)
 	}
@@ -151,8 +150,6 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 			top.Set("alt_text", p.Images[0].AltText)
 		}
 	default:
-		var children []string
-		items := make([]url.Values, 0, media)
 		for _, img := range p.Images {
 			item := url.Values{"media_type": {"IMAGE"}, "image_url": {img.URL}, "is_carousel_item": {"true"}}
 			if img.AltText != "" {
@@ -163,118 +160,18 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		if p.VideoURL != "" {
 			items = append(items, url.Values{"media_type": {"VIDEO"}, "video_url": {p.VideoURL}, "is_carousel_item": {"true"}})
 		}
-		for _, item := range items {
-			id, err := a.container(ctx, token, userID, item)
-			if err != nil {
-				return platform.Ref{}, changed, err
-			}
-			children = append(children, id)
-		}
-		for _, id := range children {
-			if err := a.waitFinished(ctx, token, id); err != nil {
-				return platform.Ref{}, changed, err
-			}
-		}
 		top.Set("media_type", "CAROUSEL")
-		top.Set("children", strings.Join(children, ","))
 	}
-	container, err := a.container(ctx, token, userID, top)
-	if err != nil {
-		return platform.Ref{}, changed, err
-	}
-	if err := a.waitFinished(ctx, token, container); err != nil {
-		return platform.Ref{}, changed, err
-	}
-	var published struct {
-		ID graphID `json:"id"`
-	}
-	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/threads_publish",
-		url.Values{"creation_id": {container}}, token, &published); err != nil {
-		return platform.Ref{}, changed, err
-	}
-	if published.ID == "" {
-		return platform.Ref{}, changed, platform.Errorf(platform.Permanent, http.StatusOK,
-			"Threads published the post but its answer named no id; check the account before publishing again")
-	}
-	ref := platform.Ref{ID: string(published.ID)}
-	var link struct {
-		Permalink string `json:"permalink"`
-	}
-	// Published already: without its permalink the post still is, and a retry would post
-	// it twice, so a failure here leaves the URL empty.
-	if a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(ref.ID), url.Values{"fields": {"permalink"}}, token, &link) == nil {
-		ref.URL = link.Permalink
-	}
-	return ref, changed, nil
-}
-
-// container creates a media container and returns its id.
-func (a *Adapter) container(ctx context.Context, token, userID string, params url.Values) (string, error) {
-	var out struct {
-		ID graphID `json:"id"`
-	}
-	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/threads", params, token, &out); err != nil {
-		return "", err
-	}
-	if out.ID == "" {
-		return "", platform.Errorf(platform.Transient, http.StatusOK, "Threads sent a container answer without an id")
-	}
-	return string(out.ID), nil
-}
-
-// waitFinished polls a container's status until it is FINISHED (see the top).
-func (a *Adapter) waitFinished(ctx context.Context, token, id string) error {
-	deadline := a.graph.now().Add(a.MaxWait)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	for {
-		var st struct {
-			Status       string `json:"status"`
-			ErrorMessage string `json:"error_message"`
-		}
-		if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(id),
-			url.Values{"fields": {"status,error_message"}}, token, &st); err != nil {
-			return err
-		}
-		switch st.Status {
-		case "FINISHED":
-			return nil
-		case "ERROR":
-			return platform.Errorf(platform.Permanent, 0, "Threads could not process the post's media: %s", cmpOr(redact(st.ErrorMessage, []string{token}), "no reason given"))
-		case "EXPIRED":
-			return platform.Errorf(platform.Transient, 0, "Threads let the post's container expire before it was published")
-		case "PUBLISHED":
-			return platform.Errorf(platform.Permanent, 0, "Threads says the post's container is already published")
-		}
-		if a.graph.now().Add(a.PollInterval).After(deadline) {
-			return platform.Errorf(platform.Transient, 0, "Threads is still processing the post's media; it will be tried again")
-		}
-		t := time.NewTimer(a.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("Threads: waiting for the container: %w", ctx.Err())
-		case <-t.C:
-		}
-	}
+	ref, err := a.flow.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
+	return ref, changed, err
 }
 
 // asPublishError is a Connect failure as a publish sees it: a refused token is
 // TokenRejected again.
 func asPublishError(err error) error {
 	var pe *platform.Error
-	if asError(err, &pe) && pe.Kind == platform.InvalidCredentials {
+	if errors.As(err, &pe) && pe.Kind == platform.InvalidCredentials {
 		return &platform.Error{Kind: platform.TokenRejected, Status: pe.Status, Message: pe.Message}
 	}
 	return err
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/fake"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 type bundle struct {
@@ -219,7 +220,7 @@ func TestPublishedWithoutPermalink(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	noPermalink.graph.client = &http.Client{Transport: transport}
+	noPermalink.flow.Graph.HTTP = &http.Client{Transport: transport}
 	ref, _, err := noPermalink.Publish(t.Context(), b.creds, platform.Post{Text: "second"})
 	require.NoError(t, err)
 	require.Equal(t, platform.Ref{ID: published}, ref)
@@ -235,9 +236,9 @@ func TestRetryAfterHeaders(t *testing.T) {
 	now := func() time.Time { return time.Unix(1_700_000_000, 0) }
 	h := http.Header{}
 	h.Set("X-Business-Use-Case-Usage", `{"1":[{"type":"x","estimated_time_to_regain_access":3},{"estimated_time_to_regain_access":7}]}`)
-	require.Equal(t, 7*time.Minute, retryAfter(h, now))
+	require.Equal(t, 7*time.Minute, metagraph.RetryAfter(h, now, false))
 	h = http.Header{}
 	h.Set("Retry-After", "42")
-	require.Equal(t, 42*time.Second, retryAfter(h, now))
-	require.Zero(t, retryAfter(http.Header{}, now))
+	require.Equal(t, 42*time.Second, metagraph.RetryAfter(h, now, false))
+	require.Zero(t, metagraph.RetryAfter(http.Header{}, now, false))
 }
