@@ -10,17 +10,15 @@ package instagram
 //     media_type=VIDEO and video_url), then a media_type=CAROUSEL container with children
 //     (their ids, comma-separated) and the caption. What the post becomes is its
 //     platform_options post_type, or the default (options.go).
-//  2. GET {api}/v21.0/{container}?fields=status_code,status until status_code is FINISHED
-//     (Instagram fetches the media in between: IN_PROGRESS). ERROR is Permanent with
-//     Instagram's status text; EXPIRED (not published within 24 hours) Transient, as a
-//     retry makes a new container. Polling is bounded by the context's deadline and
-//     MaxWait, every PollInterval; a container still processing when the next poll would
-//     pass them is Transient (an unpublished container is harmless: it expires).
-//  3. POST {api}/v21.0/{ig-user-id}/media_publish with creation_id → {id} of the media.
+//  2. GET {api}/v21.0/{container}?fields=status_code,status until status_code is FINISHED;
+//     ERROR comes with Instagram's reason in status. Polling is every PollInterval, within
+//     MaxWait and the context's deadline.
+//  3. POST {api}/v21.0/{ig-user-id}/media_publish with creation_id → {id} of the media,
+//     then GET {api}/v21.0/{id}?fields=permalink (/p/{code}/, /reel/{code}/, a story's
+//     own).
 //
-// The public URL is read with GET {api}/v21.0/{id}?fields=permalink (/p/{code}/, /reel/
-// {code}/, a story's own); once the media is published a failure of that read is not an
-// error (a retry could only post twice): the Ref has the id and no URL.
+// The create → poll → publish → permalink flow, and its deadline rules, are package
+// metagraph's (container.go), shared with Threads.
 //
 // Media must be public URLs: Instagram fetches them itself, so nothing is downloaded here.
 // Alt text is not sent (this publishing API takes none). Instagram has no idempotency key,
@@ -33,8 +31,9 @@ package instagram
 // 50 posts a day per account through the API are a rate limit (graph.go).
 
 import (
+	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,6 +41,7 @@ import (
 
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 // apiVersion is the Graph API version of the paths; Meta supports each version for about
@@ -50,7 +50,7 @@ const apiVersion = "/v21.0"
 
 // Adapter is the Instagram platform.Adapter.
 type Adapter struct {
-	graph graph
+	flow metagraph.Containers
 	// PollInterval is how long to wait between two reads of a container's status, and
 	// MaxWait the longest a publish waits for its containers (the context's deadline may
 	// cut it shorter). Tests make them small.
@@ -71,7 +71,11 @@ func New(client *http.Client, apiBase string) *Adapter {
 		client = netpolicy.Client(false, 30*time.Second)
 	}
 	return &Adapter{
-		graph:        graph{client: client, base: strings.TrimSuffix(apiBase, "/"), now: time.Now},
+		flow: metagraph.Containers{
+			Graph:   metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules},
+			Version: apiVersion, Create: "media", Publish: "media_publish",
+			State: "status_code", Reason: "status",
+		},
 		PollInterval: 3 * time.Second,
 		MaxWait:      5 * time.Minute,
 	}
@@ -85,16 +89,16 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 		return platform.Profile{}, nil, platform.Errorf(platform.InvalidCredentials, 0, "Instagram: access_token is required")
 	}
 	var me struct {
-		ID       graphID `json:"id"`
-		UserID   graphID `json:"user_id"`
-		Username string  `json:"username"`
-		Name     string  `json:"name"`
-		Picture  string  `json:"profile_picture_url"`
+		ID       metagraph.ID `json:"id"`
+		UserID   metagraph.ID `json:"user_id"`
+		Username string       `json:"username"`
+		Name     string       `json:"name"`
+		Picture  string       `json:"profile_picture_url"`
 	}
 	params := url.Values{"fields": {"user_id,username,name,profile_picture_url"}}
-	if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
+	if err := a.flow.Graph.Call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
 		var pe *platform.Error
-		if asError(err, &pe) && pe.Kind == platform.TokenRejected {
+		if errors.As(err, &pe) && pe.Kind == platform.TokenRejected {
 			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
 		}
 		return platform.Profile{}, nil, err
@@ -107,7 +111,7 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 		out[k] = v
 	}
 	out[KeyUserID] = string(me.UserID)
-	return platform.Profile{UserID: string(me.UserID), Username: me.Username, DisplayName: cmpOr(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
+	return platform.Profile{UserID: string(me.UserID), Username: me.Username, DisplayName: cmp.Or(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
 }
 
 // Publish creates the post's container(s), waits for them, publishes and reads the post's
@@ -135,7 +139,7 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		userID, changed = withID[KeyUserID], withID
 	}
 
-	top := url.Values{}
+	top, items := url.Values{}, []url.Values(nil)
 	switch kind {
 	case PostFeed:
 		top.Set("image_url", p.Images[0].URL)
@@ -152,127 +156,25 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 			top.Set("image_url", p.Images[0].URL)
 		}
 	case PostCarousel:
-		var items []url.Values
 		for _, img := range p.Images {
 			items = append(items, url.Values{"image_url": {img.URL}, "is_carousel_item": {"true"}})
 		}
 		if p.VideoURL != "" {
 			items = append(items, url.Values{"media_type": {"VIDEO"}, "video_url": {p.VideoURL}, "is_carousel_item": {"true"}})
 		}
-		var children []string
-		for _, item := range items {
-			id, err := a.container(ctx, token, userID, item)
-			if err != nil {
-				return platform.Ref{}, changed, err
-			}
-			children = append(children, id)
-		}
-		for _, id := range children {
-			if err := a.waitFinished(ctx, token, id); err != nil {
-				return platform.Ref{}, changed, err
-			}
-		}
 		top.Set("media_type", "CAROUSEL")
-		top.Set("children", strings.Join(children, ","))
 		top.Set("caption", p.Text)
 	}
-	container, err := a.container(ctx, token, userID, top)
-	if err != nil {
-		return platform.Ref{}, changed, err
-	}
-	if err := a.waitFinished(ctx, token, container); err != nil {
-		return platform.Ref{}, changed, err
-	}
-	var published struct {
-		ID graphID `json:"id"`
-	}
-	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/media_publish",
-		url.Values{"creation_id": {container}}, token, &published); err != nil {
-		return platform.Ref{}, changed, err
-	}
-	if published.ID == "" {
-		return platform.Ref{}, changed, platform.Errorf(platform.Permanent, http.StatusOK,
-			"Instagram published the post but its answer named no id; check the account before publishing again")
-	}
-	ref := platform.Ref{ID: string(published.ID)}
-	var link struct {
-		Permalink string `json:"permalink"`
-	}
-	// Published already: without its permalink the post still is, and a retry would post
-	// it twice, so a failure here leaves the URL empty.
-	if a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(ref.ID), url.Values{"fields": {"permalink"}}, token, &link) == nil {
-		ref.URL = link.Permalink
-	}
-	return ref, changed, nil
-}
-
-// container creates a media container and returns its id.
-func (a *Adapter) container(ctx context.Context, token, userID string, params url.Values) (string, error) {
-	var out struct {
-		ID graphID `json:"id"`
-	}
-	if err := a.graph.call(ctx, http.MethodPost, apiVersion+"/"+url.PathEscape(userID)+"/media", params, token, &out); err != nil {
-		return "", err
-	}
-	if out.ID == "" {
-		return "", platform.Errorf(platform.Transient, http.StatusOK, "Instagram sent a container answer without an id")
-	}
-	return string(out.ID), nil
-}
-
-// waitFinished polls a container's status until it is FINISHED (see the top).
-func (a *Adapter) waitFinished(ctx context.Context, token, id string) error {
-	deadline := a.graph.now().Add(a.MaxWait)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	for {
-		var st struct {
-			StatusCode string `json:"status_code"`
-			Status     string `json:"status"`
-		}
-		if err := a.graph.call(ctx, http.MethodGet, apiVersion+"/"+url.PathEscape(id),
-			url.Values{"fields": {"status_code,status"}}, token, &st); err != nil {
-			return err
-		}
-		switch st.StatusCode {
-		case "FINISHED":
-			return nil
-		case "ERROR":
-			return platform.Errorf(platform.Permanent, 0, "Instagram could not process the post's media: %s", cmpOr(redact(st.Status, []string{token}), "no reason given"))
-		case "EXPIRED":
-			return platform.Errorf(platform.Transient, 0, "Instagram let the post's container expire before it was published")
-		case "PUBLISHED":
-			return platform.Errorf(platform.Permanent, 0, "Instagram says the post's container is already published")
-		}
-		if a.graph.now().Add(a.PollInterval).After(deadline) {
-			return platform.Errorf(platform.Transient, 0, "Instagram is still processing the post's media; it will be tried again")
-		}
-		t := time.NewTimer(a.PollInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("Instagram: waiting for the container: %w", ctx.Err())
-		case <-t.C:
-		}
-	}
+	ref, err := a.flow.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
+	return ref, changed, err
 }
 
 // asPublishError is a Connect failure as a publish sees it: a refused token is
 // TokenRejected again.
 func asPublishError(err error) error {
 	var pe *platform.Error
-	if asError(err, &pe) && pe.Kind == platform.InvalidCredentials {
+	if errors.As(err, &pe) && pe.Kind == platform.InvalidCredentials {
 		return &platform.Error{Kind: platform.TokenRejected, Status: pe.Status, Message: pe.Message}
 	}
 	return err
-}
-
-func cmpOr(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

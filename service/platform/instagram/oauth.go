@@ -32,14 +32,15 @@ package instagram
 // credentials (KeyUserID).
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 const (
@@ -74,131 +75,65 @@ func Profile(ctx context.Context, client *http.Client, apiURL, accessToken strin
 	return p, err
 }
 
-// tokenAnswer is what the token endpoints grant.
-type tokenAnswer struct {
-	AccessToken string  `json:"access_token"`
-	UserID      graphID `json:"user_id"`
-	TokenType   string  `json:"token_type"`
-	ExpiresIn   int64   `json:"expires_in"`
-	// Data is the code exchange's answer as Meta's docs show it: the grant in a list.
-	Data []tokenAnswer `json:"data"`
-}
-
 // exchange trades the callback's code for a short-lived token, and that for a long-lived
 // one (the Exchange hook).
 func exchange(ctx context.Context, client *http.Client, app platform.OAuthApp, code, _ string) (platform.Grant, error) {
-	g := graph{client: client, now: time.Now}
-	short, err := g.codeExchange(ctx, app, code)
+	g := metagraph.Graph{HTTP: client, Now: time.Now, Rules: rules}
+	short, err := codeExchange(ctx, g, app, code)
 	if err != nil {
 		return platform.Grant{}, err
 	}
-	var long tokenAnswer
-	err = g.token(ctx, strings.TrimSuffix(app.APIURL, "/")+"/access_token", url.Values{
-		"grant_type": {"ig_exchange_token"}, "client_secret": {app.ClientSecret}, "access_token": {short.AccessToken},
-	}, false, &long, short.AccessToken, app.ClientSecret)
+	long, err := g.LongLived(ctx, app, "ig_exchange_token", short.AccessToken, "to exchange the token")
 	if err != nil {
 		return platform.Grant{}, err
 	}
-	return grant(long, string(short.UserID))
+	return g.Grant(long, KeyUserID, string(short.UserID))
 }
 
 // codeExchange is the first leg, on api.instagram.com.
-func (g graph) codeExchange(ctx context.Context, app platform.OAuthApp, code string) (tokenAnswer, error) {
+func codeExchange(ctx context.Context, g metagraph.Graph, app platform.OAuthApp, code string) (metagraph.Token, error) {
 	secrets := []string{code, app.ClientSecret}
-	resp, data, err := g.send(ctx, http.MethodPost, app.TokenURL, url.Values{
+	resp, data, err := g.Send(ctx, http.MethodPost, app.TokenURL, url.Values{
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret},
 		"grant_type": {"authorization_code"}, "redirect_uri": {app.RedirectURI}, "code": {code},
 	}, secrets)
 	if err != nil {
-		return tokenAnswer{}, err
+		return metagraph.Token{}, err
 	}
 	status := resp.StatusCode
-	var out tokenAnswer
+	var out metagraph.Token
 	var refusal struct {
 		ErrorType string `json:"error_type"`
 		Code      int    `json:"code"`
 	}
 	switch {
 	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout:
-		return tokenAnswer{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint failed")
+		return metagraph.Token{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint failed")
 	case status == http.StatusUnauthorized:
-		return tokenAnswer{}, platform.Errorf(platform.InvalidCredentials, status, "Instagram refused this server's app credentials (%s)", env+platform.SettingClientID)
+		return metagraph.Token{}, platform.Errorf(platform.InvalidCredentials, status, "Instagram refused this server's app credentials (%s)", env+platform.SettingClientID)
 	case status < 200 || status > 299:
 		_ = json.Unmarshal(data, &refusal)
-		return tokenAnswer{}, platform.Errorf(platform.Permanent, status,
+		return metagraph.Token{}, platform.Errorf(platform.Permanent, status,
 			"Instagram refused the code exchange (%s): the code was used or expired, or this server's app credentials (%s, %s) are wrong",
-			cmpOr(refusal.ErrorType, "no error type"), env+platform.SettingClientID, env+platform.SettingClientSecret)
+			cmp.Or(refusal.ErrorType, "no error type"), env+platform.SettingClientID, env+platform.SettingClientSecret)
 	case json.Unmarshal(data, &out) != nil:
-		return tokenAnswer{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint sent an unreadable answer")
+		return metagraph.Token{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint sent an unreadable answer")
 	}
 	if out.AccessToken == "" && len(out.Data) > 0 {
 		out = out.Data[0]
 	}
 	if out.AccessToken == "" || out.UserID == "" {
-		return tokenAnswer{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint granted no token or named no user")
+		return metagraph.Token{}, platform.Errorf(platform.Transient, status, "Instagram's token endpoint granted no token or named no user")
 	}
 	return out, nil
 }
 
 // refresh renews the account's long-lived token with itself (the Refresh hook).
 func refresh(ctx context.Context, client *http.Client, app platform.OAuthApp, creds platform.Credentials) (platform.Grant, error) {
-	token := creds[KeyAccessToken]
-	if token == "" {
-		return platform.Grant{}, platform.Errorf(platform.TokenRejected, 0, "Instagram: the account has no access token: connect it again")
-	}
-	g := graph{client: client, now: time.Now}
-	var out tokenAnswer
-	err := g.token(ctx, strings.TrimSuffix(app.APIURL, "/")+"/refresh_access_token", url.Values{
-		"grant_type": {"ig_refresh_token"}, "access_token": {token},
-	}, true, &out, token, app.ClientSecret)
+	g := metagraph.Graph{HTTP: client, Now: time.Now, Rules: rules}
+	out, err := g.Refresh(ctx, app, "ig_refresh_token", creds[KeyAccessToken])
 	if err != nil {
 		return platform.Grant{}, err
 	}
-	return grant(out, creds[KeyUserID])
-}
-
-// grant is a long-lived token answer as the account stores it.
-func grant(a tokenAnswer, userID string) (platform.Grant, error) {
-	if a.AccessToken == "" {
-		return platform.Grant{}, platform.Errorf(platform.Transient, 0, "Instagram's token endpoint granted no access token")
-	}
-	g := platform.Grant{Access: a.AccessToken, Extra: platform.Credentials{}}
-	if a.ExpiresIn > 0 {
-		g.Expiry = time.Now().Add(time.Duration(a.ExpiresIn) * time.Second)
-	}
-	if userID != "" {
-		g.Extra[KeyUserID] = userID
-	}
-	return g, nil
-}
-
-// token GETs a Graph token endpoint (the full URL target) and classifies its refusal
-// (see the top); isRefresh says whether a code 190 is the account's token dying.
-func (g graph) token(ctx context.Context, target string, params url.Values, isRefresh bool, out *tokenAnswer, secrets ...string) error {
-	resp, data, err := g.send(ctx, http.MethodGet, target, params, secrets)
-	if err != nil {
-		return err
-	}
-	status := resp.StatusCode
-	var ge graphError
-	code := 0
-	if json.Unmarshal(data, &ge) == nil && ge.Error != nil {
-		code = ge.Error.Code
-	}
-	switch {
-	case status >= 500 || status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || isRateLimit(code):
-		return platform.Errorf(platform.Transient, status, "Instagram's token endpoint failed")
-	case code == 101 || status == http.StatusUnauthorized:
-		return platform.Errorf(platform.InvalidCredentials, status, "Instagram refused this server's app credentials (%s)", env+platform.SettingClientID)
-	case isRefresh && code == codeTokenInvalid:
-		return platform.Errorf(platform.TokenRejected, status, "Instagram refused the account's token (expired or revoked): connect the account again")
-	case isRefresh && (status < 200 || status > 299):
-		return platform.Errorf(platform.Permanent, status, "Instagram refused to refresh the account's token (Graph error code %d)", code)
-	case status < 200 || status > 299:
-		return platform.Errorf(platform.Permanent, status, "Instagram refused to exchange the token (Graph error code %d)", code)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return platform.Errorf(platform.Transient, status, "Instagram's token endpoint sent an unreadable answer")
-	}
-	return nil
+	return g.Grant(out, KeyUserID, creds[KeyUserID])
 }
