@@ -21,21 +21,25 @@ package facebook
 // (the sandbox's shape too). Facebook has no replies between a Page's posts (Spec.Replies
 // false): a thread's parts go out as separate posts, in order.
 //
-// Graph errors are {error: {message, type, code, error_subcode, fbtrace_id}}, classified by
-// code first, then the status, never the text:
+// Graph errors are classified by package metagraph (the body's code first, then the
+// status, never the text), with Facebook's own rules (rules below):
 //
 //	190, or HTTP 401         TokenRejected: the Page token was revoked (a password change,
-//	                         the app removed, the user no longer a Page admin)
-//	4, 17, 32, 613, 80001    Transient: rate limits; RetryAfter is the longest
-//	                         estimated_time_to_regain_access (minutes) in
-//	                         X-Business-Use-Case-Usage or X-Page-Usage, else Retry-After
-//	                         where a proxy adds one, else 0 (the engine's backoff: X-App-Usage
-//	                         has no estimate)
+//	                         the app removed, the user no longer a Page admin); 102 is not
+//	                         a token code here
+//	4, 17, 32, 613, 80001    Transient: rate limits (80001 a Page's business use case; 9 is
+//	                         none here); RetryAfter is the longest estimated_time_to_regain_
+//	                         access (minutes) in X-Business-Use-Case-Usage or X-Page-Usage,
+//	                         else Retry-After where a proxy adds one, else 0 (the engine's
+//	                         backoff: X-App-Usage has no estimate)
 //	1, 2                     Transient: Facebook's unknown error and service error
 //	506                      Permanent: a duplicate of the Page's last post
-//	other codes              Permanent with Facebook's message (permissions #10/#200,
-//	                         a bad parameter #100, a policy block #368, …)
+//	other codes              Permanent with Facebook's message, code and subcode
+//	                         (permissions #10/#200, a bad parameter #100, a policy block
+//	                         #368, …), whatever the status; is_transient is not read
 //	no Graph body            429, 408 and 5xx Transient, other statuses Permanent
+//
+// The Page token goes as a Bearer token, never in a URL.
 //
 // Facebook has no idempotency key, so the adapter does not claim Idempotent; as with X, a
 // 2xx whose body names no post is Permanent (the post probably exists; a retry could only
@@ -45,8 +49,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,6 +57,7 @@ import (
 
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 const (
@@ -67,15 +70,24 @@ const (
 // graphVersion is the Graph API version every path names.
 const graphVersion = "/v21.0"
 
-// maxResponse bounds what is read of an answer: Graph's are a few kilobytes (a page of a
-// user's Pages, with their tokens, is the largest).
-const maxResponse = 1 << 20
+// rules are Facebook's Graph differences (see the top).
+var rules = &metagraph.Rules{
+	Name:               "Facebook",
+	Env:                env,
+	SettingAPIURL:      SettingAPIURL,
+	TokenCodes:         []int{metagraph.CodeTokenInvalid},
+	RateLimitCodes:     []int{4, 17, 32, 613, 80001},
+	TransientCodes:     []int{1, 2},
+	Refusals:           map[int]string{506: "refused a duplicate post"},
+	Coded:              true,
+	PageUsage:          true,
+	Bearer:             true,
+	PostAnswerDecisive: true, // the post may exist (see the top)
+}
 
 // Adapter is the Facebook platform.Adapter.
 type Adapter struct {
-	client *http.Client
-	api    string
-	now    func() time.Time
+	graph metagraph.Graph
 }
 
 var _ platform.Adapter = (*Adapter)(nil)
@@ -90,7 +102,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 	if client == nil {
 		client = netpolicy.Client(false, 30*time.Second)
 	}
-	return &Adapter{client: client, api: strings.TrimSuffix(apiBase, "/"), now: time.Now}
+	return &Adapter{graph: metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules}}
 }
 
 // picture is Graph's picture field: {data: {url, …}}.
@@ -113,7 +125,7 @@ func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (plat
 		Name    string  `json:"name"`
 		Picture picture `json:"picture"`
 	}
-	if err := a.get(ctx, a.api+graphVersion+"/me?fields=id,name,picture", token, &page); err != nil {
+	if err := a.get(ctx, a.graph.Base+graphVersion+"/me?fields=id,name,picture", token, &page); err != nil {
 		var pe *platform.Error
 		if errors.As(err, &pe) && pe.Kind == platform.TokenRejected {
 			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
@@ -154,7 +166,7 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	if len(p.Images) > Spec.MaxImages {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "Facebook: a post takes at most %d images, not %d", Spec.MaxImages, len(p.Images))
 	}
-	base := a.api + graphVersion + "/" + url.PathEscape(page)
+	base := a.graph.Base + graphVersion + "/" + url.PathEscape(page)
 	switch {
 	case p.VideoURL != "":
 		form := url.Values{"file_url": {p.VideoURL}}
@@ -271,159 +283,10 @@ func firstURL(text string) string {
 
 // get reads target with the token and decodes the answer into out.
 func (a *Adapter) get(ctx context.Context, target, token string, out any) error {
-	return graphCall(ctx, a.client, a.now, http.MethodGet, target, token, nil, out)
+	return a.graph.Do(ctx, http.MethodGet, target, nil, token, out)
 }
 
 // post sends form to target with the token and decodes the answer into out.
 func (a *Adapter) post(ctx context.Context, target, token string, form url.Values, out any) error {
-	return graphCall(ctx, a.client, a.now, http.MethodPost, target, token, form, out)
-}
-
-// graphCall makes one Graph request with the token as a Bearer token (and form as its
-// body, when there is one), classifies a failure, and decodes a successful answer.
-func graphCall(ctx context.Context, client *http.Client, now func() time.Time, method, target, token string, form url.Values, out any) error {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
-	if err != nil {
-		// The operator's API URL is malformed; nothing here names the token.
-		return platform.Errorf(platform.Permanent, 0, "Facebook: the API URL (%s) is not valid", SettingAPIURL)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return platform.TransportError(ctx, "Facebook", err, token)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return platform.TransportError(ctx, "Facebook", err, token)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return classify(resp, data, now, token)
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		kind := platform.Transient
-		if method == http.MethodPost {
-			kind = platform.Permanent // the post may exist (see the top)
-		}
-		return platform.Errorf(kind, resp.StatusCode, "Facebook sent an unreadable answer")
-	}
-	return nil
-}
-
-// graphError is the Graph API's error body.
-type graphError struct {
-	Error *struct {
-		Message      string `json:"message"`
-		Type         string `json:"type"`
-		Code         int    `json:"code"`
-		ErrorSubcode int    `json:"error_subcode"`
-		FBTraceID    string `json:"fbtrace_id"`
-	} `json:"error"`
-}
-
-// decodeGraphError reads a Graph error body; ok is false when body is not one.
-func decodeGraphError(body []byte) (code, subcode int, message string, ok bool) {
-	var g graphError
-	if json.Unmarshal(body, &g) != nil || g.Error == nil || g.Error.Code == 0 {
-		return 0, 0, "", false
-	}
-	return g.Error.Code, g.Error.ErrorSubcode, strings.TrimSpace(g.Error.Message), true
-}
-
-// Graph's rate-limit codes: the app's (4), a user's (17), a Page's (32), a call's (613)
-// and a Page's business use case (80001).
-func rateLimited(code int) bool {
-	switch code {
-	case 4, 17, 32, 613, 80001:
-		return true
-	}
-	return false
-}
-
-// classify turns a failed API answer into a platform.Error (see the table at the top).
-func classify(resp *http.Response, body []byte, now func() time.Time, secrets ...string) *platform.Error {
-	status := resp.StatusCode
-	code, subcode, msg, ok := decodeGraphError(body)
-	if msg == "" {
-		msg = http.StatusText(status)
-	}
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
-	what := msg
-	if ok {
-		what = fmt.Sprintf("%s (code %d", msg, code)
-		if subcode != 0 {
-			what += fmt.Sprintf(", subcode %d", subcode)
-		}
-		what += ")"
-	}
-	switch {
-	case code == 190 || status == http.StatusUnauthorized:
-		return &platform.Error{Kind: platform.TokenRejected, Status: status, Message: "Facebook rejected the access token: " + what}
-	case rateLimited(code) || status == http.StatusTooManyRequests:
-		return &platform.Error{Kind: platform.Transient, Status: status, Message: "Facebook rate limit reached: " + what,
-			RetryAfter: retryAfter(resp.Header, now)}
-	case code == 1 || code == 2:
-		return &platform.Error{Kind: platform.Transient, Status: status, Message: "Facebook error: " + what}
-	case code == 506:
-		return &platform.Error{Kind: platform.Permanent, Status: status, Message: "Facebook refused a duplicate post: " + what}
-	case ok:
-		return &platform.Error{Kind: platform.Permanent, Status: status, Message: "Facebook refused the request: " + what}
-	case status >= 500 || status == http.StatusRequestTimeout:
-		return &platform.Error{Kind: platform.Transient, Status: status, Message: "Facebook error: " + what}
-	case status >= 300 && status < 400:
-		return &platform.Error{Kind: platform.Permanent, Status: status, Message: "Facebook redirected the request; check " + SettingAPIURL}
-	}
-	return &platform.Error{Kind: platform.Permanent, Status: status, Message: "Facebook refused the request: " + what}
-}
-
-// usage is the part of Graph's usage headers that says when calls are allowed again.
-type usage struct {
-	EstimatedTimeToRegainAccess int `json:"estimated_time_to_regain_access"` // minutes
-}
-
-// retryAfter reads how long Facebook expects the throttling to last: the longest
-// estimated_time_to_regain_access in X-Business-Use-Case-Usage ({business id: [usage]})
-// or X-Page-Usage (usage), else a proxy's Retry-After, else 0.
-func retryAfter(h http.Header, now func() time.Time) time.Duration {
-	minutes := 0
-	if v := h.Get("X-Business-Use-Case-Usage"); v != "" {
-		var buc map[string][]usage
-		if json.Unmarshal([]byte(v), &buc) == nil {
-			for _, list := range buc {
-				for _, u := range list {
-					minutes = max(minutes, u.EstimatedTimeToRegainAccess)
-				}
-			}
-		}
-	}
-	if v := h.Get("X-Page-Usage"); v != "" {
-		var u usage
-		if json.Unmarshal([]byte(v), &u) == nil {
-			minutes = max(minutes, u.EstimatedTimeToRegainAccess)
-		}
-	}
-	if minutes > 0 {
-		return time.Duration(minutes) * time.Minute
-	}
-	if v := h.Get("Retry-After"); v != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now()), 0)
-		}
-	}
-	return 0
+	return a.graph.Do(ctx, http.MethodPost, target, form, token, out)
 }

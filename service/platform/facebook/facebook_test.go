@@ -12,6 +12,7 @@ import (
 	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/fake"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 type testBundle struct {
@@ -304,11 +305,11 @@ func TestRetryAfterFromProxy(t *testing.T) {
 	t.Parallel()
 	h := http.Header{}
 	h.Set("Retry-After", "42")
-	require.Equal(t, 42*time.Second, retryAfter(h, time.Now))
+	require.Equal(t, 42*time.Second, metagraph.RetryAfter(h, time.Now, true))
 	h.Set("X-Page-Usage", `{"call_count":100,"estimated_time_to_regain_access":3}`)
-	require.Equal(t, 3*time.Minute, retryAfter(h, time.Now), "Facebook's own estimate first")
+	require.Equal(t, 3*time.Minute, metagraph.RetryAfter(h, time.Now, true), "Facebook's own estimate first")
 	h.Set("X-Business-Use-Case-Usage", `{"1":[{"estimated_time_to_regain_access":1}],"2":[{"estimated_time_to_regain_access":9}]}`)
-	require.Equal(t, 9*time.Minute, retryAfter(h, time.Now), "the longest estimate")
+	require.Equal(t, 9*time.Minute, metagraph.RetryAfter(h, time.Now, true), "the longest estimate")
 }
 
 func TestFirstURL(t *testing.T) {

@@ -34,7 +34,6 @@ package facebook
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/octopost/octopost/service/platform"
+	"github.com/octopost/octopost/service/platform/metagraph"
 )
 
 const (
@@ -117,20 +117,11 @@ func tokenGet(ctx context.Context, client *http.Client, app platform.OAuthApp, q
 	if err != nil || u.Host == "" {
 		return tokenAnswer{}, platform.Errorf(platform.Permanent, 0, "Facebook: the token URL (%s) is not valid", env+platform.SettingTokenURL)
 	}
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	u.RawQuery = ""
+	g := metagraph.Graph{HTTP: client, Now: time.Now, Rules: tokenRules}
+	resp, data, err := g.Send(ctx, http.MethodGet, u.String(), query, []string{secret, app.ClientSecret})
 	if err != nil {
-		return tokenAnswer{}, platform.Errorf(platform.Permanent, 0, "Facebook: the token URL (%s) is not valid", env+platform.SettingTokenURL)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return tokenAnswer{}, platform.TransportError(ctx, "Facebook's token endpoint", err, secret, app.ClientSecret)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return tokenAnswer{}, platform.TransportError(ctx, "Facebook's token endpoint", err, secret, app.ClientSecret)
+		return tokenAnswer{}, err
 	}
 	status := resp.StatusCode
 	if status < 200 || status > 299 {
@@ -146,18 +137,23 @@ func tokenGet(ctx context.Context, client *http.Client, app platform.OAuthApp, q
 	return out, nil
 }
 
+// tokenRules name the token endpoint in a transport failure's message.
+var tokenRules = func() *metagraph.Rules { r := *rules; r.Name = "Facebook's token endpoint"; return &r }()
+
 // tokenRefusal classifies the token endpoint's refusal (see the top).
 func tokenRefusal(status int, body []byte, what string) error {
-	code, subcode, _, ok := decodeGraphError(body)
+	e, ok := metagraph.Decode(body)
+	ok = ok && e.Code != 0
+	code := e.Code
 	detail := "no error code"
 	if ok {
 		detail = "code " + strconv.Itoa(code)
-		if subcode != 0 {
-			detail += ", subcode " + strconv.Itoa(subcode)
+		if e.Subcode != 0 {
+			detail += ", subcode " + strconv.Itoa(e.Subcode)
 		}
 	}
 	switch {
-	case status >= 500 || status == http.StatusTooManyRequests || rateLimited(code) || code == 2:
+	case status >= 500 || status == http.StatusTooManyRequests || rules.RateLimited(code) || code == 2:
 		return platform.Errorf(platform.Transient, status, "Facebook's token endpoint failed (%s)", detail)
 	case code == 101 || (code == 1 && status < 500) || (!ok && status == http.StatusUnauthorized):
 		return platform.Errorf(platform.InvalidCredentials, status, "Facebook refused this server's app credentials (%s, %s)", env+platform.SettingClientID, env+platform.SettingClientSecret)
@@ -178,7 +174,7 @@ type pageEntry struct {
 // Accounts hook).
 func accounts(ctx context.Context, client *http.Client, apiURL string, g platform.Grant) ([]platform.Connected, error) {
 	a := New(client, apiURL)
-	target := a.api + graphVersion + "/me/accounts?" + url.Values{
+	target := a.graph.Base + graphVersion + "/me/accounts?" + url.Values{
 		"fields": {"id,name,access_token,picture{url},tasks"},
 		"limit":  {strconv.Itoa(accountsPerPage)},
 	}.Encode()
@@ -224,5 +220,5 @@ func (a *Adapter) rebase(next string) string {
 	}
 	q := u.Query()
 	q.Del("access_token")
-	return a.api + u.EscapedPath() + "?" + q.Encode()
+	return a.graph.Base + u.EscapedPath() + "?" + q.Encode()
 }
