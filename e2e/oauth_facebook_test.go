@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -24,47 +23,19 @@ import (
 func TestOAuthConnectFacebook(t *testing.T) {
 	t.Parallel()
 	fb := fake.NewFacebook(t)
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_FACEBOOK_CLIENT_ID"] = fb.ClientID
-	e["OCTOPOST_FACEBOOK_CLIENT_SECRET"] = fb.ClientSecret
-	e["OCTOPOST_FACEBOOK_AUTH_URL"] = fb.URL + "/v21.0/dialog/oauth"
-	e["OCTOPOST_FACEBOOK_TOKEN_URL"] = fb.URL + "/v21.0/oauth/access_token"
-	e["OCTOPOST_FACEBOOK_API_URL"] = fb.URL
+	e := oauthEnv(t, "FACEBOOK", fb.ClientID, fb.ClientSecret, fb.URL+"/v21.0/dialog/oauth", fb.URL+"/v21.0/oauth/access_token", fb.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectFacebook := func() (first string, all []string) {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "facebook", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL, err := url.Parse(resp.JSON201.AuthorizationUrl)
-		require.NoError(t, err)
+		conn := connectOAuth(t, c, srv, "facebook")
+		authURL := conn.AuthURL
 		require.Equal(t, fb.URL+"/v21.0/dialog/oauth", authURL.Scheme+"://"+authURL.Host+authURL.Path)
 		require.Equal(t, fb.ClientID, authURL.Query().Get("client_id"))
 		require.Equal(t, "pages_show_list,pages_manage_posts,pages_read_engagement", authURL.Query().Get("scope"))
-
-		consent, err := browser.Get(authURL.String())
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/facebook/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		first = done.Query().Get("account_id")
-		require.NotEmpty(t, first, done.String())
-		all = strings.Split(done.Query().Get("account_ids"), ",")
+		first = conn.AccountID()
+		all = strings.Split(conn.Done.Get("account_ids"), ",")
 		require.Equal(t, first, all[0])
 		return first, all
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -22,42 +21,15 @@ import (
 func TestOAuthConnectInstagram(t *testing.T) {
 	t.Parallel()
 	ig := fake.NewInstagram(t)
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_INSTAGRAM_CLIENT_ID"] = ig.ClientID
-	e["OCTOPOST_INSTAGRAM_CLIENT_SECRET"] = ig.ClientSecret
-	e["OCTOPOST_INSTAGRAM_AUTH_URL"] = ig.URL + "/oauth/authorize"
-	e["OCTOPOST_INSTAGRAM_TOKEN_URL"] = ig.URL + "/oauth/access_token"
-	e["OCTOPOST_INSTAGRAM_API_URL"] = ig.URL
+	e := oauthEnv(t, "INSTAGRAM", ig.ClientID, ig.ClientSecret, ig.URL+"/oauth/authorize", ig.URL+"/oauth/access_token", ig.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectOnce := func() string {
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "instagram", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL := resp.JSON201.AuthorizationUrl
+		conn := connectOAuth(t, c, srv, "instagram")
+		authURL := conn.AuthURL.String()
 		require.True(t, strings.HasPrefix(authURL, ig.URL+"/oauth/authorize?"), authURL)
-		consent, err := browser.Get(authURL)
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/instagram/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		id := done.Query().Get("account_id")
-		require.NotEmpty(t, id, done.String())
-		return id
+		return conn.AccountID()
 	}
 
 	accountID := connectOnce()

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -32,49 +30,20 @@ func TestOAuthConnectLinkedIn(t *testing.T) {
 	clip := make([]byte, 100<<10) // an MP4 as far as its ftyp box goes
 	copy(clip, "\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom")
 	video := images.Add("/launch.mp4", "video/mp4", clip)
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_LINKEDIN_CLIENT_ID"] = li.ClientID
-	e["OCTOPOST_LINKEDIN_CLIENT_SECRET"] = li.ClientSecret
-	e["OCTOPOST_LINKEDIN_AUTH_URL"] = li.URL + "/oauth/v2/authorization"
-	e["OCTOPOST_LINKEDIN_TOKEN_URL"] = li.URL + "/oauth/v2/accessToken"
-	e["OCTOPOST_LINKEDIN_API_URL"] = li.URL
+	e := oauthEnv(t, "LINKEDIN", li.ClientID, li.ClientSecret, li.URL+"/oauth/v2/authorization", li.URL+"/oauth/v2/accessToken", li.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectLinkedIn := func() string {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "linkedin", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL, err := url.Parse(resp.JSON201.AuthorizationUrl)
-		require.NoError(t, err)
+		conn := connectOAuth(t, c, srv, "linkedin")
+		authURL := conn.AuthURL
 		require.Equal(t, li.URL+"/oauth/v2/authorization", authURL.Scheme+"://"+authURL.Host+authURL.Path)
 		require.Equal(t, li.ClientID, authURL.Query().Get("client_id"))
 		require.Equal(t, "openid profile w_member_social", authURL.Query().Get("scope"))
-		require.Equal(t, public+"/oauth/linkedin/callback", authURL.Query().Get("redirect_uri"))
+		require.Equal(t, oauthPublicURL+"/oauth/linkedin/callback", authURL.Query().Get("redirect_uri"))
 		require.Empty(t, authURL.Query().Get("code_challenge"))
-
-		consent, err := browser.Get(authURL.String())
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/linkedin/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		id := done.Query().Get("account_id")
-		require.NotEmpty(t, id, done.String())
-		return id
+		return conn.AccountID()
 	}
 
 	accountID := connectLinkedIn()

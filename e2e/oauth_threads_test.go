@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -21,44 +19,17 @@ import (
 func TestOAuthConnectThreads(t *testing.T) {
 	t.Parallel()
 	th := fake.NewThreads(t)
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_THREADS_CLIENT_ID"] = th.ClientID
-	e["OCTOPOST_THREADS_CLIENT_SECRET"] = th.ClientSecret
-	e["OCTOPOST_THREADS_AUTH_URL"] = th.URL + "/oauth/authorize"
-	e["OCTOPOST_THREADS_TOKEN_URL"] = th.URL + "/oauth/access_token"
-	e["OCTOPOST_THREADS_API_URL"] = th.URL
+	e := oauthEnv(t, "THREADS", th.ClientID, th.ClientSecret, th.URL+"/oauth/authorize", th.URL+"/oauth/access_token", th.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-	// connectOnce runs the flow from the connect request to the callback and returns the
-	// account id the callback redirected with.
+	// connectOnce connects the Threads user (connectOAuth), checks that the authorization
+	// URL is Threads', and returns the account id the callback redirected with.
 	connectOnce := func() string {
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "threads", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL := resp.JSON201.AuthorizationUrl
+		conn := connectOAuth(t, c, srv, "threads")
+		authURL := conn.AuthURL.String()
 		require.True(t, strings.HasPrefix(authURL, th.URL+"/oauth/authorize?"), authURL)
-		consent, err := browser.Get(authURL)
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/threads/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		id := done.Query().Get("account_id")
-		require.NotEmpty(t, id, done.String())
-		return id
+		return conn.AccountID()
 	}
 
 	accountID := connectOnce()

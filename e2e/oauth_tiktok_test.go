@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -23,47 +21,18 @@ func TestOAuthConnectTikTok(t *testing.T) {
 	t.Parallel()
 	tt := fake.NewTikTok(t)
 	tt.Configure(func(f *fake.TikTok) { f.Processing = 0 }) // published at the first poll
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_TIKTOK_CLIENT_ID"] = tt.ClientKey
-	e["OCTOPOST_TIKTOK_CLIENT_SECRET"] = tt.ClientSecret
-	e["OCTOPOST_TIKTOK_AUTH_URL"] = tt.URL + "/v2/auth/authorize/"
-	e["OCTOPOST_TIKTOK_TOKEN_URL"] = tt.URL + "/v2/oauth/token/"
-	e["OCTOPOST_TIKTOK_API_URL"] = tt.URL
+	e := oauthEnv(t, "TIKTOK", tt.ClientKey, tt.ClientSecret, tt.URL+"/v2/auth/authorize/", tt.URL+"/v2/oauth/token/", tt.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectTikTok := func() string {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "tiktok", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL, err := url.Parse(resp.JSON201.AuthorizationUrl)
-		require.NoError(t, err)
+		conn := connectOAuth(t, c, srv, "tiktok")
+		authURL := conn.AuthURL
 		require.Equal(t, tt.URL+"/v2/auth/authorize/", authURL.Scheme+"://"+authURL.Host+authURL.Path)
 		require.Equal(t, tt.ClientKey, authURL.Query().Get("client_key"))
 		require.Equal(t, "user.info.basic,video.publish", authURL.Query().Get("scope"))
-
-		consent, err := browser.Get(authURL.String())
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/tiktok/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		id := done.Query().Get("account_id")
-		require.NotEmpty(t, id, done.String())
-		return id
+		return conn.AccountID()
 	}
 
 	accountID := connectTikTok()

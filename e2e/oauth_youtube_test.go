@@ -3,8 +3,6 @@ package e2e
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -33,28 +31,14 @@ func TestOAuthConnectYouTube(t *testing.T) {
 		clip[i] = byte(i * 7)
 	}
 	video := host.Add("/launch.mp4", "video/mp4", clip)
-	const public = "https://octopost.example.com"
-	e := pgEnv(t)
-	e["OCTOPOST_PLATFORMS_ALLOW_PRIVATE"] = "true"
-	e["OCTOPOST_PUBLIC_URL"] = public
-	e["OCTOPOST_OAUTH_REDIRECT_ORIGINS"] = "https://app.example.com"
-	e["OCTOPOST_YOUTUBE_CLIENT_ID"] = yt.ClientID
-	e["OCTOPOST_YOUTUBE_CLIENT_SECRET"] = yt.ClientSecret
-	e["OCTOPOST_YOUTUBE_AUTH_URL"] = yt.URL + "/o/oauth2/v2/auth"
-	e["OCTOPOST_YOUTUBE_TOKEN_URL"] = yt.URL + "/token"
-	e["OCTOPOST_YOUTUBE_API_URL"] = yt.URL
+	e := oauthEnv(t, "YOUTUBE", yt.ClientID, yt.ClientSecret, yt.URL+"/o/oauth2/v2/auth", yt.URL+"/token", yt.URL)
 	srv := startServer(t, e)
 	c := client(t, srv, liveKey(t, e))
-	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	connectYouTube := func() string {
 		t.Helper()
-		resp, err := c.ConnectOAuthAccountWithResponse(t.Context(), nil, oapi.ConnectOAuthRequest{
-			Platform: "youtube", RedirectUrl: ptr("https://app.example.com/accounts"),
-		})
-		requireStatus(t, http.StatusCreated, resp, err)
-		authURL, err := url.Parse(resp.JSON201.AuthorizationUrl)
-		require.NoError(t, err)
+		conn := connectOAuth(t, c, srv, "youtube")
+		authURL := conn.AuthURL
 		q := authURL.Query()
 		require.Equal(t, yt.URL+"/o/oauth2/v2/auth", authURL.Scheme+"://"+authURL.Host+authURL.Path)
 		require.Equal(t, yt.ClientID, q.Get("client_id"))
@@ -62,22 +46,7 @@ func TestOAuthConnectYouTube(t *testing.T) {
 		require.Equal(t, "offline", q.Get("access_type"))
 		require.Equal(t, "consent", q.Get("prompt"))
 		require.Equal(t, "S256", q.Get("code_challenge_method"))
-
-		consent, err := browser.Get(authURL.String())
-		require.NoError(t, err)
-		consent.Body.Close()
-		back := consent.Header.Get("Location")
-		require.True(t, strings.HasPrefix(back, public+"/oauth/youtube/callback?"), back)
-		landed, err := browser.Get(srv.url + strings.TrimPrefix(back, public))
-		require.NoError(t, err)
-		landed.Body.Close()
-		require.Equal(t, http.StatusSeeOther, landed.StatusCode)
-		done, err := url.Parse(landed.Header.Get("Location"))
-		require.NoError(t, err)
-		require.Equal(t, "app.example.com", done.Host)
-		id := done.Query().Get("account_id")
-		require.NotEmpty(t, id, done.String())
-		return id
+		return conn.AccountID()
 	}
 
 	accountID := connectYouTube()
