@@ -255,12 +255,10 @@ func (f *Facebook) Calls(path string) int {
 	return f.calls[path]
 }
 
-// fbGraphError writes a Graph API error.
+// fbGraphError writes a Graph API error (threads_graph.go's body, without is_transient,
+// and with the WWW-Authenticate header Facebook adds to a token refusal).
 func fbGraphError(w http.ResponseWriter, status, code, subcode int, message string) {
-	e := map[string]any{"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "A" + randomToken()[:22]}
-	if subcode != 0 {
-		e["error_subcode"] = subcode
-	}
+	e := graphErrorBody(code, subcode, "OAuthException", message)
 	if code == 190 {
 		w.Header().Set("WWW-Authenticate", `OAuth "Facebook Platform" "invalid_token" "`+message+`"`)
 	}

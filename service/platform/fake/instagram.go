@@ -46,12 +46,9 @@ type Instagram struct {
 	// AppScopedID is the /me node's id, which is not the account's user_id.
 	AppScopedID string
 
-	srv             *httptest.Server
-	containers      map[string]*InstagramContainer
-	media           []InstagramMedia
-	publishTimes    []time.Time
-	processingPolls int
-	failMedia       map[string]string
+	srv        *httptest.Server
+	containers map[string]*InstagramContainer
+	media      []InstagramMedia
 }
 
 // InstagramContainer is a media container made on the fake.
@@ -91,7 +88,7 @@ func NewInstagram(t testing.TB) *Instagram {
 			PictureURL: "https://scontent.cdninstagram.com/v/t51/octoposter_ig.jpg",
 		}),
 		AppScopedID: "7590279194316734",
-		containers:  map[string]*InstagramContainer{}, failMedia: map[string]string{}, processingPolls: 1,
+		containers:  map[string]*InstagramContainer{},
 	}
 	f.scopes = []string{"instagram_business_basic", "instagram_business_content_publish"}
 	f.exchangeGrant, f.refreshGrant = "ig_exchange_token", "ig_refresh_token"
@@ -114,30 +111,6 @@ func NewInstagram(t testing.TB) *Instagram {
 	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
-}
-
-// SetProcessing makes containers answer IN_PROGRESS for polls status reads.
-func (f *Instagram) SetProcessing(polls int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.processingPolls = polls
-}
-
-// FailMedia makes containers of mediaURL end in ERROR with status.
-func (f *Instagram) FailMedia(mediaURL, status string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failMedia[mediaURL] = status
-}
-
-// FillQuota records n posts published just now (not listed by Media), toward the 24-hour
-// limit.
-func (f *Instagram) FillQuota(n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for range n {
-		f.publishTimes = append(f.publishTimes, f.nowLocked())
-	}
 }
 
 // Media returns what was published, in order.
@@ -164,15 +137,6 @@ func (f *Instagram) me(w http.ResponseWriter, r *http.Request) {
 		"id": f.AppScopedID, "user_id": f.User.ID, "username": f.User.Username, "name": f.User.Name,
 		"profile_picture_url": f.User.PictureURL,
 	}))
-}
-
-func (f *Instagram) ownUser(w http.ResponseWriter, r *http.Request) bool {
-	if u := r.PathValue("user"); u != f.User.ID && u != "me" {
-		graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
-			"Unsupported post request. Object with ID '"+u+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
-		return false
-	}
-	return true
 }
 
 var instagramHashtag = regexp.MustCompile(`#[\p{L}\p{N}_]+`)

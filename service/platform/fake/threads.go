@@ -40,12 +40,9 @@ import (
 type Threads struct {
 	metaGraph
 
-	srv             *httptest.Server
-	containers      map[string]*ThreadsContainer
-	posts           []ThreadsPost
-	publishTimes    []time.Time
-	processingPolls int
-	failMedia       map[string]string
+	srv        *httptest.Server
+	containers map[string]*ThreadsContainer
+	posts      []ThreadsPost
 }
 
 // ThreadsContainer is a media container made on the fake.
@@ -82,7 +79,7 @@ func NewThreads(t testing.TB) *Threads {
 			ID: "25154720114182935", Username: "octoposter", Name: "Octo Poster",
 			PictureURL: "https://scontent.cdninstagram.com/v/t51/octoposter.jpg",
 		}),
-		containers: map[string]*ThreadsContainer{}, failMedia: map[string]string{}, processingPolls: 1,
+		containers: map[string]*ThreadsContainer{},
 	}
 	f.scopes = []string{"threads_basic", "threads_content_publish"}
 	f.exchangeGrant, f.refreshGrant = "th_exchange_token", "th_refresh_token"
@@ -102,30 +99,6 @@ func NewThreads(t testing.TB) *Threads {
 	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
 	return f
-}
-
-// SetProcessing makes media containers answer IN_PROGRESS for polls status reads.
-func (f *Threads) SetProcessing(polls int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.processingPolls = polls
-}
-
-// FailMedia makes containers of mediaURL end in ERROR with message.
-func (f *Threads) FailMedia(mediaURL, message string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.failMedia[mediaURL] = message
-}
-
-// FillQuota records n posts published just now (not listed by Posts), toward the 24-hour
-// limit.
-func (f *Threads) FillQuota(n int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for range n {
-		f.publishTimes = append(f.publishTimes, f.nowLocked())
-	}
 }
 
 // Posts returns what was published, in order.
@@ -152,17 +125,6 @@ func (f *Threads) me(w http.ResponseWriter, r *http.Request) {
 		"id": f.User.ID, "username": f.User.Username, "name": f.User.Name,
 		"threads_profile_picture_url": f.User.PictureURL,
 	}))
-}
-
-// ownUser checks the path's user id; it writes Graph's refusal and returns false for
-// another user. f.mu is held.
-func (f *Threads) ownUser(w http.ResponseWriter, r *http.Request) bool {
-	if u := r.PathValue("user"); u != f.User.ID && u != "me" {
-		graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
-			"Unsupported post request. Object with ID '"+u+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
-		return false
-	}
-	return true
 }
 
 var threadsLink = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s]+`)

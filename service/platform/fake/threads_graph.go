@@ -67,6 +67,13 @@ type metaGraph struct {
 	refreshes int // refreshes that issued a token
 	refused   int // token refusals with code 190
 	nextID    int64
+
+	// The container API's state, the same on both platforms: when posts were published
+	// (the 24-hour quota), how many status reads a media container stays IN_PROGRESS,
+	// and the media URLs whose containers end in ERROR, with the reason.
+	publishTimes    []time.Time
+	processingPolls int
+	failMedia       map[string]string
 }
 
 type metaCode struct {
@@ -85,6 +92,7 @@ func newMetaGraph(name, clientID, clientSecret string, user MetaUser) metaGraph 
 	return metaGraph{
 		ClientID: clientID, ClientSecret: clientSecret, User: user, name: name,
 		codes: map[string]metaCode{}, tokens: map[string]*metaToken{}, nextID: 17841400000000000,
+		failMedia: map[string]string{}, processingPolls: 1,
 	}
 }
 
@@ -94,6 +102,42 @@ func (g *metaGraph) handle(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/access_token", g.codeExchange)
 	mux.HandleFunc("GET /access_token", g.longExchange)
 	mux.HandleFunc("GET /refresh_access_token", g.refresh)
+}
+
+// SetProcessing makes media containers answer IN_PROGRESS for polls status reads.
+func (g *metaGraph) SetProcessing(polls int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.processingPolls = polls
+}
+
+// FailMedia makes containers of mediaURL end in ERROR with reason (Threads' error_message,
+// Instagram's status text).
+func (g *metaGraph) FailMedia(mediaURL, reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.failMedia[mediaURL] = reason
+}
+
+// FillQuota records n posts published just now (not listed among the published), toward
+// the 24-hour limit.
+func (g *metaGraph) FillQuota(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for range n {
+		g.publishTimes = append(g.publishTimes, g.nowLocked())
+	}
+}
+
+// ownUser checks the path's user id; it writes Graph's refusal and returns false for
+// another user. g.mu is held.
+func (g *metaGraph) ownUser(w http.ResponseWriter, r *http.Request) bool {
+	if u := r.PathValue("user"); u != g.User.ID && u != "me" {
+		graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
+			"Unsupported post request. Object with ID '"+u+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
+		return false
+	}
+	return true
 }
 
 // nowLocked is the fake's clock; g.mu is held.
@@ -193,12 +237,20 @@ func (g *metaGraph) newIDLocked() string {
 	return strconv.FormatInt(g.nextID, 10)
 }
 
-// graphError writes Graph's error body.
-func graphError(w http.ResponseWriter, status, code, subcode int, typ, msg string) {
+// graphErrorBody is the error object of Graph's error body, as Threads, Instagram and
+// Facebook send it: {message, type, code, error_subcode (when there is one), fbtrace_id}.
+func graphErrorBody(code, subcode int, typ, msg string) map[string]any {
 	e := map[string]any{"message": msg, "type": typ, "code": code, "fbtrace_id": "A" + randomToken()[:22]}
 	if subcode != 0 {
 		e["error_subcode"] = subcode
 	}
+	return e
+}
+
+// graphError writes Graph's error body as Threads and Instagram send it: Graph's unknown
+// and service errors (codes 1 and 2) say is_transient.
+func graphError(w http.ResponseWriter, status, code, subcode int, typ, msg string) {
+	e := graphErrorBody(code, subcode, typ, msg)
 	if code == 2 || code == 1 {
 		e["is_transient"] = true
 	}
