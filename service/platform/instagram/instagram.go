@@ -31,9 +31,7 @@ package instagram
 // 50 posts a day per account through the API are a rate limit (graph.go).
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,7 +72,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 		flow: metagraph.Containers{
 			Graph:   metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules},
 			Version: apiVersion, Create: "media", Publish: "media_publish",
-			State: "status_code", Reason: "status",
+			State: "status_code", Reason: "status", IDField: "user_id", PictureField: "profile_picture_url",
 		},
 		PollInterval: 3 * time.Second,
 		MaxWait:      5 * time.Minute,
@@ -84,34 +82,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 // Connect checks the access token by reading whose it is (GET /me) and returns that
 // profile, with the credentials to store: those given, plus the user id.
 func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
-	token := creds[KeyAccessToken]
-	if token == "" {
-		return platform.Profile{}, nil, platform.Errorf(platform.InvalidCredentials, 0, "Instagram: access_token is required")
-	}
-	var me struct {
-		ID       metagraph.ID `json:"id"`
-		UserID   metagraph.ID `json:"user_id"`
-		Username string       `json:"username"`
-		Name     string       `json:"name"`
-		Picture  string       `json:"profile_picture_url"`
-	}
-	params := url.Values{"fields": {"user_id,username,name,profile_picture_url"}}
-	if err := a.flow.Graph.Call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
-		var pe *platform.Error
-		if errors.As(err, &pe) && pe.Kind == platform.TokenRejected {
-			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
-		}
-		return platform.Profile{}, nil, err
-	}
-	if me.UserID == "" {
-		return platform.Profile{}, nil, platform.Errorf(platform.Transient, 0, "Instagram sent a profile without a user_id")
-	}
-	out := platform.Credentials{}
-	for k, v := range creds {
-		out[k] = v
-	}
-	out[KeyUserID] = string(me.UserID)
-	return platform.Profile{UserID: string(me.UserID), Username: me.Username, DisplayName: cmp.Or(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
+	return a.flow.Connect(ctx, creds)
 }
 
 // Publish creates the post's container(s), waits for them, publishes and reads the post's
@@ -129,14 +100,9 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	if token == "" {
 		return platform.Ref{}, nil, platform.Errorf(platform.TokenRejected, 0, "Instagram: the account has no access token; connect it again")
 	}
-	var changed platform.Credentials
-	userID := creds[KeyUserID]
-	if userID == "" {
-		_, withID, err := a.Connect(ctx, creds)
-		if err != nil {
-			return platform.Ref{}, nil, asPublishError(err)
-		}
-		userID, changed = withID[KeyUserID], withID
+	userID, changed, err := a.flow.UserID(ctx, creds)
+	if err != nil {
+		return platform.Ref{}, nil, err
 	}
 
 	top, items := url.Values{}, []url.Values(nil)
@@ -167,14 +133,4 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	}
 	ref, err := a.flow.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
 	return ref, changed, err
-}
-
-// asPublishError is a Connect failure as a publish sees it: a refused token is
-// TokenRejected again.
-func asPublishError(err error) error {
-	var pe *platform.Error
-	if errors.As(err, &pe) && pe.Kind == platform.InvalidCredentials {
-		return &platform.Error{Kind: platform.TokenRejected, Status: pe.Status, Message: pe.Message}
-	}
-	return err
 }

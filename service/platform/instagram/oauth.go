@@ -54,9 +54,9 @@ const (
 	SettingAPIURL = env + platform.SettingAPIURL
 
 	// KeyAccessToken is the credential holding the account's long-lived access token.
-	KeyAccessToken = platform.KeyOAuthAccessToken
+	KeyAccessToken = metagraph.KeyAccessToken
 	// KeyUserID is the credential holding the account's Instagram user id.
-	KeyUserID = "user_id"
+	KeyUserID = metagraph.KeyUserID
 )
 
 var oauthFlow = &platform.OAuth{

@@ -38,6 +38,8 @@ type Containers struct {
 	// State and Reason are the status fields: the container's state and the reason of an
 	// ERROR ("status", "error_message" on Threads; "status_code", "status" on Instagram).
 	State, Reason string
+	// IDField and PictureField are the account's fields in /me (account.go).
+	IDField, PictureField string
 }
 
 // Post creates the items' containers and waits for them, then the top container with

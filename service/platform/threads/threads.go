@@ -25,9 +25,7 @@ package threads
 // message; the 250 posts a day are a rate limit (graph.go).
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,7 +68,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 		flow: metagraph.Containers{
 			Graph:   metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules},
 			Version: apiVersion, Create: "threads", Publish: "threads_publish",
-			State: "status", Reason: "error_message",
+			State: "status", Reason: "error_message", IDField: "id", PictureField: "threads_profile_picture_url",
 		},
 		PollInterval: 3 * time.Second,
 		MaxWait:      5 * time.Minute,
@@ -80,33 +78,7 @@ func New(client *http.Client, apiBase string) *Adapter {
 // Connect checks the access token by reading whose it is (GET /v1.0/me) and returns that
 // profile, with the credentials to store: those given, plus the user id.
 func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
-	token := creds[KeyAccessToken]
-	if token == "" {
-		return platform.Profile{}, nil, platform.Errorf(platform.InvalidCredentials, 0, "Threads: access_token is required")
-	}
-	var me struct {
-		ID       metagraph.ID `json:"id"`
-		Username string       `json:"username"`
-		Name     string       `json:"name"`
-		Picture  string       `json:"threads_profile_picture_url"`
-	}
-	params := url.Values{"fields": {"id,username,name,threads_profile_picture_url"}}
-	if err := a.flow.Graph.Call(ctx, http.MethodGet, apiVersion+"/me", params, token, &me); err != nil {
-		var pe *platform.Error
-		if errors.As(err, &pe) && pe.Kind == platform.TokenRejected {
-			return platform.Profile{}, nil, &platform.Error{Kind: platform.InvalidCredentials, Status: pe.Status, Message: pe.Message}
-		}
-		return platform.Profile{}, nil, err
-	}
-	if me.ID == "" {
-		return platform.Profile{}, nil, platform.Errorf(platform.Transient, 0, "Threads sent a profile without an id")
-	}
-	out := platform.Credentials{}
-	for k, v := range creds {
-		out[k] = v
-	}
-	out[KeyUserID] = string(me.ID)
-	return platform.Profile{UserID: string(me.ID), Username: me.Username, DisplayName: cmp.Or(me.Name, me.Username), AvatarURL: me.Picture}, out, nil
+	return a.flow.Connect(ctx, creds)
 }
 
 // Publish creates the post's container(s), waits for them, publishes and reads the post's
@@ -123,14 +95,9 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	if media > maxCarousel {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "Threads: a post takes at most %d images and videos, not %d", maxCarousel, media)
 	}
-	var changed platform.Credentials
-	userID := creds[KeyUserID]
-	if userID == "" {
-		_, withID, err := a.Connect(ctx, creds)
-		if err != nil {
-			return platform.Ref{}, nil, asPublishError(err)
-		}
-		userID, changed = withID[KeyUserID], withID
+	userID, changed, err := a.flow.UserID(ctx, creds)
+	if err != nil {
+		return platform.Ref{}, nil, err
 	}
 
 	top, items := url.Values{"text": {p.Text}}, []url.Values(nil)
@@ -164,14 +131,4 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	}
 	ref, err := a.flow.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
 	return ref, changed, err
-}
-
-// asPublishError is a Connect failure as a publish sees it: a refused token is
-// TokenRejected again.
-func asPublishError(err error) error {
-	var pe *platform.Error
-	if errors.As(err, &pe) && pe.Kind == platform.InvalidCredentials {
-		return &platform.Error{Kind: platform.TokenRejected, Status: pe.Status, Message: pe.Message}
-	}
-	return err
 }
