@@ -3,7 +3,7 @@ package metagraph
 // Threads and Instagram publish the same way, each post a media container that is then
 // published (each platform's adapter says what its containers hold):
 //
-//  1. POST {api}{version}/{user-id}/{Create} → {id} of a container. A carousel is one
+//  1. POST {api}{version}/{user-id}/{CreateEdge} → {id} of a container. A carousel is one
 //     container per item first (the caller's items), then the top container with their
 //     ids as children, comma-separated.
 //  2. GET {api}{version}/{container}?fields=<state>,<reason> until the state is FINISHED
@@ -12,7 +12,7 @@ package metagraph
 //     makes a new container; PUBLISHED Permanent. Polling is bounded by the context's
 //     deadline and maxWait, every interval; a container still processing when the next
 //     poll would pass them is Transient (an unpublished container is harmless: it expires).
-//  3. POST {api}{version}/{user-id}/{Publish} with creation_id → {id} of the post.
+//  3. POST {api}{version}/{user-id}/{PublishEdge} with creation_id → {id} of the post.
 //  4. GET {api}{version}/{id}?fields=permalink for the public URL. Once the post is
 //     published a failure of that read is not an error (a retry could only post twice):
 //     the Ref then has the id and no URL.
@@ -26,15 +26,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 )
 
 // Containers is one platform's container flow.
 type Containers struct {
 	Graph Graph
-	// Version is the API version path ("/v1.0"); Create and Publish the user's edges
-	// ("threads", "threads_publish").
-	Version, Create, Publish string
+	// Version is the API version path ("/v1.0"); CreateEdge and PublishEdge the user's
+	// edges ("threads", "threads_publish").
+	Version, CreateEdge, PublishEdge string
 	// State and Reason are the status fields: the container's state and the reason of an
 	// ERROR ("status", "error_message" on Threads; "status_code", "status" on Instagram).
 	State, Reason string
@@ -72,7 +73,7 @@ func (c Containers) Post(ctx context.Context, token, userID string, items []url.
 	var published struct {
 		ID ID `json:"id"`
 	}
-	if err := c.Graph.Call(ctx, http.MethodPost, c.Version+"/"+url.PathEscape(userID)+"/"+c.Publish,
+	if err := c.Graph.Call(ctx, http.MethodPost, c.Version+"/"+url.PathEscape(userID)+"/"+c.PublishEdge,
 		url.Values{"creation_id": {container}}, token, &published); err != nil {
 		return platform.Ref{}, err
 	}
@@ -97,7 +98,7 @@ func (c Containers) Container(ctx context.Context, token, userID string, params 
 	var out struct {
 		ID ID `json:"id"`
 	}
-	if err := c.Graph.Call(ctx, http.MethodPost, c.Version+"/"+url.PathEscape(userID)+"/"+c.Create, params, token, &out); err != nil {
+	if err := c.Graph.Call(ctx, http.MethodPost, c.Version+"/"+url.PathEscape(userID)+"/"+c.CreateEdge, params, token, &out); err != nil {
 		return "", err
 	}
 	if out.ID == "" {
@@ -142,4 +143,25 @@ func (c Containers) Wait(ctx context.Context, token, id string, interval, maxWai
 		case <-t.C:
 		}
 	}
+}
+
+// Publisher is the half of an adapter that Threads and Instagram share: the container
+// flow and the account check (account.go), with the polling's timing.
+type Publisher struct {
+	Containers
+	// PollInterval is how long to wait between two reads of a container's status, and
+	// MaxWait the longest a publish waits for its containers (the context's deadline may
+	// cut it shorter). Tests make them small.
+	PollInterval time.Duration
+	MaxWait      time.Duration
+}
+
+// NewPublisher returns c calling the Graph API at apiBase, without a version path, with
+// c.Graph's rules. A nil client means netpolicy's client for public addresses.
+func NewPublisher(client *http.Client, apiBase string, c Containers) Publisher {
+	if client == nil {
+		client = netpolicy.Client(false, 30*time.Second)
+	}
+	c.Graph = Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: c.Graph.Rules}
+	return Publisher{Containers: c, PollInterval: 3 * time.Second, MaxWait: 5 * time.Minute}
 }

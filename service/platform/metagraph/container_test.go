@@ -61,7 +61,7 @@ func (s *containerServer) handler(t *testing.T) http.HandlerFunc {
 
 func containers(t *testing.T, s *containerServer) Containers {
 	s.reads = map[string]int{}
-	return Containers{Graph: server(t, threadsLike, s.handler(t)), Version: "/v9", Create: "make", Publish: "make_publish", State: "state", Reason: "why"}
+	return Containers{Graph: server(t, threadsLike, s.handler(t)), Version: "/v9", CreateEdge: "make", PublishEdge: "make_publish", State: "state", Reason: "why"}
 }
 
 func TestContainersPostACarousel(t *testing.T) {

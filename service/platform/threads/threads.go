@@ -25,13 +25,11 @@ package threads
 // message; the 250 posts a day are a rate limit (graph.go).
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
-	"github.com/octopost/octopost/service/netpolicy"
 	"github.com/octopost/octopost/service/platform"
 	"github.com/octopost/octopost/service/platform/metagraph"
 )
@@ -42,14 +40,10 @@ const apiVersion = "/v1.0"
 // maxCarousel is the most items a Threads carousel takes.
 const maxCarousel = 20
 
-// Adapter is the Threads platform.Adapter.
+// Adapter is the Threads platform.Adapter: Connect, the container flow and its timing
+// (PollInterval, MaxWait) are metagraph's Publisher.
 type Adapter struct {
-	flow metagraph.Containers
-	// PollInterval is how long to wait between two reads of a container's status, and
-	// MaxWait the longest a publish waits for its containers (the context's deadline may
-	// cut it shorter). Tests make them small.
-	PollInterval time.Duration
-	MaxWait      time.Duration
+	metagraph.Publisher
 }
 
 var _ platform.Adapter = (*Adapter)(nil)
@@ -58,27 +52,11 @@ var _ platform.Adapter = (*Adapter)(nil)
 // (the real one, https://graph.threads.net, when empty). A nil client means netpolicy's
 // client for public addresses.
 func New(client *http.Client, apiBase string) *Adapter {
-	if apiBase == "" {
-		apiBase = defaultAPIURL
-	}
-	if client == nil {
-		client = netpolicy.Client(false, 30*time.Second)
-	}
-	return &Adapter{
-		flow: metagraph.Containers{
-			Graph:   metagraph.Graph{HTTP: client, Base: strings.TrimSuffix(apiBase, "/"), Now: time.Now, Rules: rules},
-			Version: apiVersion, Create: "threads", Publish: "threads_publish",
-			State: "status", Reason: "error_message", IDField: "id", PictureField: "threads_profile_picture_url",
-		},
-		PollInterval: 3 * time.Second,
-		MaxWait:      5 * time.Minute,
-	}
-}
-
-// Connect checks the access token by reading whose it is (GET /v1.0/me) and returns that
-// profile, with the credentials to store: those given, plus the user id.
-func (a *Adapter) Connect(ctx context.Context, creds platform.Credentials) (platform.Profile, platform.Credentials, error) {
-	return a.flow.Connect(ctx, creds)
+	return &Adapter{metagraph.NewPublisher(client, cmp.Or(apiBase, defaultAPIURL), metagraph.Containers{
+		Graph:   metagraph.Graph{Rules: rules},
+		Version: apiVersion, CreateEdge: "threads", PublishEdge: "threads_publish",
+		State: "status", Reason: "error_message", IDField: "id", PictureField: "threads_profile_picture_url",
+	})}
 }
 
 // Publish creates the post's container(s), waits for them, publishes and reads the post's
@@ -95,7 +73,7 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 	if media > maxCarousel {
 		return platform.Ref{}, nil, platform.Errorf(platform.Permanent, 0, "Threads: a post takes at most %d images and videos, not %d", maxCarousel, media)
 	}
-	userID, changed, err := a.flow.UserID(ctx, creds)
+	userID, changed, err := a.UserID(ctx, creds)
 	if err != nil {
 		return platform.Ref{}, nil, err
 	}
@@ -129,6 +107,6 @@ func (a *Adapter) Publish(ctx context.Context, creds platform.Credentials, p pla
 		}
 		top.Set("media_type", "CAROUSEL")
 	}
-	ref, err := a.flow.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
+	ref, err := a.Post(ctx, token, userID, items, top, a.PollInterval, a.MaxWait)
 	return ref, changed, err
 }

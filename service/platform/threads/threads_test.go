@@ -220,7 +220,7 @@ func TestPublishedWithoutPermalink(t *testing.T) {
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})
-	noPermalink.flow.Graph.HTTP = &http.Client{Transport: transport}
+	noPermalink.Graph.HTTP = &http.Client{Transport: transport}
 	ref, _, err := noPermalink.Publish(t.Context(), b.creds, platform.Post{Text: "second"})
 	require.NoError(t, err)
 	require.Equal(t, platform.Ref{ID: published}, ref)
