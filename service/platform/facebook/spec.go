@@ -1,7 +1,8 @@
 // Package facebook is Octopost's home for Facebook. Posts go to a Page. A user connects
 // through OAuth (oauth.go), and each Page they may post to becomes an account with the
-// Page's own token; the adapter (facebook.go) publishes for them, and test-mode sandbox
-// accounts publish through the sandbox.
+// Page's own token; the adapter (facebook.go) publishes for them (its Graph calls and
+// errors are package metagraph's, with Facebook's rules), and test-mode sandbox accounts
+// publish through the sandbox.
 package facebook
 
 import (

@@ -1,7 +1,8 @@
 // Package instagram is Octopost's home for Instagram. A post needs an image or a video.
 // Its (professional) accounts connect through Instagram Login with a long-lived token
 // (oauth.go); the adapter (instagram.go) publishes for them through Graph containers
-// (graph.go for the calls and their errors), as the post type of its options says
+// (package metagraph for the calls, their errors and the container flow; graph.go for
+// Instagram's own rules), as the post type of its options says
 // (options.go), and test-mode sandbox accounts publish through the sandbox.
 package instagram
 

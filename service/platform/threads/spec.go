@@ -1,7 +1,8 @@
 // Package threads is Octopost's home for Threads. A thread goes out as a reply chain. Its
 // accounts connect through Meta's OAuth with a long-lived token (oauth.go); the adapter
-// (threads.go) publishes for them through Graph containers (graph.go for the calls and
-// their errors), and test-mode sandbox accounts publish through the sandbox.
+// (threads.go) publishes for them through Graph containers (package metagraph for the
+// calls, their errors and the container flow; graph.go for Threads' own rules), and
+// test-mode sandbox accounts publish through the sandbox.
 package threads
 
 import (
