@@ -142,8 +142,7 @@ func (f *Instagram) me(w http.ResponseWriter, r *http.Request) {
 var instagramHashtag = regexp.MustCompile(`#[\p{L}\p{N}_]+`)
 
 func (f *Instagram) create(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Unable to read the request")
+	if !readForm(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -228,13 +227,7 @@ func (f *Instagram) settleLocked(c *InstagramContainer) {
 }
 
 func (f *Instagram) statusLocked(c *InstagramContainer) string {
-	switch {
-	case c.published:
-		return "PUBLISHED"
-	case f.nowLocked().Sub(c.created) >= 24*time.Hour:
-		return "EXPIRED"
-	}
-	return c.StatusCode
+	return f.containerStateLocked(c.published, c.created, c.StatusCode)
 }
 
 func (f *Instagram) node(w http.ResponseWriter, r *http.Request) {
@@ -265,13 +258,11 @@ func (f *Instagram) node(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
-		"Unsupported get request. Object with ID '"+id+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
+	unknownObject(w, id)
 }
 
 func (f *Instagram) publish(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Unable to read the request")
+	if !readForm(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -298,13 +289,10 @@ func (f *Instagram) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.nowLocked()
-	if wait := windowWait(f.publishTimes, now, instagramMaxPosts); wait > 0 {
-		w.Header().Set("X-Business-Use-Case-Usage", usageHeader(f.User.ID, wait))
-		graphError(w, http.StatusBadRequest, 9, 2207042, "OAuthException", "You reached the maximum number of posts that is allowed to be published by Content Publish API.")
+	if !f.quotaLocked(w, now, instagramMaxPosts, 9, 2207042, "You reached the maximum number of posts that is allowed to be published by Content Publish API.") {
 		return
 	}
 	c.published = true
-	f.publishTimes = append(f.publishTimes, now)
 	m := InstagramMedia{ID: f.newIDLocked(), Container: *c}
 	code := strings.ReplaceAll(randomToken()[:11], "=", "")
 	switch c.MediaType {

@@ -130,8 +130,7 @@ func (f *Threads) me(w http.ResponseWriter, r *http.Request) {
 var threadsLink = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s]+`)
 
 func (f *Threads) create(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Unable to read the request")
+	if !readForm(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -232,13 +231,7 @@ func (f *Threads) publishedLocked(id string) bool {
 
 // statusLocked is a container's status as a read finds it; f.mu is held.
 func (f *Threads) statusLocked(c *ThreadsContainer) string {
-	switch {
-	case c.published:
-		return "PUBLISHED"
-	case f.nowLocked().Sub(c.created) >= 24*time.Hour:
-		return "EXPIRED"
-	}
-	return c.Status
+	return f.containerStateLocked(c.published, c.created, c.Status)
 }
 
 func (f *Threads) node(w http.ResponseWriter, r *http.Request) {
@@ -270,13 +263,11 @@ func (f *Threads) node(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
-		"Unsupported get request. Object with ID '"+id+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
+	unknownObject(w, id)
 }
 
 func (f *Threads) publish(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Unable to read the request")
+	if !readForm(w, r) {
 		return
 	}
 	f.mu.Lock()
@@ -306,13 +297,10 @@ func (f *Threads) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.nowLocked()
-	if wait := windowWait(f.publishTimes, now, threadsMaxPosts); wait > 0 {
-		w.Header().Set("X-Business-Use-Case-Usage", usageHeader(f.User.ID, wait))
-		graphError(w, http.StatusBadRequest, 4, 2207051, "OAuthException", "The profile has reached its limit of 250 posts in 24 hours")
+	if !f.quotaLocked(w, now, threadsMaxPosts, 4, 2207051, "The profile has reached its limit of 250 posts in 24 hours") {
 		return
 	}
 	c.published = true
-	f.publishTimes = append(f.publishTimes, now)
 	post := ThreadsPost{
 		ID:        f.newIDLocked(),
 		Permalink: "https://www.threads.net/@" + f.User.Username + "/post/" + randomToken()[:11],

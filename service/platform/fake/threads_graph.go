@@ -140,6 +140,47 @@ func (g *metaGraph) ownUser(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// readForm reads a publishing request's form; it writes Graph's refusal and returns
+// false when the body cannot be read. Called before g.mu is taken.
+func readForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		graphError(w, http.StatusBadRequest, 100, 0, "OAuthException", "Unable to read the request")
+		return false
+	}
+	return true
+}
+
+// containerStateLocked is a container's state as a read finds it: PUBLISHED once published,
+// EXPIRED 24 hours after it was made and not published, else its own state. g.mu is held.
+func (g *metaGraph) containerStateLocked(published bool, created time.Time, state string) string {
+	switch {
+	case published:
+		return "PUBLISHED"
+	case g.nowLocked().Sub(created) >= 24*time.Hour:
+		return "EXPIRED"
+	}
+	return state
+}
+
+// quotaLocked records a publication at now when the 24-hour window has room for it; when
+// maxPosts fill it, it writes Graph's rate-limit error (code, subcode, msg) with
+// X-Business-Use-Case-Usage saying when the oldest leaves, and returns false. g.mu is held.
+func (g *metaGraph) quotaLocked(w http.ResponseWriter, now time.Time, maxPosts, code, subcode int, msg string) bool {
+	if wait := windowWait(g.publishTimes, now, maxPosts); wait > 0 {
+		w.Header().Set("X-Business-Use-Case-Usage", usageHeader(g.User.ID, wait))
+		graphError(w, http.StatusBadRequest, code, subcode, "OAuthException", msg)
+		return false
+	}
+	g.publishTimes = append(g.publishTimes, now)
+	return true
+}
+
+// unknownObject writes Graph's refusal of a read of an id that is nothing of the user's.
+func unknownObject(w http.ResponseWriter, id string) {
+	graphError(w, http.StatusBadRequest, 100, 33, "GraphMethodException",
+		"Unsupported get request. Object with ID '"+id+"' does not exist, cannot be loaded due to missing permissions, or does not support this operation.")
+}
+
 // nowLocked is the fake's clock; g.mu is held.
 func (g *metaGraph) nowLocked() time.Time { return time.Now().Add(g.offset) }
 
