@@ -1,8 +1,11 @@
 package fake
 
 // metaGraph is what the fakes of Meta's two Graph platforms (Threads, Instagram) share:
-// Meta's OAuth as both run it, the Graph error body, the access_token parameter and a
-// clock tests can move.
+// Meta's OAuth as both run it, the Graph error body (Facebook's fake writes it too), the
+// access_token parameter, a clock tests can move, and what their container APIs have in
+// common: the user in the path, a container's PUBLISHED and EXPIRED (24 hours unpublished)
+// states, media that stay IN_PROGRESS or fail (SetProcessing, FailMedia), and the 24-hour
+// posting quota (FillQuota) answered with X-Business-Use-Case-Usage.
 //
 // Its OAuth is as strict as Meta's: the consent screen requires the app's client_id, an
 // absolute redirect_uri, response_type=code, every scope the platform's publishing needs
