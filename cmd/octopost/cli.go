@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,13 +19,60 @@ import (
 	"github.com/octopost/octopost/service"
 )
 
-// Exit codes: 0 success, 1 a failure of the system (database unreachable, …), 2 a mistake
-// in the command (bad flag, unknown user, bad permission), after which nothing was written.
+// How the commands explain themselves
+//
+// Every command and subcommand answers -h and --help with its own usage, flags and the
+// settings it reads, on stdout, exiting 0: help that was asked for is an answer, not a
+// mistake. A mistake (a bad flag, a missing argument, a malformed setting, an unknown
+// user) exits 2 with one line on stderr, "octopost <command>: <what is wrong>", and a
+// second one pointing at that command's --help; a failure of the system exits 1. serve,
+// once it has a logger, reports its failures (a port in use) through it, in the
+// configured log format, like everything else it says.
+
+// Exit codes: 0 success, 1 a failure of the system (database unreachable, port in use,
+// …), 2 a mistake in the command or its settings (bad flag, unknown user, bad permission,
+// malformed setting), after which nothing was written.
 const (
 	exitOK    = 0
 	exitError = 1
 	exitUsage = 2
 )
+
+// commandDoc is what --help says about a command.
+type commandDoc struct {
+	synopsis string // after "octopost "
+	about    string
+	settings []settingDoc
+	// subcommands, for a group (users, keys): their names, in order.
+	subcommands []string
+}
+
+// commands are the documented commands, by the name their FlagSet carries.
+func commands() map[string]commandDoc {
+	store := []settingDoc{settingDatabaseURL, settingLogFormat}
+	return map[string]commandDoc{
+		"serve": {synopsis: "serve", settings: serveSettings(),
+			about: "Run the HTTP API and the publishing queue until SIGINT or SIGTERM. The database is migrated first."},
+		"migrate": {synopsis: "migrate", settings: store,
+			about: "Apply the database migrations and exit."},
+		"users": {synopsis: "users <command>", subcommands: []string{"create", "set-tier"},
+			about: "Manage users."},
+		"users create": {synopsis: "users create --email <email>", settings: store,
+			about: "Add a user and print its id."},
+		"users set-tier": {synopsis: "users set-tier --email <email> --tier free|starter|pro|unlimited", settings: store,
+			about: "Set a user's rate-limit tier."},
+		"keys": {synopsis: "keys <command>", subcommands: []string{"create", "list", "revoke"},
+			about: "Manage API keys."},
+		"keys create": {synopsis: "keys create --user <email> --name <name> --mode live|test [--permissions p1,p2] [--json]", settings: store,
+			about: "Create an API key for a user and print its secret: this is the only time it is shown."},
+		"keys list": {synopsis: "keys list --user <email> [--json]", settings: store,
+			about: "List a user's API keys, newest first, without their secrets."},
+		"keys revoke": {synopsis: "keys revoke <key-id>", settings: store,
+			about: "Revoke an API key; revoking it again is harmless."},
+		"version": {synopsis: "version",
+			about: "Print the version and the commit this binary was built from."},
+	}
+}
 
 const usage = `usage:
   octopost serve
@@ -33,14 +82,22 @@ const usage = `usage:
   octopost keys create --user <email> --name <name> --mode live|test [--permissions p1,p2] [--json]
   octopost keys list --user <email> [--json]
   octopost keys revoke <key-id>
+  octopost version
+
+Run "octopost <command> --help" for a command's flags and settings.
 `
 
-// usageError is a mistake in the command line; it exits 2.
+// usageError is a mistake in the command line or its settings; it exits 2.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// helpRequest is -h or --help given to a command: its help goes to stdout, exit 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h helpRequest) Error() string { return h.fs.Name() + ": help requested" }
 
 // cli carries what every command needs.
 type cli struct {
@@ -50,88 +107,210 @@ type cli struct {
 	// timeouts replaces serve's productionTimeouts when not nil: tests run serve at a
 	// smaller scale.
 	timeouts *timeouts
+	// command is the command being run ("keys create"), named in its mistakes.
+	command string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
 	err := c.dispatch(ctx, args)
 	var ue usageError
+	var help helpRequest
 	var se *service.Error
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &help):
+		c.printHelp(help.fs)
+		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "octopost: %s\n", ue.msg)
-		return exitUsage
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stderr, usage)
+		c.mistake(ue.msg)
 		return exitUsage
 	case errors.As(err, &se) && se.Kind != 0:
 		// The caller named something that does not exist or broke a rule: their mistake.
-		fmt.Fprintf(stderr, "octopost: %s\n", se.Message)
+		c.mistake(se.Message)
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "octopost: %v\n", err)
-		return exitError
 	}
+	if c.command == "serve" {
+		// serve speaks in its log format; a bad format was a usage error above.
+		if logger, lerr := c.logger(); lerr == nil {
+			logger.Error("octopost stopped", "error", err.Error())
+			return exitError
+		}
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", c.prefix(), err)
+	return exitError
+}
+
+func (c *cli) prefix() string {
+	if c.command == "" {
+		return "octopost"
+	}
+	return "octopost " + c.command
+}
+
+// mistake writes a usage error in the one style every command uses.
+func (c *cli) mistake(msg string) {
+	// Some messages already name their command; say it once.
+	msg = strings.TrimPrefix(msg, c.command+": ")
+	fmt.Fprintf(c.stderr, "%s: %s\n", c.prefix(), msg)
+	fmt.Fprintf(c.stderr, "Run \"%s --help\" for usage.\n", c.prefix())
+}
+
+func (c *cli) printHelp(fs *flag.FlagSet) {
+	doc, ok := commands()[fs.Name()]
+	if !ok {
+		fmt.Fprint(c.stdout, usage)
+		return
+	}
+	fmt.Fprintf(c.stdout, "usage: octopost %s\n\n%s\n", doc.synopsis, doc.about)
+	if len(doc.subcommands) > 0 {
+		fmt.Fprintln(c.stdout, "\ncommands:")
+		for _, sub := range doc.subcommands {
+			fmt.Fprintf(c.stdout, "  octopost %s\n", commands()[fs.Name()+" "+sub].synopsis)
+		}
+		fmt.Fprintf(c.stdout, "\nRun \"octopost %s <command> --help\" for a command's flags and settings.\n", fs.Name())
+		return
+	}
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(c.stdout, "\nflags:")
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+	}
+	printSettings(c.stdout, doc.settings)
 }
 
 func (c *cli) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("missing command\n%s", usage)
+		return usagef("missing command; expected one of serve, migrate, users, keys, version")
 	}
-	switch cmd, rest := args[0], args[1:]; cmd {
+	cmd, rest := args[0], args[1:]
+	c.command = cmd
+	switch cmd {
 	case "serve":
 		return c.serve(ctx, rest)
 	case "migrate":
 		return c.migrate(ctx, rest)
+	case "version":
+		return c.version(rest)
 	case "users":
-		if len(rest) > 0 && rest[0] == "create" {
-			return c.usersCreate(ctx, rest[1:])
-		}
-		if len(rest) > 0 && rest[0] == "set-tier" {
-			return c.usersSetTier(ctx, rest[1:])
-		}
-		return usagef("unknown users command; expected: users create --email <email>, or users set-tier --email <email> --tier <tier>")
+		return c.group(ctx, cmd, rest, map[string]func(context.Context, []string) error{
+			"create": c.usersCreate, "set-tier": c.usersSetTier,
+		})
 	case "keys":
-		if len(rest) == 0 {
-			return usagef("missing keys command; expected create, list or revoke")
-		}
-		switch rest[0] {
-		case "create":
-			return c.keysCreate(ctx, rest[1:])
-		case "list":
-			return c.keysList(ctx, rest[1:])
-		case "revoke":
-			return c.keysRevoke(ctx, rest[1:])
-		}
-		return usagef("unknown keys command %q; expected create, list or revoke", rest[0])
+		return c.group(ctx, cmd, rest, map[string]func(context.Context, []string) error{
+			"create": c.keysCreate, "list": c.keysList, "revoke": c.keysRevoke,
+		})
 	case "help", "-h", "--help":
+		c.command = ""
+		if len(rest) > 0 {
+			// "octopost help keys create" is "octopost keys create --help".
+			return c.dispatch(ctx, append(rest, "--help"))
+		}
 		fmt.Fprint(c.stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q\n%s", args[0], usage)
+	c.command = ""
+	return usagef("unknown command %q; expected one of serve, migrate, users, keys, version", cmd)
+}
+
+// group runs one of a group's subcommands (users create), or answers the group's --help.
+func (c *cli) group(ctx context.Context, name string, args []string, subs map[string]func(context.Context, []string) error) error {
+	expected := strings.Join(commands()[name].subcommands, ", ")
+	if len(args) == 0 {
+		return usagef("missing command; expected one of %s", expected)
+	}
+	if args[0] == "-h" || args[0] == "--help" {
+		return helpRequest{flag.NewFlagSet(name, flag.ContinueOnError)}
+	}
+	sub, ok := subs[args[0]]
+	if !ok {
+		return usagef("unknown command %q; expected one of %s", args[0], expected)
+	}
+	c.command = name + " " + args[0]
+	return sub(ctx, args[1:])
 }
 
 // parseFlags parses a command's flags, turning every mistake into a usage error and
-// refusing stray arguments beyond the expected count.
+// refusing stray arguments beyond the expected count; -h and --help ask for its help.
 func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return helpRequest{fs}
 		}
-		return usagef("%s: %v", fs.Name(), err)
+		return usagef("%v", err)
+	}
+	for _, a := range fs.Args() {
+		// A help flag after the positional arguments still asks for help.
+		if a == "-h" || a == "--help" || a == "-help" {
+			return helpRequest{fs}
+		}
 	}
 	if fs.NArg() != positional {
-		return usagef("%s: expected %d argument(s), got %q", fs.Name(), positional, fs.Args())
+		return usagef("expected %d argument(s), got %q", positional, fs.Args())
 	}
+	return nil
+}
+
+// databaseURL is OCTOPOST_DATABASE_URL, refused (exit 2) when it names no database this
+// server can use, before anything is opened.
+func (c *cli) databaseURL() (string, error) {
+	v := c.getenv("OCTOPOST_DATABASE_URL")
+	switch {
+	case v == "", strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		return v, nil
+	case strings.HasPrefix(v, "sqlite:"):
+		if strings.TrimPrefix(v, "sqlite:") == "" {
+			return "", usagef(`OCTOPOST_DATABASE_URL: "sqlite:" needs a file path, such as sqlite:/var/lib/octopost/octopost.db`)
+		}
+		return v, nil
+	}
+	return "", usagef(`OCTOPOST_DATABASE_URL must be unset (./%s), "sqlite:<path>" or "postgres://…", not %q`,
+		db.DefaultSQLiteFile, settingDatabaseURL.effective(c.getenv))
+}
+
+// version is set at link time (go build -ldflags "-X main.version=v1.2.3"); without it,
+// the module's version from the build information is printed.
+var version string
+
+func (c *cli) version(args []string) error {
+	if err := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args, 0); err != nil {
+		return err
+	}
+	v, commit, modified, goVersion := "(devel)", "unknown", false, runtime.Version()
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			v = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if version != "" {
+		v = version
+	}
+	if modified {
+		commit += " (modified)"
+	}
+	fmt.Fprintf(c.stdout, "octopost %s\ncommit %s\n%s\n", v, commit, goVersion)
 	return nil
 }
 
 // open connects to the configured database and brings its schema up to date.
 func (c *cli) open(ctx context.Context) (*db.DB, error) {
-	d, err := db.Open(ctx, c.getenv("OCTOPOST_DATABASE_URL"))
+	databaseURL, err := c.databaseURL()
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +355,7 @@ func (c *cli) usersCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	if *email == "" {
-		return usagef("users create: --email is required")
+		return usagef("--email is required")
 	}
 	d, err := c.open(ctx)
 	if err != nil {
@@ -229,17 +408,17 @@ func (c *cli) keysCreate(ctx context.Context, args []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return usagef("keys create: %s required", strings.Join(missing, ", "))
+		return usagef("%s required", strings.Join(missing, ", "))
 	}
 	m := service.Mode(*mode)
 	if !m.Valid() {
-		return usagef("keys create: --mode must be live or test, not %q", *mode)
+		return usagef("--mode must be live or test, not %q", *mode)
 	}
 	var permissions []service.Permission
 	if *perms != "" {
 		var err error
 		if permissions, err = service.ParsePermissions(strings.Split(*perms, ",")); err != nil {
-			return usagef("keys create: %s", err.(*service.Error).Message)
+			return usagef("--permissions: %s", err.(*service.Error).Message)
 		}
 	}
 	d, err := c.open(ctx)
@@ -268,7 +447,7 @@ func (c *cli) keysList(ctx context.Context, args []string) error {
 		return err
 	}
 	if *email == "" {
-		return usagef("keys list: --user is required")
+		return usagef("--user is required")
 	}
 	d, err := c.open(ctx)
 	if err != nil {

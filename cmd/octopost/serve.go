@@ -103,6 +103,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.logConfiguration(logger)
 	svc := service.New(d, nil, nil, service.Config{
 		AllowPrivateWebhooks:      allowPrivate,
 		WebhookPorts:              webhookPorts,
