@@ -26,11 +26,16 @@ type Options struct {
 	Spec *openapi3.T
 	// RateLimiter counts the requests of authorized keys (ratelimit.go); nil: no limits.
 	RateLimiter *service.RateLimiter
+	// Readiness answers GET /readyz (health.go); nil: always ready.
+	Readiness *service.Readiness
+	// Observer is told of every request answered (observe.go); nil: nobody is.
+	Observer Observer
 }
 
 // Server implements the generated strict server interface over the service.
 type Server struct {
-	svc *service.Service
+	svc       *service.Service
+	readiness *service.Readiness
 }
 
 var _ oapi.StrictServerInterface = (*Server)(nil)
@@ -58,14 +63,18 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 	if opts.RateLimiter != nil {
 		v.admit = (&rateLimits{limiter: opts.RateLimiter, write: onError}).admit
 	}
-	strict := oapi.NewStrictHandlerWithOptions(&Server{svc: svc}, nil, oapi.StrictHTTPServerOptions{
+	strict := oapi.NewStrictHandlerWithOptions(&Server{svc: svc, readiness: opts.Readiness}, nil, oapi.StrictHTTPServerOptions{
 		// The validator has already checked the body against the schema, so a decoding
 		// failure here means the body is not what the schema promised.
 		RequestErrorHandlerFunc:  func(w http.ResponseWriter, r *http.Request, _ error) { onError(w, r, errInvalidJSON) },
 		ResponseErrorHandlerFunc: onError,
 	})
 	handler := idempotent(svc, logger, oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError}))
-	return withRequestID(accessLog(logger, withOAuthCallback(svc, logger, v.handler(spec, handler)))), nil
+	stack := withRequestID(accessLog(logger, withOAuthCallback(svc, logger, v.handler(spec, handler))))
+	if opts.Observer != nil {
+		stack = observed(opts.Observer, stack)
+	}
+	return stack, nil
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log.

@@ -31,12 +31,17 @@ const MaxBodyBytes = 1 << 20
 const (
 	extPermission = "x-octopost-permission"
 	extLiveOnly   = "x-octopost-live-only"
+	// extPublic marks an operation that needs no key (the health probes): it must also
+	// say `security: []` and name no permission.
+	extPublic = "x-octopost-public"
 )
 
 // requirement is what an operation's extensions ask of the caller's key.
 type requirement struct {
 	permission service.Permission
 	liveOnly   bool
+	// public: no key, no permission, no rate limit (health.go).
+	public bool
 }
 
 // validator enforces the contract on every request before a handler runs, in this order:
@@ -154,11 +159,28 @@ func (v *validator) unrouted(w http.ResponseWriter, r *http.Request) {
 }
 
 // readRequirements reads every operation's permission from the spec, and refuses to start
-// when one is missing or unknown: an operation without a stated permission is a hole.
+// when one is missing or unknown: an operation without a stated permission is a hole. The
+// one exception is an operation marked x-octopost-public with `security: []` (health.go);
+// either without the other is refused too.
 func readRequirements(spec *openapi3.T) (map[*openapi3.Operation]requirement, error) {
 	out := map[*openapi3.Operation]requirement{}
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
+			if public, _ := op.Extensions[extPublic].(bool); public {
+				// Keyless only when the spec says so twice, so that neither a stray marker
+				// nor a dropped security list opens an operation on its own.
+				if op.Security == nil || len(*op.Security) != 0 {
+					return nil, fmt.Errorf("%s %s: %s needs security: []", method, path, extPublic)
+				}
+				if _, ok := op.Extensions[extPermission]; ok {
+					return nil, fmt.Errorf("%s %s: %s cannot have %s", method, path, extPublic, extPermission)
+				}
+				out[op] = requirement{public: true}
+				continue
+			}
+			if op.Security != nil && len(*op.Security) == 0 {
+				return nil, fmt.Errorf("%s %s: security: [] without %s: true", method, path, extPublic)
+			}
 			perm, _ := op.Extensions[extPermission].(string)
 			if !service.Permission(perm).Valid() {
 				return nil, fmt.Errorf("%s %s: %s is %q, want one of %v", method, path, extPermission, perm, service.Permissions)
@@ -249,6 +271,7 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 			}
 		}
 	}
+	public := v.requirements[route.Operation].public
 	var singleQuery []string
 	for _, p := range route.Operation.Parameters {
 		if p.Value.In == openapi3.ParameterInQuery && (p.Value.Schema == nil || !p.Value.Schema.Value.Type.Is(openapi3.TypeArray)) {
@@ -256,7 +279,9 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 		}
 	}
 
+	operationID := route.Operation.OperationID
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noteOperation(r.Context(), operationID)
 		pathParams := make(map[string]string, len(paramNames))
 		for _, name := range paramNames {
 			pathParams[name] = r.PathValue(name)
@@ -277,7 +302,7 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 			writeError(w, r, v.logger, securityFailure(err))
 			return
 		}
-		if v.admit != nil && !v.admit(w, r, route.Operation) {
+		if v.admit != nil && !public && !v.admit(w, r, route.Operation) {
 			return
 		}
 

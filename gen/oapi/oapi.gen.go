@@ -73,6 +73,21 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for HealthStatus.
+const (
+	Ok HealthStatus = "ok"
+)
+
+// Valid indicates whether the value is a known member of the HealthStatus enum.
+func (e HealthStatus) Valid() bool {
+	switch e {
+	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for InstagramOptionsPostType.
 const (
 	Carousel InstagramOptionsPostType = "carousel"
@@ -208,6 +223,48 @@ func (e PostStatus) Valid() bool {
 	case PostStatusPublishing:
 		return true
 	case PostStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessStatus.
+const (
+	NotReady ReadinessStatus = "not_ready"
+	Ready    ReadinessStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessStatus enum.
+func (e ReadinessStatus) Valid() bool {
+	switch e {
+	case NotReady:
+		return true
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessPart.
+const (
+	Database     ReadinessPart = "database"
+	Migrations   ReadinessPart = "migrations"
+	Queue        ReadinessPart = "queue"
+	ShuttingDown ReadinessPart = "shutting_down"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessPart enum.
+func (e ReadinessPart) Valid() bool {
+	switch e {
+	case Database:
+		return true
+	case Migrations:
+		return true
+	case Queue:
+		return true
+	case ShuttingDown:
 		return true
 	default:
 		return false
@@ -513,6 +570,14 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Health The process answers.
+type Health struct {
+	Status HealthStatus `json:"status"`
+}
+
+// HealthStatus defines model for Health.Status.
+type HealthStatus string
+
 // Image An image attached to a post.
 type Image struct {
 	// AltText A description of the image for screen readers.
@@ -689,6 +754,19 @@ type Preset struct {
 type PresetList struct {
 	Presets []Preset `json:"presets"`
 }
+
+// Readiness Whether the instance can take traffic, and if not, which parts fail.
+type Readiness struct {
+	// Failing The parts that are not ready, empty when the instance is: `database` (does not answer), `migrations` (schema migrations not applied yet), `queue` (the publishing queue is not running), `shutting_down` (shutdown has begun).
+	Failing []ReadinessPart `json:"failing"`
+	Status  ReadinessStatus `json:"status"`
+}
+
+// ReadinessStatus defines model for Readiness.Status.
+type ReadinessStatus string
+
+// ReadinessPart A part of the instance that readiness checks.
+type ReadinessPart string
 
 // Segment A reply in a thread, published after the post's main content.
 type Segment struct {
@@ -1141,6 +1219,26 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetHealthz Liveness
+	//
+	// Answers 200 as long as the process serves HTTP, whatever the state of its database
+	// or queue: a supervisor restarts the process only when this fails. Needs no key and
+	// is not rate-limited.
+	//
+	// Corresponds with GET /healthz (the `GetHealthz` operationId).
+	GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReadyz Readiness
+	//
+	// Answers 200 when the instance can take traffic: its database answers, its schema
+	// migrations are current and its publishing queue runs. Otherwise 503, naming each
+	// failing part in `failing`; `shutting_down` means the instance received SIGTERM or
+	// SIGINT and is draining, so a load balancer stops sending it requests before it
+	// stops accepting them. Needs no key and is not rate-limited.
+	//
+	// Corresponds with GET /readyz (the `GetReadyz` operationId).
+	GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAccounts List connected accounts
 	//
 	// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
@@ -1587,6 +1685,46 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
 	TestWebhook(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetHealthz Liveness
+//
+// Answers 200 as long as the process serves HTTP, whatever the state of its database
+// or queue: a supervisor restarts the process only when this fails. Needs no key and
+// is not rate-limited.
+//
+// Corresponds with GET /healthz (the `GetHealthz` operationId).
+func (c *Client) GetHealthz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetHealthzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReadyz Readiness
+//
+// Answers 200 when the instance can take traffic: its database answers, its schema
+// migrations are current and its publishing queue runs. Otherwise 503, naming each
+// failing part in `failing`; `shutting_down` means the instance received SIGTERM or
+// SIGINT and is draining, so a load balancer stops sending it requests before it
+// stops accepting them. Needs no key and is not rate-limited.
+//
+// Corresponds with GET /readyz (the `GetReadyz` operationId).
+func (c *Client) GetReadyz(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReadyzRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // ListAccounts List connected accounts
@@ -2364,6 +2502,60 @@ func (c *Client) TestWebhook(ctx context.Context, webhookId WebhookId, params *T
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetHealthzRequest constructs an http.Request for the GetHealthz method
+func NewGetHealthzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/healthz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetReadyzRequest constructs an http.Request for the GetReadyz method
+func NewGetReadyzRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/readyz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewListAccountsRequest constructs an http.Request for the ListAccounts method
@@ -3545,6 +3737,30 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetHealthzWithResponse Liveness
+	//
+	// Answers 200 as long as the process serves HTTP, whatever the state of its database
+	// or queue: a supervisor restarts the process only when this fails. Needs no key and
+	// is not rate-limited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /healthz (the `GetHealthz` operationId).
+	GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error)
+
+	// GetReadyzWithResponse Readiness
+	//
+	// Answers 200 when the instance can take traffic: its database answers, its schema
+	// migrations are current and its publishing queue runs. Otherwise 503, naming each
+	// failing part in `failing`; `shutting_down` means the instance received SIGTERM or
+	// SIGINT and is draining, so a load balancer stops sending it requests before it
+	// stops accepting them. Needs no key and is not rate-limited.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /readyz (the `GetReadyz` operationId).
+	GetReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadyzResponse, error)
+
 	// ListAccountsWithResponse List connected accounts
 	//
 	// Lists the caller's connected accounts, oldest first. A test key sees the sandbox
@@ -4025,6 +4241,116 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/webhooks/{webhook_id}/test (the `TestWebhook` operationId).
 	TestWebhookWithResponse(ctx context.Context, webhookId WebhookId, params *TestWebhookParams, reqEditors ...RequestEditorFn) (*TestWebhookResponse, error)
+}
+
+// GetHealthzResponse200Headers the declared response headers of an HTTP 200 response for GetHealthz
+type GetHealthzResponse200Headers struct {
+	XRequestId *string
+}
+
+type GetHealthzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Health
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetHealthzResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetHealthzResponse) GetJSON200() *Health {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetHealthzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetHealthzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetHealthzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetHealthzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetReadyzResponse200Headers the declared response headers of an HTTP 200 response for GetReadyz
+type GetReadyzResponse200Headers struct {
+	XRequestId *string
+}
+
+// GetReadyzResponse503Headers the declared response headers of an HTTP 503 response for GetReadyz
+type GetReadyzResponse503Headers struct {
+	XRequestId *string
+}
+
+type GetReadyzResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Readiness
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Readiness
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetReadyzResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReadyzResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReadyzResponse) GetJSON200() *Readiness {
+	return r.JSON200
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetReadyzResponse) GetJSON503() *Readiness {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReadyzResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReadyzResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReadyzResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReadyzResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // ListAccountsResponse200Headers the declared response headers of an HTTP 200 response for ListAccounts
@@ -7929,6 +8255,42 @@ func (r TestWebhookResponse) ContentType() string {
 	return ""
 }
 
+// GetHealthzWithResponse Liveness
+//
+// Answers 200 as long as the process serves HTTP, whatever the state of its database
+// or queue: a supervisor restarts the process only when this fails. Needs no key and
+// is not rate-limited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /healthz (the `GetHealthz` operationId).
+func (c *ClientWithResponses) GetHealthzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthzResponse, error) {
+	rsp, err := c.GetHealthz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetHealthzResponse(rsp)
+}
+
+// GetReadyzWithResponse Readiness
+//
+// Answers 200 when the instance can take traffic: its database answers, its schema
+// migrations are current and its publishing queue runs. Otherwise 503, naming each
+// failing part in `failing`; `shutting_down` means the instance received SIGTERM or
+// SIGINT and is draining, so a load balancer stops sending it requests before it
+// stops accepting them. Needs no key and is not rate-limited.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /readyz (the `GetReadyz` operationId).
+func (c *ClientWithResponses) GetReadyzWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadyzResponse, error) {
+	rsp, err := c.GetReadyz(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReadyzResponse(rsp)
+}
+
 // ListAccountsWithResponse List connected accounts
 //
 // Lists the caller's connected accounts, oldest first. A test key sees the sandbox
@@ -8606,6 +8968,101 @@ func (c *ClientWithResponses) TestWebhookWithResponse(ctx context.Context, webho
 		return nil, err
 	}
 	return ParseTestWebhookResponse(rsp)
+}
+
+// ParseGetHealthzResponse parses an HTTP response from a GetHealthzWithResponse call
+func ParseGetHealthzResponse(rsp *http.Response) (*GetHealthzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetHealthzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Health
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetHealthzResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetReadyzResponse parses an HTTP response from a GetReadyzWithResponse call
+func ParseGetReadyzResponse(rsp *http.Response) (*GetReadyzResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReadyzResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Readiness
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Readiness
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetReadyzResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetReadyzResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseListAccountsResponse parses an HTTP response from a ListAccountsWithResponse call
@@ -15800,6 +16257,12 @@ func ParseTestWebhookResponse(rsp *http.Response) (*TestWebhookResponse, error) 
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetHealthz Liveness
+	// (GET /healthz)
+	GetHealthz(w http.ResponseWriter, r *http.Request)
+	// GetReadyz Readiness
+	// (GET /readyz)
+	GetReadyz(w http.ResponseWriter, r *http.Request)
 	// ListAccounts List connected accounts
 	// (GET /v1/accounts)
 	ListAccounts(w http.ResponseWriter, r *http.Request)
@@ -15885,6 +16348,34 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// GetHealthz operation middleware
+func (siw *ServerInterfaceWrapper) GetHealthz(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetHealthz(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetReadyz operation middleware
+func (siw *ServerInterfaceWrapper) GetReadyz(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetReadyz(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListAccounts operation middleware
 func (siw *ServerInterfaceWrapper) ListAccounts(w http.ResponseWriter, r *http.Request) {
@@ -16875,6 +17366,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/healthz", wrapper.GetHealthz)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/readyz", wrapper.GetReadyz)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/posts", wrapper.ListPosts)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/posts", wrapper.CreatePost)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/posts/{post_id}", wrapper.DeletePost)
@@ -17009,6 +17502,92 @@ type ValidationErrorJSONResponse struct {
 	Body Error
 
 	Headers ValidationErrorResponseHeaders
+}
+
+type GetHealthzRequestObject struct {
+}
+
+type GetHealthzResponseObject interface {
+	VisitGetHealthzResponse(w http.ResponseWriter) error
+}
+
+type GetHealthz200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GetHealthz200JSONResponse struct {
+	Body    Health
+	Headers GetHealthz200ResponseHeaders
+}
+
+func (response GetHealthz200JSONResponse) VisitGetHealthzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyzRequestObject struct {
+}
+
+type GetReadyzResponseObject interface {
+	VisitGetReadyzResponse(w http.ResponseWriter) error
+}
+
+type GetReadyz200ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GetReadyz200JSONResponse struct {
+	Body    Readiness
+	Headers GetReadyz200ResponseHeaders
+}
+
+func (response GetReadyz200JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetReadyz503ResponseHeaders struct {
+	XRequestId *string
+}
+
+type GetReadyz503JSONResponse struct {
+	Body    Readiness
+	Headers GetReadyz503ResponseHeaders
+}
+
+func (response GetReadyz503JSONResponse) VisitGetReadyzResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListAccountsRequestObject struct {
@@ -22041,6 +22620,12 @@ func (response TestWebhook500JSONResponse) VisitTestWebhookResponse(w http.Respo
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetHealthz Liveness
+	// (GET /healthz)
+	GetHealthz(ctx context.Context, request GetHealthzRequestObject) (GetHealthzResponseObject, error)
+	// GetReadyz Readiness
+	// (GET /readyz)
+	GetReadyz(ctx context.Context, request GetReadyzRequestObject) (GetReadyzResponseObject, error)
 	// ListAccounts List connected accounts
 	// (GET /v1/accounts)
 	ListAccounts(ctx context.Context, request ListAccountsRequestObject) (ListAccountsResponseObject, error)
@@ -22155,6 +22740,54 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// GetHealthz operation middleware
+func (sh *strictHandler) GetHealthz(w http.ResponseWriter, r *http.Request) {
+	var request GetHealthzRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetHealthz(ctx, request.(GetHealthzRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetHealthz")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetHealthzResponseObject); ok {
+		if err := validResponse.VisitGetHealthzResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetReadyz operation middleware
+func (sh *strictHandler) GetReadyz(w http.ResponseWriter, r *http.Request) {
+	var request GetReadyzRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetReadyz(ctx, request.(GetReadyzRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetReadyz")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetReadyzResponseObject); ok {
+		if err := validResponse.VisitGetReadyzResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // ListAccounts operation middleware
@@ -22868,237 +23501,250 @@ func (sh *strictHandler) TestWebhook(w http.ResponseWriter, r *http.Request, web
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37dtu41e+r4Og7syL3o2X5kkwir1nneHLpZCYTu7bTdFpmiTAJWfhMASoBWtaXeq3+dR7gPEQfrE9y",
-	"FvYGQJCiLNm5zPRUf7QTUyQIAhv7vn/7YyeVk6kUTGjVGXzsjBnNWAH/fJ2xyVRqJvT2KZvmdM4yczlj",
-	"Ki34VHMpOoNOoouSJWQ2ZoLoMVeEK6LHjFyxqSYFU1MpFCNyRKggjBY5ZwUp2F9LpjSZcT2GmxWdsFgk",
-	"/oXpfPsnNk8iUtj3koLqMSuIHlNBilIQekm56JGjC8WEJtL8OOOK9WLRiToqHbMJNXNlopx0Bn/pmEl2",
-	"PkQdPZ+yzqCjdMHFZef2Nuq8f/9++6jUYyY0T6lmi194lM/oXJHke0YLmDzNJ9/FHZlqOZVKx52kV3/n",
-	"DZ1Mc/OapU902mbyp+1TqtkbPuF6G/5/cSrnY+YWD1d5xkUmZ2aZZKFZRmiey5ka2B2YP1LV7VNWkAkX",
-	"pWbkYk64VrEoFSseKaI5KyIizf8EmZYXOVdjLi4jGGUsyyKfB5dJbubmNpxqN4cxVbEYsVm1v4rkbKR7",
-	"5Ay2SBB2zYp5RRNaElqRwlgqmDKZUUVoqcey4P/NsigWpciZws8NJmzoLCkFTIZlySERUhMgBqCqg/4u",
-	"oSIjB/39iAhZ4FVKHvf7sYBpp3TCyAUbyYLB2H4mVJFUlkKzDKnJ7+eTfrjNEy74xFDXrt9MLjS7ZMXC",
-	"bp6yCeXC7PPdO2qWi3AR7my3T6RIGeHafHCpWEbK6ZZdU/imBbLphXN+/Kx1zv015qxYCwW+x23382Mi",
-	"U7DQXNtlI0rTQitCRwVT48h8Tyn4DVEslSJT609999tvH+/tPjtYsuxLPwFXc/t1C7N6nZljPuJM1bbc",
-	"LrlixTXQVy4v1SFh6VgyRShRVDCS0jxnxTZQ2DXNS1Y/9M3jfBt1prSgE6YtMz1KYXXaZmVogOLPjxTh",
-	"WY8cCcIzPF2CTpgyxI1Hcjam2pwjWO+ciUttltjM8qB/UFu+Dk3TYX/3xz/8+emfHv+09/P+24OTx394",
-	"cvrt2dPzZ39834k63Lx8SvW4E3XMa/AZM40hzzpRxywPLwzTN+zzrq+NOi9Yzs3xXvZ9mf39c35gxvJ7",
-	"f6Cbx/2/MBBOP7H54lf+TK+AWgqmC84ycnJ8dk4UHTHkxiNeKF2XfBT4XVEKFcERGsmC7B0Ax1WxQG6Z",
-	"Ux0ITDny4hJ4ITw2kRmri1IY1/xUyVY3QnfC9FhmETHL4u+5kJnZmYu5ZmqLXDKtYPk9qwZpG8FLQjFd",
-	"6QUDAmqAOe1KM5qZmRalMDyvR87Dadkvz/hoxAomdDU13OS9PZLwaqmHV2w+LJhhfMkhmY15zlqWU2me",
-	"524lY3HQf7Y4CBfDUrGkR07tVyk3l72bGyILcnBzY3iXLhWhBSowh0Zi3NzEggOFRkRJu8NzQkdmZ6Rg",
-	"8F6vkGgykUqTvcePSTqmBU0NAyBdlptlNJ8XC0EnRo6CtoTq1lZD0nT2Rrvpt/SAbT+72M+2D9hTuk37",
-	"6d724+zJ6Fv2lD676KeOwHGIisQbWlSNTU3ozRs4U53B3uPHkeGm7u/dNp3kRKqlLMuoMp/zOJvx7n2e",
-	"4aF7n+WTwki3pR8Gv37WT4MRh2quhjTPh9Oc6pEsJmrJN+Hd9/6q9+xiLOXVss+a4c+f87tm43tvmJ3F",
-	"fb/u1txsz635/XuaWUFv/kqlMOzI/JNOp7lR5LkUO/+lzMcHGrm5MzPjXtBsaJmH+aCikEVn0LEjAjsk",
-	"k9L8ixlhzzPy49nx285tOMP/WbBRZ9D5j53KftrBX9XOSxgQZr24DzA6MpRgcKOAVzosVSRpfgmYGYF5",
-	"1movtM3KPrOz+MBdeuq6I1UPLdMg1x/JPNCixK0YoLoXVvy5FKOcpw8jjNQ9XFGF4YHGuiE0LxjN5uSC",
-	"MW8nGZtLZCSlwuzdBTPS2CiY2WciloIpWRYpe6RANjGSSTyraOqhEEnHVFwy0k3c7JMtb89RUETAlotF",
-	"ixLidYYF69vQqBesZoNj0V0mVbcGViqCvoLSbLUn4a59bXtkmZG8IfrOK1lc8Cxj4kFUP/JPV2R/dPIa",
-	"FDZPcGN6zciUFROuFJcC1FUgP5oCwX4egjevzGl6hRaanLICJv9Iha/uCkkKqtk2+iLssgyadnwMh9Ia",
-	"83Ak7B14poJTiycoWyDcT9uU10KzQtAcP/ghG8PtCEPclWp33NDWaCV4/dO34EwaA8GopzMw0wspLg0b",
-	"qezjw7rpnBFeGdXc29LGhO6Rt1LHAjyBhlioWGQyA69PB1p0yy5sDn0Lfb2V+pUsRfYg0hJSD0fwdEPU",
-	"mSOBP3w6Ob2VRJXpuDpynmnUzNfeRlx8Xco5ofNc0uxcyje0uGQPIqApjjHUUg5zGOUuTdpQFbtJGcvI",
-	"bv/g6eNvn6C74TMr1TARGyfYJT/z7zdK81oE4QdkD+MmRhoPrTO+YzZIU57Diue4yk/6xoLzSwV/GSuX",
-	"6s6gs9ffe7LdP9ju75/v7g36u4N+/89gHupiPgRHS2dwsHcb0JdRhVH4I1GxrEfOizkKECOEDva8x/kz",
-	"aiZcEelM45bISmsUxdzrrAW8eSzLIhZdDMOEQY0BGRWMkSd94Iy7/Qid6awg+3289qQfkWkhyW7fXtjv",
-	"9zFGgmtPhBRsq0dOAx9VAn9sH5k/Er8qTSEb3LToPzjDh0gpNM9D/z84EAo2gshEqBgwWPnAWXCwd5e9",
-	"f49oyubYVsf2nahCZQ86t2U4QKheomdCFoTdTM2WEWsPfN7DBAq9OSQTmo9kMWFZREpxJeRMmHcX7Fpe",
-	"mWtGeyTa0JV5EGIxGaEk59dsW4p8HgtvKfTIc1oUHIyWViMBQ2mBZYBMQ2lCxdyMv3A02mLEd+3Twv2f",
-	"vM9/NLsBn/dwW+Laj+GtiYBNwyXVGfzlY2fEWZ51Bp0d94qoM2FKUaMndJxbjGqSM6o02a383CSX5mh8",
-	"CBh1NXEyojz/jH4Rq2AUjFpbEZ9DUrkoFRdMKVKUOTskif3QHn5lQnJuGDej6TgW00Je5GxCuklzhZKt",
-	"HjmuXCg0VxJtzEVfyazyD0FcPVsIdPgpd5fFN7Y2fpOvzEA9LYYh2pYMEJJKIVgKvAJvMkJeCkacK79H",
-	"XmtF0oKBMUxzjCFBEM/Yt2UhWGbE4bQwjEpz9GLTa6ppMSyLfFVUeMpTXRYMvcRlnrv8i2oG4KI00r/u",
-	"oh9rPVWDnZ0Rz5nqTajSMpOip2TKab5jX6B2cCZqx+Wo9KbishN1zKvohRkIBXbDLR91/MKAIvexY2YC",
-	"Kl1mOK/mE9ZpeSrjypDmEGMCYcrMsX1/21M8q9+7MsC9OIIa0lTz65Ysn1c0VwxzLWqrWrD/wo3Xtf0I",
-	"dnoAkTAQN4b/sYJcyljIUhM9LmR5OSZcRzZHwkcVAoKqXB52vhdS5oyCQy2nSg8Nc7DL25KMQeH1xNyJ",
-	"PpvwzcGkI6Il/G2TgLooB2cF19oMYwOXsALU3rR1iMTGR0jKhrRad3glnbj1XMX0T9x9wTNmAYohXyNz",
-	"wpxKULfdqawdhd3+s/2Dp3v7+wdPD/Z2n+ztPm2jEfMyR5d3vW1MRZazu98ol1LzbagM/6UD0TC/Ri2f",
-	"HsyrcXyikIuEJN44nA1iqpLh5IWhcPPplgG+4WpJ7hkmwRjyb/JDFRGZZ0a8QYyhhdXZ+8y/uWYTtYoS",
-	"HDe+9ROlRUHnC0vnB277ouc4TztWEDGkWcbNh9H8JJjmyDCBprpxJDzT19J9+YAkbo8Se7gFqKOYjmHO",
-	"WcUiCGhUCoylWHjWoiFjpKsYq/u6t3rk3KwkjgQ3CRlynB55Xhc0sVBaGiWdibSYT7WNStXFj3OP25wO",
-	"rsAha5cmichszNNxJUWAIy3sIVNqqOUVxhnq6+Rky8CMi7cSuLUKNCVGQRq4HUtgkonhQGyAmRdMJUSl",
-	"cspUj7xdEJ5h9kL/4OmK9IXI6MXDKVVqJosW5nGRl0xdzXG60ylxd5LuGdOai0tF4rLf32fkKPhVbUVg",
-	"OwSc1f/2OeZ8IfWyBVY5Ta9IF1YzScdUCJYnWwOj7poJwVJ3kxt5c7H9z7//I9k6JJrl7LKgk4HN8nF3",
-	"jQo5Id9L/Qqyaj/HtO10Vkzaf5yZNpwRfIygqWn4mTljINC4eOA8dKuoqC+FuS0il4Usp+bFbhrVu414",
-	"NBIFFK7kf9sbzASTrYfMywdJijsIUbcJmG5Cc56y3oW6mlu1LdmKyIvXL8A6n1CeP2hCQmkqUtaufFZn",
-	"2czJ3WsmZdRJ8u70TURY77JHEqdfNjTL5CFzeoiSoFhxzZd9Rm1l/dRdGl211DaI1j15cbYVoWpdeQm+",
-	"x0EeKSJnD6JJxSdlfofbwH3WmbvvNvJpMq2flXGVGkYlCwLHq3aWjCIkUjnBGB6MgvuF/J1Dah/LR4QS",
-	"xdKC6U8//g2J7LfxDol8fFTq8cPksVFE4PFKSa/kspU9aKKNUDLPxszmeEPQKaeQszzSrJjRAr2UdTn3",
-	"EDosWMYLlur2HXtfm8IjRS4KOVNgKjBVWR1u5jzUsCzvrFJzk61Y2FC2vatyr7i70X+BAhb+PQwmlGyh",
-	"uSoLfskF2CSxuGAkOX5+fnxyfHY+PHn3/ZvXz4fvTt8khu4xz1GOgjuOj96d/zA8ffni9enL5+fD49PX",
-	"v3/99izpkTdsBDZIFAttVcYLIwLUWM4gm3osCyMyL5lLFkVVw9sVZcHbKPBTaK5gVLMTqR6qARLBZiAZ",
-	"FmklcMMFU97t9/v9lYxhwjK+0g32M9wUmkMS5qXWpc5je3swhFqk0FO7mMSWWyQ+CxESgS75NQPmt5bu",
-	"Hh6MCb15jc/s7sGKuL8aen3UKQX/a8nsz8aONDP2uZALC9zGadMxy8qcZcORLJYVL0gXjTl0yQqjUpcF",
-	"g8PizOD9J49JRueK0LGh0GV27+IM2OWE3cfMOcMH6iu1d7DC6HFUdwe1w8J9Er3DCC0UX0ilhjkXV0Mm",
-	"jNFvta0RLXPtR1z0ZQTPaTaZ5u3FVtMpExnLnLNCSLE9LfiEFnPP7tUjotmN7pE/0oKbCagBST66X2+T",
-	"iCQfzWtukygWyUfNdc7wKrtJWTHVtwmynICeHrfSE1dD/13rfKLzGzQJdU29Z32q+ZwHDBZ3uK7Me2s9",
-	"PdUMGqRpnRLVNy2nUZuw/ClE6jQcJrKp5KKFXNn1vc6jndPL64VD+fj+i9vwN1ryqbnIAupp1RyORKi4",
-	"CjI10vPgYN8I5ad9Wzc3lpDWqWR+DepEPvdsLiU0ywqmFFO9T5ay6GKyK9q2rz46taiyMXHNcjkFNQJr",
-	"W0Av8Q6JNtGasbWCRM/Njbe1cNbKZ17Ye6tY1aLXf1xOqNguGM0MxRMbBOut9Oa58Bp8wNJlem4/r/nW",
-	"CU3HXLDqvbhOqc2TciWt9RT2Rhw3TOgME72w+mdoLkH+MNwc5Dy35fS0xA3bA1gtP2B6cCdq5oc08ho/",
-	"tDDF2i4tLNPLG11QwgXSs9F/6QU6vu16tTACG+FsDnUsDHFqI2BYQVw0EFbMKQh2nSOvHuz1e+Sonkg9",
-	"kQVzTysbYKwqlfYwW0MxrUiii1KkVLMsWVujesVZnr10SZ6BptBvagqRy7hZ/E4oQHqGdb0YFLeW8Ipk",
-	"joDifVJGLZvn7le11LdWZcPd/tay4V160PLRF4qQfTmqfyc1il024bqKtaytzNXyj+7+RlVLkEnc5JOI",
-	"UOWoqJ6HgzHJ9m/3BLL4WtDrhMbSvaJkVSDQUeOYZg1ihGy4pB777lakDGvkSsi3DsmI3xANcgVJFiNX",
-	"mFmlJXH+6qJOGV6Q3bYwvIB8W8+fO3VwkoytCR5zR54BGdaPtM1UWOShP54dvyWgELCCcGGVSUgS7CY7",
-	"XjfZ6SdbmDDgi3UfKXBD9jqt9prNglg0LKgNpklxiR/B9Wo5gdOvxm0TFa8n9o33i1hw8xihWlNjEmGt",
-	"fbsBS3M9NOp02zIGf7u9wIFHsiAqLRgTpMDYesNrtAsK9cqwYLvK4zSXBY8dvPzzqDGtay2UppcF9Sbz",
-	"/ZbdPw4eRRtCkKOlKw+1iziJVoLStsiSXLBUTsDKGTGWJaRrTgisxVZEkpQWslQsT0h3z2z0bh9/U1vG",
-	"/CkY/ELJNc+YBGpPlJbFPBwGzwDcEYGjRtSKkbd6sXiB2uuA2BFHeGxkVcxsHw/mM7KOI7hhz7zE8KVY",
-	"4PQi9zkN9A6n4JgfjXZih4N8UPgPTL8dzWNhS99wccWy1+JhO+qeXnNDr7niFzznet62o8A5ld/VAUmQ",
-	"zM3uiLkUDDJHzZKNRsS9GTescvOphHShlGvCJhfArUC/2M7YZcEYEUzPZHG11SPVftm31BcXL1YxYlic",
-	"9Zb0Z+vpf9iSuqdblzQKEDzQRrAF2XJkGWp9wdVU8pwVS/mXdZOQGS2MomJJmwsyzWnKHFcxTweZrcjQ",
-	"iJwyoQjXh4TrWGDEkmg5o0XWDIoECXCgVWl5yQCuxgc+wV8RHKIqwrrSB7E2UbkIarXlESKkKA1MAy9G",
-	"5KLEbHxu05TTWBgFKOfCsAySTAt+TTVLSHckwUYo0KREUkQvN1IhmTBhZhKkAcQCbl2f/twEYW/hxZDg",
-	"YF6yLj06L+p9WDVwINBvgG21SEqIrqBzbpHwkIOt7VRAIV731bQo7jCVVWP9EW5qXYkF30ybaLW/+Uyy",
-	"0KbUM6MnGwvPRs6AQPHAdoxhYZgSh1SlsTkmWMBupZ4RyzRlF1JemRv4lYZ/zGWpywubtpLKwuw0RK3M",
-	"TTYo24nMTD6sUhiizs32pdy2F0MfGMSDjqwFTPFj7+lNSqUA5mPVGlB0LTwGhI20bNGdwjcuT+Nza46J",
-	"M8FbIschqoAP1jpirS8XpIGJ49P5bnqpnOzwHWmmsLfjjf//leacQZTou1+O350On795/fLt+fD1i7js",
-	"9/eepDJjw3RM85yJS/bdy2c/s3ws6d7x7PpV8fLn8x8vy+c/UMl+2tVP352+vyh//+OZ0rPt9Oe254fo",
-	"TvjubO/xE/w9iILx78xcv9k/+mbv1Td7r3KZ0nwslf5m/+hp/2n/m71XMPdv9l5Zqvtm75ULFrnB0DME",
-	"OtJ35tV4HRJEvtMzxnTPUOF/4j8hj+Q/zV4pvCxHI8PUepiL8p8QbcG77Dhmkb/705M//HDw/sc/7J89",
-	"/mVRs1xgx5gOr5bn4zlWzGzmvCLd3b7Np1OYeSHkbOuwoizICXSEgYhU69qozVyoBXqsTbhN572LV2Ao",
-	"vwqzuuTMoJwFT8Wvzj/aHEjN+Nf9GMJZoJwoLi7z6hiriFyxOcvIRRWTOLRe1zFTxni9xsQtQsW8R15C",
-	"mjm6mCBVH9bNKjhTWng3DIqdekKhUd1xsQDMzT0tjXIP5ZM2oXRUBWl1Bc7ip1zFZSttCz0ndyV8VXuz",
-	"SsA1LafbYLdXPNtU0W8DmlkVG22ooreeblY8eM6vzuVV8JijshXP/SLL8/KC+Qdv7zhRp0z5wFFTIshS",
-	"G5PO7EWArNfMKW93YbbxnRpAH2YCtHowHFzOKjHFve+lwrlwNk/7oMuFH9rygRW/xpCqBJ4dIMGE7qWQ",
-	"5bk7W3mbVK1mARK/xPNSWGeZPyl3hfgX880gkHW/7PdmHvtq4KPfTubAsACqvoObrje0PRwLtT0NZ7xP",
-	"8HGcqoG9omULLw4oqqKFT4uxNjX1WlrC6uR3N9+7yGTlKAvJDQ8c5hMyFJYM7pcFTdCVCyuVPsM7b6NO",
-	"Oc3ueYLacuerUrUQXMvOp7l27vwEixHVULcWqL120GtzbuzuMjbUnlN/hHlQRgpIpVtYz5iqoWFPbYww",
-	"6gh2o4dpWag2oXBClQIcKbwhMQzvkqFX0TwIr7b1HRbgA2pIptbFupqqzZTXP02GF6/K5ccho+qz69+4",
-	"bHHPPNk1sImzgo50Qv75f/4vSTwJ2L8rgVm/AL4SkCosY1BR4ksdpWBV+j66Q1DWJqRr0+/M7Xm+VXd2",
-	"wDRCKqyoBs1a/2rQgaFMslWjLdpBWY9IwUoFsWLFQMHzhwANTEi92TYKmdEPijJnbWLuAaKsPRdo7dyf",
-	"1aIRD+W9q7yCrJ3FyXA1VHOl2WTJqbJJPJ85TWdRhHxq4s3n4p0LGTstk2vd6vZ9rW1AuNrLmWjrwYat",
-	"b+ebZzCgzVCzLnCIwyIfc2VKLSEXfGL9DSxcmendfMsO2/YdTnze1x9lbL054YI4+y8KMecA2CEw9CaU",
-	"C+fu/vWSVO+RpXgWJMXXP/0HOUPQ5exC3oQlsN7pYFjkgCRQSTK0+ASJkXU0KNfEchiIlfjyLUMgNphG",
-	"uMDUrK2IJGF2ih0oMIYgyJ9gjYAtDI9F86bHNzeHJDGGdEKs9FB1KWB+MwcynPViZkz4mlYhUDdd75k6",
-	"D8+uGc3KOIiUYSonjoAbo5WFUMT+bIYaebe/EYy5YkmvtarVjZyVbOmw5reHjKk01+l42aj4K7vPwBCV",
-	"SOfDnF2zvD0EM6FznxUBPvzDWjY/uGgcXCMjMBDpUmLjHe6+WFg8usrFljZCKTYt//x4+PKPL09/OX77",
-	"shFWWbyhE3V+fnf+7ujN8NXxmzfH74evTl+/fPvirBN18MLL0+Hxq+Hz05dH58ennahz9vLNq+Hx2ze/",
-	"rBl+eQds/OHJ9a9sbaTEZg8pQ9RKswi4jFIwmzokS0CXn5sTqsdsTmjBfmsZ+TTPj0cAo3EvC/tDtJCP",
-	"D4uhDOE0nHr2bYck+XibkIJN5DWGACe9Xz+b+I50/ftbuE2ZaHQa4u5SiBBT/emWyBo1E6ic5ZpQAgr4",
-	"iuyvL2o411P77zaj7zhkn5DTv+yYwZAPPGifpvzfM/t+k23vsu2XUMcnZdMvIQ+bXv8w+vjNZN4vTbW/",
-	"fxrZwtr/0cXs76XcL0s6WMR3KRjWoYpWp0x9we+ZTQeT+HLZdHY/W0saXLmGSzlOGTcyTPFLwTIChEOE",
-	"1HxkYa0+k7viEymyacI3vRWr4PDvxqNZpFKsz20Pq5ilgpQmuId0k9lYsXQIhf8DYzaOaihBrk6GA3SN",
-	"WThDaVwrO0AsCqnN5YhMqLrCTSjmWDrLcpebt5jAeW8PhD98a3gmavUmfj0aICf38CnYDXXNapbUAgD1",
-	"KSbwNGpJLpj908aMlhcbUW0knG7xRR7ZX8iEZowoSUYUkr/v6mcUPZzIlwb54NdHCG3gWw1Y6tjmWVI1",
-	"6rLfUs8/Ydf39cbhdNrTXI+rgLUv5ILNRtgFe62nmdLJYrOQXug2XelKXNktaGEEwMuxq/BJkRsY6I7Y",
-	"rfe925fZCK7VY9HXQ4mNdJqVsW3LqFiyS1AF41gsFWrGCpaRH87PT8jjfn/tKWP4ZJi2FioZYoIRqxTN",
-	"6jvglXb+drKY4FpULKn2xZdSL4KX3ZVDHhwSCBHU92lJXg7EPdwrOTgZfAQk9U2qkDdWUfQHmgt6DciH",
-	"BkM60w34h0+UMG08tdaAxfOK2jl1k48qftZCETW6Xjwti/tSY2drsOdVMTMatLRxfb1ILi9bXFn4K2f3",
-	"lv1eVLSI/99ucK6x78Hn3yu21kqdi1G2KRMZF5fJANKKq0M0B72kQQUJUXSuKi7QciS3DmOR+GESRDdZ",
-	"ZGd74HG1AbgBIhSQchp5hnmw2ye/B7YDXuDZWObMNhtwTgPfE8IPf8GMVmW9iVkjaRk/FIBT7ezuDtjV",
-	"FMhWPRh0DU/IJKWCqPLC3HXBGsl1CyIPLti327/CCKN1K/Y8kkhwDVLp3OU7Zr4GFFyzArtFVbe33Pvw",
-	"rYy7+IHbqLeRq3U/E80+vG4lj/URqyWBaOcknlGdjgPbq/JAuyT5NVPk27YMcA7aNwveBhjjOmeBQ9lC",
-	"yGhUCbFSNefmxKSlxlqiftDGbqFiYbW7ZdFkRrumLLien5ntxhW8gFa5R6UeV3+9cnJXpnpozpuxbqBA",
-	"JtVDoxOavzstxW8+T9ViVmMLwqB/DKPpuMLbI4KxDBoXQ8K1ikVys+2gG7erxxLCbjQT5p9Bn2Fg+zDf",
-	"Sv4aUxuRi7kYSeeUptiTyjZCC5BOwSDyqd2XXI/LC8jvdpPw/2hJmHLfirJVRYF/lIosRJ4HlFJtKFHM",
-	"m7m9ilDE/uzFIhb/8R8kwK/mUsTipW3eaxsuQqFtUsu4HxDb7xhQ89IrNkf4vKRHfmJzRXLDJXJ+xUgS",
-	"bmgSi+60kFmJMEYZ1RRTK8JdTkjXBQThhh45quDAIfMWIKygFgb6cUE/HxULc9M2ACma5w4tZjg8JqpH",
-	"uHaffeJ3W8XiZYNMoE+erpMS1458bJHvKtKJRTfI04VWslguzqDcvP15lRBbEKjlFJ81slKm5YQJvdWL",
-	"xREio1vbHrI+hAwmqiB9DpwCmA9/SJIBJMMnVYsnPpnmc5IMCkazpBeLY/ftiF2JK+0WUAFLM3KApLQo",
-	"5rWpe2R22xn0MMBvj4V5CBNeGXYbPejv2j6htp2RGMkiZYpcSD2u1k6RSyZYwc3zc8ylh4UY8dwT7ktU",
-	"llWTZK0STWayuALdyyPfOvR3+/LIFTR6ArOQSFAHZrHlw2+9YnMgsQEsTXJoK77MMSm5ZvawIM8R1Tyh",
-	"HNvNEjEexuhPxULl5GOMCb9xZ0DiTq/XizsRiQFVonHJAl+Yqx97vd4tANwE0OtY+k26B3t7W0BrOBtX",
-	"dW3IromQ7kvX5GiEag/WZMP0T8Pq+sL34mAZZG1esXnUaDfebN7dtX0ufIOLWOz3g9YWEWl0tIhCZmYm",
-	"Q3MlfTMNO17YMONJPwJod7Lf75unIQjhigqRyFwFX9gSVktAkPNYGrbfQFHMY5EsYKInEUla4c0t8toC",
-	"YHlCumEzbKPpQj8R6ioHx8wquK4d7jPciRp2AOwB0g10GUaM2Lb2WhZloOqy1d4n2J6RWMBhDPvrhg2A",
-	"SfeO1r9bLa1/iZ7x1HoOc54yoVggAH9+fb4g+6DoEjpF9WRxuWMfUjvm3krF6YQCvhN1rlmhUBru9vq9",
-	"vrnTDESnvDPo7Pf6vX2ANtFjUDV2rnd3QjTiyzYX6xuP37E+5nEok6qqTBRbPglFRaEMQiSOa4ytLMD6",
-	"NvHjYSG9PHqd2XkeuY9p9Ejd6/fXaBSxXjOGEBp6SUuGxfXZ9F5aq7nHQX932UN+P3dqnV7gof3VD1Vd",
-	"Ic0Te89WPxH2gbqNOo+RhO5+pt7mEBT8cjKhxdzSZwtlGFWZXipj5hwF+N2tuk/Vll6BYuJyjxcPrcUW",
-	"VXUQUCPJ5RUT2xdUGQnlagosTEcNyz+ybgSjKuVUx8Iid4OXQssA9HtgePDfqtH+5kC+/xaLv21vb8P/",
-	"zB2JK2ZKyN9IEsLuGukRQmonBB+wtXN4v8cNhrsDQOvk0CaCgC6UBDi4CelmzsKrgddawbdl32Pr6eA9",
-	"Ad6smwYU2S38iJ75CsgZBZ1Do7aPuro8eLq6N4IbEVPyb2b9fve7Nw4y/Xe/I92KMW6Ra1ZgT8k6lLqq",
-	"JJhfeutgVvQamtTqMZtEFRL6oY9QN9kpOXL9h3DvDGdG3Jlw+Fh49djI2YgkDs83sX2J3p2+QfXYAgZj",
-	"oNW3s7ft3kHjcipUyOgb7SZGpdFDALYIHpcO3QdhmXCC3RF0ZgKNNhbJTo2MwDqql85UnU4LhiFn6+FW",
-	"tqd+OmbpFXalZxPodw8KFkwhcnOwSHLG5plRheEjLUk32WmS9U6NZMwMQ/qMIKJIKiCeBFCXpfIYa+gk",
-	"rK1MxjPsewzqERY/akm0b/oGrYcHro85dC+m1yxDzdGrPM4cSKnA5dAFB9G6CCusSNcWtEbEFTNGNhlX",
-	"RcQXR0bE1a1GBMsPo1jYgsItD0zsWnIkoLKFSsiOvSVxKtQhcXDB84oQYiFFuGQ9PEC+UwAeIKeAbDl/",
-	"wGIqLWR2iLmzQHf3gsLWWJjjJUtdO3Jdc3uznYEn8K0eOQHXQlCW5RufxAIPXc7oNfOOmcPgENk8LUN3",
-	"QJEYDaTzIL2WzGRpjic4D2gspnRuzF6j/RmDArezgHzbWLzkCL1hRhAeNrnygibW6corAg7ijz6OdcUM",
-	"04TmpC1qV72vBGiXFj9KLc39q27ZCdT0n9gcsv8sXX4vs/n63b0Upj9VxbKV4D0irjjW73vXc1dE9SvZ",
-	"YlOHzp+Ptn/5r336/Yun754+n3yb//Ruup1Pnh0/+37y4jIb//DfL9hf1S9Pdf6m32miyHeWgMGHvU0q",
-	"bHkjx1us6M6gY+YJITQk3OaHNem564k+/K7gja4YPWj4tErfbW8cclt3QNtco4bSvfu5le5lCrf7fsOL",
-	"PXlvWul+de19DRX5e5p5Gvp6Cn9/DYX/uQP/NA/srvGKZutgsCz2Vj/XbGH4a1kkzxcaBTzUGAHvKYze",
-	"Js0dwltL9ZKmha4AX8Rl014Rzf4Gd+khsbhLESFOD0H3auVb0nfh0sTi3embQR0AJ2haAGmJOKDRfZ1P",
-	"FFyxaGI8UtBSp5t4OJrEotFV+DAJ+Y4kH1taDtwiqs1OBem944BhEhykiQuTRM3vwSZCRqNH8I7t0iic",
-	"kNaQkAvAdrWCHwQ99Gys+pGj0uzwW6gmSYWikoR4LtYvScnJT89fEsDBEUkdJCcJ+k80Wj9JwUj3T+B+",
-	"3wLdxSeqwGzsnqj6x1l3MriJ3X5IErZaqFp9xFhP4iFGuIKQWJfrqq+U8wEiadQGxk5HP54dv90agC7H",
-	"bmxgxUYOM9vQ3egOKgLkNNVorTIt5IjnLCLQoUrZGIa5PxbeRotcQKlFW2voZ5F1WCIdKdLd7+9vES3r",
-	"xJVbB3bYNcOYL5hra4z+v5asmIMB19KYArITRMuY1HVCIM+r0+ttC79FSExglWBGouv95b6PvDbHfK49",
-	"XodCQDV40NqAUQAlhA3zs8h34zXmmwQrCNATA1ivVnPSbRc0rwrbjExoxryFFAv3uf5Mu0YiXeepyJjg",
-	"LDM2HscewUM8VJE9Xb4ez5xURy9Dm6UB6HJAD9WVf/79H1vL+pRUBhHFhTDWPRraQZdg23cVVsjvptnH",
-	"yFr81NMLnLLGpkJ51tiYJxDuwJ4otV4nQTcU1wvFB+xisbInijV3saOQN+qTnfo0ukIC5mC1CXU7Hu1j",
-	"w1V1FSdD8B6CXJbwDI5j8BZjeXuL0Xki8HnIaiDdavbn71+fn78MIMPs5hwSJaHxuWCWiitvQuXZg2Qf",
-	"LTNq47F/MhY2bqx70N3ti9K9hRmL7qJZnGz1yBsfa7SxRKvpK7Aam5YADhyLlrHuMOIQO+63YMk5+Ky6",
-	"vSPIn6oentBKB8sFbBZcIHWDpkZLLKEKoKverwgst8HOjkdpGzztP+3vVDlCK2y1+9pVtfZPX9mqasEK",
-	"XB7RWAMScGNtbaytjbW1xNoCW2eJqeO8hHAgVxthPqXEJb0+1ED7WCmFtzY7mLUltr7wSZI1pXYANaUA",
-	"iq+I7bvabPyNQ1rfMzViuC3zsuGKdH5Up89U/lSotZP1ft9tEu0FvLaSZQ0eenBnT2PQbsPpbcK3v6nw",
-	"LW7f3U+8lfoVtHr5tc57dWY+n4Mlak/ROIU4HuqlCxHmlbkUC2fn90wvPTj9r+zS3Zy8zcm778n7PdOE",
-	"Lh6ET860uJc5ZF9hNuiDFbseJu6OPCtMTRZs5pOpbBImFqcYW4cLOG49AqUzSVC6kmAiqLWIqIrF0qoa",
-	"D3O7mER1YqHnGt+7CE0E2dM+lxr5Cenu2mz5rUYBW9Th5kHwNjmorYHt0BTaTB7oYK8PGfZYE+ry6+1f",
-	"i8Vvt1GbQK+vjgMPKdg1l6XyNURtE7PFQOHMatXg/ZYE/8WiztwtUIVujpUR9SrFsFilbTI19MbVrDWE",
-	"lbxzVuCL0Ead1ji5EDi0ml4FYd02uQAZbc3pVRAOH76ggPFgky0SpgVuciNlfjvpef9CZh2k9Tm0Tidf",
-	"kIXeIVzggVU5fD5tBUqtyHtw49eQgRLrSnXFDgG0Z1Q1EyIW/bMXixOf0AOg2yAufCafwjQuW0zALCIO",
-	"FHsAqnDYCHk2ZsaWqx4103CIKD1ywopt769tNIVBJRTSrBi0GbbWHWAaoVu6CSeVeC+8ugOMnnSDljpV",
-	"s5goFh7tzZanIfIYOnUjC2TQRFqOME/Nz9PWRvimRbGgwj5mO0BVeWYWwN6ny11KCLY08uC47hFbkwdL",
-	"Fwvo20iv0P9uBSFY3Lwglq3ZTmQXdqUa5OAw8Ndt50y6VJDTV8/J/v7+M9iAWKgyHUNF7l5/f3e7f7Dd",
-	"3z/f3Rv0+4N+/88JqiON1oUQJVJQfwOxUOfKxWSnWHCLty/ItCymUrEB5F2N+A3LSGbDOi6vDwrQOYJc",
-	"T6mCYA9Uy/Pchg5iAUDl0MyPkjmjBaEzOkcfA2utdYEJ2/qYMOHJlbrEwtZmBNUqvqmARTGMCHr1zXVI",
-	"sWt1pfsO67+uBx2Rdhv5Qoj+BYHKmSQhzKl3kftXdH5geS6RG7hstf9RA0cd/KWtucWHWyg68KWmi+/H",
-	"1oaW8N1koK+VWjWn94h+PsWOVIKwKVcyY+QgAn9Naail12nHowu7MIStpGqNvxotF+pttTpn+CfO2r+7",
-	"U29NVVWp3t42lqutAwis19TjGbcsF4S7pi2c24GWta+VLw3Z7fUhalXael0PTOf+reZqSPN8WM31Pvlh",
-	"nuB/pSgG4mm3exGwKx/1EnITpdhEKTZRirtywuCcWJ3z/hptPc4A13Y+2lYrd0YYTivsTjy0NblDukaL",
-	"qhRTx6cgL8CrQFbpwoBDLGwxhJEqgJaJbs9Lo5OBjnoUtP7hqg6DX8X17XDLYwxW1K8XYPD8yA27MTz/",
-	"pd2b9+Yhv0okAmjtU8/0GrEHBwmyEE5oPyP9r6YCbI7ZJorwsCjCw47Mw0IGZnCIF0Sdadl61CwQNpal",
-	"Q42lzcE8gva0mTWSvRA1Yg19P1Gt7UvQr6UXC9vgb8G3tAa8dCLKPE8IsgBaieJYYLtuml5h03mLPN0j",
-	"Lb6dYiXAN+kmH2+TWIQI31tBOeMyJw2hyqadZhFREsFQoDQy9FxN6ByQS7DyCvM0M6KlbBP6Fch754Hm",
-	"eZuVjRmyC7Z2AwbcLPbadtkiGv1adtnXYcp2UzbM+f8PS+qLq03/DqYXHtgvY3rtWOMGkmAfLJTuquEJ",
-	"AGk89xVyFgX9XZ1/nLuYo4pq9RYWdwsrbwMhJmq22aFF7Am87cJbdYSLjE2ZyJjQ+TxI54eRsLIi7G7W",
-	"6GlGlrQ0s73MIpdV3eyKB1CO5tNnlX8SW6CZuVbiWYpWeRyLbgVOxmiRz20dgJsA7GZkU8gJrX0DmpRm",
-	"xfDuqi+bimzBjW3IC1nzRVjpbYG9qp1RXpRC7sEgwH0JqgMgn0nzaxYWUnMNEwTUAejyj/5zlnGKj464",
-	"BmMcmq6RbjMqFBEnmgj0lDc7AGh9W71YnCA+U4gGEKTw+6i1s+k9ObioB8QUatGdWDCAt0A0pLSgsPhm",
-	"ysqQK82b2EiqTRs4wX34fO7+mize++Ky+KQ6tWOqLGQUAkVUGmRw+Db+041J9lDPx7+QKLbH4hNlce2u",
-	"gmq2jdlOA9flspLWVTO+FRhcar1+f4BxY2/qtWd52Vd+SQOg6lvYloKT5/4zAimTUkFKxTZGwQYwCzJr",
-	"PJn6I1h1mFx6CPGW9fNr4P4eSZpNiaqECgtUGrgNMCEnFknVnMkCABoF1/VWDBI5Kvgdn4BofyFKy6my",
-	"gNtLMjNtmNXFe3+dzIJlva6wCqW1uxXkwZdKGRWxKmMfkI/mvtsqi/AFu2a5+WQi2EytkWcQ+RK+D23d",
-	"pCqok3sGsmudxb52KNs2WV3iycZ8rE04e+OE2YSz7xvOdozzAWKk4VnBqzsffSLN3aVzcF2RAOnaK2lO",
-	"QSONLs4L0WfSPejvo8M7Fk5oWHbQevOzLVIKzXPiURHwZotzEIqlOyLbbs3WjG1X7GkT3d5Et79+dPvT",
-	"j/g6MW54AuB0wkPr0DAaR7w9Gr7kXPW/qh6xOZybmPgDY+KfcNAeGBmHpx8YG18qXF2kF4Rrb1mktzqs",
-	"DzSYwua91oC4VwT3/gbJ12IkPoq7YSibOO7G5liI4342myNsG7Zuk4aFbmRRray4R86ghyyG1LDTbbun",
-	"+L17+RfkM2GTtSXMprW72obfbFzEs4o+3UF7H3TDW3bS3GMrvMSn7JIrDekJQbPukW2WiD0SsFNvBQPq",
-	"nMYAAg2Y8VNZaHJwsE9kEYunfddHCWD24MABeF8uZ4pAaVsARvf+5fc/HB//NDw5Pj0/SyzMJteKjKXS",
-	"+CohdSwKpmR+zbCoLZdyigCYtk8e2CfgCVBTlnKab9tKPA9l33199PbokSKvT64PMJD/+uT6CSng+wvO",
-	"VIQ/sckFA/hILgjcwUWalxnLtgYESwdxZnWEv7LIkx45isXY59z76kg38zk6KGiaMt+uoELaV/UsP8wC",
-	"gcR+Ggvf9NTBFOFm+K49FTDrQr9w2yD8EOsDEQ82FpgyYUbHCls1ljMREQoIopCnB13CbRnnUn+9a9/4",
-	"azrsXav3FX0zPzQ7ENkh6u337GD3dKrbZfiVvOq+h+bdgiXwqx+SBKkj8XvvG8kDmUB/wI3zfaM5b5zv",
-	"azjfZ54LPkhAt+vCOx+r/t1reeB1ixJ5SIREiYuMDZRhVxvOW4pZcLCKra/nGg9ZzMY3vnG/faqr+/Mc",
-	"qDW83c3zUrUKs9rTMsPx90wvPST9ryzZN0dtc9Qe5un+xHP2MGe3fcUDvd3YOhjOptKudRhg8nfBYkGD",
-	"BsHklzq9w6P7ua2OD1GHqyHmj9uW8/f0iD/EmvhqPMf5xC0RRIuMcsOK/q185P9WLu8vr+nvWFcPZ8u9",
-	"4QBBZTWWR6Bxo3Mol5fRWtiapDulSsXiLnBNche25taggSoG7DAWlWkRVaoU1ZpNpkankmREC2xcklOl",
-	"LVYktpcBbCuz9ugBnNmU71jAO+0YhCuSlaxHXoFTpxo6qPshj4mKyGMy4SIi+3387x4Zm2tjX8IjbNXW",
-	"bt9cHGlsdgRfhcAaEdndq8bH3t0XAGA2LhgDjDGbsCSLjBVEjki1dWYNcIGsXmkbhk4LOeFqeYNnS00v",
-	"KhpYF6e0/u4NWOmHLy8i7S7NV4NwYjpadUo3YvJfXGP/VwPw9JKrEhfIXH4lvX9NCbjz0Z0a+KFgions",
-	"/jW+wZujlTe7U313UbDvzOYm+EjZFg+2i5nn/BDNiYxApUY2V3wA5CMlo4KpcSyM8Jp7gIkIKm0B0OmC",
-	"pca6sVzExrZBA4DXXTE2VSBmeRaLruvgvQ19+Ag0di5YyswrMSzlek6MqciMCOXYIblgqbwUHLpXwfix",
-	"8J/g4n22KLZ70H9Woa9utcmyU9ipBp/8TVeQNue6xPwJdzAiUyYyLi4PXRDNbIit8t5ETzbC4t+gkhQP",
-	"OqH+UHxJ0wgdPNvocfgkMbCUsb9WqmSOVTci6diOEp3H3AfWe+SVLMjeARnLslDWlKA2fC6Fj91z2+vf",
-	"DMoy5P4X0gJBmLctVM/ha1vZKyyE/R7Mc/oCzLX/1SPUzmKExbdOvjA4vWGqG6b678BU0ZEdKu3KHfIv",
-	"xlw1U1+Ip1bKcqUUOzbo9NWeeb3tkhYovzZqzTVR5QXiwqtYaDkgyce4w7O4MyBxh13r4T///o+4E5EY",
-	"HAF4ORwaf7PpL0Oq8Q7/UEY1jTuDWHz0jw3d6LMxDn57m/TIa3RBIUtnGcn5FQOsd0w+Q528m8vLS5ZF",
-	"ziMVCykAvaYsGCrlerFDN6qSXo4eAiOUpQY4bK4c5L37PRa5vLSGwMP19HOm9GfN4fp1tXMAt4c9CNyi",
-	"GzV9I1H+3SXKGSrp1fn4VEliRmdpWUBHgL987FwwWrAC2nsO/vLB8AKEl2rzWR8RaD5MEvcuhKJKIoTZ",
-	"qmAjfOpulS189OLFaYKw2LavBcsVQxiwMQ2iwVOqx4qUIjMsViNgzAVVkMCMnPCOdsjAzOz6NGd/4hqC",
-	"ubYuUmBlZIGJVgE6mZAz6FquQ+hQbANT+bYRcmfRY34mU07zquE1OG+wrZUxI6qWoba5ajCkb/+2OOop",
-	"KxW9yKEtODSZqfou2FbdUqntnIsrI4wAyiycqy3wWBz3patawHlal5OT8igWhdR8ZPm/6hGAZrMCM6kH",
-	"0aGlfJC8C+3kzZ9h/x/faLXqshpcrHVf3YKmKoaAAPjUhn6smPTi07rYgHywr7/IyERmjHTNwYE+2E4j",
-	"wfxpGYvgF7cEW7gGlcbiImJUraO24KVYrFZXyMcYVC745z///o/b29uEdGUBb7ELUf2WbGHkrWBKlkWK",
-	"DfQg2/fo5HVg2PaI5dk1e9U8eaapyGiREccyyIzOSc3naDbO/WkIXWk6mZp9cRfNcFSXBRuQ690oLvv9",
-	"/dScyycH8G+WHELxQdOejoUzqLGfkR8Goo+oHVt/p5i3TDTnFwUt5sQY4iObKT/pxcJpFJCYXyElpox0",
-	"M5aVqK8wyPGve1a5IEL6eB6BGOAhoWTv5iYWVrWznYR2HxOvjQAMIPZjt81KpSYjifiJGPkcLYY20T3M",
-	"zVVYjlURTtIIcEYLoUvCRSxonhtOerDbd8poxoE71LV1nJaSJJPkcRho5AIcHTOkdwfPaLbvUsrMAlkG",
-	"kVurwi4JXSNXtpzGC6XbZVLJ597YeETUwCar97eMmr1mo3rJbtSoTIsa0Y6oKQI/3P6/AAAA//8=",
+	"7H37cuO41eerYPVtquV8tCxfutMt19Supy8zzvS0HduTTjLsEiESsvCZAhQCtKyv46r8tQ+wD5EHy5Ns",
+	"4RwABCnKkt2XmWz8RzJtigRB4ODcz/l97KRyOpOCCa06g4+dCaMZK+CfxxmbzqRmQm+fsVlOFywzlzOm",
+	"0oLPNJeiM+gkuihZQuYTJoiecEW4InrCyBWbaVIwNZNCMSLHhArCaJFzVpCC/bVkSpM51xO4WdEpi0Xi",
+	"X5gutn9giyQihX0vKaiesILoCRWkKAWhl5SLHjkaKSY0kebHOVesF4tO1FHphE2pmSsT5bQz+LljJtn5",
+	"EHX0YsY6g47SBReXndvbqPP+/fvto1JPmNA8pZotf+FRPqcLRZJvGS1g8jSffhN3ZKrlTCodd5Je/Z03",
+	"dDrLzWtWPtFpm8mfts+oZm/5lOtt+P/lqVxMmFs8XOU5F5mcm2WShWYZoXku52pgd2DxRFW3z1hBplyU",
+	"mpHRgnCtYlEqVjxRRHNWRESa/wkyK0c5VxMuLiMYZSLLIl8El0lu5uY2nGo3hwlVsRizebW/iuRsrHvk",
+	"HLZIEHbNikVFE1oSWpHCRCqYMplTRWipJ7Lg/82yKBalyJnCzw0mbOgsKQVMhmXJIRFSEyAGoKqD/i6h",
+	"IiMH/f2ICFngVUqe9vuxgGmndMrIiI1lwWBsPxOqSCpLoVmG1OT381k/3OYpF3xqqGvXbyYXml2yYmk3",
+	"z9iUcmH2+e4dNctFuAh3ttsnUqSMcG0+uFQsI+Vsy64pfNMS2fTCOT990Trn/gZzVqyFAt/jtvv5MZEp",
+	"WGiu7bIRpWmhFaHjgqlJZL6nFPyGKJZKkanNp777u9893dt9cbBi2Vd+Aq7m9nELszrOzDEfc6ZqW26X",
+	"XLHiGugrl5fqkLB0IpkilCgqGElpnrNiGyjsmuYlqx/65nG+jTozWtAp05aZHqWwOm2zMjRA8ecnivCs",
+	"R44E4RmeLkGnTBnixiM5n1BtzhGsd87EpTZLbGZ50D+oLV+Hpumwv/v7P/zl+Z+e/rD34/67g9Onf3h2",
+	"9rvz5xcv/vi+E3W4efmM6kkn6pjX4DNmGkOedaKOWR5eGKZv2OddXxt1XrGcm+O96vsy+/vn/MCM5ff+",
+	"QDeP+39hIJx+YIvlr/yRXgG1FEwXnGXk9OT8gig6ZsiNx7xQui75KPC7ohQqgiM0lgXZOwCOq2KB3DKn",
+	"OhCYcuzFJfBCeGwqM1YXpTCu+amSrW6E7pTpicwiYpbF3zOSmdmZ0UIztUUumVaw/J5Vg7SN4CWhmK70",
+	"ggEBNcCcdqUZzcxMi1IYntcjF+G07JdnfDxmBRO6mhpu8t4eSXi11MMrthgWzDC+5JDMJzxnLcupNM9z",
+	"t5KxOOi/WB6Ei2GpWNIjZ/arlJvL3s0NkQU5uLkxvEuXitACFZhDIzFubmLBgUIjoqTd4QWhY7MzUjB4",
+	"r1dINJlKpcne06ckndCCpoYBkC7LzTKaz4uFoFMjR0FbQnVrqyFpOnvj3fR39IBtvxjtZ9sH7Dndpv10",
+	"b/tp9mz8O/acvhj1U0fgOERF4g0tqsampvTmLZypzmDv6dPIcFP3926bTnIq1UqWZVSZz3mczXj3Ps/w",
+	"0L3P8mlhpNvKD4NfP+unwYhDtVBDmufDWU71WBZTteKb8O57f9V7NppIebXqs+b48+f8rvnk3htmZ3Hf",
+	"r7s1N9tza37/lmZW0Ju/UikMOzL/pLNZbhR5LsXOfynz8YFGbu7MzLgjmg0t8zAfVBSy6Aw6dkRgh2Ra",
+	"mn8xI+x5Rn5/fvKucxvO8H8WbNwZdP5jp7KfdvBXtfMaBoRZL+8DjI4MJRjcKOCVDksVSZpfAmZGYJ61",
+	"2gtts7LP7Cw/cJeeuulI1UOrNMjNRzIPtChxawao7oUVfynFOOfpwwgjdQ9XVGF4oLFuCM0LRrMFGTHm",
+	"7SRjc4mMpFSYvRsxI42Ngpl9JmIpmJJlkbInCmQTI5nEs4qmHgqRdELFJSPdxM0+2fL2HAVFBGy5WLQo",
+	"IV5nWLK+DY16wWo2OBbdVVJ1a2ClIugrKM3WexLu2te2R1YZyY9E33kjixHPMiYeRPVj/3RF9kenx6Cw",
+	"eYKb0GtGZqyYcqW4FKCuAvnRFAj28xC8eWVO0yu00OSMFTD5Jyp8dVdIUlDNttEXYZdl0LTjYziU1piH",
+	"I2HvwDMVnFo8QdkS4X7aphwLzQpBc/zgh2wMtyMMcVeq3XFDW6OV4PVP34JzaQwEo57OwUwvpLg0bKSy",
+	"jw/rpnNGeGVUc29LGxO6R95JHQvwBBpioWKZyQy8Ph1o0S278HjoW+jrndRvZCmyB5GWkHo4hqcbos4c",
+	"Cfzh08npnSSqTCfVkfNMo2a+9h7FxdelnFO6yCXNLqR8S4tL9iACmuEYQy3lMIdR7tKkDVWxm5SxjOz2",
+	"D54//d0zdDd8ZqUaJmLjBLvkR/7to9K8EUH4AdnDuImRxkPrjO+YDdKU57DiOa7ys76x4PxSwV/GyqW6",
+	"M+js9feebfcPtvv7F7t7g/7uoN//C5iHulgMwdHSGRzs3Qb0ZVRhFP5IVCzrkYtigQLECKGDPe9x/oya",
+	"CVdEOtO4JbLSGkUx9zprAW+eyLKIRRfDMGFQY0DGBWPkWR84424/Qmc6K8h+H68960dkVkiy27cX9vt9",
+	"jJHg2hMhBdvqkbPAR5XAH9tH5o/Er0pTyAY3LfsPzvEhUgrN89D/Dw6Ego0hMhEqBgxWPnAWHOzdZe/f",
+	"I5ryeGyrY/uTqEJlDzq3ZThAqF6iZ0IWhN3MzJYRaw983sMECr05JFOaj2UxZVlESnEl5FyYdxfsWl6Z",
+	"a0Z7JNrQlXkQYjEZoSTn12xbinwRC28p9MhLWhQcjJZWIwFDaYFlgExDaULFwoy/dDTaYsR37dPS/Z+8",
+	"z380uwGf93Bb4tqP4a2JgE3DJdUZ/PyxM+YszzqDzo57RdSZMqWo0RM6zi1GNckZVZrsVn5ukktzND4E",
+	"jLqaOBlTnn9Gv4hVMApGra2IzyGpjErFBVOKFGXODkliP7SHX5mQnBvGzWg6icWskKOcTUk3aa5QstUj",
+	"J5ULheZKoo257CuZV/4hiKtnS4EOP+XuqvjG1qPf5CszUE+LYYi2JQOEpFIIlgKvwJuMkJeCEefK75Fj",
+	"rUhaMDCGaY4xJAjiGfu2LATLjDicFYZRaY5ebHpNNS2GZZGviwrPeKrLgqGXuMxzl39RzQBclEb61130",
+	"E61narCzM+Y5U70pVVpmUvSUTDnNd+wL1A7ORO24HJXeTFx2oo55FR2ZgVBgN9zyUccvDChyHztmJqDS",
+	"ZYbzaj5lnZanMq4MaQ4xJhCmzJzY97c9xbP6vWsD3MsjqCFNNb9uyfJ5Q3PFMNeitqoF+y/ceF3bj2Cn",
+	"BxAJA3Fj+B8ryKWMhSw10ZNClpcTwnVkcyR8VCEgqMrlYec7kjJnFBxqOVV6aJiDXd6WZAwKryfmTvTZ",
+	"hG8OJh0RLeFvmwTURTk4L7jWZhgbuIQVoPamrUMkNj5GUjak1brDa+nErec6pn/q7gueMQtQDPkGmRPm",
+	"VIK67U5l7Sjs9l/sHzzf298/eH6wt/tsb/d5G42Ylzm6vOttEyqynN39RrmSmm9DZfjnDkTD/Bq1fHow",
+	"r8bxiUIuEpJ443A2iKlKhpMjQ+Hm0y0DfMvVitwzTIIx5N/khyoiMs+MeIMYQwurs/eZf3PNpmodJThu",
+	"fOsnSouCLpaWzg/c9kUvcZ52rCBiSLOMmw+j+WkwzbFhAk1140h4pq+l+/IBSdweJfZwC1BHMR3DnLOK",
+	"RRDQqBQYS7HwrEVDxkhXMVb3dW/1yIVZSRwJbhIy5Dg98rIuaGKhtDRKOhNpsZhpG5Wqix/nHrc5HVyB",
+	"Q9YuTRKR+YSnk0qKAEda2kOm1FDLK4wz1NfJyZaBGRdvJXBrFWhKjII0cDuWwCQTw4HYADMvmEqISuWM",
+	"qR55tyQ8w+yF/sHzNekLkdGLhzOq1FwWLcxjlJdMXS1wurMZcXeS7jnTmotLReKy399n5Cj4VW1FYDsE",
+	"nNX/9jnmPJJ61QKrnKZXpAurmaQTKgTLk62BUXfNhGCpu8mNvBlt//Pv/0i2DolmObss6HRgs3zcXeNC",
+	"Tsm3Ur+BrNrPMW07nTWT9h9npg1nBB8jaGoafmbOGAg0Lh44D90qKupLYW6LyGUhy5l5sZtG9W4jHo1E",
+	"AYUr+d/2BjPBZOsh8/JBkuIOQtRtAqab0JynrDdSVwurtiVbEXl1/Aqs8ynl+YMmJJSmImXtymd1ls2c",
+	"3L1mUkadJD+dvY0I6132SOL0y4ZmmTxkTg9REhQrrvmqz6itrJ+6S6OrltoG0bqnr863IlStKy/BtzjI",
+	"E0Xk/EE0qfi0zO9wG7jPOnf33UY+Tab1szKuUsOoZEHgeNXOklGERCqnGMODUXC/kL9zSO1j+ZhQolha",
+	"MP3px78hkf023iGRT45KPXmYPDaKCDxeKemVXLayB020MUrm+YTZHG8IOuUUcpbHmhVzWqCXsi7nHkKH",
+	"Bct4wVLdvmPva1N4osiokHMFpgJTldXhZs5DDcvyzio1N9mKhQ1l27sq94q7G/0XKGDh38NgQskWmquy",
+	"4JdcgE0SixEjycnLi5PTk/OL4elP3749fjn86extYuge8xzlOLjj5Oini++HZ69fHZ+9fnkxPDk7/u74",
+	"3XnSI2/ZGGyQKBbaqowjIwLURM4hm3oiCyMyL5lLFkVVw9sVZcHbKPBTaK5gVLNTqR6qARLB5iAZlmkl",
+	"cMMFU97t9/v9tYxhyjK+1g32I9wUmkMS5qU2pc4Te3swhFqm0DO7mMSWWyQ+CxESgS75NQPmt5HuHh6M",
+	"Kb05xmd292BF3F8NvT7qlIL/tWT2Z2NHmhn7XMilBW7jtOmEZWXOsuFYFquKF6SLxhy6ZIVxqcuCwWFx",
+	"ZvD+s6ckowtF6MRQ6Cq7d3kG7HLK7mPmnOMD9ZXaO1hj9Diqu4PaYeE+id5hhBaKL6RSw5yLqyETxui3",
+	"2taYlrn2Iy77MoLnNJvO8vZiq9mMiYxlzlkhpNieFXxKi4Vn9+oJ0exG98gfacHNBNSAJB/dr7dJRJKP",
+	"5jW3SRSL5KPmOmd4ld2krJjp2wRZTkBPT1vpiauh/65NPtH5DZqEuqHesznVfM4DBos73FTmvbOenmoG",
+	"DdK0Tonqm1bTqE1Y/hQidRoOE9lMctFCruz6XufRzun19dKhfHr/xW34Gy351FxkAfW0ag5HIlRcBZkZ",
+	"6XlwsG+E8vO+rZubSEjrVDK/BnUiX3g2lxKaZQVTiqneJ0tZdDHZFW3bVx+dWlbZmLhmuZyBGoG1LaCX",
+	"eIdEm2jN2EZBopfmxttaOGvtM6/svVWsatnrPymnVGwXjGaG4okNgvXWevNceA0+YOUyvbSf13zrlKYT",
+	"Llj1Xlyn1OZJuZLWegp7I44bJnSGiV5Y/TM0lyB/GG4Ocp7bcnpa4obtAayWHzA9uBM180MaeY0fWphi",
+	"bZeWlun1jS4o4QLp2ei/dISOb7teLYzARjibQ50IQ5zaCBhWEBcNhBVzCoJd58irB3v9HjmqJ1JPZcHc",
+	"08oGGKtKpT3M1lBMK5LoohQp1SxLNtao3nCWZ69dkmegKfSbmkLkMm6WvxMKkF5gXS8Gxa0lvCaZI6B4",
+	"n5RRy+a5+1Ut9a1V2XC3v7VqeJcetHr0pSJkX47q30mNYpdNua5iLRsrc7X8o7u/UdUSZBI3+SQiVDkq",
+	"qufhYEyy/ds9gSy/FvQ6obF0ryhZFQh01DihWYMYIRsuqce+uxUpwxq5EvKtQzLmN0SDXEGSxcgVZlZp",
+	"SZy/uqhThhdkty0MLyDf1vPnTh2cJGNrgsfckWdAhvUjbTMVlnno789P3hFQCFhBuLDKJCQJdpMdr5vs",
+	"9JMtTBjwxbpPFLghe51We81mQSwbFtQG06S4xI/ger2cwOlX47aJiu8ZzY14bi9Uk+Blp0LNWdHiyECn",
+	"etgIQV61t0EIp2WfapvN8dR+//3iJ9w8RqjW1BhoWPnfbk7TXA+Nct+2qcHfjjJw4LEsiEoLxgQpMNLf",
+	"8GHtgnq/NkjZroA5PWrJfwgv/zxKVetaC6XpZUG9AX+/ZfePg3/TBjTkeOXKQyUlTqKVvLUt+SQjlsop",
+	"2FxjxrKEdM15hbXYikiS0kKWiuUJ6e6Zjd7t429qyxhjBYNfKLnmGZNw9hKlZbEIh8ETCXdE4DYStdLo",
+	"rV4sXqEuPSB2xDEeYlmVVtvHg/mMrRsLbtgzLzFcMhY4vch9TqOXiDs45kejK9nhIDsV/gPTbz9US1v6",
+	"losrlh2Lh+2oe3rDDb3mio94zvWibUeBjyu/qwOSIJmb3RELKRjksZolG4+JezNuWOV0VAnpQmHZlE1H",
+	"wDtB29nO2GXBGBFMz2VxtdUj1X7Zt9QXFy9WEWtYnM2W9Ecbd3jYkrqnW5c0CvqJoMViy8Pl2LL3Bred",
+	"SZ6zYiX/sk4bMqeFUZssaXNBZjlNmeMq5ukgzxYZGpEzJhTh+pBwHQuMnxIt57TImiGaIB0PdDwtLxk0",
+	"z/FhWPCeBIeoiveu9YhsTFQunltteYT9WpQGpoEXIzIqsTaA26TpNBZGHcu5MCyDJLOCX1PNEtIdS7BY",
+	"CjRwkRTR545USKZMmJkESQmxgFs3pz83QdhbeDGkW5iXbEqPzqd7H1YNHAi0LWBbLZISYj3oKlwmPORg",
+	"G7s4UIjXPUctZgRMZd1Yf4SbWldiyVPUJlrtbz6vLbRw9dxo7cbetHE8IFA8sB1j5himxCFxamKOCZbT",
+	"W6lnxDJN2UjKK3MDv9Lwj4UsdTmySTSpLMxOQwzN3GRDxJ3IzOTDOoUh6txsX8ptezH0yEF06sja4xQ/",
+	"9p6+rVQKYD5WrQG12zbrgCCWli26U/jG1UmFbs0xjSd4S+Q4RBV+wspLrDzmgjQ69PjkwpteKqc7fEea",
+	"KezteFfE/0pzziBm9c2fT346G758e/z63cXw+FVc9vt7z1KZsWE6oXnOxCX75vWLH1k+kXTvZH79pnj9",
+	"48XvL8uX31PJftjVz386ez8qv/v9udLz7fTHtueH6Nz45nzv6TP8PYjJ8W/MXH+zf/SbvTe/2XuTy5Tm",
+	"E6n0b/aPnvef93+z9wbm/pu9N5bqfrP3xoWu3GDopwId6RvzarwO6Srf6Dljumeo8D/xn5DV8p9mrxRe",
+	"luOxYWo9zIz5T4j94F12HLPI3/zp2R++P3j/+z/snz/987JmucSOMTlfrc4OdKyY2Tx+Rbq7fZvdpzAP",
+	"RMj51mFFWZCh6AgD+2NtajE3M7OW6LE24Tad9y5egYkFVdDXpYoGxTV4Kn5x/tHmzmpG4+7HEM4D5URx",
+	"cZlXx1hF5IotWEZGVYTk0PqAJ0wZU/oa08gIFYseeQ1J7+jwgsIBWDer4Mxo4Z1CKHbq6Y1GdcfFgtZy",
+	"7mlplHso5rTpreMqZKyrVjF+ylWUuNK20I9zV/pZtTfrBFzTcroNdnvNs00V/TagmXWR2oYqeuvpZs2D",
+	"F/zqQl4FjzkqW/Pcn2V5UY6Yf/D2jhN1xpQPYzUlgiy1MenMXgR9/poZ7u0O1Ta+U2sXiHkJrf4U17xn",
+	"nZji3hNUdd1wNk/7oKuFH9rygRW/wZCqBJ4d9KUJnV0114m9s5W3SdVqFiDxSzwvhXXd+ZNyV8LBcvYb",
+	"hNXul4vfzKpf34bp15PHMCyAqu/gppsNbQ/HUqVRIzTg040cp2p0gtGyhRcHFFXRwqdFfJuaei1JYn0q",
+	"vpvvXWSydpSlVIsHDvMJ+RIrBvfLUnk/71xYqfQ53nkbdcpZds8T1JbJXxXOha2+7Hyaa+fOT7AYUa0H",
+	"2BK11w56bc6N3V3Fhtoz/I8wK8tIAal0C+uZUDU07KmNEUYdwW70MC0L1SYUTqlS0NUKb0gMw7tk6FU0",
+	"D8KrbbWJbTcCFS0z62JdT9VmypufJsOL11UW4JBR9dn1b1y1uOee7BqdkrOCjnVC/vl//i9JPAnYvyuB",
+	"Wb8AvhKQKixjUN/iCy+lYFUxAbpDUNYmpGuTAc3teb5Vd3bANEIqrKgGzVr/atCBoWizVaMt2lvEHpGC",
+	"lQoi14qBgucPARqYkAi0bRQyox8UZc7axNwDRFl7ZtLGmUjrRSMeynvXnAU5RMuT4WqoFkqz6YpTZVOK",
+	"PnPS0LII+dQ0oM/FO5fyh1om17rV7fta24BwtVcz0daDDVvfzjfPYUCbL2dd4BAVRj7miqZaQi74xOYb",
+	"WLii17v5lh227TvOGM2gMrrVX2B7rFfuZJJSgbajLuh4zFNb6zTGdqiYUj6Dfs9jW4jQiNBSnq9sfI0P",
+	"gjYF1bJSg7t7ERE2nelFFdr20+FqQJKMajqiiiWkW3XDgxDoVkSSKb/EMiplOCfWhFfX8GYwezOyYNo8",
+	"8deSlcz6kAPDBS67IgDbAs/criYlGOPDTM6Fecek1OafViO8LMXWxmkdfjtOadFINzu4S6FxvByWy+b4",
+	"4L83je5GfmvuJBOYV6umUDkK/O7Y/BH7KEknLL1SoUfG7ZzRefyWdKIOLLURSeHStgodp/7d159asFm+",
+	"IFwQ57+Iwg6O0CYlcFRMKRcuXPPLpXzfI+f3PCgxqX/693KOLcyzkbwJC8q908zQwYAkUJc1tN0+EqOr",
+	"0aD4GYvLINbniyHN6bTBYMIFJjqaAxLmetmBAmMeUmYSrLixbRZi0bzp6c3NIUmEFCwhVvtRdS3G/GYE",
+	"Sjjr5Tyz8DWt9FR3vdyzEAWe3TAam3FQiYapnDoCboxWFkIR+7MZauzDVkaxyxVLeq014m7krGQrhzW/",
+	"PWRMpblOJ6tGxV/ZfQaGqFq6GObsmuXtIcQpXfgcI4hBHdZqY8DF6JqfMgIDkS4lNl7n7ouF7e5YuYjT",
+	"RijQFrlcnAxf//H12Z9P3r1uhAWXb+hEnR9/uvjp6O3wzcnbtyfvh2/Ojl+/e3XeiTp44fXZ8OTN8OXZ",
+	"66OLk7NO1Dl//fbN8OTd2z9vGD78CdSQh5eqvLGVxhKhU1KGPWDNIuAySsFsIp4sAathYU6onrCFkcG/",
+	"tvoWmucnY2hKcy8P0YdoqboFFkMZwmk4pe3bDkny8TYhBZvKawxhT3u/fG7+HcUv9/fQNGWi0cmJu0th",
+	"v6XqT7dE1iifQh0614QSMCDX5FJ+UcdPvVDmbjfQHYfsEypkVh0zGPKBB+3TjNd71rI81q642pUV1PFJ",
+	"tSkryMMWqzyMPn41dSwrC1funwa5tPZ/dDkn91LuVyXNLHdLKqxBJ1qdivUFv2c2KEziy2WD2v1sLRBy",
+	"xU/OAEsZNzJM8UvBMgKEY4xYPrZN4j6Tu+0TKbJp3Ta9bevAJe7u7rRMpVjt3u6JMEsFKXlwD+km84li",
+	"6RDaaAyM2Tiu9dxyVWccGkGZhTOUxrWyA8SikNpcjsiUqivchGKBhegsd7mlywnI9/ag+cO3gWetVr3l",
+	"16PRMugePjG7oQ76aUVlDVCfYgJPo5ZkxOyfNua5unSPaiPhdIuv6sj+QqY0Y0RJMqZQSnEXOlj0cCJf",
+	"GaSGX59goxAP3GGpY5tnSQV7Z7+lnj/Fru/rTcbptKdpn1QJF74sEjYbm5jYaz3NlE6WoXd6odt/rSt8",
+	"LfbW0gjQfcquwidFHmGgO3IPfOzIvsxmIFg9Fn09lNhIvVkZCwJIxYpdgpoyx2LR0cgy8v3FxSl52u9v",
+	"PGV0vA3T1rI/Q0wwYpViXH0HvNLO304WE7SLiiXVvvhS6uVWgHfVQASHBEJc9X1akVcGcTv3Sg5OBh/B",
+	"Sz3kG/LGKgvkgeaC3qCBSoMhnetGM5VPlDBtPLUGZ+R5Re2cuslHFT9roYgaXS+fluV9qbGzDdjzupgv",
+	"DQCiHEoeyeVliysLf+Xs3rLfi4oW8f/rDS439j34/HvFhlupczlKPGMi4+IyGUDcoTpEC9BLGlSQEEUX",
+	"quICLUdy6zAWiR8mwV5By+xsDzyuNoA8wH4fpJxFnmEe7PbJd8B2wAs8n8icWegO5zTwCCt++BEzWpX1",
+	"JmaNpHv8UGhDbGd3d8C5pkC26sGga3hChuCVKkfmrhFrJIcuiTy4YN9u/woj5Nat2PN9eYJrkArqLt8x",
+	"8w0aKzb7GbSo6vaWex++tXFDP3Ab9TZyDe9notmHN61Esz5itSKRwjmJ51Snk8D2qjzQrshjwxKPti2D",
+	"riHtmwVvg479OmeBQ9k2ZNKoEmLdd87NiUlLjbVw/QAUcqniZr27ZdlkRrumLLhenJvtxhUcAfD0UYmF",
+	"o/jXGyd3ZaqH5rwZ6wYKvFI9NDqh+bvTUrzp86xtB3gE9AzQmBhNJ1X3SiIYywAGHAoGVCySm23XCHW7",
+	"eiwh7EYzYf4ZoHYD24f5VvLXmNrYB5yLsXROaYoIbxZWMOgbDAaRL0245HpSjqA+wU3C/6Ml4c99K8pW",
+	"FQX+USqyEMcBev5qQ4li0cxNV4RiJ91eLGLxH/9Bgm7wXIpYvLZQ2Ba+FMrWk1rFyIBY9HDoQZlesQU2",
+	"o0x65Ae2UCQ3XCLnV4wk4YYmsejOCpmV2BQso5pialC4ywnpuoAg3NAjR1Vzfcgch4ZwUMsF6HaAjqVi",
+	"YW7ahrak5rlD24EfHhPVI1y7zz71u61i8bpBJoA6qeukxLUjH1syv450YtEN8swBmBmbLzBo3tD+vEqI",
+	"LWjVcobPGlkp03LKhN7qxeIIcQasbQ9ZS0IGE1UQ7AenANZzHJJkAMUcSQWYxqezfEGSQcFolvRiceK+",
+	"3eY8wEq7BVTA0owcICktikVt6h7nwOLsHgZoCLEwD2HCNkPs3oP+rkXdteBgYiyLlCkyknpSrZ0il0yw",
+	"gpvnF1gLAgsx5rkn3NeoLKsmyVolmsxlcQW6l+8j7bAU7MsjV5DrCcw2GIM6RovUEH7rFVsAiQ1gaZJD",
+	"W7FojknJNbOHBXmOqOYJzQ3cLLFjygT9qVj2n3yMMWE97gxI3On1enEnIjH0aGlcsm1kzNWPvV7vFtpF",
+	"BUAG2EiBdA/29raA1nA2roeBIbsm3oAvvZTjMao92OEApn8W9qooPLINyyDr+IotogZ4fxMKv2tRYzxc",
+	"TCz2+wFQTEQa+DBRyMzMZGiupIemseOF8DPP+hEAJZD9ft88DUEIVxSLROayQEKAZS2hH6PvTGPRO4pi",
+	"EYtkCWEgiUjSChZg+xgutf9PSDeEljeaLqDzUFf5OmFWwXXg0i9wJ2qdOGAPkG4Asxs7LreB1dmeHRVm",
+	"XTvqtj0jsYDDGKJVh3DapHsHkPZWC5A20XOeWs9hzlMmFAsE4I/HF0uyD4qGAXetJ4vLHfuQ2jH3VipO",
+	"JxTwnahzzQqF0nC31+/1zZ1mIDrjnUFnv9fv7UOjID0BVWNnAg0q/tv8+7I1HRSbU5C9ft/wiVwacrOM",
+	"3/avAApS4P8I4Ier0jWot1bEZQ9B90tIGRqAI2fGimuuMHypbUpZNThwWWsgccx2gebSRsoI6TbNQXwH",
+	"iDHOXvEi6zjrDDrfMf29/eIGJPFev38/XBan33ZQN98MFcX2A1kBi9LSEeQzoVkGimZn8POHqKPK6ZQW",
+	"C+hLcM0gpTDqaHqpjLZtZ/kh6oQCGFVwDCrdRp0dyFjbjHKWUwGbmYmDGo24FUD4LVy8WAR5gIbXpmVR",
+	"uF46AUpXlfxXlEL1yInrCEGe9vcjYuHbETzGJtFhPpzh/PZCcriUKDhlVKj6N9hQTUbOj7+7eH32I5FF",
+	"LM6Pvzt+d4GTUiQrkAda7Plc0oyMaG4eL4jScqZAIpo5cF21PbJuQiNk8Sajpsw04s6z6fIBIJvT/xlu",
+	"26eSv08NBWpyZwGzGDc+DlU+64oTEaSOYnJp73MivD7t7z/0o5eTHf0aVNmcX2YdfKLtYUWvVh+fTxZf",
+	"h2lUE74v17je3QnBJFpZx1vffm1zyIrQCKraWKCd5LMeVRQaPdhI7RqD+UuoDE34n5bTZOZ55D7mQQdq",
+	"M/IIkT1WEMjy+jxCZ27EAw76u6se8vu5UwPqg4f21z9UgXqbJ/ZerH8ihPEE9tRf/0wdpRrObCDasRlA",
+	"gzKCM3sUwK+0GtsI1AT3gCXsirWWD61tDa/qPdyN6SivmNg2Yj2rijBtl7UaFFNk/dbGNs+pjoUFXgG3",
+	"uJYBZsvAKP1/q0b7m8No+Vss/ra9vQ3/M3ckrvo7IX8jSYiaYMyVEBElIfiAbTaA93vYB7g7wCNJDm3m",
+	"IRjfSQBjkJBu5lyKNewBa2lt2ffYBgTwngAuwE0DuhIs/Yih4AqHAy0rByZiH3WNDODp6t4IbsSW4H8z",
+	"6/fb3751iDe//S3pVoxxi1yzAiHB60g4qjKZ/NJbVUXRay4uoWn8NKqAbA59SlSTnZIjBx+Je2c4M7YN",
+	"DIePhffHGG0xIomDY0gsrORPZ2/RH2MlI2b2WINxL1T3vM0eMvoGWti4NIYvdJ2Ex6VrzohdNXGC3TEA",
+	"a4JWEItkp0ZG4I6r1xpXQPUFwxwnG1I1ApvnDEstnHIHtgxY9DCFyM3BNgI2euKcKsxX0JJ0k50mWe/U",
+	"SMbMMKTPCFJYSNVHMQHQDKl8i1yMStVWJuNZUKiD3SK0JNpj9potKSDoBQo4V4YiWIauCm9jO/+T0f5H",
+	"GH/iIFqXUSEU6doOIBFx3R8iW/1h7ALXJCIirtFHRLBfQxQL24Fhy+NKOES1BHwEoRKyY29JnM1+SBza",
+	"w6IihFhIES5ZDw+QB3rCA+QUkC3ngF6u3YBUQrFwLs/dvaATSCzM8ZKlrh25rrm9iUblCXyrR07Blx3U",
+	"sXvculjgocsZvWY+EnAYHCKbGGzoDigS00/oIqjnIHNZmuMJ3moaixldTA3tHZ0eP1H4ySkAcYAjhmOv",
+	"MjOC8KgXVdgtsVE+XhFwkPDiEyeumGGagC3fonbVYcHAnWHbf6qVyebVLTuBX+gHtoB0c0uX38pssblB",
+	"oDDftuouUgneI+K6ifh973ruik2ZS7aMydX5y9H2n/9rn3776vlPz19Of5f/8NNsO5++OHnx7fTVZTb5",
+	"/r9fsb+qPz/X+dt+pwkC1FmB5RNC01XQQEaOt7htO4OOmSdYLki4zQ9r0nPXE334XcEbXfeeAK9znb7b",
+	"jvt2W4942uTWhtK9+7mV7lUKt/t+w4s9efceAWC/tva+gYr8Lc08DX09hb+/gcL/0vVuNw/sbvCKU+zw",
+	"fiHlW+jvDpbF3vrnmgjUv5RF8nIJ5+mhxgiE6zpNl4KT5q4lbku5N/qYXYc8cdm0V0QTnuouPSQWdyki",
+	"xOkhGM+rghn6rkZ+sfjp7O2g3jEwwJyCPHgc0Oi+LggH7nE0MZ4oQETsJr5/X2Lb91YN9RLyDUk+tiBG",
+	"3WIbwJ0KkWXHddJLcJBmI70kan4PYkAajR67nW2XRuGEaEBCRtCa3wp+EPQAuV2ApmjhN6n2De+oJknV",
+	"di4JG+DZQBglpz+8fE2gcaBI6l0FkwA+rIHcKQUj3T9BvHcLdBefGQmzsXui6h9n45cQl3T7IUmIlFUh",
+	"tcVYwOhLrbmCHIwu1xUsqHPfWn93ODACVf7+/OTd1gB0OXZjI/k2VSXDRm2gO6gIXIKqgYw3K+SY5ywi",
+	"ADCqbNDc3B8Lb6NFLoOhRVtr6GeRjZAhHSnS3e/vbxEt68SV24hpCHpmzBcs7jBG/19LVizAgGvBFYNg",
+	"gWgZkzogK/KyOr3etvBbhMQEVgmmwDvoVvd95Ngc84X2Dc4Udg+AB60NGAUBLK7MT1lkaRLNNwlWELSb",
+	"DvqgtpqTbrsAezREiZvSjHkLKRbuc/2ZdjhwXeepyJjgLDM2HhcA7DHEQxXZ0+ULwM1JdfQytGmB0I4X",
+	"6KG68s+//2NrFcxcZRBRXAhj3aOhXYorIefQYNrC5sMK+d00+xhZi596eoFT1thUqAeeGPME4usIaVeD",
+	"qgvA7ByUnc8QicVaSDtr7iIgpDfqk536NLpCQpPmahPqdjzax4ar6ioxA7sdEuSyhGdwHIO3GMvbW4zO",
+	"E4HPQ+iAdKvZX7w/vrh4HfRYtZtzSJQ0Y5rPRiquvAmVZw+yS7XMqE0A+pOxsHFj3YPubt/Fx1uYsegu",
+	"m8XJVo+89cktNnnFavoKrMamJYADx6JlrDuMOGy2+2uw5Fy/0bq9I8ifKgh2QELE+jSbdh1I3QCTcoUl",
+	"VHU0rcNNguU22NnxbW0Hz/vP+ztVUuoaW+2+dlUNvfMrW1UtzZVXRzQ26KH8aG09WluP1tYKawtsnRWm",
+	"jvMSwoFcb4T5HEZXZfFQA+1jpRTe2nIU1lZJ8cpn5deU2gE0MbAZHxY2P20EbnFI63umRgy3pfo3XJHO",
+	"j+r0mcqfCsXd1gnv24K2SLRX8NpKljV46EF7OnroRwqn9xi+/VWFb3H77n7indRvAKnvlzrv1Zn5fA6W",
+	"qD1F4wzieKiXLkWY1+ZStOUlrTw4/a/s0n08eY8n774n7zumCV0+CJ+caXEvc8i+wmzQByt2fV/dO/Ks",
+	"sBZGsLlPprJZ/1gNaWwdLuC49QjUaiZBrWSClQfWIqIqFivLOD0uwHIS1ant1dv43uVeeFCu44t3kJ+Q",
+	"7q4tz9pqVExHHW4eBG+T6006sACboc3kO+vs9aGkC5sQuIIu+9dytfVt1CbQ66vjulUV7JrLUvmi1baJ",
+	"2erTcGa19iP9loqy5S4CuVugCg4GUxPrZfFhdWTbZGrtrtez1rAP952zAl+ENuq0xsmFndar6VWYH22T",
+	"C1rJbji9qmfQhy8oYHx37hYJ09Kf+1HK/HrS8/6FzDpI63PtzZ18QRZ6h3CBB9bl8Pm0FajtJe/BjV9r",
+	"RZdYV6qrrgt6oUcV+iKx7dJ7sTj1CT2AUgLiwmfyKUzjstVrzLZgg2xmgGFIfBM9iOQYW6561EzDteDq",
+	"kVNWbHt/bQNFzxYMTFh6ZYSzBx2CJnrolm72L0y8F17dgd5DugEGYYWuF8XCtxe19dDY6hKdupHtnNOE",
+	"pogwT83P0xbjeZTHWFBhH7OQmVWemUX88elylxKCLY08OK57xBaBw9LFAmC3oRBjYixnEIRgcfPCFl4o",
+	"C906sivVIAcHGmRrPselLgvEHnYYxfvPnpKMLhSh5pyTLhXk7M1Lsr+//wI2IBaqTCfQAmKvv7+73T/Y",
+	"7u9f7O4N+v1Bv/+XBNWRBvI0RIkUFHxCLNS5cjHZKRbcAhQJMiuLmVRsAHlXY37DMpLZsI7L64OOJxxR",
+	"QWZUQbAH2rPw3IYOYgHILoDFTMmC0YLQOV2gj4G1FldyURVkhglPrrYyFrYYMCiP9ChMtm1uRNCrb65D",
+	"il2rKx2O4inWT/+CHnSEJmjkC2G7SQhUziUJ+8J7F7l/Red7lucSuYHLVvsftW7yg5/b0MA+3EKVm+9t",
+	"sPx+RKa2hO8mYwvT1szpPcLFzBDCUxA240pmjBxE4K8pDbX0Ou0NUEPYqhB7s4aU2sCoquOQds7xT5y1",
+	"f3enjuVZtUW4vW0sVxtkGqzXzANAtCwXhLtmLZzbdclsXytfi7jb60PUqrQNInwnVPdvtVBDmufDaq73",
+	"yQ/zBP8LRTEQgGRFER/AGFMvIR+jFI9RiscoxV05YXBOrM55f422HmeAazsfLTbdnRGGs6pZNB7amtwh",
+	"XaNFVYqp41OQF+BVIKt0YcAhFr5uU2F7ZnR7XhqdDHTUowArkas6blAV17fDrY4xWFG/WYDB8yM37KPh",
+	"+S/t3rw3D/lFIhFAa596pjeIPbgeVEvhhPYz0v9qKsDjMXuMIjwsivCwI/OwkIEZHOIFUWdWth41i7yA",
+	"fVCgxtLmYB4Bnn9mjWQvRI1YQ99PVMPJCwDuerGwiMhLvqUN8AwSUeZ5QpAF0EoUxwLeDzlaXICdDfPo",
+	"kRbfTrEWUYJ0k4+3SSxCSImtoJxxlZOGUGXTTjNo+gA5mFAaGXqupnQBrbKw8grzNDOipWwT+hWqSOeB",
+	"5nmblY0Zsku2dgN3wiz2xnbZMvzJRnbZ12HKdlMemfP/H5bUF1eb/h1MLzywX8b02rHGDSTBPlgo3VXD",
+	"EzT88dxXyHkUAOI7/zh3MUcV1eotbKNHrLwNhJio2WaHtkVc4G0X3qojXGRsxkTGhM4XQTo/jISVFSEc",
+	"bAMElqzAgLXgr5HLqm7CCEPvYPPp88o/iZixZq6VeJaiVR7Holt1w2S0yBe2DsBNAHYzsinkhNa+AU1K",
+	"s2J4dwVkqyJbcANp6Bqz5ouw0tt2kqx2RnlRCrkHg6DvS1AdAPlMml+zsJCa6wi7f6EX/QYzAwG3Ch8d",
+	"cw3GOKDUkm4zKhQRJ5oIn0JwtsD2sFu9WJxiQ8CwG0CQwu+j1s6m9+Tgoh4QU6hFd2LBoL0Ftt9LCwqL",
+	"b6asDLnSvNmMT7VpA6e4D5/P3V+TxXtfXBafVqd2QpXtUYiNIioNMjh8j/7TR5PsoZ6PfyFRbI/FJ8ri",
+	"2l1VMzhzl5XGXlpX6MVrenCpzQCSoceNvanXnuVlX/klDYAK6LktBSfP/WcEUialgpSKPRoFjw2zILPG",
+	"k6k/ghUk98pDiLdsnl8D9/dI0kTBqxIqbGfswG2ACTmxSCo0QNtx1ii4Dsw3SOSo2u/4BET7i20+iQgP",
+	"KzIzbZjVxXt/mcyCVeCKWIXSCqcIefAlNI8lVRn7gHw0991WWYSv2DXLzScTweZqgzyDyJfwfWiDL6xa",
+	"ndwzkF2DsvzaoWyLSr+qIy3kYz2Gsx+dMI/h7PuGsx3jfIAYaXhW8OrOR59Ic3fpHFxXJIBW8EqaU9DI",
+	"eV2rW4o+k+5Bfx8d3rFwQsOyg9abX2yRUmieE98VAW+2fQ5CsXRHZNut2Yax7Yo9PUa3H6PbXz+6/elH",
+	"fJMYNzwB7XTCQ+u6YTSOeHs0fMW56n9VPeLxcD7GxB8YE/+Eg/bAyDg8/cDY+Erh6iK9IFx7qyK91WF9",
+	"oMEUosVbA+JeEdz7GyRfi5H4KO4jQ3mM4z7aHEtx3M9mc4Q4lZuCNCzBX0a1suIeOQfQcgypIbR6u6f4",
+	"vXv5F+QzIarnCmbTCuf5yG8eXcTzij7dQXsfwK+uOmnusTVe4jN2yZWG9ARRgfGOLTovYiQgNHzVBtQ5",
+	"jaEJNPSMn8lCk4ODfUAlet53wH3QZg8OHDTvy+VcEShtC5rRvX/97fcnJz8MT0/OLs4T22aTa0UmUml8",
+	"lZA6FgVTMr9mWNSWSznDBpgWmBXsE/AEqBlLOc23bSWeb2XfPT56d/REkePT6wMM5B+fXj8jBXx/wZmK",
+	"8Cc2HTFoH8kFgTu4SPMyY9nWgGDpIM6s3uGvLPKkR45iMfE597460s18gQ4KhFdyUWjfaV/Vs/wwCwQS",
+	"+2ksPMq2a1OEm+Fh4qrGrIwofgkYcAr4n/mMcZnnh1gfiP1gY4EpE2Z0rLBVEzkXEaHQQRTy9AqpqbZl",
+	"nCv99Q4v+Jd02CN1rgVq/tCEvLND1PFe7WD3dKrbZfiFvOoetPluwRL41Q9JgtSR+L13dIJkAoC0j873",
+	"R8350fm+gfN97rnggwR0uy6889Ehq2zogdctSuQhERIlLjI2UIZdbThvKWbBwSq2vplrPGQxj77xR/fb",
+	"p7q6P8+B2sDb3TwvFVSY1Z5WGY7fMb3ykPS/smR/PGqPR+1hnu5PPGcPc3bbVzzQ241Y9XA2lXbQYdCT",
+	"vwsWCxo02Ex+pdM7PLqf2+r4EHW4GmL+eGcwprm6r0f8IdbEV+M5ziduiSBaZpSPrOjfykf+b+Xy/vKa",
+	"/o519XC22hsOLaisxvIENG50DuXyMtqotybpzqhSsbiruSa5q7fm1qDRVQzYYSwq0yKqVCmqNZvOjE4l",
+	"yZgWCFySU6Vtr0iEl4HeVmbt0QPoUNxjAe+0YwDMecl65A04daqhg7of8pSoiDwlUy4ist/H/+6Ribk2",
+	"8SU8wlZt7fbNxbFGsCP4KmysEZHdvWp8CaALI2hgNikYgx5jNmFJFhkriByTauvMGuACWb3SAobOCjnl",
+	"ajXAs6WmVxUNbNqntP7ux2alH768iLS7tFjfhBPT0apT+igm/8U19n+1Bp5eclXiApnLL6T3bygBdz66",
+	"UwM/FEwxkd2/xjd4c7T2Zneq7y4K9shsboJPlIV4sChmnvNDNCcyApUa2VzxAZCPlIwLpiaxMMJr4RtM",
+	"RFBpCw2dRiw11o3lIja2DRoAvO6KsZkCMcuzWHQdgvc24PARAHYuWMrMKzEs5TAnJlRkRoRyREguWCov",
+	"BQf0Khg/Fv4TXLzPFsV2D/ovqu6rW22y7Ax2qsEnf9UVpM25rjB/wh2MyIyJjIvLQxdEMxtiq7wfoyeP",
+	"wuLfoJIUDzqh/lB8SdMIHTzb6HH4JDGwkrEfK1Uyx6obkXSEo0TnMfeB9R55Iwuyd0AmsiyUNSWoDZ9L",
+	"4WP33GL9m0FZhtx/JG0jCPO2peo5fG0re4WFsN+DeU5fgLn2v3qE2lmMsPjWyRcGpx+Z6iNT/XdgqujI",
+	"DpV25Q75F2OumqkvxFMrZblSih0bdPpqz7zeoqQFyq+NWnNNVDnCvvAqFloOSPIx7vAs7gxI3GHXevjP",
+	"v/8j7kQkBkcAXg6Hxt9s+suQarzDP5RRTePOIBYf/WNDN/p8goPf3iY9cowuKGTpLCM5v2LQ6x2Tz1An",
+	"7+by8pJlkfNIxUIK6F5TFgyVcr2M0I2qpJejh8AIZamhHTZXruW9+z0Wuby0hsDD9fQLpvRnzeH6ZbVz",
+	"aG4PexC4RR/V9EeJ8u8uUc5RSa/Ox6dKEjM6S8sCEAF+/tgZMVqwAuA9Bz9/MLwA20u1+ayPCIAPk8S9",
+	"C1tRJRG22araRvjU3Spb+OjVq7ME22JbXAuWK4ZtwCY0iAbPqJ4oUorMsFiNDWNGVEECM3LCO+CQgZnZ",
+	"9VkuRbhmwswKzQGacfhrVsgRQ+AEVc5Ycc2VLPCmXNKMjGhORcoKFRmmrnjGSLJzvZtE2A4OmnmRK7bA",
+	"uVm/9/eM5nrSWXannzpUMoctIwWWZxaY7RW0SBNyDtDpOuxfilg01Yuw78/ye85lymleoW6DBwmxtYwt",
+	"U+GWWoTXYEiPQbc86hkrFR3lgE0OSDcV+IPFC5dKbedcXBmJCP3UwrnaKpPlcV+70gmcp/V7OVUDZbOQ",
+	"mo+tEFI9Av3hrNRO6pF8wLUPMogB0978GYIQebTXCuo1uFiDgN0CZBdDxdB91cafrKz2Mtz6+YCGAXoa",
+	"uszJjJGuOb0Axu3UIkzilrEIfnFLsIVrUKlNLixH1Sa6E16KxXqdiXyMQe+Df/7z7/+4vb1NSFcW8Ba7",
+	"ENVvyRaG/wqmZFmkiOIHKcdHp8eBdd0jVnDUjGbz5LmmIqNFRhzfInO6IDXHp9k496chdKXpdGb2xV00",
+	"w1FdFmxArnejuOz391PDHJ4dwL9ZcggHuWnUx8JZ9Qiq5IeBECiq6NbpKhYtE835qKDFglyzgo9tuv60",
+	"Fwun1kB1QNWuMWWkm7GsRKWJQaFB3b3LBRHSBxUJBCIPCSV7NzexsPqlhTPafUq8SgS9CBEU3iKmSk3G",
+	"Eps4Yvh1vBxfRR81N1dhOdaFWUkjyhotxU8JF7GgeW7Y+cFu32nEGQfuUDcZcFpKkkySp2G0kwvwtsyR",
+	"3l2PSLN9l1JmtptmED62evSK+HmN/XrJeLtKNPoEIBsUiRoN0uogm1ET8Daq1w1HjfK4qBFyiZpy+MPt",
+	"/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
