@@ -69,6 +69,9 @@ func commands() map[string]commandDoc {
 			about: "List a user's API keys, newest first, without their secrets."},
 		"keys revoke": {synopsis: "keys revoke <key-id>", settings: store,
 			about: "Revoke an API key; revoking it again is harmless."},
+		"backup": {synopsis: "backup --to <file>", settings: []settingDoc{settingDatabaseURL, settingSecretKey},
+			about: "Copy a SQLite database consistently, also while serve runs on it, and its credentials key to <file>.key.\n" +
+				"The key is secret: keep it apart from untrusted storage. For PostgreSQL, use pg_dump."},
 		"version": {synopsis: "version",
 			about: "Print the version and the commit this binary was built from."},
 	}
@@ -82,6 +85,7 @@ const usage = `usage:
   octopost keys create --user <email> --name <name> --mode live|test [--permissions p1,p2] [--json]
   octopost keys list --user <email> [--json]
   octopost keys revoke <key-id>
+  octopost backup --to <file>
   octopost version
 
 Run "octopost <command> --help" for a command's flags and settings.
@@ -184,7 +188,7 @@ func (c *cli) printHelp(fs *flag.FlagSet) {
 
 func (c *cli) dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("missing command; expected one of serve, migrate, users, keys, version")
+		return usagef("missing command; expected one of serve, migrate, users, keys, backup, version")
 	}
 	cmd, rest := args[0], args[1:]
 	c.command = cmd
@@ -193,6 +197,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.serve(ctx, rest)
 	case "migrate":
 		return c.migrate(ctx, rest)
+	case "backup":
+		return c.backup(ctx, rest)
 	case "version":
 		return c.version(rest)
 	case "users":
@@ -213,7 +219,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return nil
 	}
 	c.command = ""
-	return usagef("unknown command %q; expected one of serve, migrate, users, keys, version", cmd)
+	return usagef("unknown command %q; expected one of serve, migrate, users, keys, backup, version", cmd)
 }
 
 // group runs one of a group's subcommands (users create), or answers the group's --help.

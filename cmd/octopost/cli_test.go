@@ -202,6 +202,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		"keys create":    {"keys", "create"},
 		"keys list":      {"keys", "list"},
 		"keys revoke":    {"keys", "revoke"},
+		"backup":         {"backup"},
 		"version":        {"version"},
 	} {
 		for _, flag := range []string{"-h", "--help"} {

@@ -18,11 +18,7 @@ import (
 // secretKeyFile is where the generated credentials key of a SQLite database is kept: next
 // to the database, so the two are backed up and moved together.
 func secretKeyFile(databaseURL string) string {
-	path := db.DefaultSQLiteFile
-	if p, ok := strings.CutPrefix(databaseURL, "sqlite:"); ok {
-		path = p
-	}
-	return path + ".key"
+	return sqlitePath(databaseURL) + ".key"
 }
 
 // secrets returns the box that seals account credentials. OCTOPOST_SECRET_KEY wins; a

@@ -7,10 +7,13 @@
 //	octopost keys create --user E --name N --mode live|test [--permissions p1,p2] [--json]
 //	octopost keys list --user E [--json]
 //	octopost keys revoke KEY_ID
+//	octopost backup --to FILE             copy a live SQLite database and its key
+//	octopost version                      print the version and commit
 //
-// Configuration comes from the environment (see README): OCTOPOST_ADDR,
-// OCTOPOST_DATABASE_URL, OCTOPOST_REFUSE_TEST_KEYS, OCTOPOST_WEBHOOKS_ALLOW_PRIVATE,
-// OCTOPOST_LOG_FORMAT, OCTOPOST_DEFAULT_TIER.
+// Every command answers -h and --help with its flags and settings.
+//
+// Configuration comes from the environment (see README, and serveSettings in config.go,
+// which "octopost serve --help" prints and serve logs at start).
 package main
 
 import (
