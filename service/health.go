@@ -19,7 +19,12 @@ package service
 import (
 	"context"
 	"sync/atomic"
+	"time"
 )
+
+// readinessCheckTimeout bounds each check, so that a database that hangs makes the probe
+// answer 503 promptly rather than time out at the load balancer.
+const readinessCheckTimeout = 2 * time.Second
 
 // ReadinessPart names a part of the instance that readiness checks.
 type ReadinessPart string
@@ -66,7 +71,10 @@ func (r *Readiness) Failing(ctx context.Context) []ReadinessPart {
 		failing = append(failing, PartShuttingDown)
 	}
 	for _, c := range r.checks {
-		if err := c.Check(ctx); err != nil {
+		checkCtx, cancel := context.WithTimeout(ctx, readinessCheckTimeout)
+		err := c.Check(checkCtx)
+		cancel()
+		if err != nil {
 			failing = append(failing, c.Part)
 		}
 	}

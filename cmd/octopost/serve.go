@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/octopost/octopost/api"
@@ -81,6 +82,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	shutdownDelay, err := c.shutdownDelay()
+	if err != nil {
+		return err
+	}
 	timeouts := productionTimeouts
 	if c.timeouts != nil {
 		timeouts = *c.timeouts
@@ -126,7 +131,24 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter})
+	var queueRunning atomic.Bool
+	readiness := service.NewReadiness(
+		service.ReadinessCheck{Part: service.PartDatabase, Check: d.Ping},
+		service.ReadinessCheck{Part: service.PartMigrations, Check: func(ctx context.Context) error {
+			pending, err := d.PendingMigrations(ctx)
+			if err == nil && len(pending) > 0 {
+				err = fmt.Errorf("migrations not applied: %v", pending)
+			}
+			return err
+		}},
+		service.ReadinessCheck{Part: service.PartQueue, Check: func(context.Context) error {
+			if !queueRunning.Load() {
+				return errors.New("publishing queue not running")
+			}
+			return nil
+		}},
+	)
+	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter, Readiness: readiness})
 	if err != nil {
 		return err
 	}
@@ -145,6 +167,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start publishing queue: %w", err)
 	}
+	queueRunning.Store(true)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	var serveErr error
@@ -152,9 +175,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	case serveErr = <-served:
 	case <-ctx.Done():
 	}
-	// First the requests in flight, so that none can enqueue a job any more, then the
-	// queue: each within its share of the grace (see timeouts.go).
-	logger.Info("shutting down", "grace", timeouts.shutdown.String())
+	// Readiness fails first, and the server keeps answering for shutdownDelay, so that a
+	// load balancer polling /readyz takes the instance out of rotation before it refuses
+	// connections. Then the requests in flight, so that none can enqueue a job any more,
+	// then the queue: each within its share of the grace (see timeouts.go).
+	readiness.Drain()
+	logger.Info("shutting down", "grace", (shutdownDelay + timeouts.shutdown).String(), "delay", shutdownDelay.String())
+	if serveErr == nil && shutdownDelay > 0 {
+		select {
+		case serveErr = <-served:
+		case <-time.After(shutdownDelay):
+		}
+	}
 	drainCtx, cancelDrain := context.WithTimeout(context.Background(), timeouts.drain)
 	defer cancelDrain()
 	if serveErr == nil {
@@ -166,6 +198,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), timeouts.queueStop+timeouts.margin)
 	defer cancelStop()
+	queueRunning.Store(false)
 	if err := jobs.Stop(stopCtx); err != nil {
 		return errors.Join(serveErr, fmt.Errorf("stop publishing queue: %w", err))
 	}
@@ -174,6 +207,25 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// defaultShutdownDelay is how long serve keeps answering, with /readyz at 503, between
+// the signal and the drain: a load balancer that probes every 2 s and takes an instance
+// out after two failures has stopped sending it requests by then.
+const defaultShutdownDelay = 5 * time.Second
+
+// shutdownDelay reads OCTOPOST_SHUTDOWN_DELAY: a duration, 0 to drain at once (no load
+// balancer in front), default defaultShutdownDelay.
+func (c *cli) shutdownDelay() (time.Duration, error) {
+	v := c.getenv("OCTOPOST_SHUTDOWN_DELAY")
+	if v == "" {
+		return defaultShutdownDelay, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, usagef("OCTOPOST_SHUTDOWN_DELAY must be a duration such as 5s, or 0 to drain at once, not %q", v)
+	}
+	return d, nil
 }
 
 func (c *cli) durationEnv(name string) (time.Duration, error) {
