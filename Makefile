@@ -6,7 +6,7 @@ SPECTRAL := @stoplight/spectral-cli@6.16.3
 # Keep the linters quiet and local: no usage telemetry, no update check.
 LINT_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
-.PHONY: all generate check-generated lint-spec vet fmt-check test build serve
+.PHONY: all generate check-generated lint-spec vet fmt-check test build serve image
 
 all: build
 
@@ -39,11 +39,12 @@ fmt-check:
 	  echo "fmt-check: run gofmt -w on:" >&2; echo "$$unformatted" >&2; exit 1; \
 	fi
 
-# The whole suite. Docker and the local PostgreSQL image come first: the database tests
-# need them, and under CI=true pgtest fails (never skips) without them.
+# The whole suite. Docker, the local PostgreSQL image and the server image come first: the
+# database and image tests need them, and under CI=true pgtest fails (never skips) without them.
 test:
 	scripts/ensure-docker.sh
 	scripts/build-postgres-image.sh
+	scripts/build-image.sh
 	$(MAKE) check-generated
 	$(MAKE) lint-spec
 	$(MAKE) vet
@@ -55,3 +56,9 @@ build:
 
 serve: build
 	./octopost serve
+
+# The server image, octopost:latest (and octopost:c-<content hash>): a static binary FROM
+# scratch, built without any registry (scripts/build-image.sh; VERSION=v1.2.3 sets the
+# version `octopost version` prints).
+image:
+	scripts/build-image.sh
