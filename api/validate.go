@@ -279,7 +279,7 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 		}
 	}
 
-	operationID := route.Operation.OperationID
+	operationID := specOperationID(route.Operation.OperationID)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		noteOperation(r.Context(), operationID)
 		pathParams := make(map[string]string, len(paramNames))

@@ -130,26 +130,32 @@ func (s *Service) RevokeAPIKey(ctx context.Context, keyID string) (APIKey, error
 // Authenticate returns the live key behind secret, or ErrUnauthenticated. A malformed key
 // is refused without touching the database; a well-formed one costs one indexed read.
 func (s *Service) Authenticate(ctx context.Context, secret string) (APIKey, error) {
+	k, result, err := s.authenticate(ctx, secret)
+	s.observer().KeyCheck(result)
+	return k, err
+}
+
+func (s *Service) authenticate(ctx context.Context, secret string) (APIKey, KeyCheckResult, error) {
 	mode, err := apikey.Parse(secret)
 	if err != nil {
-		return APIKey{}, ErrUnauthenticated
+		return APIKey{}, KeyMalformed, ErrUnauthenticated
 	}
 	k, err := s.store.GetAPIKeyByHash(ctx, apikey.Hash(secret))
 	if errors.Is(err, ErrNotFound) {
-		return APIKey{}, ErrUnauthenticated
+		return APIKey{}, KeyUnknown, ErrUnauthenticated
 	}
 	if err != nil {
-		return APIKey{}, err
+		return APIKey{}, KeyError, err
 	}
 	if k.RevokedAt != nil || k.Mode != mode {
-		return APIKey{}, ErrUnauthenticated
+		return APIKey{}, KeyRevoked, ErrUnauthenticated
 	}
 	now := s.clock.Now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
 		if err := s.store.TouchAPIKey(ctx, k.ID, now, lastUsedGranularity); err != nil {
-			return APIKey{}, fmt.Errorf("record key use: %w", err)
+			return APIKey{}, KeyError, fmt.Errorf("record key use: %w", err)
 		}
 		k.LastUsedAt = &now
 	}
-	return k, nil
+	return k, KeyValid, nil
 }

@@ -163,6 +163,10 @@ func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempt
 			replyTo, root := prev, first
 			post.ReplyTo, post.Root = &replyTo, &root
 		}
+		if i == 0 && claimed.Tries == 1 {
+			due := dueTime(p, attempts[0], preclaimed == 0)
+			s.observer().SchedulingDelay(job.Platform, max(s.clock.Now().Sub(due), 0))
+		}
 		// An OAuth token is refreshed first when it is about to expire, and once more on a
 		// 401 (oauth_refresh.go).
 		ref, refreshed, sendErr := s.publishFresh(ctx, account, adapter, &creds, post)
@@ -193,6 +197,17 @@ func (s *Service) sendParts(ctx context.Context, job PublishJob, p Post, attempt
 	// Every part was done before this run (it stopped between the last part and the
 	// platform's result).
 	return 0, s.finishPlatform(ctx, job, PlatformResult{Success: true, PostID: first.ID, PostURL: first.URL})
+}
+
+// dueTime is when p's run was due to send its first part: the time p was scheduled for,
+// when the scheduled job's run claimed that part as it started; otherwise the time the
+// run prepared the part's attempt (first, as read before this run claimed it), which is
+// when p was published, or when its cross-linked primary platform finished.
+func dueTime(p Post, first PublishAttempt, preclaimed bool) time.Time {
+	if preclaimed && p.ScheduledFor != nil {
+		return *p.ScheduledFor
+	}
+	return first.UpdatedAt
 }
 
 func deref(s *string) string {
@@ -264,6 +279,7 @@ func (s *Service) recordSend(ctx context.Context, job PublishJob, account Accoun
 	next.UpdatedAt = s.clock.Now()
 	o := outcome{attempt: next, from: claimed, account: account, refreshed: refreshed}
 	if sendErr == nil {
+		s.observer().PublishAttempt(job.Platform, PublishSucceeded)
 		o.attempt.State, o.attempt.Ref, o.attempt.Error = AttemptDone, ref, ""
 		o.used = true
 		o.result = success
@@ -277,6 +293,7 @@ func (s *Service) recordSend(ctx context.Context, job PublishJob, account Accoun
 	}
 	kind := platform.KindOf(sendErr)
 	if kind == platform.Transient && claimed.Tries < s.publishing.retry.MaxTries {
+		s.observer().PublishAttempt(job.Platform, PublishRetrying)
 		o.attempt.State, o.attempt.Error = AttemptPending, why
 		return s.publishing.retry.wait(claimed.Tries, retryAfter), true, s.record(ctx, job, o)
 	}
@@ -286,6 +303,11 @@ func (s *Service) recordSend(ctx context.Context, job PublishJob, account Accoun
 	o.attempt.State, o.attempt.Error = AttemptFailed, why
 	o.result = &PlatformResult{Error: why}
 	o.rejected = kind == platform.TokenRejected
+	if o.rejected {
+		s.observer().PublishAttempt(job.Platform, PublishTokenRejected)
+	} else {
+		s.observer().PublishAttempt(job.Platform, PublishFailed)
+	}
 	return 0, true, s.record(ctx, job, o)
 }
 

@@ -52,6 +52,9 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// OAuth is how accounts of the OAuth platforms connect (oauth.go).
 	OAuth OAuthConfig
+	// Observer is told of publish attempts, scheduling delays and key checks
+	// (observe.go); nil: nobody is.
+	Observer Observer
 }
 
 // Service implements every use case of the API and the operator CLI.
