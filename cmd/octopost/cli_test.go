@@ -318,6 +318,7 @@ func TestServeLogsItsConfigurationWithSecretsRedacted(t *testing.T) {
 		"OCTOPOST_TWITTER_CLIENT_ID":      "client-id-1",
 		"OCTOPOST_TWITTER_CLIENT_SECRET":  "client-secret-hunter2",
 		"OCTOPOST_OAUTH_REDIRECT_ORIGINS": "https://app.example.com",
+		"OCTOPOST_SHUTDOWN_DELAY":         "0",
 	}
 	// Stopped as soon as it listens: what it said on the way is the test.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -345,6 +346,7 @@ func TestServeLogsItsConfigurationWithSecretsRedacted(t *testing.T) {
 	require.Equal(t, "json", cfg["OCTOPOST_LOG_FORMAT"], "defaults are shown as they apply")
 	require.Equal(t, "https://bsky.social", cfg["OCTOPOST_BLUESKY_URL"])
 	require.Equal(t, "(unset)", cfg["OCTOPOST_LINKEDIN_CLIENT_SECRET"])
+	require.Equal(t, "0", cfg["OCTOPOST_SHUTDOWN_DELAY"])
 }
 
 func TestDatabasePasswordIsRedacted(t *testing.T) {
@@ -407,4 +409,30 @@ func (w *cancelOnLine) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// TestServeSettingsAreAllDocumented keeps serve's --help and its configuration log whole:
+// every OCTOPOST_ setting the command's code names is in serveSettings.
+func TestServeSettingsAreAllDocumented(t *testing.T) {
+	t.Parallel()
+	documented := map[string]bool{}
+	for _, s := range serveSettings() {
+		documented[s.name] = true
+	}
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	named := regexp.MustCompile(`"(OCTOPOST_[A-Z0-9_]+)"`)
+	seen := 0
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		for _, m := range named.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			require.True(t, documented[m[1]], "%s names %s, which serveSettings (config.go) does not list", file, m[1])
+		}
+	}
+	require.Greater(t, seen, 10)
 }
