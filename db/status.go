@@ -22,7 +22,8 @@ func (d *DB) Ping(ctx context.Context) error {
 // PendingMigrations lists the migration files this binary carries that the database has
 // not had yet, in the order Migrate would apply them: empty when the schema is current.
 // Readiness uses it: an instance whose schema is behind (another instance still migrating,
-// or a missed migrate) must not take traffic.
+// or a missed migrate) must not take traffic. A database never migrated has no
+// schema_migrations table: that is an error, which readiness reports the same way.
 func (d *DB) PendingMigrations(ctx context.Context) ([]string, error) {
 	dir := path.Join("migrations", string(d.Engine))
 	entries, err := fs.ReadDir(migrations, dir)
