@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
+
+	"github.com/octopost/octopost/gen/oapi"
 )
 
 // Observer is told of every request the API answered: its operation id in openapi.yaml,
@@ -67,4 +71,21 @@ func specOperationID(id string) string {
 		return id
 	}
 	return string(id[0]+('a'-'A')) + id[1:]
+}
+
+// OperationIDs are the operation ids of the embedded openapi.yaml, as it spells them, for
+// an observer to declare its series by.
+func OperationIDs() ([]string, error) {
+	spec, err := oapi.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded spec: %w", err)
+	}
+	var out []string
+	for _, item := range spec.Paths.Map() {
+		for _, op := range item.Operations() {
+			out = append(out, specOperationID(op.OperationID))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }

@@ -109,6 +109,10 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	c.logConfiguration(logger)
+	obs, err := newObservability(c.getenv("OCTOPOST_METRICS_ADDR"), d)
+	if err != nil {
+		return err
+	}
 	svc := service.New(d, nil, nil, service.Config{
 		AllowPrivateWebhooks:      allowPrivate,
 		WebhookPorts:              webhookPorts,
@@ -119,6 +123,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		AllowInsecurePlatformURLs: privatePlatforms,
 		ConnectTimeout:            timeouts.connect,
 		OAuth:                     oauthConfig,
+		Observer:                  obs.service(),
 	})
 	if err := sealWebhookSecrets(ctx, svc, logger); err != nil {
 		return err
@@ -148,11 +153,23 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			return nil
 		}},
 	)
-	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter, Readiness: readiness})
+	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter, Readiness: readiness, Observer: obs.api()})
 	if err != nil {
 		return err
 	}
 
+	// The metrics listener stays up until serve returns, so that the shutdown can be watched.
+	stopMetrics, err := obs.listen(logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), timeouts.margin)
+		defer cancel()
+		if err := stopMetrics(stopCtx); err != nil {
+			logger.Warn("metrics listener", "error", err.Error())
+		}
+	}()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
