@@ -51,8 +51,10 @@ test:
 	$(MAKE) fmt-check
 	CI=$${CI:-} go test -count=1 -timeout 20m ./...
 
+# -buildvcs=auto stamps the commit that `octopost version` prints, even where GOFLAGS
+# turns stamping off.
 build:
-	go build -o octopost ./cmd/octopost
+	go build -buildvcs=auto -o octopost ./cmd/octopost
 
 serve: build
 	./octopost serve
