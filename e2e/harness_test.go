@@ -143,6 +143,11 @@ func launch(t *testing.T, dir string, e env) *server {
 		// rate-limit tests (ratelimit_test.go) run under a tier's limits.
 		cfg["OCTOPOST_DEFAULT_TIER"] = "unlimited"
 	}
+	if _, ok := cfg["OCTOPOST_SHUTDOWN_DELAY"]; !ok {
+		// No load balancer watches these servers' readiness: they drain at once when
+		// stopped. The shutdown test keeps the production delay.
+		cfg["OCTOPOST_SHUTDOWN_DELAY"] = "0"
+	}
 	s := &server{
 		logs:      &syncBuffer{},
 		exited:    make(chan struct{}),
