@@ -17,6 +17,7 @@ import (
 	"github.com/octopost/octopost/api"
 	"github.com/octopost/octopost/db"
 	"github.com/octopost/octopost/db/pgtest"
+	"github.com/octopost/octopost/metrics"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/apikey"
 	"github.com/octopost/octopost/service/platform/platforms"
@@ -65,21 +66,37 @@ func (c *benchClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 // The stack counts every request against the rate limit, as serve's does (on PostgreSQL
 // one upsert of the shared window per request, on SQLite a count in the process), under
 // the pro tier; the clock moves on a minute every benchLimitEvery requests, so that the
-// limit is never reached and the windows are mostly updated, as in steady use.
+// limit is never reached and the windows are mostly updated, as in steady use. The
+// "-metrics" runs observe the stack as serve does with OCTOPOST_METRICS_ADDR set: every
+// request counted and timed by operation, every key check counted (package metrics).
 func BenchmarkGetPost(b *testing.B) {
 	engines := map[string]func(b *testing.B) string{
 		"sqlite":   func(b *testing.B) string { return "sqlite:" + filepath.Join(b.TempDir(), "bench.db") },
 		"postgres": func(b *testing.B) string { return pgtest.New(b) },
 	}
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b.Run(engine, func(b *testing.B) {
+	for _, run := range []struct {
+		engine  string
+		metrics bool
+	}{{"sqlite", false}, {"sqlite", true}, {"postgres", false}, {"postgres", true}} {
+		engine, name := run.engine, run.engine
+		if run.metrics {
+			name += "-metrics"
+		}
+		b.Run(name, func(b *testing.B) {
 			ctx := context.Background()
 			d, err := db.Open(ctx, engines[engine](b))
 			require.NoError(b, err)
 			b.Cleanup(func() { d.Close() })
 			require.NoError(b, d.Migrate(ctx))
 			clock := &benchClock{now: time.Now().UTC().Truncate(time.Microsecond)}
-			svc := service.New(d, clock, nil, service.Config{Platforms: platforms.All})
+			config, options := service.Config{Platforms: platforms.All}, api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+			if run.metrics {
+				ops, err := api.OperationIDs()
+				require.NoError(b, err)
+				m := metrics.New(metrics.Config{Operations: ops, Platforms: []service.Platform{"bluesky", "mastodon"}})
+				config.Observer, options.Observer = m, m
+			}
+			svc := service.New(d, clock, nil, config)
 			_, err = svc.CreateUser(ctx, "bench@example.com")
 			require.NoError(b, err)
 			_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)
@@ -92,7 +109,8 @@ func BenchmarkGetPost(b *testing.B) {
 			require.NoError(b, err)
 			limiter, err := svc.NewRateLimiter(service.RateLimitConfig{DefaultTier: service.TierPro})
 			require.NoError(b, err)
-			stack, err := api.NewHandler(svc, api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), RateLimiter: limiter})
+			options.RateLimiter = limiter
+			stack, err := api.NewHandler(svc, options)
 			require.NoError(b, err)
 
 			// The two handlers run alternately in one loop, so that whatever else the

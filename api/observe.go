@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -27,40 +26,31 @@ const (
 	OperationOAuthCallback = "oauth_callback"
 )
 
-// operationSlot is where the validator writes the operation it routed a request to, for
-// observed, which runs outside it, to read once the request is answered.
-type operationSlot struct{ id string }
-
-type operationKey struct{}
-
-// noteOperation records id as r's operation, when r is observed.
-func noteOperation(ctx context.Context, id string) {
-	if slot, ok := ctx.Value(operationKey{}).(*operationSlot); ok {
-		slot.id = id
+// noteOperation records id as the operation of the request w answers. w is the access
+// log's recorder, which the validator is handed unwrapped (server.go), so the note costs a
+// type assertion: no context value, no copy of the request.
+func noteOperation(w http.ResponseWriter, id string) {
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.operation = id
 	}
 }
 
-// observed reports each request to obs when it has been answered. It wraps the access
-// log, so that a panic is counted as the 500 it turns into, and it times the whole stack.
-func observed(obs Observer, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		slot := &operationSlot{}
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), operationKey{}, slot)))
-		id := slot.id
-		if id == "" {
-			id = OperationUnmatched
-			if _, ok := oauthCallbackPlatform(r); ok {
-				id = OperationOAuthCallback
-			}
+// observe tells obs of a request answered: the operation the validator noted, or a fixed
+// name for one that reached none, and the status (200 when the handler wrote nothing,
+// which is what net/http sends).
+func observe(obs Observer, r *http.Request, rec *statusRecorder, elapsed time.Duration) {
+	id := rec.operation
+	if id == "" {
+		id = OperationUnmatched
+		if _, ok := oauthCallbackPlatform(r); ok {
+			id = OperationOAuthCallback
 		}
-		status := rec.status
-		if status == 0 {
-			status = http.StatusOK // net/http's answer to a handler that wrote nothing
-		}
-		obs.ObserveRequest(id, status, time.Since(start))
-	})
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	obs.ObserveRequest(id, status, elapsed)
 }
 
 // specOperationID is id as openapi.yaml spells it. The spec embedded by oapi-codegen

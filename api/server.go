@@ -70,17 +70,15 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 		ResponseErrorHandlerFunc: onError,
 	})
 	handler := idempotent(svc, logger, oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError}))
-	stack := withRequestID(accessLog(logger, withOAuthCallback(svc, logger, v.handler(spec, handler))))
-	if opts.Observer != nil {
-		stack = observed(opts.Observer, stack)
-	}
-	return stack, nil
+	return withRequestID(accessLog(logger, opts.Observer, withOAuthCallback(svc, logger, v.handler(spec, handler)))), nil
 }
 
-// statusRecorder remembers the status a handler wrote, for the access log.
+// statusRecorder remembers the status a handler wrote, for the access log, and the
+// operation the validator routed the request to, for the Observer (observe.go).
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
+	status    int
+	operation string
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -99,8 +97,10 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // accessLog logs one line per request and turns a panic into a 500. It logs no headers and
 // no query, and redacts anything shaped like a key in the path (a key pasted into a URL), so
-// no key or secret can reach the logs.
-func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
+// no key or secret can reach the logs. It also tells obs, when there is one, of each
+// request answered (observe.go): here, because the access log already records the status
+// and times the request, so observing costs no more than the observer's own work.
+func accessLog(logger *slog.Logger, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -115,9 +115,13 @@ func accessLog(logger *slog.Logger, next http.Handler) http.Handler {
 					logger.ErrorContext(r.Context(), "panic after response started", "request_id", w.Header().Get(requestIDHeader), "panic", redactKeys(fmt.Sprint(p)))
 				}
 			}
+			elapsed := time.Since(start)
 			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method), slog.String("path", redactKeys(r.URL.Path)), slog.Int("status", rec.status),
-				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("request_id", w.Header().Get(requestIDHeader)))
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", w.Header().Get(requestIDHeader)))
+			if obs != nil {
+				observe(obs, r, rec, elapsed)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

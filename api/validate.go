@@ -281,7 +281,7 @@ func (v *validator) validate(route *routers.Route, paramNames []string, next htt
 
 	operationID := specOperationID(route.Operation.OperationID)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		noteOperation(r.Context(), operationID)
+		noteOperation(w, operationID)
 		pathParams := make(map[string]string, len(paramNames))
 		for _, name := range paramNames {
 			pathParams[name] = r.PathValue(name)

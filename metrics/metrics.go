@@ -21,6 +21,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +59,16 @@ type Metrics struct {
 	publishAttempts *prometheus.CounterVec
 	schedulingDelay *prometheus.HistogramVec
 	keyChecks       *prometheus.CounterVec
+
+	// The series of the request path, looked up without hashing labels: a map filled in
+	// New and only read afterwards, and per operation the counters by status as they come.
+	operations map[string]*operationSeries
+	keyResults map[service.KeyCheckResult]prometheus.Counter
+}
+
+type operationSeries struct {
+	duration prometheus.Observer
+	codes    sync.Map // status code → prometheus.Counter
 }
 
 var (
@@ -98,8 +109,9 @@ func New(config Config) *Metrics {
 	}
 	m.registry.MustRegister(m.requests, m.requestDuration, m.publishAttempts, m.schedulingDelay, m.keyChecks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.operations = make(map[string]*operationSeries, len(config.Operations))
 	for _, op := range config.Operations {
-		m.requestDuration.WithLabelValues(op)
+		m.operations[op] = &operationSeries{duration: m.requestDuration.WithLabelValues(op)}
 	}
 	for _, pl := range config.Platforms {
 		m.schedulingDelay.WithLabelValues(string(pl))
@@ -107,8 +119,9 @@ func New(config Config) *Metrics {
 			m.publishAttempts.WithLabelValues(string(pl), string(o))
 		}
 	}
+	m.keyResults = make(map[service.KeyCheckResult]prometheus.Counter, len(service.KeyCheckResults))
 	for _, r := range service.KeyCheckResults {
-		m.keyChecks.WithLabelValues(string(r))
+		m.keyResults[r] = m.keyChecks.WithLabelValues(string(r))
 	}
 	if config.QueueDepth != nil {
 		m.registry.MustRegister(&queueDepth{kinds: config.JobKinds, count: config.QueueDepth})
@@ -127,8 +140,18 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
 // ObserveRequest implements api.Observer.
 func (m *Metrics) ObserveRequest(operationID string, status int, elapsed time.Duration) {
-	m.requests.WithLabelValues(operationID, statusLabel(status)).Inc()
-	m.requestDuration.WithLabelValues(operationID).Observe(elapsed.Seconds())
+	s, ok := m.operations[operationID]
+	if !ok {
+		m.requests.WithLabelValues(operationID, statusLabel(status)).Inc()
+		m.requestDuration.WithLabelValues(operationID).Observe(elapsed.Seconds())
+		return
+	}
+	s.duration.Observe(elapsed.Seconds())
+	c, ok := s.codes.Load(status)
+	if !ok {
+		c, _ = s.codes.LoadOrStore(status, m.requests.WithLabelValues(operationID, statusLabel(status)))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 // PublishAttempt implements service.Observer.
@@ -143,6 +166,10 @@ func (m *Metrics) SchedulingDelay(pl service.Platform, delay time.Duration) {
 
 // KeyCheck implements service.Observer.
 func (m *Metrics) KeyCheck(result service.KeyCheckResult) {
+	if c, ok := m.keyResults[result]; ok {
+		c.Inc()
+		return
+	}
 	m.keyChecks.WithLabelValues(string(result)).Inc()
 }
 

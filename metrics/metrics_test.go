@@ -96,3 +96,13 @@ func TestAFailedDepthLeavesTheRest(t *testing.T) {
 	require.Contains(t, body, `octopost_key_checks_total{result="valid"} 1`)
 	require.NotContains(t, body, "octopost_queue_depth{")
 }
+
+// BenchmarkObserveRequest is what metrics add to each API request besides the wrapper:
+// the request counted and timed, and its key check counted.
+func BenchmarkObserveRequest(b *testing.B) {
+	m := metrics.New(metrics.Config{Operations: []string{"getPost"}})
+	for b.Loop() {
+		m.ObserveRequest("getPost", 200, 40*time.Microsecond)
+		m.KeyCheck(service.KeyValid)
+	}
+}
