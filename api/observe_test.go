@@ -58,10 +58,16 @@ func TestObserverSeesEveryRequestByOperation(t *testing.T) {
 	require.Regexp(t, "^"+api.OperationOAuthCallback+" ", got[4])
 }
 
-// TestNoObserverNoWrapper: without an Observer the stack is unchanged (the benchmark's
-// configuration), and requests are still answered.
-func TestNoObserverNoWrapper(t *testing.T) {
+// TestRequestsAreAnsweredWithoutAnObserver: without an Observer (serve without
+// OCTOPOST_METRICS_ADDR), the nil Observer is never called: answered, unmatched and
+// refused requests all get their answers.
+func TestRequestsAreAnsweredWithoutAnObserver(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	require.Equal(t, http.StatusOK, b.do(t, "GET", "/v1/posts", b.key(t, service.ModeLive), "").status)
+	require.Equal(t, http.StatusUnauthorized, b.do(t, "GET", "/v1/posts", "", "").status)
+	resp, err := http.Get(b.server.URL + "/v1/nowhere")
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
