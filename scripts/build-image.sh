@@ -10,10 +10,9 @@
 #
 # The image is tagged by its content, octopost:c-<hash of the binary, the CA bundle and the
 # Dockerfile>, and the build is skipped when that tag exists, so a second run with the same
-# sources only relinks the binary; the tag octopost:latest is moved to it, and only the newest
-three content tags are kept. The image
-# reference is the one line printed on stdout, for scripts and tests; progress goes to
-# stderr.
+# sources only relinks the binary; the tag octopost:latest is moved to it, and only the
+# newest three content tags are kept. The image reference is the one line printed on
+# stdout, for scripts and tests; progress goes to stderr.
 set -euo pipefail
 
 REPO_IMAGE="octopost"
