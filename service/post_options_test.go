@@ -112,7 +112,7 @@ func TestPublishChecksImageLimits(t *testing.T) {
 			Media:     service.Media{Images: images(5), Video: &service.Video{URL: "https://cdn.example/v.mp4"}},
 		})
 		_, err := b.svc.PublishPost(b.ctx, sc, p.ID)
-		fields := requireProblems(t, err, problem{"/media/images", "bluesky"})
+		fields := requireProblems(t, err, problem{"/media/images", "bluesky"}, problem{"/media/video", "bluesky"})
 		require.Equal(t, "bluesky: a post takes at most 4 images, not 5", fields[0].Message)
 
 		thread := b.createPost(t, sc, service.PostInput{
@@ -150,4 +150,35 @@ func TestPublishChecksTheOptions(t *testing.T) {
 	// And an update of anything checks them as well.
 	_, err = b.svc.UpdatePost(b.ctx, b.live, p.ID, service.PostPatch{ScheduledFor: service.Some(new(b.clock.Now().Add(time.Hour)))})
 	requireOptionProblems(t, err, "/platform_options/mastodon/visibility")
+}
+
+// A video goes only where the adapter publishes videos, and with images only where a post
+// may carry both: elsewhere the post is refused up front, never sent without its video
+// or some of its media.
+func TestPublishChecksVideoSupport(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t, "mastodon", "twitter", "telegram")
+	video := &service.Video{URL: "https://cdn.example/v.mp4"}
+	image := []service.Image{{URL: "https://cdn.example/a.png"}}
+
+	p := b.createPost(t, b.live, service.PostInput{
+		Platforms: []service.Platform{"mastodon", "telegram"}, Media: service.Media{Video: video},
+	})
+	_, err := b.svc.PublishPost(b.ctx, b.live, p.ID)
+	fields := requireProblems(t, err, problem{"/media/video", "mastodon"})
+	require.Contains(t, fields[0].Message, "does not publish videos to Mastodon")
+
+	both := b.createPost(t, b.live, service.PostInput{
+		Platforms: []service.Platform{"twitter", "telegram"}, Media: service.Media{Video: video, Images: image},
+	})
+	_, err = b.svc.PublishPost(b.ctx, b.live, both.ID)
+	fields = requireProblems(t, err, problem{"/media", "twitter"})
+	require.Equal(t, "twitter: a post takes a video or images, not both", fields[0].Message)
+
+	album := b.createPost(t, b.live, service.PostInput{
+		Platforms: []service.Platform{"telegram"}, Media: service.Media{Video: video, Images: image},
+	})
+	b.publish(t, b.live, album.ID)
+	b.runDue(t)
+	require.True(t, b.post(t, b.live, album.ID).PlatformResults["telegram"].Success)
 }

@@ -257,10 +257,10 @@ func TestRejectedTokenDeactivatesTheAccount(t *testing.T) {
 
 func TestThreadsAreReplyChainsWhereThePlatformHasReplies(t *testing.T) {
 	t.Parallel()
-	b := newPublishBundle(t, "bluesky", "discord")
+	b := newPublishBundle(t, "telegram", "discord")
 	p := b.createPost(t, b.live, service.PostInput{
 		Content:   "1/3 the thread",
-		Platforms: []service.Platform{"bluesky", "discord"},
+		Platforms: []service.Platform{"telegram", "discord"},
 		Segments: []service.Segment{
 			{Content: "2/3", Media: service.Media{Images: []service.Image{{URL: "https://cdn.example/a.png", AltText: new("a cat")}}}},
 			{Content: "3/3", Media: service.Media{Video: &service.Video{URL: "https://cdn.example/v.mp4"}}},
@@ -269,17 +269,17 @@ func TestThreadsAreReplyChainsWhereThePlatformHasReplies(t *testing.T) {
 	b.publish(t, b.live, p.ID)
 	b.runDue(t)
 
-	sky := b.platforms["bluesky"].published()
-	require.Len(t, sky, 3)
-	require.Equal(t, []string{"1/3 the thread", "2/3", "3/3"}, []string{sky[0].Text, sky[1].Text, sky[2].Text})
-	require.Nil(t, sky[0].ReplyTo)
-	require.Equal(t, "bluesky-1", sky[1].ReplyTo.ID)
-	require.Equal(t, "bluesky-1", sky[1].Root.ID)
-	require.Equal(t, "bluesky-2", sky[2].ReplyTo.ID)
-	require.Equal(t, "bluesky-1", sky[2].Root.ID)
-	require.Equal(t, []platform.Image{{URL: "https://cdn.example/a.png", AltText: "a cat"}}, sky[1].Images)
-	require.Equal(t, "https://cdn.example/v.mp4", sky[2].VideoURL)
-	require.Equal(t, p.ID+":bluesky:2", sky[2].IdempotencyKey)
+	tg := b.platforms["telegram"].published()
+	require.Len(t, tg, 3)
+	require.Equal(t, []string{"1/3 the thread", "2/3", "3/3"}, []string{tg[0].Text, tg[1].Text, tg[2].Text})
+	require.Nil(t, tg[0].ReplyTo)
+	require.Equal(t, "telegram-1", tg[1].ReplyTo.ID)
+	require.Equal(t, "telegram-1", tg[1].Root.ID)
+	require.Equal(t, "telegram-2", tg[2].ReplyTo.ID)
+	require.Equal(t, "telegram-1", tg[2].Root.ID)
+	require.Equal(t, []platform.Image{{URL: "https://cdn.example/a.png", AltText: "a cat"}}, tg[1].Images)
+	require.Equal(t, "https://cdn.example/v.mp4", tg[2].VideoURL)
+	require.Equal(t, p.ID+":telegram:2", tg[2].IdempotencyKey)
 
 	disc := b.platforms["discord"].published()
 	require.Len(t, disc, 3, "one message per part, in order")
@@ -290,8 +290,8 @@ func TestThreadsAreReplyChainsWhereThePlatformHasReplies(t *testing.T) {
 	require.Equal(t, "3/3", disc[2].Text)
 
 	got := b.post(t, b.live, p.ID)
-	require.Equal(t, service.PlatformResult{Success: true, PostID: "bluesky-1", PostURL: "https://bluesky.example/p/1"},
-		got.PlatformResults["bluesky"], "the result is the thread's first post")
+	require.Equal(t, service.PlatformResult{Success: true, PostID: "telegram-1", PostURL: "https://telegram.example/p/1"},
+		got.PlatformResults["telegram"], "the result is the thread's first post")
 }
 
 func TestAThreadResumesWhereItStopped(t *testing.T) {
@@ -424,16 +424,19 @@ func TestTestModePostsNameTheAccount(t *testing.T) {
 	b := newPublishBundle(t)
 	bluesky := b.connect(t, b.test, "bluesky", nil)
 	tiktok := b.connect(t, b.test, "tiktok", nil)
-	p := b.createPost(t, b.test, service.PostInput{
-		Platforms: []service.Platform{"bluesky", "tiktok"},
+	text := b.createPost(t, b.test, service.PostInput{Platforms: []service.Platform{"bluesky"}})
+	video := b.createPost(t, b.test, service.PostInput{
+		Platforms: []service.Platform{"tiktok"},
 		Media:     service.Media{Video: &service.Video{URL: "https://cdn.example/v.mp4"}},
 	})
-	b.publish(t, b.test, p.ID)
+	b.publish(t, b.test, text.ID)
+	b.publish(t, b.test, video.ID)
 	b.runDue(t)
 
-	got := b.post(t, b.test, p.ID).PlatformResults
+	got := b.post(t, b.test, text.ID).PlatformResults
 	require.True(t, strings.HasPrefix(got["bluesky"].PostID, "at://"+bluesky.PlatformUserID+"/"), got["bluesky"].PostID)
 	require.True(t, strings.HasPrefix(got["bluesky"].PostURL, "https://bsky.app/profile/"+bluesky.Username+"/post/"), got["bluesky"].PostURL)
+	got = b.post(t, b.test, video.ID).PlatformResults
 	require.Equal(t, "https://www.tiktok.com/@"+tiktok.Username+"/video/"+got["tiktok"].PostID, got["tiktok"].PostURL)
 }
 

@@ -134,6 +134,12 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 			if n := len(part.media.Images); spec.MaxImages > 0 && n > spec.MaxImages {
 				add(part.field+"/media/images", "%s: a post takes at most %d images, not %d", pl, spec.MaxImages, n)
 			}
+			switch {
+			case video && !spec.Video:
+				add(part.field+"/media/video", "%s: Octopost does not publish videos to %s yet: leave the video out or publish to %s separately", pl, spec.Name, spec.Name)
+			case video && image && !spec.VideoWithImages && spec.MaxImages > 0:
+				add(part.field+"/media", "%s: a post takes a video or images, not both", pl)
+			}
 			err := spec.Text(part.content, image || video, maxChars)
 			var missing *textlimit.MissingMediaError
 			if err != nil && !errors.As(err, &missing) {

@@ -41,6 +41,13 @@ type Spec struct {
 	// platform publishes no images (TikTok, YouTube publish the video alone, and a post's
 	// images are for its other platforms).
 	MaxImages int
+	// Video is true where the adapter publishes a post's video. Elsewhere a post with a
+	// video is refused when it is published, never sent without it.
+	Video bool
+	// VideoWithImages is true where one post may carry a video and images together (a
+	// carousel, an album), or where its images are not sent (MaxImages 0). Elsewhere (X,
+	// LinkedIn, Facebook: one or the other) such a post is refused when it is published.
+	VideoWithImages bool
 	// AccountLimit returns the text limit an account's stored credentials carry (a
 	// Mastodon instance's own limit), 0 when they carry none. Nil for most platforms.
 	AccountLimit func(Credentials) int

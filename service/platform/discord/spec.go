@@ -21,10 +21,12 @@ var Spec = platform.Spec{
 		Takes: "webhook_url",
 		Blame: func(platform.Credentials, platform.Kind) string { return "webhook_url" },
 	},
-	Text:      textlimit.For("discord"),
-	Media:     textlimit.NeedsMedia("discord"),
-	MaxImages: 10,
-	Settings:  []platform.Setting{{Env: SettingWebhookURL, Default: "https://discord.com/api/webhooks/"}},
+	Text:            textlimit.For("discord"),
+	Media:           textlimit.NeedsMedia("discord"),
+	Video:           true,
+	VideoWithImages: true,
+	MaxImages:       10,
+	Settings:        []platform.Setting{{Env: SettingWebhookURL, Default: "https://discord.com/api/webhooks/"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingWebhookURL))
 	},

@@ -25,6 +25,7 @@ var Spec = platform.Spec{
 	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
 	Text:     textlimit.For("facebook"),
 	Media:    textlimit.NeedsMedia("facebook"),
+	Video:    true,
 	// Several images go as unpublished photos attached to one post (attached_media), at
 	// most ten of them: a bound of Octopost's, so one post makes at most eleven calls.
 	MaxImages: 10,

@@ -21,10 +21,12 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	// Instagram Login without PKCE, a short-lived token traded for a long-lived one that
 	// refreshes itself: oauth.go.
-	OAuth:    oauthFlow,
-	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
-	Text:     textlimit.For("instagram"),
-	Media:    textlimit.NeedsMedia("instagram"),
+	OAuth:           oauthFlow,
+	Settings:        platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+	Text:            textlimit.For("instagram"),
+	Media:           textlimit.NeedsMedia("instagram"),
+	Video:           true,
+	VideoWithImages: true,
 	// A carousel takes 10 items.
 	MaxImages: maxCarousel,
 	Options:   checkOptions,

@@ -25,6 +25,7 @@ var Spec = platform.Spec{
 
 	Text:      textlimit.For("linkedin"),
 	Media:     textlimit.NeedsMedia("linkedin"),
+	Video:     true,
 	MaxImages: maxImages,
 	Options:   checkOptions,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {

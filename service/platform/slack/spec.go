@@ -29,10 +29,12 @@ var Spec = platform.Spec{
 			return platform.Blame(kind, "bot_token", "channel", "platform")
 		},
 	},
-	Replies:   true,
-	Text:      textlimit.For("slack"),
-	Media:     textlimit.NeedsMedia("slack"),
-	MaxImages: 10,
+	Replies:         true,
+	Text:            textlimit.For("slack"),
+	Media:           textlimit.NeedsMedia("slack"),
+	Video:           true,
+	VideoWithImages: true,
+	MaxImages:       10,
 	Settings: []platform.Setting{
 		{Env: SettingAPIURL, Default: "https://slack.com/api"},
 		{Env: SettingWebhookURL, Default: "https://hooks.slack.com/"},

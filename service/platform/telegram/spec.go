@@ -25,11 +25,13 @@ var Spec = platform.Spec{
 			return platform.Blame(kind, "bot_token", "chat_id", "platform")
 		},
 	},
-	Replies:   true,
-	Text:      textlimit.For("telegram"),
-	Media:     textlimit.NeedsMedia("telegram"),
-	MaxImages: 10,
-	Settings:  []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
+	Replies:         true,
+	Text:            textlimit.For("telegram"),
+	Media:           textlimit.NeedsMedia("telegram"),
+	Video:           true,
+	VideoWithImages: true,
+	MaxImages:       10,
+	Settings:        []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
 	},

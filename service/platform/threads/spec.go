@@ -21,11 +21,13 @@ var Spec = platform.Spec{
 	Connect: platform.Connect{OAuth: true},
 	// Meta's OAuth without PKCE, a short-lived token traded for a long-lived one that
 	// refreshes itself: oauth.go.
-	OAuth:    oauthFlow,
-	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
-	Replies:  true,
-	Text:     textlimit.For("threads"),
-	Media:    textlimit.NeedsMedia("threads"),
+	OAuth:           oauthFlow,
+	Settings:        platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
+	Replies:         true,
+	Text:            textlimit.For("threads"),
+	Media:           textlimit.NeedsMedia("threads"),
+	Video:           true,
+	VideoWithImages: true,
 	// A carousel takes 20 items (the video, if any, is one of them).
 	MaxImages: maxCarousel,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {

@@ -24,8 +24,10 @@ var Spec = platform.Spec{
 	OAuth:    oauthFlow,
 	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
 
-	Text:  textlimit.For("tiktok"),
-	Media: textlimit.NeedsMedia("tiktok"),
+	Text:            textlimit.For("tiktok"),
+	Media:           textlimit.NeedsMedia("tiktok"),
+	Video:           true,
+	VideoWithImages: true,
 	// A TikTok post is its video alone: a post's images are for its other platforms.
 	MaxImages: 0,
 	Options:   checkOptions,

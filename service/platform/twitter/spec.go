@@ -24,6 +24,7 @@ var Spec = platform.Spec{
 	Replies:   true,
 	Text:      textlimit.For("twitter"),
 	Media:     textlimit.NeedsMedia("twitter"),
+	Video:     true,
 	MaxImages: 4,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))

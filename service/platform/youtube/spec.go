@@ -24,8 +24,10 @@ var Spec = platform.Spec{
 	OAuth:    oauthFlow,
 	Settings: platform.OAuthSettings(env, defaultAuthURL, defaultTokenURL, defaultAPIURL),
 
-	Text:  textlimit.For("youtube"),
-	Media: textlimit.NeedsMedia("youtube"),
+	Text:            textlimit.For("youtube"),
+	Media:           textlimit.NeedsMedia("youtube"),
+	Video:           true,
+	VideoWithImages: true,
 	// A YouTube post is its video alone: a post's images are for its other platforms.
 	MaxImages: 0,
 	Options:   checkOptions,
