@@ -31,7 +31,7 @@ var Spec = platform.Spec{
 	Replies:   true,
 	Text:      textlimit.For("bluesky"),
 	Media:     textlimit.NeedsMedia("bluesky"),
-	MaxImages: 4,
+	MaxImages: maxImages,
 	Settings:  []platform.Setting{{Env: SettingURL, Default: "https://bsky.social"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingURL))

@@ -25,7 +25,7 @@ var Spec = platform.Spec{
 	Media:           textlimit.NeedsMedia("discord"),
 	Video:           true,
 	VideoWithImages: true,
-	MaxImages:       10,
+	MaxImages:       maxEmbeds,
 	Settings:        []platform.Setting{{Env: SettingWebhookURL, Default: "https://discord.com/api/webhooks/"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingWebhookURL))

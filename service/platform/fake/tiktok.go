@@ -208,13 +208,6 @@ func (f *TikTok) SetNow(now func() time.Time) {
 	f.now = now
 }
 
-// SetDelay holds every response back for d after the request has been served.
-func (f *TikTok) SetDelay(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.delay = d
-}
-
 // FailNext answers the next n requests to path ("" for any) with status and TikTok's
 // error body for it: 401 access_token_invalid, 429 rate_limit_exceeded, 403
 // spam_risk_too_many_posts, 5xx internal_error, else invalid_params.

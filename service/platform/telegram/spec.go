@@ -30,7 +30,7 @@ var Spec = platform.Spec{
 	Media:           textlimit.NeedsMedia("telegram"),
 	Video:           true,
 	VideoWithImages: true,
-	MaxImages:       10,
+	MaxImages:       maxAlbum,
 	Settings:        []platform.Setting{{Env: SettingAPIURL, Default: "https://api.telegram.org"}},
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))

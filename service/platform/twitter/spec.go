@@ -25,7 +25,7 @@ var Spec = platform.Spec{
 	Text:      textlimit.For("twitter"),
 	Media:     textlimit.NeedsMedia("twitter"),
 	Video:     true,
-	MaxImages: 4,
+	MaxImages: maxImages,
 	New: func(client *http.Client, setting func(string) string) platform.Adapter {
 		return New(client, setting(SettingAPIURL))
 	},
