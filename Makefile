@@ -43,6 +43,7 @@ fmt-check:
 # database and image tests need them, and under CI=true pgtest fails (never skips) without them.
 test:
 	scripts/ensure-docker.sh
+	scripts/ensure-chromium.sh
 	scripts/build-postgres-image.sh
 	scripts/build-image.sh
 	$(MAKE) check-generated

@@ -1,0 +1,463 @@
+package e2e
+
+// The browser harness: the dashboard's tests drive Debian's Chromium with chromedp, as a
+// person would use the dashboard, against the same `octopost serve` child process the
+// API suites use.
+//
+// Design:
+//
+//   - Chromium is found at OCTOPOST_CHROMIUM, else /usr/bin/chromium (Debian's package,
+//     installed by scripts/ensure-chromium.sh, which `make test` runs). Without it the
+//     browser tests skip and say how to install it, except under CI=true, where they
+//     fail: CI must never pass by skipping them.
+//   - Each test starts its own headless Chromium with a fresh profile in t.TempDir() and
+//     the flags the issue asks for (no sandbox, no GPU, no background networking,
+//     component updates, sync or first-run), talking to it over a pipe, not a port.
+//   - Only localhost is reachable. Every host name resolves to nothing
+//     (--host-resolver-rules), QUIC is off, and every request for a non-loopback address
+//     is sent to a proxy of the test's own that records it and answers 403; loopback is
+//     never proxied. A page or the browser that asked for anything but localhost fails
+//     the test, naming the URLs. Chromium's own account and component-update services,
+//     which it calls at start whatever the flags, are pointed at a closed local port.
+//   - Steps are bounded, never timed: each browser step has browserStepTimeout (generous:
+//     the machine is shared and Chromium is slow to start), and a failed step saves a
+//     screenshot and names the page it was on.
+//   - Screenshots are test artifacts, written under e2e/artifacts/ (OCTOPOST_ARTIFACTS
+//     overrides; gitignored) with stable names, so `make screenshots` can copy the
+//     current ones into docs/screenshots/ for the README.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	// browserStartTimeout bounds Chromium's start and its first blank page.
+	browserStartTimeout = 60 * time.Second
+	// browserStepTimeout bounds one step: a navigation, a form submitted, a read.
+	browserStepTimeout = 30 * time.Second
+	// laptopWidth and laptopHeight are the window (and screenshot) size.
+	laptopWidth, laptopHeight = 1280, 900
+	// phoneWidth and phoneHeight are a phone's viewport in CSS pixels.
+	phoneWidth, phoneHeight = 390, 844
+)
+
+// chromiumPath is the browser the tests drive, or "" (after t.Skip or t.Fatal) when there
+// is none.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("OCTOPOST_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	info, err := os.Stat(path)
+	if err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
+		return path
+	}
+	msg := fmt.Sprintf("no Chromium at %s (set OCTOPOST_CHROMIUM, or run scripts/ensure-chromium.sh "+
+		"as root to install Debian's chromium and chromium-driver)", path)
+	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+		t.Fatal(msg + "; under CI=true the browser tests must run")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// artifactsDir is where screenshots go: OCTOPOST_ARTIFACTS, else e2e/artifacts.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("OCTOPOST_ARTIFACTS")
+	if dir == "" {
+		dir = "artifacts" // go test runs in the package's directory, e2e/
+	}
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(abs, 0o755))
+	return abs
+}
+
+// browser is one headless Chromium with one tab, driven by a test.
+type browser struct {
+	t         *testing.T
+	ctx       context.Context // the tab; the browser lives as long as it
+	base      string          // the server under test, http://127.0.0.1:PORT
+	artifacts string
+	output    *syncBuffer // Chromium's stdout and stderr, shown when a step fails
+	foreign   *foreignRecorder
+}
+
+// newBrowser starts Chromium for t, opens a blank tab at the laptop size, and closes the
+// browser when t ends (failing t if a page asked for anything but localhost).
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	path := chromiumPath(t)
+	foreign := newForeignRecorder(t)
+	output := &syncBuffer{}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,AutofillServerCommunication,"+
+			"NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,DialMediaRouteProvider,"+
+			"CertificateTransparencyComponentUpdater,SafeBrowsing,InterestFeedContentSuggestions"),
+		chromedp.Flag("allow-browser-signin", "false"),
+		// Chromium still asks its account and component-update services at start, flags
+		// or not: they are pointed at a closed local port, so they fail at once here
+		// instead of reaching the proxy (which would fail the test).
+		chromedp.Flag("gaia-url", "http://"+closedAddr(t)),
+		chromedp.Flag("component-updater", "url-source=http://"+closedAddr(t)),
+		// Only localhost: no host resolves but the loopback ones (the rules apply to IP
+		// literals too), and every non-loopback request goes to the recording proxy
+		// (loopback bypasses proxies by default).
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"),
+		chromedp.ProxyServer("http://"+foreign.addr),
+		chromedp.WindowSize(laptopWidth, laptopHeight),
+		chromedp.CombinedOutput(output),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		t.Logf("chromedp: "+format, args...)
+	}))
+	b := &browser{t: t, ctx: ctx, base: base, artifacts: artifactsDir(t), output: output, foreign: foreign}
+
+	// The first run starts the browser and binds it to ctx (which has no deadline: a
+	// deadline there would end the browser); the bound is kept by a watchdog instead.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx, chromedp.Navigate("about:blank")) }()
+	select {
+	case err := <-started:
+		if err != nil {
+			cancelTab()
+			cancelAlloc()
+			t.Fatalf("start Chromium (%s): %v\nChromium's output:\n%s", path, err, tail(output.String(), 4000))
+		}
+	case <-time.After(browserStartTimeout):
+		cancelTab()
+		cancelAlloc()
+		t.Fatalf("Chromium (%s) did not start within %s\nChromium's output:\n%s", path, browserStartTimeout, tail(output.String(), 4000))
+	}
+	// Page requests are seen as they are made, so a foreign one is reported with its page.
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if ev, ok := ev.(*network.EventRequestWillBeSent); ok && !localURL(ev.Request.URL) {
+			foreign.add(ev.Request.Method + " " + ev.Request.URL + " (from " + ev.DocumentURL + ")")
+		}
+	}))
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for Chromium to exit and removes nothing of the test's
+		for _, r := range foreign.take() {
+			t.Errorf("the browser asked for something other than localhost: %s", r)
+		}
+	})
+	t.Logf("browser screenshots are saved in %s", b.artifacts)
+	return b
+}
+
+// step runs actions as one bounded step; on failure it fails the test with what, the page
+// it was on and a screenshot of it.
+func (b *browser) step(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	_ = browserRun(b, what, chromedp.Steps(actions...))
+}
+
+// browserRun runs one action that returns a value as a bounded step (a function, as Go
+// methods cannot have type parameters).
+func browserRun[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserStepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.fail(what, err)
+	}
+	return v
+}
+
+// submit clicks sel (a submit button or a link) and waits for the page it leads to,
+// returning the final document's HTTP status (after redirects).
+func (b *browser) submit(what, sel string) int64 {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, browserStepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		b.fail(what, err)
+	}
+	if resp == nil {
+		b.fail(what, errors.New("no document response"))
+	}
+	return resp.Status
+}
+
+// open loads base+path and returns the final document's HTTP status (after redirects).
+func (b *browser) open(path string) int64 {
+	b.t.Helper()
+	resp := browserRun(b, "open "+path, chromedp.NavigateResponse(b.base+path))
+	if resp == nil {
+		b.fail("open "+path, errors.New("no document response"))
+	}
+	return resp.Status
+}
+
+// path is the current page's path (and query), without the server's address.
+func (b *browser) path() string {
+	b.t.Helper()
+	return strings.TrimPrefix(browserRun(b, "read the location", chromedp.Location()), b.base)
+}
+
+// text is the visible text of the first element matching sel, trimmed.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(browserRun(b, "read "+sel, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible)))
+}
+
+// attr is the attribute name of the first element matching sel ("" when it has none).
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	r := browserRun(b, "read "+sel+"["+name+"]", chromedp.AttributeValue(chromedp.CSS(sel), name, chromedp.NodeReady))
+	return r.Value
+}
+
+// count is the number of elements matching sel now (no waiting).
+func (b *browser) count(sel string) int {
+	b.t.Helper()
+	return browserRun(b, "count "+sel, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+}
+
+// html is the whole document as the browser has it now.
+func (b *browser) html() string {
+	b.t.Helper()
+	return browserRun(b, "read the document", chromedp.Evaluate[string]("document.documentElement.outerHTML"))
+}
+
+// fill types value into the empty field sel.
+func (b *browser) fill(sel, value string) {
+	b.t.Helper()
+	b.step("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
+}
+
+// click clicks sel, for what does not load a page (a checkbox, a radio button).
+func (b *browser) click(sel string) {
+	b.t.Helper()
+	b.step("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+// checked says whether the checkbox or radio button sel is checked.
+func (b *browser) checked(sel string) bool {
+	b.t.Helper()
+	return browserRun(b, "read "+sel+".checked", chromedp.Evaluate[bool](fmt.Sprintf("document.querySelector(%q).checked", sel)))
+}
+
+// screenshot saves the whole page as <artifacts>/<name>.png.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png := browserRun(b, "screenshot "+name, chromedp.FullScreenshot(100))
+	path := filepath.Join(b.artifacts, name+".png")
+	require.NoError(b.t, os.WriteFile(path, png, 0o644))
+}
+
+// phone makes the viewport a phone's (touch, mobile, twice the pixels) until laptop.
+func (b *browser) phone() {
+	b.t.Helper()
+	b.step("phone viewport", chromedp.EmulateViewport(phoneWidth, phoneHeight,
+		chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+}
+
+// laptop restores the window's own viewport.
+func (b *browser) laptop() {
+	b.t.Helper()
+	b.step("laptop viewport", chromedp.ResetViewport())
+}
+
+// fail ends the test at a failed step, with the page it was on, a screenshot of it
+// (failed-<test>.png) and Chromium's output.
+func (b *browser) fail(what string, err error) {
+	b.t.Helper()
+	where := "(unknown page)"
+	shot := ""
+	// The step's own deadline may be what failed: look at the page with a fresh bound.
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if loc, lerr := chromedp.Run(ctx, chromedp.Location()); lerr == nil {
+		where = loc
+	}
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText : ''"))
+	if png, serr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); serr == nil {
+		path := filepath.Join(b.artifacts, "failed-"+strings.ReplaceAll(b.t.Name(), "/", "-")+".png")
+		if os.WriteFile(path, png, 0o644) == nil {
+			shot = "; screenshot " + path
+		}
+	}
+	b.t.Fatalf("browser step %q failed on %s: %v%s\npage text:\n%s\nChromium's output:\n%s",
+		what, where, err, shot, truncate(body, 2000), tail(b.output.String(), 4000))
+}
+
+// closedAddr is a loopback address nothing listens on: a port the kernel gave out and
+// that was closed again.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}
+
+// tail is the end of s, at most n bytes: Chromium's last words are the ones that matter.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// localURL says whether a page's request stays on this machine: loopback addresses and
+// localhost, and the browser's own schemes that make no request at all.
+func localURL(raw string) bool {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return strings.HasPrefix(raw, "data:") || strings.HasPrefix(raw, "about:") || strings.HasPrefix(raw, "blob:")
+	}
+	if scheme != "http" && scheme != "https" && scheme != "ws" && scheme != "wss" {
+		return scheme == "chrome" || scheme == "devtools" || scheme == "chrome-extension"
+	}
+	hostport, _, _ := strings.Cut(rest, "/")
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// foreignRecorder is the proxy every non-loopback request of the browser is sent to: it
+// records the request and refuses it, so nothing leaves the machine and nothing is
+// missed, whether a page or the browser itself asked.
+type foreignRecorder struct {
+	addr string
+
+	mu       sync.Mutex
+	requests []string
+}
+
+func newForeignRecorder(t *testing.T) *foreignRecorder {
+	t.Helper()
+	f := &foreignRecorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A proxy sees the absolute URL (http) or CONNECT host:port (https).
+		target := r.URL.String()
+		if r.Method == http.MethodConnect {
+			target = r.Host
+		}
+		f.add(r.Method + " " + target + " (through the proxy)")
+		http.Error(w, "the browser tests only talk to localhost", http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	f.addr = strings.TrimPrefix(srv.URL, "http://")
+	return f
+}
+
+func (f *foreignRecorder) add(r string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, r)
+}
+
+// take returns the requests recorded so far and forgets them.
+func (f *foreignRecorder) take() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.requests
+	f.requests = nil
+	return out
+}
+
+// TestBrowserKeepsToLocalhost checks the harness itself on a page of its own: the browser
+// starts, screenshots are PNG files where the log says, and a page that reaches for
+// another host (a name and an IP literal) is caught and refused, never sent.
+func TestBrowserKeepsToLocalhost(t *testing.T) {
+	t.Parallel()
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/":
+			fmt.Fprint(w, `<!doctype html><title>local</title><h1 id="hello">Hello</h1>`+
+				`<form action="/next" method="post"><label for="name">Name</label><input id="name" name="name">`+
+				`<button type="submit">Go</button></form>`)
+		case "/next":
+			require.NoError(t, r.ParseForm())
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `<!doctype html><title>next</title><p id="said">%s</p>`, r.PostForm.Get("name"))
+		case "/away":
+			// Written as an RFC 2606 name and a TEST-NET-1 address: were the guard broken,
+			// neither could reach anyone.
+			fmt.Fprint(w, `<!doctype html><title>away</title><p id="away">away</p>`+
+				`<img src="http://octopost.invalid/a.png"><img src="http://192.0.2.1/b.png">`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(page.Close)
+
+	b := newBrowser(t, page.URL)
+	require.Equal(t, int64(http.StatusOK), b.open("/"))
+	require.Equal(t, "Hello", b.text("#hello"))
+	b.fill("#name", "Ada")
+	require.Equal(t, int64(http.StatusCreated), b.submit("submit the form", "button[type=submit]"))
+	require.Equal(t, "/next", b.path())
+	require.Equal(t, "Ada", b.text("#said"))
+
+	b.screenshot("harness-check")
+	png, err := os.ReadFile(filepath.Join(b.artifacts, "harness-check.png"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(png), "\x89PNG\r\n\x1a\n"), "a PNG file")
+
+	require.Empty(t, b.foreign.take(), "a local page asked for nothing else")
+	require.Equal(t, int64(http.StatusOK), b.open("/away"))
+	// Images load after the document: wait, bounded, until both attempts are seen.
+	deadline := time.Now().Add(browserStepTimeout)
+	var seen []string
+	for time.Now().Before(deadline) {
+		seen = append(seen, b.foreign.take()...)
+		joined := strings.Join(seen, "\n")
+		if strings.Contains(joined, "octopost.invalid") && strings.Contains(joined, "192.0.2.1") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	joined := strings.Join(seen, "\n")
+	require.Contains(t, joined, "http://octopost.invalid/a.png")
+	require.Contains(t, joined, "http://192.0.2.1/b.png")
+	complete := browserRun(b, "read the images' state", chromedp.Evaluate[[]bool](
+		`[...document.images].map(i => i.complete && i.naturalWidth > 0)`))
+	require.Equal(t, []bool{false, false}, complete, "neither image loaded")
+}
