@@ -372,7 +372,7 @@ func TestAccountsInternalErrors(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	require.NoError(t, d.Migrate(ctx))
 	svc := service.New(brokenAccounts{d}, nil, nil, service.Config{Platforms: platforms.All, Render: api.Renderer{}})
-	_, err = svc.CreateUser(ctx, "dev@example.com")
+	_, err = svc.CreateUser(ctx, "dev@example.com", "")
 	require.NoError(t, err)
 	_, test, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeTest, nil)
 	require.NoError(t, err)

@@ -97,7 +97,7 @@ func BenchmarkGetPost(b *testing.B) {
 				config.Observer, options.Observer = m, m
 			}
 			svc := service.New(d, clock, nil, config)
-			_, err = svc.CreateUser(ctx, "bench@example.com")
+			_, err = svc.CreateUser(ctx, "bench@example.com", "")
 			require.NoError(b, err)
 			_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)
 			require.NoError(b, err)

@@ -133,7 +133,7 @@ func benchHandler(b *testing.B) (http.Handler, string) {
 	b.Cleanup(func() { d.Close() })
 	require.NoError(b, d.Migrate(ctx))
 	svc := service.New(d, nil, nil, service.Config{Platforms: platforms.All})
-	_, err = svc.CreateUser(ctx, "bench@example.com")
+	_, err = svc.CreateUser(ctx, "bench@example.com", "")
 	require.NoError(b, err)
 	_, key, err := svc.CreateAPIKey(ctx, "bench@example.com", "bench", service.ModeLive, nil)
 	require.NoError(b, err)

@@ -121,7 +121,7 @@ func setupWith(t *testing.T, opts setupOptions) *testBundle {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	b := &testBundle{store: d, svc: svc, clock: clock, server: srv, email: "dev@example.com"}
-	_, err = svc.CreateUser(ctx, b.email)
+	_, err = svc.CreateUser(ctx, b.email, "")
 	require.NoError(t, err)
 	return b
 }
@@ -140,7 +140,7 @@ func (b *testBundle) otherUserKey(t *testing.T, mode service.Mode) string {
 	t.Helper()
 	ctx := context.Background()
 	email := "other@example.com"
-	if _, err := b.svc.CreateUser(ctx, email); err != nil {
+	if _, err := b.svc.CreateUser(ctx, email, ""); err != nil {
 		require.ErrorContains(t, err, "already exists")
 	}
 	_, secret, err := b.svc.CreateAPIKey(ctx, email, "other", mode, nil)

@@ -35,7 +35,7 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 	t.Cleanup(func() { d.Close() })
 	require.NoError(t, d.Migrate(ctx))
 	svc := service.New(failingStore{d}, nil, nil, service.Config{Platforms: platforms.All})
-	_, err = svc.CreateUser(ctx, "dev@example.com")
+	_, err = svc.CreateUser(ctx, "dev@example.com", "")
 	require.NoError(t, err)
 	_, key, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeLive, nil)
 	require.NoError(t, err)

@@ -66,7 +66,7 @@ func TestKeyCheckCostsOneRead(t *testing.T) {
 	store := &countingStore{Store: d}
 	clock := &fakeClock{now: time.Now().UTC().Truncate(time.Microsecond)}
 	svc := service.New(store, clock, nil, service.Config{Platforms: platforms.All})
-	_, err = svc.CreateUser(ctx, "dev@example.com")
+	_, err = svc.CreateUser(ctx, "dev@example.com", "")
 	require.NoError(t, err)
 	_, key, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeLive, nil)
 	require.NoError(t, err)

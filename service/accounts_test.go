@@ -109,9 +109,9 @@ func setup(t *testing.T, configure ...func(*service.Config)) *testBundle {
 	}
 	b.svc = service.New(d, b.clock, nil, config)
 
-	user, err := b.svc.CreateUser(ctx, "owner@example.com")
+	user, err := b.svc.CreateUser(ctx, "owner@example.com", "")
 	require.NoError(t, err)
-	other, err := b.svc.CreateUser(ctx, "other@example.com")
+	other, err := b.svc.CreateUser(ctx, "other@example.com", "")
 	require.NoError(t, err)
 	b.live = service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	b.test = service.Scope{UserID: user.ID, Mode: service.ModeTest}

@@ -141,7 +141,7 @@ func newDeliveryBundle(t *testing.T) *deliveryBundle {
 		Secrets: newTestBox(t), Render: renderer{}, AllowPrivateWebhooks: true,
 	})
 	b.svc.SetQueue(b.queue, service.Retry{})
-	user, err := b.svc.CreateUser(b.ctx, "owner@example.com")
+	user, err := b.svc.CreateUser(b.ctx, "owner@example.com", "")
 	require.NoError(t, err)
 	b.live = service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	b.test = service.Scope{UserID: user.ID, Mode: service.ModeTest}

@@ -13,7 +13,7 @@ func idempotencySetup(t *testing.T) (*service.Service, *clock, service.Scope) {
 	t.Helper()
 	c := &clock{now: time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)}
 	svc := service.New(newTestDB(t), c, nil, service.Config{})
-	u, err := svc.CreateUser(t.Context(), "dev@example.com")
+	u, err := svc.CreateUser(t.Context(), "dev@example.com", "")
 	require.NoError(t, err)
 	return svc, c, service.Scope{UserID: u.ID, Mode: service.ModeLive}
 }

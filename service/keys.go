@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -19,31 +18,6 @@ var ErrUnauthenticated = errors.New("invalid or expired API key")
 // lastUsedGranularity bounds how often a key's last_used_at is written: at most once a
 // minute per key, so authentication stays one read on almost every request.
 const lastUsedGranularity = time.Minute
-
-// CreateUser adds a user with the given email address.
-func (s *Service) CreateUser(ctx context.Context, email string) (User, error) {
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email {
-		return User{}, &Error{Kind: KindValidation, Message: fmt.Sprintf("%q is not a valid email address", email),
-			Fields: []FieldError{{Field: "email", Message: "must be a plain email address"}}}
-	}
-	u := User{ID: id.New(id.User), Email: strings.ToLower(email), CreatedAt: s.clock.Now()}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, ErrDuplicate) {
-			return User{}, Conflict("a user with email %s already exists", u.Email)
-		}
-		return User{}, err
-	}
-	return u, nil
-}
-
-func (s *Service) userByEmail(ctx context.Context, email string) (User, error) {
-	u, err := s.store.GetUserByEmail(ctx, strings.ToLower(email))
-	if errors.Is(err, ErrNotFound) {
-		return User{}, NotFound("User " + email)
-	}
-	return u, err
-}
 
 // ParsePermissions checks permission names (as given to the CLI) and removes repeats.
 func ParsePermissions(names []string) ([]Permission, error) {
@@ -71,9 +45,41 @@ func joinPermissions() string {
 	return strings.Join(names, ", ")
 }
 
-// CreateAPIKey issues a key for the user with this email. The returned secret is the only
-// copy: the store keeps just its hash.
+// CreateAPIKey issues a key for the user with this email (the operator CLI's way):
+// CreateUserAPIKey for the user it names.
 func (s *Service) CreateAPIKey(ctx context.Context, email, name string, mode Mode, perms []Permission) (APIKey, string, error) {
+	if err := checkAPIKey(name, mode, perms); err != nil {
+		return APIKey{}, "", err
+	}
+	u, err := s.userByEmail(ctx, email)
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	return s.CreateUserAPIKey(ctx, u.ID, name, mode, perms)
+}
+
+// CreateUserAPIKey issues a key for the user. The returned secret is the only copy: the
+// store keeps just its hash.
+func (s *Service) CreateUserAPIKey(ctx context.Context, userID, name string, mode Mode, perms []Permission) (APIKey, string, error) {
+	if err := checkAPIKey(name, mode, perms); err != nil {
+		return APIKey{}, "", err
+	}
+	gen, err := apikey.Generate(mode)
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	k := APIKey{
+		ID: id.New(id.APIKey), UserID: userID, Name: strings.TrimSpace(name), Mode: mode, Permissions: perms,
+		Hash: gen.Hash, Hint: gen.Hint, CreatedAt: s.clock.Now(),
+	}
+	if err := s.store.CreateAPIKey(ctx, k); err != nil {
+		return APIKey{}, "", err
+	}
+	return k, gen.Secret, nil
+}
+
+// checkAPIKey checks a new key's name, mode and permissions, all at once.
+func checkAPIKey(name string, mode Mode, perms []Permission) error {
 	var problems Problems
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
@@ -87,37 +93,35 @@ func (s *Service) CreateAPIKey(ctx context.Context, email, name string, mode Mod
 			problems.Add("permissions", "unknown permission %q", p)
 		}
 	}
-	if err := problems.Err(); err != nil {
-		return APIKey{}, "", err
-	}
-	u, err := s.userByEmail(ctx, email)
-	if err != nil {
-		return APIKey{}, "", err
-	}
-	gen, err := apikey.Generate(mode)
-	if err != nil {
-		return APIKey{}, "", err
-	}
-	k := APIKey{
-		ID: id.New(id.APIKey), UserID: u.ID, Name: name, Mode: mode, Permissions: perms,
-		Hash: gen.Hash, Hint: gen.Hint, CreatedAt: s.clock.Now(),
-	}
-	if err := s.store.CreateAPIKey(ctx, k); err != nil {
-		return APIKey{}, "", err
-	}
-	return k, gen.Secret, nil
+	return problems.Err()
 }
 
-// ListAPIKeys returns the user's keys, newest first, revoked ones included.
+// ListAPIKeys returns the keys of the user with this email (the operator CLI's way).
 func (s *Service) ListAPIKeys(ctx context.Context, email string) ([]APIKey, error) {
 	u, err := s.userByEmail(ctx, email)
 	if err != nil {
 		return nil, err
 	}
-	return s.store.ListAPIKeys(ctx, u.ID)
+	return s.ListUserAPIKeys(ctx, u.ID)
 }
 
-// RevokeAPIKey revokes a key by id. Every server sharing the database refuses it from its
+// ListUserAPIKeys returns the user's keys, newest first, revoked ones included.
+func (s *Service) ListUserAPIKeys(ctx context.Context, userID string) ([]APIKey, error) {
+	return s.store.ListAPIKeys(ctx, userID)
+}
+
+// RevokeUserAPIKey revokes one of the user's keys: NotFound("API key") for an id the user
+// has no key with, another user's included. Revoking it again is harmless. Like
+// RevokeAPIKey, it takes effect on every server from its next request.
+func (s *Service) RevokeUserAPIKey(ctx context.Context, userID, keyID string) (APIKey, error) {
+	k, err := s.store.RevokeUserAPIKey(ctx, userID, keyID, s.clock.Now())
+	if errors.Is(err, ErrNotFound) {
+		return APIKey{}, NotFound("API key")
+	}
+	return k, err
+}
+
+// RevokeAPIKey revokes any user's key by id (the operator CLI's way). Every server sharing the database refuses it from its
 // next request on, since authentication reads the key's row on every request.
 func (s *Service) RevokeAPIKey(ctx context.Context, keyID string) (APIKey, error) {
 	k, err := s.store.RevokeAPIKey(ctx, keyID, s.clock.Now())

@@ -72,7 +72,7 @@ func newRefreshBundle(t *testing.T, expiresAt time.Time) *refreshBundle {
 		OAuth:    service.OAuthConfig{PublicURL: oauthPublicURL, Provider: provider},
 	})
 	b.svc.SetQueue(b.queue, retry)
-	user, err := b.svc.CreateUser(b.ctx, "owner@example.com")
+	user, err := b.svc.CreateUser(b.ctx, "owner@example.com", "")
 	require.NoError(t, err)
 	b.live = service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	rb.pubBundle = b

@@ -100,7 +100,7 @@ func TestObserverSeesEveryKeyCheck(t *testing.T) {
 	obs := &recordingObserver{}
 	ctx := t.Context()
 	svc := service.New(newTestDB(t), &pubClock{now: time.Date(2026, 4, 3, 12, 0, 0, 0, time.UTC)}, nil, service.Config{Observer: obs})
-	_, err := svc.CreateUser(ctx, "dev@example.com")
+	_, err := svc.CreateUser(ctx, "dev@example.com", "")
 	require.NoError(t, err)
 	k, secret, err := svc.CreateAPIKey(ctx, "dev@example.com", "k", service.ModeLive, nil)
 	require.NoError(t, err)

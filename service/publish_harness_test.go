@@ -267,9 +267,9 @@ func newPublishBundle(t *testing.T, connected ...service.Platform) *pubBundle {
 	b.svc = service.New(d, b.clock, nil, service.Config{Platforms: platforms.All, Adapters: adapters, Secrets: box, Render: pubRenderer{}})
 	b.svc.SetQueue(b.queue, retry)
 
-	user, err := b.svc.CreateUser(ctx, "owner@example.com")
+	user, err := b.svc.CreateUser(ctx, "owner@example.com", "")
 	require.NoError(t, err)
-	other, err := b.svc.CreateUser(ctx, "other@example.com")
+	other, err := b.svc.CreateUser(ctx, "other@example.com", "")
 	require.NoError(t, err)
 	b.live = service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	b.test = service.Scope{UserID: user.ID, Mode: service.ModeTest}

@@ -23,7 +23,7 @@ func limiterSetup(t *testing.T, tier service.Tier) (*service.RateLimiter, *clock
 	t.Helper()
 	c := &clock{now: time.Date(2026, 4, 3, 12, 0, 20, 0, time.UTC)}
 	svc := service.New(newTestDB(t), c, nil, service.Config{})
-	_, err := svc.CreateUser(t.Context(), "dev@example.com")
+	_, err := svc.CreateUser(t.Context(), "dev@example.com", "")
 	require.NoError(t, err)
 	k, _, err := svc.CreateAPIKey(t.Context(), "dev@example.com", "k", service.ModeLive, nil)
 	require.NoError(t, err)
@@ -130,7 +130,7 @@ func TestRateLimiterInstancesShareTheLimit(t *testing.T) {
 			fixed := &clock{now: time.Date(2026, 4, 3, 12, 0, 20, 0, time.UTC)} // read only: safe to share
 			svc1 := service.New(d1, fixed, nil, service.Config{})
 			svc2 := service.New(d2, fixed, nil, service.Config{})
-			_, err := svc1.CreateUser(t.Context(), "dev@example.com")
+			_, err := svc1.CreateUser(t.Context(), "dev@example.com", "")
 			require.NoError(t, err)
 			k, _, err := svc1.CreateAPIKey(t.Context(), "dev@example.com", "k", service.ModeLive, nil)
 			require.NoError(t, err)

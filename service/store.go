@@ -39,6 +39,7 @@ type Store interface {
 
 	CreateUser(ctx context.Context, u User) error // ErrDuplicate when the email is taken
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	UserStore
 
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// GetAPIKeyByHash is the one indexed read the authentication of a request costs.
@@ -46,6 +47,8 @@ type Store interface {
 	ListAPIKeys(ctx context.Context, userID string) ([]APIKey, error) // newest first
 	// RevokeAPIKey sets revoked_at unless already set and returns the key as stored.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) (APIKey, error)
+	// RevokeUserAPIKey is RevokeAPIKey for a key of userID only: ErrNotFound for another's.
+	RevokeUserAPIKey(ctx context.Context, userID, id string, at time.Time) (APIKey, error)
 	// TouchAPIKey sets last_used_at to at, unless it is already after at-minAge.
 	TouchAPIKey(ctx context.Context, id string, at time.Time, minAge time.Duration) error
 
@@ -142,4 +145,49 @@ type PublishingStore interface {
 	// compare-and-set, so of two workers racing on one attempt exactly one wins. The loser
 	// gets ErrNotFound.
 	UpdateAttempt(ctx context.Context, a, from PublishAttempt) error
+}
+
+// UserStore keeps what the dashboard's sign-in needs: passwords, sessions and the counts of
+// failed sign-ins (service/users.go, service/sessions.go).
+type UserStore interface {
+	HasUsers(ctx context.Context) (bool, error)
+	// CreateFirstUser adds u, with the password hash, only while there is no user at all,
+	// and reports whether it did. Of concurrent calls on one database exactly one creates.
+	CreateFirstUser(ctx context.Context, u User, passwordHash string) (bool, error)
+	// SetUserPassword replaces the user's password hash; "" removes it. ErrNotFound when
+	// there is no such user.
+	SetUserPassword(ctx context.Context, userID, passwordHash string) error
+	// GetUserForSignIn is GetUserByEmail with the user's password hash ("" for none).
+	GetUserForSignIn(ctx context.Context, email string) (User, string, error)
+
+	// CreateSession stores a session under the SHA-256 (hex) of its token.
+	CreateSession(ctx context.Context, s Session, tokenHash string) error
+	// GetSessionByTokenHash returns the unrevoked session with this token hash, expired or
+	// not, and its user; ErrNotFound when there is none.
+	GetSessionByTokenHash(ctx context.Context, tokenHash string) (Session, User, error)
+	// TouchSession sets the session's last_seen_at to at and its expires_at, unless it was
+	// last seen after at-minAge or is revoked.
+	TouchSession(ctx context.Context, id string, at, expiresAt time.Time, minAge time.Duration) error
+	// RevokeSessionByTokenHash sets revoked_at unless already set; no session is no error.
+	RevokeSessionByTokenHash(ctx context.Context, tokenHash string, at time.Time) error
+	// RevokeSession sets revoked_at of the user's session unless already set; ErrNotFound
+	// when the user has no session with this id.
+	RevokeSession(ctx context.Context, userID, id string, at time.Time) error
+	// RevokeUserSessions revokes every unrevoked session of the user.
+	RevokeUserSessions(ctx context.Context, userID string, at time.Time) error
+	// ListSessions returns up to limit of the user's sessions that are neither revoked nor
+	// expired at now, newest first.
+	ListSessions(ctx context.Context, userID string, now time.Time, limit int) ([]Session, error)
+	// DeleteEndedSessions deletes every session expired at now or revoked.
+	DeleteEndedSessions(ctx context.Context, now time.Time) error
+
+	// GetSignInFailures returns the count of bucket's window starting at window; 0 when
+	// there is none.
+	GetSignInFailures(ctx context.Context, bucket string, window time.Time) (int64, error)
+	// AddSignInFailures adds n (which may be negative) to the count of bucket's window,
+	// creating it to expire at expires, in one atomic statement, and returns the count it
+	// made: concurrent calls, from any instance on the database, each see their own.
+	AddSignInFailures(ctx context.Context, bucket string, window, expires time.Time, n int64) (int64, error)
+	// DeleteExpiredSignInWindows deletes the windows that expired at or before now.
+	DeleteExpiredSignInWindows(ctx context.Context, now time.Time) error
 }

@@ -67,7 +67,7 @@ func setupWebhooks(t *testing.T, configure ...func(*service.Config)) *webhookBun
 		c(&config)
 	}
 	svc := service.New(d, nil, webhookDNS, config)
-	user, err := svc.CreateUser(ctx, "hooks@example.com")
+	user, err := svc.CreateUser(ctx, "hooks@example.com", "")
 	require.NoError(t, err)
 	return &webhookBundle{ctx: ctx, store: d, svc: svc, box: box, scope: service.Scope{UserID: user.ID, Mode: service.ModeLive}}
 }

@@ -368,7 +368,7 @@ func (c *cli) usersCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	u, err := service.New(d, nil, nil, service.Config{}).CreateUser(ctx, *email)
+	u, err := service.New(d, nil, nil, service.Config{}).CreateUser(ctx, *email, "")
 	if err != nil {
 		return err
 	}

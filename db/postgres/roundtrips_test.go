@@ -161,7 +161,7 @@ func TestAScheduledPostCostsFewRoundTrips(t *testing.T) {
 	})
 	svc.SetQueue(queue, service.DefaultRetry)
 
-	user, err := svc.CreateUser(ctx, "burst@example.com")
+	user, err := svc.CreateUser(ctx, "burst@example.com", "")
 	require.NoError(t, err)
 	scope := service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	creds, err := json.Marshal(platform.Credentials{"webhook_url": "https://discord.example/api/webhooks/1/x"})

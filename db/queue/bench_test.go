@@ -131,7 +131,7 @@ type burstRound struct {
 // for the first whole second that leaves time to create them all.
 func newBurstRound(b *testing.B, ctx context.Context, svc *service.Service, instance *fake.Mastodon, adapter *timedAdapter, round, n int, spread time.Duration) *burstRound {
 	b.Helper()
-	user, err := svc.CreateUser(ctx, fmt.Sprintf("burst%d@example.com", round))
+	user, err := svc.CreateUser(ctx, fmt.Sprintf("burst%d@example.com", round), "")
 	require.NoError(b, err)
 	r := &burstRound{svc: svc, adapter: adapter, scope: service.Scope{UserID: user.ID, Mode: service.ModeLive}}
 	_, err = svc.ConnectAccount(ctx, r.scope, service.AccountInput{Platform: "mastodon", Credentials: platform.Credentials{

@@ -46,7 +46,7 @@ func TestADeliveryIsRetriedThroughRiver(t *testing.T) {
 			}
 		}))
 		t.Cleanup(receiver.Close)
-		user, err := svc.CreateUser(ctx, "owner@example.com")
+		user, err := svc.CreateUser(ctx, "owner@example.com", "")
 		require.NoError(t, err)
 		scope := service.Scope{UserID: user.ID, Mode: service.ModeLive}
 		w, err := svc.CreateWebhook(ctx, scope, service.WebhookInput{URL: receiver.URL, Events: []service.WebhookEvent{"post.published"}, IsActive: true})

@@ -147,7 +147,7 @@ func setupOn(t *testing.T, d *db.DB, store service.Store, clock service.Clock, o
 		require.NoError(t, q.Stop(stopCtx))
 	})
 
-	user, err := b.svc.CreateUser(ctx, "owner@example.com")
+	user, err := b.svc.CreateUser(ctx, "owner@example.com", "")
 	require.NoError(t, err)
 	b.scope = service.Scope{UserID: user.ID, Mode: service.ModeLive}
 	require.NoError(t, d.CreateAccount(ctx, service.Account{

@@ -135,11 +135,30 @@ type RateLimitWindow struct {
 	ExpiresAt   time.Time
 }
 
+type Session struct {
+	ID         string
+	UserID     string
+	TokenHash  string
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+}
+
+type SignInWindow struct {
+	Bucket      string
+	WindowStart time.Time
+	Count       int64
+	ExpiresAt   time.Time
+}
+
 type User struct {
-	ID        string
-	Email     string
-	CreatedAt time.Time
-	Tier      *string
+	ID           string
+	Email        string
+	CreatedAt    time.Time
+	Tier         *string
+	PasswordHash *string
 }
 
 type Webhook struct {

@@ -10,6 +10,34 @@ import (
 	"time"
 )
 
+const createFirstUser = `-- name: CreateFirstUser :execrows
+INSERT INTO users (id, email, password_hash, created_at)
+SELECT $1::text, $2::text, $3::text, $4::timestamptz
+WHERE NOT EXISTS (SELECT 1 FROM users)
+`
+
+type CreateFirstUserParams struct {
+	ID           string
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Inserts only while the table is empty; run after LockUsersForFirstUser in the same
+// transaction, so that the check sees every user committed before it.
+func (q *Queries) CreateFirstUser(ctx context.Context, arg CreateFirstUserParams) (int64, error) {
+	result, err := q.db.Exec(ctx, createFirstUser,
+		arg.ID,
+		arg.Email,
+		arg.PasswordHash,
+		arg.CreatedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const createUser = `-- name: CreateUser :exec
 INSERT INTO users (id, email, created_at) VALUES ($1, $2, $3)
 `
@@ -26,7 +54,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, created_at, tier FROM users WHERE email = $1
+SELECT id, email, created_at, tier, password_hash FROM users WHERE email = $1
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -37,6 +65,46 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.Email,
 		&i.CreatedAt,
 		&i.Tier,
+		&i.PasswordHash,
 	)
 	return i, err
+}
+
+const hasUsers = `-- name: HasUsers :one
+SELECT EXISTS (SELECT 1 FROM users) AS has_users
+`
+
+func (q *Queries) HasUsers(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, hasUsers)
+	var has_users bool
+	err := row.Scan(&has_users)
+	return has_users, err
+}
+
+const lockUsersForFirstUser = `-- name: LockUsersForFirstUser :exec
+LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE
+`
+
+// Held until the transaction ends: it conflicts with itself and with every insert, so of
+// two first-user setups the second waits, then sees the first's user.
+func (q *Queries) LockUsersForFirstUser(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockUsersForFirstUser)
+	return err
+}
+
+const setUserPassword = `-- name: SetUserPassword :execrows
+UPDATE users SET password_hash = $1 WHERE id = $2
+`
+
+type SetUserPasswordParams struct {
+	PasswordHash *string
+	ID           string
+}
+
+func (q *Queries) SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setUserPassword, arg.PasswordHash, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

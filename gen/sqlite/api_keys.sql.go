@@ -132,6 +132,36 @@ func (q *Queries) RevokeAPIKey(ctx context.Context, arg RevokeAPIKeyParams) (Api
 	return i, err
 }
 
+const revokeUserAPIKey = `-- name: RevokeUserAPIKey :one
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?1)
+WHERE id = ?2 AND user_id = ?3
+RETURNING id, user_id, name, mode, permissions, key_hash, hint, created_at, last_used_at, revoked_at
+`
+
+type RevokeUserAPIKeyParams struct {
+	RevokedAt *string
+	ID        string
+	UserID    string
+}
+
+func (q *Queries) RevokeUserAPIKey(ctx context.Context, arg RevokeUserAPIKeyParams) (ApiKey, error) {
+	row := q.db.QueryRowContext(ctx, revokeUserAPIKey, arg.RevokedAt, arg.ID, arg.UserID)
+	var i ApiKey
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Name,
+		&i.Mode,
+		&i.Permissions,
+		&i.KeyHash,
+		&i.Hint,
+		&i.CreatedAt,
+		&i.LastUsedAt,
+		&i.RevokedAt,
+	)
+	return i, err
+}
+
 const touchAPIKey = `-- name: TouchAPIKey :exec
 UPDATE api_keys SET last_used_at = ?1
 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?3)

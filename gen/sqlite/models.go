@@ -124,11 +124,30 @@ type QueueInstance struct {
 	HeartbeatAt int64
 }
 
+type Session struct {
+	ID         string
+	UserID     string
+	TokenHash  string
+	UserAgent  string
+	CreatedAt  string
+	LastSeenAt string
+	ExpiresAt  string
+	RevokedAt  *string
+}
+
+type SignInWindow struct {
+	Bucket      string
+	WindowStart string
+	Count       int64
+	ExpiresAt   string
+}
+
 type User struct {
-	ID        string
-	Email     string
-	CreatedAt string
-	Tier      *string
+	ID           string
+	Email        string
+	CreatedAt    string
+	Tier         *string
+	PasswordHash *string
 }
 
 type Webhook struct {

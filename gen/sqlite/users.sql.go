@@ -9,6 +9,35 @@ import (
 	"context"
 )
 
+const createFirstUser = `-- name: CreateFirstUser :execrows
+INSERT INTO users (id, email, password_hash, created_at)
+SELECT ?1, ?2, ?3, ?4
+WHERE NOT EXISTS (SELECT 1 FROM users)
+`
+
+type CreateFirstUserParams struct {
+	ID           string
+	Email        string
+	PasswordHash *string
+	CreatedAt    string
+}
+
+// Inserts only while the table is empty. Run inside a write transaction (BEGIN IMMEDIATE
+// holds SQLite's one write lock from its start), so no other insert can slip in between
+// the check and the insert.
+func (q *Queries) CreateFirstUser(ctx context.Context, arg CreateFirstUserParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, createFirstUser,
+		arg.ID,
+		arg.Email,
+		arg.PasswordHash,
+		arg.CreatedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const createUser = `-- name: CreateUser :exec
 INSERT INTO users (id, email, created_at) VALUES (?, ?, ?)
 `
@@ -25,7 +54,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, created_at, tier FROM users WHERE email = ?
+SELECT id, email, created_at, tier, password_hash FROM users WHERE email = ?
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -36,6 +65,35 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.Email,
 		&i.CreatedAt,
 		&i.Tier,
+		&i.PasswordHash,
 	)
 	return i, err
+}
+
+const hasUsers = `-- name: HasUsers :one
+SELECT EXISTS (SELECT 1 FROM users) AS has_users
+`
+
+func (q *Queries) HasUsers(ctx context.Context) (bool, error) {
+	row := q.db.QueryRowContext(ctx, hasUsers)
+	var has_users bool
+	err := row.Scan(&has_users)
+	return has_users, err
+}
+
+const setUserPassword = `-- name: SetUserPassword :execrows
+UPDATE users SET password_hash = ?1 WHERE id = ?2
+`
+
+type SetUserPasswordParams struct {
+	PasswordHash *string
+	ID           string
+}
+
+func (q *Queries) SetUserPassword(ctx context.Context, arg SetUserPasswordParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setUserPassword, arg.PasswordHash, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

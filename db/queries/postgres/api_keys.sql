@@ -16,3 +16,8 @@ RETURNING *;
 -- name: TouchAPIKey :exec
 UPDATE api_keys SET last_used_at = @last_used_at
 WHERE id = @id AND (last_used_at IS NULL OR last_used_at <= @used_before);
+
+-- name: RevokeUserAPIKey :one
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, @revoked_at)
+WHERE id = @id AND user_id = @user_id
+RETURNING *;

@@ -16,3 +16,8 @@ RETURNING *;
 -- name: TouchAPIKey :exec
 UPDATE api_keys SET last_used_at = sqlc.arg(last_used_at)
 WHERE id = sqlc.arg(id) AND (last_used_at IS NULL OR last_used_at <= sqlc.arg(used_before));
+
+-- name: RevokeUserAPIKey :one
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, sqlc.arg(revoked_at))
+WHERE id = sqlc.arg(id) AND user_id = sqlc.arg(user_id)
+RETURNING *;
