@@ -1,6 +1,6 @@
 // Command octopost runs the Octopost API server and its operator tasks:
 //
-//	octopost serve                        run the HTTP API
+//	octopost serve                        run the HTTP API and the dashboard (/dashboard)
 //	octopost migrate                      apply database migrations
 //	octopost users create --email E       add a user, print its id
 //	octopost users set-tier --email E --tier free|starter|pro|unlimited
@@ -21,6 +21,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The time zone database, in the binary: the dashboard shows times in the browser's
+	// zone, and the server image (FROM scratch) has no /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 func main() {
