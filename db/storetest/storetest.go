@@ -28,6 +28,10 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 	}{
 		{"Users", s.users},
 		{"APIKeys", s.apiKeys},
+		{"Passwords", s.passwords},
+		{"Sessions", s.sessions},
+		{"SignInWindows", s.signInWindows},
+		{"UserAPIKeys", s.userAPIKeys},
 		{"Posts", s.posts},
 		{"ListPosts", s.listPosts},
 		{"Presets", s.presets},
