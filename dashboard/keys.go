@@ -1,0 +1,166 @@
+package dashboard
+
+// Settings > API Keys, as the authentication page describes it: list the user's keys,
+// create one (a name, live or test, permissions; none checked is full access), copy it
+// once, revoke one.
+//
+// Design:
+//
+//   - The list shows every key of the user, live and test, each with its mode: a key is
+//     the user's, not one mode's data, and a key created in the other mode must not
+//     vanish from the page that made it. The form's mode defaults to the mode on screen.
+//   - The full key exists only in the response to the POST that created it (201,
+//     Cache-Control: no-store, so neither the browser's history nor a proxy keeps it);
+//     the store has only its hash, and every other page shows the non-secret hint.
+//   - Revoking goes through a confirmation page whose form POSTs. The API reads a key's
+//     row on every request, so a revoked key is refused from the next request on.
+//   - Keys are looked up by the signed-in user's id: another user's key id is "not found"
+//     (404), never "forbidden", so ids reveal nothing.
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/octopost/octopost/service"
+)
+
+func init() { sections = append(sections, (*Dashboard).routesKeys) }
+
+func (d *Dashboard) routesKeys() {
+	d.page("GET /settings/api-keys", d.keysPage)
+	d.page("POST /settings/api-keys", d.createKey)
+	d.page("GET /settings/api-keys/{id}/revoke", d.revokeKeyPage)
+	d.page("POST /settings/api-keys/{id}/revoke", d.revokeKey)
+}
+
+// permissionDescriptions are the authentication page's words for each permission.
+var permissionDescriptions = map[service.Permission]string{
+	"posts:read":     "List and retrieve posts",
+	"posts:write":    "Create, update, delete, and publish posts",
+	"accounts:read":  "List and retrieve connected accounts",
+	"accounts:write": "Connect and disconnect social accounts",
+	"presets:read":   "List and retrieve publishing presets",
+	"presets:write":  "Create, update, and delete presets",
+	"webhooks:read":  "List and retrieve webhooks",
+	"webhooks:write": "Create, update, and delete webhooks",
+}
+
+// keyForm is what the create form shows: what the user chose.
+type keyForm struct {
+	Name        string
+	Mode        string
+	Permissions []string
+}
+
+type permissionChoice struct {
+	Permission  service.Permission
+	Description string
+	Checked     bool
+}
+
+type keysData struct {
+	Keys        []service.APIKey
+	Form        keyForm
+	Permissions []permissionChoice
+}
+
+func (d *Dashboard) keysPage(w http.ResponseWriter, r *request) error {
+	return d.renderKeys(w, r, 0, keyForm{Mode: string(r.Mode)}, nil)
+}
+
+func (d *Dashboard) renderKeys(w http.ResponseWriter, r *request, status int, f keyForm, p *problems) error {
+	keys, err := d.svc.ListUserAPIKeys(r.Context(), r.User.ID)
+	if err != nil {
+		return err
+	}
+	data := keysData{Keys: keys, Form: f}
+	for _, perm := range service.Permissions {
+		data.Permissions = append(data.Permissions, permissionChoice{
+			Permission: perm, Description: permissionDescriptions[perm],
+			Checked: slices.Contains(f.Permissions, string(perm)),
+		})
+	}
+	return d.render(w, r, status, "keys", page{Title: "API Keys", Nav: "keys", Problems: p, Data: data})
+}
+
+type keyCreated struct {
+	Key     service.APIKey
+	Secret  string
+	APIBase string // where the API is, for the example
+}
+
+func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
+	if err := readSmallForm(w, r.Request); err != nil {
+		return err
+	}
+	f := keyForm{
+		Name:        r.PostForm.Get("name"),
+		Mode:        r.PostForm.Get("mode"),
+		Permissions: r.PostForm["permissions"],
+	}
+	if f.Mode == "" {
+		f.Mode = string(r.Mode)
+	}
+	perms, err := service.ParsePermissions(f.Permissions)
+	if err == nil {
+		var key service.APIKey
+		var secret string
+		key, secret, err = d.svc.CreateUserAPIKey(r.Context(), r.User.ID, f.Name, service.Mode(f.Mode), perms)
+		if err == nil {
+			// The only time the key is shown: nothing may keep this page.
+			w.Header().Set("Cache-Control", "no-store")
+			return d.render(w, r, http.StatusCreated, "key_created", page{
+				Title: "API key created", Nav: "keys",
+				Data: keyCreated{Key: key, Secret: secret, APIBase: d.apiBase(r.Request)},
+			})
+		}
+	}
+	if p, ok := formProblems(err); ok {
+		return d.renderKeys(w, r, http.StatusUnprocessableEntity, f, p)
+	}
+	return err
+}
+
+// apiBase is the API's base URL for the examples: OCTOPOST_PUBLIC_URL when set, else
+// the address the browser used.
+func (d *Dashboard) apiBase(r *http.Request) string {
+	if d.opts.PublicURL != "" {
+		return strings.TrimSuffix(d.opts.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// userKey returns the user's key id, or NotFound when the user has none by that id.
+func (d *Dashboard) userKey(r *request, id string) (service.APIKey, error) {
+	keys, err := d.svc.ListUserAPIKeys(r.Context(), r.User.ID)
+	if err != nil {
+		return service.APIKey{}, err
+	}
+	for _, k := range keys {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	return service.APIKey{}, service.NotFound("API key")
+}
+
+func (d *Dashboard) revokeKeyPage(w http.ResponseWriter, r *request) error {
+	k, err := d.userKey(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return d.render(w, r, 0, "key_revoke", page{Title: "Revoke API key", Nav: "keys", Data: k})
+}
+
+func (d *Dashboard) revokeKey(w http.ResponseWriter, r *request) error {
+	k, err := d.svc.RevokeUserAPIKey(r.Context(), r.User.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return d.redirect(w, r, "/settings/api-keys", "The key “"+k.Name+"” is revoked: the API refuses it from now on.")
+}
