@@ -129,6 +129,14 @@ func (d *Dashboard) setup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_, token, err := d.svc.SignIn(r.Context(), f.Email, password, clientAddr(r), r.UserAgent())
+	var limited *service.SignInLimitedError
+	if errors.As(err, &limited) {
+		// The user exists; this address has failed too often to be signed in now. The
+		// sign-in page says how long to wait.
+		setNotice(w, r, d.secure(r), "Your user is set up. Sign in with it.")
+		http.Redirect(w, r, Prefix+"/signin?next="+url.QueryEscape(Prefix+"/settings/api-keys"), http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("sign in the user just set up: %w", err)
 	}

@@ -6,12 +6,14 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,6 +131,49 @@ func TestSetupHappensOnceAndSignsIn(t *testing.T) {
 	require.Nil(t, setCookie(resp, sessionCookie))
 	resp, _ = b.signInInPage(t, other, "intruder@example.com", testPassword)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "the refused setup made no user")
+}
+
+func TestConcurrentSetupsMakeOneUser(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	statuses := make([]int, 2)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		c := b.browser(t)
+		wg.Go(func() {
+			resp, _ := b.post(t, c, Prefix+"/setup", url.Values{
+				"email": {fmt.Sprintf("first%d@example.com", i)}, "password": {testPassword}, "password-confirm": {testPassword},
+			})
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	require.ElementsMatch(t, []int{http.StatusSeeOther, http.StatusConflict}, statuses)
+}
+
+func TestSetupAfterTooManyFailuresStillMakesTheUser(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	c := b.browser(t)
+	// Failures from this address, before the setup (the limiter counts unknown emails too).
+	for i := 0; ; i++ {
+		require.Less(t, i, 100, "the per-address limit never answered")
+		_, _, err := b.svc.SignIn(context.Background(), fmt.Sprintf("guess%d@example.com", i), "guessing, guessing", "127.0.0.1", "test")
+		var limited *service.SignInLimitedError
+		if errors.As(err, &limited) {
+			break
+		}
+		require.ErrorIs(t, err, service.ErrSignInFailed)
+	}
+	resp, _ := b.post(t, c, Prefix+"/setup", url.Values{
+		"email": {testEmail}, "password": {testPassword}, "password-confirm": {testPassword},
+	})
+	requireRedirect(t, resp, Prefix+"/signin?next="+url.QueryEscape(Prefix+"/settings/api-keys"))
+	has, err := b.svc.HasUsers(context.Background())
+	require.NoError(t, err)
+	require.True(t, has)
+	_, body := b.get(t, c, resp.Header.Get("Location"))
+	require.Contains(t, body, "Your user is set up. Sign in with it.")
 }
 
 func TestFailedSignInNeverSaysWhich(t *testing.T) {

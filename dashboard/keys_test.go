@@ -186,6 +186,13 @@ func TestRevokingInThePageIsImmediateForTheAPI(t *testing.T) {
 
 	_, list = b.get(t, c, Prefix+"/settings/api-keys")
 	require.Contains(t, list, "is revoked")
+	// Sent again (the back button), the form changes nothing and still answers.
+	resp, _ = b.post(t, c, Prefix+"/settings/api-keys/"+k.ID+"/revoke", nil)
+	requireRedirect(t, resp, Prefix+"/settings/api-keys")
+	resp, confirm = b.get(t, c, Prefix+"/settings/api-keys/"+k.ID+"/revoke")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NotContains(t, confirm, `id="confirm"`, "nothing left to confirm")
+	require.Contains(t, confirm, "was revoked")
 	require.Contains(t, list, `class="badge badge-revoked"`)
 	require.NotContains(t, list, `class="revoke"`)
 }
