@@ -241,14 +241,15 @@ func clientAddr(r *http.Request) string {
 }
 
 // safeNext is where to go after signing in: next when it is a dashboard page of this
-// server, else the dashboard's start. next is checked after cleaning it as the redirect
-// will ("/dashboard/../x" is "/x", not a dashboard page).
+// server, else the dashboard's start. next is also checked as a browser will resolve it:
+// its path decoded and cleaned ("/dashboard/../x" and "/dashboard/%2e%2e/x" are "/x", not
+// dashboard pages).
 func safeNext(next string) string {
 	if next == "" || len(next) > 2000 || !localPath(next) {
 		return Prefix + "/"
 	}
-	p, _, _ := strings.Cut(next, "?")
-	if !Serves(path.Clean(p)) {
+	u, err := url.Parse(next)
+	if err != nil || !Serves(path.Clean(u.Path)) {
 		return Prefix + "/"
 	}
 	return next

@@ -438,6 +438,8 @@ func TestSignInNeverRedirectsAway(t *testing.T) {
 		"/dashboard\\..\\..\\evil":                 "/dashboard/",
 		"/dashboard/../evil":                       "/dashboard/",
 		"/dashboard/../../v1/posts":                "/dashboard/",
+		"/dashboard/%2e%2e/evil":                   "/dashboard/",
+		"/dashboard/%2E%2E/v1/posts":               "/dashboard/",
 		"javascript:alert(1)":                      "/dashboard/",
 		"/v1/posts":                                "/dashboard/",
 		"/dashboard/x\r\nLocation: //evil.example": "/dashboard/",
