@@ -6,7 +6,7 @@ SPECTRAL := @stoplight/spectral-cli@6.16.3
 # Keep the linters quiet and local: no usage telemetry, no update check.
 LINT_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
-.PHONY: all generate check-generated lint-spec vet fmt-check test build serve image
+.PHONY: all generate check-generated lint-spec vet fmt-check test build serve image screenshots
 
 all: build
 
@@ -65,3 +65,15 @@ serve: build
 # version `octopost version` prints).
 image:
 	scripts/build-image.sh
+
+# The README's screenshots: run the dashboard's browser test (Chromium, PostgreSQL) and
+# copy the pages it saved (e2e/artifacts/dashboard-*.png) into docs/screenshots/. CI=true:
+# a missing Chromium or Docker fails the run instead of skipping the test.
+screenshots:
+	scripts/ensure-docker.sh
+	scripts/ensure-chromium.sh
+	scripts/build-postgres-image.sh
+	rm -f e2e/artifacts/dashboard-*.png
+	CI=true OCTOPOST_ARTIFACTS=$(CURDIR)/e2e/artifacts go test -count=1 -run '^TestDashboardInABrowser$$' ./e2e/
+	mkdir -p docs/screenshots
+	cp e2e/artifacts/dashboard-*.png docs/screenshots/

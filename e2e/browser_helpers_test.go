@@ -13,12 +13,17 @@ package e2e
 //   - Each test starts its own headless Chromium with a fresh profile in t.TempDir() and
 //     the flags the issue asks for (no sandbox, no GPU, no background networking,
 //     component updates, sync or first-run), talking to it over a pipe, not a port.
-//   - Only localhost is reachable. Every host name resolves to nothing
+//   - Only localhost is reachable. No host resolves but the loopback ones
 //     (--host-resolver-rules), QUIC is off, and every request for a non-loopback address
-//     is sent to a proxy of the test's own that records it and answers 403; loopback is
-//     never proxied. A page or the browser that asked for anything but localhost fails
-//     the test, naming the URLs. Chromium's own account and component-update services,
-//     which it calls at start whatever the flags, are pointed at a closed local port.
+//     is sent to a proxy of the test's own that refuses it (403); loopback is never
+//     proxied. So nothing leaves the machine, whoever asks.
+//   - A page that asks for anything but localhost fails its test, naming the URL: the
+//     tab's requests are watched as they are made. What Chromium asks for on its own
+//     (it downloads a spell-check dictionary when a text area is typed in, whatever its
+//     preferences say) is refused by the proxy and only logged: it is the browser's
+//     business, not the dashboard's. The known ones are turned off at the source: the
+//     account and component-update services point at a closed local port, and the
+//     profile has the password manager (and its leak check) off.
 //   - Steps are bounded, never timed: each browser step has browserStepTimeout (generous:
 //     the machine is shared and Chromium is slow to start), and a failed step saves a
 //     screenshot and names the page it was on.
@@ -98,7 +103,8 @@ type browser struct {
 	base      string          // the server under test, http://127.0.0.1:PORT
 	artifacts string
 	output    *syncBuffer // Chromium's stdout and stderr, shown when a step fails
-	foreign   *foreignRecorder
+	foreign   *requestLog // non-local requests the tab made: each fails the test
+	proxy     *refusingProxy
 }
 
 // newBrowser starts Chromium for t, opens a blank tab at the laptop size, and closes the
@@ -106,11 +112,11 @@ type browser struct {
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	path := chromiumPath(t)
-	foreign := newForeignRecorder(t)
+	proxy := newRefusingProxy(t)
 	output := &syncBuffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profileDir(t)),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -124,7 +130,8 @@ func newBrowser(t *testing.T, base string) *browser {
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,AutofillServerCommunication,"+
 			"NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,DialMediaRouteProvider,"+
-			"CertificateTransparencyComponentUpdater,SafeBrowsing,InterestFeedContentSuggestions"),
+			"CertificateTransparencyComponentUpdater,SafeBrowsing,InterestFeedContentSuggestions,"+
+			"PasswordLeakDetection"),
 		chromedp.Flag("allow-browser-signin", "false"),
 		// Chromium still asks its account and component-update services at start, flags
 		// or not: they are pointed at a closed local port, so they fail at once here
@@ -135,7 +142,7 @@ func newBrowser(t *testing.T, base string) *browser {
 		// literals too), and every non-loopback request goes to the recording proxy
 		// (loopback bypasses proxies by default).
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"),
-		chromedp.ProxyServer("http://"+foreign.addr),
+		chromedp.ProxyServer("http://"+proxy.addr),
 		chromedp.WindowSize(laptopWidth, laptopHeight),
 		chromedp.CombinedOutput(output),
 	)
@@ -143,7 +150,8 @@ func newBrowser(t *testing.T, base string) *browser {
 	ctx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
 		t.Logf("chromedp: "+format, args...)
 	}))
-	b := &browser{t: t, ctx: ctx, base: base, artifacts: artifactsDir(t), output: output, foreign: foreign}
+	b := &browser{t: t, ctx: ctx, base: base, artifacts: artifactsDir(t), output: output,
+		foreign: &requestLog{}, proxy: proxy}
 
 	// The first run starts the browser and binds it to ctx (which has no deadline: a
 	// deadline there would end the browser); the bound is kept by a watchdog instead.
@@ -164,14 +172,17 @@ func newBrowser(t *testing.T, base string) *browser {
 	// Page requests are seen as they are made, so a foreign one is reported with its page.
 	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
 		if ev, ok := ev.(*network.EventRequestWillBeSent); ok && !localURL(ev.Request.URL) {
-			foreign.add(ev.Request.Method + " " + ev.Request.URL + " (from " + ev.DocumentURL + ")")
+			b.foreign.add(ev.Request.Method + " " + ev.Request.URL + " (from " + ev.DocumentURL + ")")
 		}
 	}))
 	t.Cleanup(func() {
 		cancelTab()
 		cancelAlloc() // waits for Chromium to exit and removes nothing of the test's
-		for _, r := range foreign.take() {
-			t.Errorf("the browser asked for something other than localhost: %s", r)
+		for _, r := range b.foreign.take() {
+			t.Errorf("a page asked for something other than localhost: %s", r)
+		}
+		for _, r := range proxy.requests.take() {
+			t.Logf("refused, never sent: Chromium's own request %s", r)
 		}
 	})
 	t.Logf("browser screenshots are saved in %s", b.artifacts)
@@ -255,10 +266,12 @@ func (b *browser) html() string {
 	return browserRun(b, "read the document", chromedp.Evaluate[string]("document.documentElement.outerHTML"))
 }
 
-// fill types value into the empty field sel.
+// fill empties the field sel and types value into it, key by key.
 func (b *browser) fill(sel, value string) {
 	b.t.Helper()
-	b.step("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
+	b.step("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf("void (document.querySelector(%q).value = '')", sel)),
+		chromedp.SendKeys(chromedp.CSS(sel), value, chromedp.NodeVisible))
 }
 
 // click clicks sel, for what does not load a page (a checkbox, a radio button).
@@ -317,6 +330,20 @@ func (b *browser) fail(what string, err error) {
 		what, where, err, shot, truncate(body, 2000), tail(b.output.String(), 4000))
 }
 
+// profileDir is a fresh Chromium profile whose password manager and spell checker are off:
+// otherwise, after a sign-in form is submitted, Chromium asks Google whether the password
+// has leaked, and the first text area downloads a dictionary.
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "Default"), 0o700))
+	prefs := `{"credentials_enable_service": false, "profile": {"password_manager_enabled": false,` +
+		` "password_manager_leak_detection": false}, "browser": {"enable_spellchecking": false},` +
+		` "spellcheck": {"dictionaries": [], "use_spelling_service": false}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(prefs), 0o600))
+	return dir
+}
+
 // closedAddr is a loopback address nothing listens on: a port the kernel gave out and
 // that was closed again.
 func closedAddr(t *testing.T) string {
@@ -359,26 +386,24 @@ func localURL(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// foreignRecorder is the proxy every non-loopback request of the browser is sent to: it
-// records the request and refuses it, so nothing leaves the machine and nothing is
-// missed, whether a page or the browser itself asked.
-type foreignRecorder struct {
-	addr string
-
-	mu       sync.Mutex
-	requests []string
+// refusingProxy is the proxy every non-loopback request of the browser is sent to: it
+// records the request and refuses it, so nothing leaves the machine, whether a page or
+// the browser itself asked.
+type refusingProxy struct {
+	addr     string
+	requests requestLog
 }
 
-func newForeignRecorder(t *testing.T) *foreignRecorder {
+func newRefusingProxy(t *testing.T) *refusingProxy {
 	t.Helper()
-	f := &foreignRecorder{}
+	f := &refusingProxy{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A proxy sees the absolute URL (http) or CONNECT host:port (https).
 		target := r.URL.String()
 		if r.Method == http.MethodConnect {
 			target = r.Host
 		}
-		f.add(r.Method + " " + target + " (through the proxy)")
+		f.requests.add(r.Method + " " + target)
 		http.Error(w, "the browser tests only talk to localhost", http.StatusForbidden)
 	}))
 	t.Cleanup(srv.Close)
@@ -386,18 +411,24 @@ func newForeignRecorder(t *testing.T) *foreignRecorder {
 	return f
 }
 
-func (f *foreignRecorder) add(r string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.requests = append(f.requests, r)
+// requestLog collects requests, written from chromedp's and the proxy's goroutines.
+type requestLog struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (l *requestLog) add(r string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests = append(l.requests, r)
 }
 
 // take returns the requests recorded so far and forgets them.
-func (f *foreignRecorder) take() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := f.requests
-	f.requests = nil
+func (l *requestLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.requests
+	l.requests = nil
 	return out
 }
 
@@ -443,20 +474,30 @@ func TestBrowserKeepsToLocalhost(t *testing.T) {
 
 	require.Empty(t, b.foreign.take(), "a local page asked for nothing else")
 	require.Equal(t, int64(http.StatusOK), b.open("/away"))
-	// Images load after the document: wait, bounded, until both attempts are seen.
-	deadline := time.Now().Add(browserStepTimeout)
-	var seen []string
-	for time.Now().Before(deadline) {
-		seen = append(seen, b.foreign.take()...)
-		joined := strings.Join(seen, "\n")
-		if strings.Contains(joined, "octopost.invalid") && strings.Contains(joined, "192.0.2.1") {
+	// Images load after the document: wait, bounded, until the page's two requests have
+	// been seen in the tab and refused by the proxy.
+	wanted := []string{"http://octopost.invalid/a.png", "http://192.0.2.1/b.png"}
+	var fromPage, atProxy []string
+	all := func(log []string) bool {
+		joined := strings.Join(log, "\n")
+		for _, w := range wanted {
+			if !strings.Contains(joined, w) {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(browserStepTimeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		fromPage = append(fromPage, b.foreign.take()...)
+		atProxy = append(atProxy, b.proxy.requests.take()...)
+		if all(fromPage) && all(atProxy) {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	joined := strings.Join(seen, "\n")
-	require.Contains(t, joined, "http://octopost.invalid/a.png")
-	require.Contains(t, joined, "http://192.0.2.1/b.png")
+	for _, w := range wanted {
+		require.Contains(t, strings.Join(fromPage, "\n"), "GET "+w+" (from "+page.URL+"/away)", "seen in the tab")
+		require.Contains(t, atProxy, "GET "+w, "refused by the proxy")
+	}
 	complete := browserRun(b, "read the images' state", chromedp.Evaluate[[]bool](
 		`[...document.images].map(i => i.complete && i.naturalWidth > 0)`))
 	require.Equal(t, []bool{false, false}, complete, "neither image loaded")

@@ -1,0 +1,182 @@
+package e2e
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/gen/oapi"
+)
+
+// postSettleTimeout bounds how long a published post may take to show its result in the
+// browser (a sandbox publish runs in the queue within a second or two; the machine is
+// shared and slow).
+const postSettleTimeout = 60 * time.Second
+
+// TestDashboardInABrowser walks the authentication page's instructions and the rest of
+// the dashboard in Chromium, on a fresh server: the first-run setup, signing out and in,
+// Settings > API Keys (a test key with two permissions, read from the page once, used
+// against the API, revoked from the page with a confirmation, refused at once), then
+// test mode: a sandbox account connected, a post created and published now, and its
+// result seen. It saves screenshots of each page it passes (browser_helpers_test.go says
+// where); `make screenshots` copies them to docs/screenshots/ for the README.
+func TestDashboardInABrowser(t *testing.T) {
+	t.Parallel()
+	const (
+		email    = "newcomer@example.com"
+		password = "correct horse battery staple"
+		keyName  = "Browser test key"
+		content  = "Hello from the dashboard, in a real browser"
+	)
+	e := pgEnv(t)
+	srv := startServer(t, e)
+	b := newBrowser(t, srv.url)
+
+	// First run: the dashboard offers the one-time setup, which signs the new user in and
+	// goes to Settings > API Keys, as the authentication page's first steps say.
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard"))
+	require.Equal(t, "/dashboard/setup", b.path(), "a fresh instance offers the setup")
+	b.screenshot("dashboard-setup")
+	b.fill("#email", email)
+	b.fill("#password", password)
+	b.fill("#password-confirm", password)
+	require.Equal(t, int64(http.StatusOK), b.submit("create the first user", "button[type=submit]"))
+	require.Equal(t, "/dashboard/settings/api-keys", b.path())
+	require.Equal(t, "Live", b.text("#mode-label"))
+	require.Equal(t, "false", b.attr("#mode-switch", "aria-checked"))
+	// The setup happens once: afterwards it leads to sign-in.
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/setup"))
+	require.NotEqual(t, "/dashboard/setup", b.path(), "the setup is offered only once")
+
+	// Sign out, and sign in again (a wrong password first: refused, still signed out).
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/settings/api-keys"))
+	b.submit("sign out", "#signout")
+	require.Equal(t, "/dashboard/signin", b.path())
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/settings/api-keys"))
+	require.True(t, strings.HasPrefix(b.path(), "/dashboard/signin"), "signed out, a page asks to sign in: %s", b.path())
+	b.fill("#email", email)
+	b.fill("#password", "not the password")
+	require.GreaterOrEqual(t, b.submit("sign in with a wrong password", "button[type=submit]"), int64(400))
+	require.Zero(t, b.count("#signout"), "a wrong password does not sign in")
+	b.open("/dashboard/signin")
+	b.screenshot("dashboard-signin")
+	b.fill("#email", email)
+	b.fill("#password", password)
+	require.Equal(t, int64(http.StatusOK), b.submit("sign in", "button[type=submit]"))
+	require.Equal(t, 1, b.count("#signout"), "signed in")
+
+	// Settings > API Keys > Create API Key: a name, test mode, two permissions.
+	require.Equal(t, int64(http.StatusOK), b.submit("open Settings > API Keys", "#nav-keys"))
+	require.Equal(t, "/dashboard/settings/api-keys", b.path())
+	require.Contains(t, b.text("#create-key"), "full access", "the page says what no permission means")
+	b.fill("#name", keyName)
+	b.click("#mode-test")
+	b.click("#perm-posts-read")
+	b.click("#perm-accounts-read")
+	require.True(t, b.checked("#mode-test"))
+	require.Equal(t, int64(http.StatusCreated), b.submit("create the key", "#create-key button[type=submit]"))
+	key := b.text("#new-key")
+	require.Regexp(t, regexp.MustCompile(`^oct_test_[0-9A-Za-z]{20,}$`), key, "the full key, shown once")
+	require.Equal(t, 1, b.count("#copy-key"), "with a copy button")
+	b.screenshot("dashboard-key-created")
+
+	// The key works as its permissions say, through the API's contract check.
+	r := get(t, srv, "/v1/posts", key)
+	require.Equal(t, http.StatusOK, r.status, "posts:read: %s", r.raw)
+	r = get(t, srv, "/v1/accounts", key)
+	require.Equal(t, http.StatusOK, r.status, "accounts:read: %s", r.raw)
+	requireForbidden(t, send(t, srv, http.MethodPost, "/v1/posts", key,
+		`{"content": "not allowed", "platforms": ["bluesky"]}`))
+
+	// Back on the list the key is never shown again; its row has its name, mode and
+	// permissions.
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/settings/api-keys"))
+	require.NotContains(t, b.html(), key, "the key is shown once only")
+	row := `#keys tr[data-key-id]`
+	require.Equal(t, 1, b.count(row))
+	keyID := b.attr(row, "data-key-id")
+	require.Regexp(t, `^key_[0-9A-Z]{26}$`, keyID)
+	rowText := b.text(row)
+	for _, want := range []string{keyName, "test", "posts:read", "accounts:read", "active"} {
+		require.Contains(t, rowText, want)
+	}
+	b.screenshot("dashboard-api-keys")
+
+	// Revoke it from the page, through the confirmation: the API refuses it at once.
+	b.submit("open the revoke confirmation", row+" a.revoke")
+	require.Equal(t, "/dashboard/settings/api-keys/"+keyID+"/revoke", b.path())
+	require.Equal(t, int64(http.StatusOK), b.submit("confirm the revocation", "#confirm"))
+	require.Equal(t, "/dashboard/settings/api-keys", b.path())
+	require.Equal(t, 1, b.count(row+" .badge-revoked"), "the row shows the key revoked")
+	require.Zero(t, b.count(row+" a.revoke"))
+	requireUnauthorized(t, get(t, srv, "/v1/posts", key))
+
+	// Test mode, from the header's switch: the same page, test data.
+	require.Equal(t, int64(http.StatusOK), b.submit("switch to test mode", "#mode-switch"))
+	require.Equal(t, "/dashboard/test/settings/api-keys", b.path())
+	require.Equal(t, "Test", b.text("#mode-label"))
+	require.Equal(t, "true", b.attr("#mode-switch", "aria-checked"))
+
+	// Connect a sandbox Bluesky account.
+	require.Equal(t, int64(http.StatusOK), b.submit("open Accounts", "#nav-accounts"))
+	require.Equal(t, "/dashboard/test/accounts", b.path())
+	b.submit("connect a sandbox Bluesky account", "#connect-bluesky button[type=submit]")
+	account := `#accounts tr[data-platform="bluesky"]`
+	require.Equal(t, 1, b.count(account), "the account is listed")
+	require.Equal(t, 1, b.count(account+" .badge-active"))
+	b.screenshot("dashboard-accounts")
+
+	// Create a post to it and publish it now.
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/test/posts/new"))
+	b.fill("#content", content)
+	b.click("#platform-bluesky")
+	b.screenshot("dashboard-new-post")
+	b.submit("publish the post now", "#publish-now")
+	postPath := b.path()
+	require.Regexp(t, `^/dashboard/test/posts/post_[0-9A-Z]{26}$`, postPath, "publishing shows the post")
+	postID := strings.TrimPrefix(postPath, "/dashboard/test/posts/")
+
+	// See the result: the page shows the post published, with Bluesky's link.
+	deadline := time.Now().Add(postSettleTimeout)
+	for b.text("#post-status") != "published" {
+		status := b.text("#post-status")
+		require.Contains(t, []string{"publishing", "scheduled", "draft", "published"}, status, "the publish did not fail")
+		require.True(t, time.Now().Before(deadline), "the post was not published within %s (status %s)", postSettleTimeout, status)
+		time.Sleep(250 * time.Millisecond)
+		b.open(postPath)
+	}
+	result := `#results tr[data-platform="bluesky"]`
+	require.Equal(t, 1, b.count(result))
+	require.Contains(t, strings.ToLower(b.text(result+" .result-status")), "published")
+	url := b.attr(result+" a.result-url", "href")
+	require.True(t, strings.HasPrefix(url, "https://bsky.app/profile/"), "a link of Bluesky's shape: %q", url)
+	b.screenshot("dashboard-post")
+
+	// The API, with another test key, agrees with the page.
+	dir := t.TempDir()
+	p := getPost(t, client(t, srv, createKey(t, dir, e, email, "test").Key), postID)
+	require.Equal(t, oapi.PostStatus("published"), p.Status)
+	require.Equal(t, url, deref(p.PlatformResults["bluesky"].PostUrl))
+
+	// The list and the calendar show it too.
+	require.Equal(t, int64(http.StatusOK), b.submit("open Posts", "#nav-posts"))
+	require.Equal(t, 1, b.count(`#posts tr[data-post-id="`+postID+`"]`))
+	require.Equal(t, int64(http.StatusOK), b.submit("open the calendar", "#nav-calendar"))
+	require.Contains(t, b.text("main"), content[:20], "the calendar shows the published post")
+	b.screenshot("dashboard-calendar")
+
+	require.Equal(t, int64(http.StatusOK), b.submit("open Webhooks", "#nav-webhooks"))
+	require.Equal(t, 1, b.count("#create-webhook"))
+	b.screenshot("dashboard-webhooks")
+
+	// On a phone: the post's page.
+	b.phone()
+	require.Equal(t, int64(http.StatusOK), b.open(postPath))
+	require.Equal(t, "published", b.text("#post-status"))
+	b.screenshot("dashboard-phone-post")
+	b.laptop()
+}
