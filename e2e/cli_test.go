@@ -41,7 +41,7 @@ func runBinary(t *testing.T, dir string, e env, args ...string) (code int, stdou
 // touching a database.
 func TestEveryCommandExplainsItself(t *testing.T) {
 	t.Parallel()
-	for _, command := range []string{"serve", "migrate", "users", "users create", "users set-tier",
+	for _, command := range []string{"serve", "migrate", "users", "users create", "users set-password", "users set-tier",
 		"keys", "keys create", "keys list", "keys revoke", "backup", "version"} {
 		for _, flag := range []string{"-h", "--help"} {
 			t.Run(command+" "+flag, func(t *testing.T) {

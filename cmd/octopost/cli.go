@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -55,10 +57,16 @@ func commands() map[string]commandDoc {
 			about: "Run the HTTP API and the publishing queue until SIGINT or SIGTERM. The database is migrated first."},
 		"migrate": {synopsis: "migrate", settings: store,
 			about: "Apply the database migrations and exit."},
-		"users": {synopsis: "users <command>", subcommands: []string{"create", "set-tier"},
+		"users": {synopsis: "users <command>", subcommands: []string{"create", "set-password", "set-tier"},
 			about: "Manage users."},
-		"users create": {synopsis: "users create --email <email>", settings: store,
-			about: "Add a user and print its id."},
+		"users create": {synopsis: "users create --email <email> [--password-stdin]", settings: store,
+			about: "Add a user and print its id.\n" +
+				"With --password-stdin, the first line of stdin, its newline dropped, is the user's dashboard password\n" +
+				"(" + passwordRule + "). Without it the user has no password and cannot sign in to the dashboard\n" +
+				"until \"octopost users set-password\" gives one."},
+		"users set-password": {synopsis: "users set-password --email <email> --password-stdin", settings: store,
+			about: "Set a user's dashboard password to the first line of stdin, its newline dropped\n" +
+				"(" + passwordRule + "). The user is signed out of every dashboard session."},
 		"users set-tier": {synopsis: "users set-tier --email <email> --tier free|starter|pro|unlimited", settings: store,
 			about: "Set a user's rate-limit tier."},
 		"keys": {synopsis: "keys <command>", subcommands: []string{"create", "list", "revoke"},
@@ -80,7 +88,8 @@ func commands() map[string]commandDoc {
 const usage = `usage:
   octopost serve
   octopost migrate
-  octopost users create --email <email>
+  octopost users create --email <email> [--password-stdin]
+  octopost users set-password --email <email> --password-stdin
   octopost users set-tier --email <email> --tier free|starter|pro|unlimited
   octopost keys create --user <email> --name <name> --mode live|test [--permissions p1,p2] [--json]
   octopost keys list --user <email> [--json]
@@ -106,6 +115,7 @@ func (h helpRequest) Error() string { return h.fs.Name() + ": help requested" }
 // cli carries what every command needs.
 type cli struct {
 	getenv func(string) string
+	stdin  io.Reader // read only by --password-stdin
 	stdout io.Writer
 	stderr io.Writer
 	// timeouts replaces serve's productionTimeouts when not nil: tests run serve at a
@@ -116,7 +126,12 @@ type cli struct {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
+	return runWithInput(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runWithInput is run with stdin given, for the commands that read a password from it.
+func runWithInput(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := c.dispatch(ctx, args)
 	var ue usageError
 	var help helpRequest
@@ -203,7 +218,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		return c.version(rest)
 	case "users":
 		return c.group(ctx, cmd, rest, map[string]func(context.Context, []string) error{
-			"create": c.usersCreate, "set-tier": c.usersSetTier,
+			"create": c.usersCreate, "set-password": c.usersSetPassword, "set-tier": c.usersSetTier,
 		})
 	case "keys":
 		return c.group(ctx, cmd, rest, map[string]func(context.Context, []string) error{
@@ -242,6 +257,17 @@ func (c *cli) group(ctx context.Context, name string, args []string, subs map[st
 // parseFlags parses a command's flags, turning every mistake into a usage error and
 // refusing stray arguments beyond the expected count; -h and --help ask for its help.
 func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != positional {
+		return usagef("expected %d argument(s), got %q", positional, fs.Args())
+	}
+	return nil
+}
+
+// parseFlagsOnly is parseFlags without the count of the arguments left.
+func parseFlagsOnly(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -255,8 +281,23 @@ func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
 			return helpRequest{fs}
 		}
 	}
-	if fs.NArg() != positional {
-		return usagef("expected %d argument(s), got %q", positional, fs.Args())
+	return nil
+}
+
+// parsePasswordFlags parses the flags of a command that reads a password, which takes no
+// arguments. A mistake never repeats what was given: a password typed on the command line
+// by mistake stays out of the terminal's scrollback and the logs that catch stderr.
+func parsePasswordFlags(fs *flag.FlagSet, args []string) error {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-password-stdin=") || strings.HasPrefix(a, "--password-stdin=") {
+			return usagef("--password-stdin takes no value: the password is read from stdin")
+		}
+	}
+	if err := parseFlagsOnly(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("expected no arguments, got %d (not repeated here: give the password on stdin, never as an argument)", fs.NArg())
 	}
 	return nil
 }
@@ -354,26 +395,89 @@ func (c *cli) migrate(ctx context.Context, args []string) error {
 	return nil
 }
 
+// passwordRule is what --help says a password must be.
+var passwordRule = fmt.Sprintf("at least %d characters, at most %d bytes", service.PasswordMinLength, service.PasswordMaxLength)
+
+// passwordStdinUsage is the --password-stdin flag's help.
+const passwordStdinUsage = "read the password from the first line of stdin (never from the command line, where other users of the machine could see it)"
+
 func (c *cli) usersCreate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("users create", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
-	if err := parseFlags(fs, args, 0); err != nil {
+	fromStdin := fs.Bool("password-stdin", false, passwordStdinUsage)
+	if err := parsePasswordFlags(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {
 		return usagef("--email is required")
+	}
+	var pw string
+	if *fromStdin {
+		var err error
+		if pw, err = c.readPassword(); err != nil {
+			return err
+		}
 	}
 	d, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	u, err := service.New(d, nil, nil, service.Config{}).CreateUser(ctx, *email, "")
+	u, err := service.New(d, nil, nil, service.Config{}).CreateUser(ctx, *email, pw)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(c.stdout, u.ID)
 	return nil
+}
+
+func (c *cli) usersSetPassword(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("users set-password", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	fromStdin := fs.Bool("password-stdin", false, passwordStdinUsage+"; required")
+	if err := parsePasswordFlags(fs, args); err != nil {
+		return err
+	}
+	var missing []string
+	if *email == "" {
+		missing = append(missing, "--email")
+	}
+	if !*fromStdin {
+		missing = append(missing, "--password-stdin")
+	}
+	if len(missing) > 0 {
+		return usagef("%s required", strings.Join(missing, ", "))
+	}
+	pw, err := c.readPassword()
+	if err != nil {
+		return err
+	}
+	d, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := service.New(d, nil, nil, service.Config{}).SetPassword(ctx, *email, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "password set for %s, who is signed out of every dashboard session\n", strings.ToLower(*email))
+	return nil
+}
+
+// readPassword reads a password from the first line of stdin, without its newline (\n or
+// \r\n), before any database is opened. It reads no more than a password can be long, and
+// then some, so that a password over the limit is refused as one. No message repeats it.
+func (c *cli) readPassword() (string, error) {
+	r := bufio.NewReader(io.LimitReader(c.stdin, service.PasswordMaxLength+2))
+	line, err := r.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the password from stdin: %w", err)
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", usagef("--password-stdin: the first line of stdin is empty; it must be the password")
+	}
+	return line, nil
 }
 
 // keyJSON is how --json shows a key: never the secret, except once at creation.

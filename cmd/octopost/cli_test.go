@@ -193,17 +193,18 @@ func runEnv(ctx context.Context, env map[string]string, args ...string) (code in
 func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
 	for synopsis, args := range map[string][]string{
-		"serve":          {"serve"},
-		"migrate":        {"migrate"},
-		"users <":        {"users"},
-		"users create":   {"users", "create"},
-		"users set-tier": {"users", "set-tier"},
-		"keys <":         {"keys"},
-		"keys create":    {"keys", "create"},
-		"keys list":      {"keys", "list"},
-		"keys revoke":    {"keys", "revoke"},
-		"backup":         {"backup"},
-		"version":        {"version"},
+		"serve":              {"serve"},
+		"migrate":            {"migrate"},
+		"users <":            {"users"},
+		"users create":       {"users", "create"},
+		"users set-tier":     {"users", "set-tier"},
+		"users set-password": {"users", "set-password"},
+		"keys <":             {"keys"},
+		"keys create":        {"keys", "create"},
+		"keys list":          {"keys", "list"},
+		"keys revoke":        {"keys", "revoke"},
+		"backup":             {"backup"},
+		"version":            {"version"},
 	} {
 		for _, flag := range []string{"-h", "--help"} {
 			t.Run(synopsis+" "+flag, func(t *testing.T) {
