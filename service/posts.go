@@ -151,6 +151,15 @@ func encodeCursor(lastID string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
 }
 
+// PostsCreatedBefore returns a ListPosts cursor whose page starts with the posts created
+// before t: a view of a past month (the dashboard's calendar) skips every newer post
+// without reading it. Ids sort by creation time (package id), so an id made at t is the
+// keyset's bound.
+func PostsCreatedBefore(t time.Time) string {
+	g := &id.Generator{Now: func() time.Time { return t }}
+	return encodeCursor(g.New(id.Post))
+}
+
 func decodeCursor(cursor string) (string, bool) {
 	if cursor == "" {
 		return "", true
