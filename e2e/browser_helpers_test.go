@@ -46,7 +46,12 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -104,6 +109,7 @@ type browser struct {
 	artifacts string
 	output    *syncBuffer // Chromium's stdout and stderr, shown when a step fails
 	foreign   *requestLog // non-local requests the tab made: each fails the test
+	problems  *requestLog // script errors and refused content (CSP): each fails the test
 	proxy     *refusingProxy
 }
 
@@ -151,7 +157,7 @@ func newBrowser(t *testing.T, base string) *browser {
 		t.Logf("chromedp: "+format, args...)
 	}))
 	b := &browser{t: t, ctx: ctx, base: base, artifacts: artifactsDir(t), output: output,
-		foreign: &requestLog{}, proxy: proxy}
+		foreign: &requestLog{}, problems: &requestLog{}, proxy: proxy}
 
 	// The first run starts the browser and binds it to ctx (which has no deadline: a
 	// deadline there would end the browser); the bound is kept by a watchdog instead.
@@ -169,10 +175,26 @@ func newBrowser(t *testing.T, base string) *browser {
 		cancelAlloc()
 		t.Fatalf("Chromium (%s) did not start within %s\nChromium's output:\n%s", path, browserStartTimeout, tail(output.String(), 4000))
 	}
-	// Page requests are seen as they are made, so a foreign one is reported with its page.
+	// Page requests are seen as they are made, so a foreign one is reported with its page;
+	// so are the errors a page's console shows: an uncaught exception, or content the
+	// Content-Security-Policy refused. (Network errors are left out: an error status is
+	// often the point, as for a wrong password.)
 	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
-		if ev, ok := ev.(*network.EventRequestWillBeSent); ok && !localURL(ev.Request.URL) {
-			b.foreign.add(ev.Request.Method + " " + ev.Request.URL + " (from " + ev.DocumentURL + ")")
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if !localURL(ev.Request.URL) {
+				b.foreign.add(ev.Request.Method + " " + ev.Request.URL + " (from " + ev.DocumentURL + ")")
+			}
+		case *runtime.EventExceptionThrown:
+			what := ev.ExceptionDetails.Text
+			if ev.ExceptionDetails.Exception != nil && ev.ExceptionDetails.Exception.Description != "" {
+				what += " " + ev.ExceptionDetails.Exception.Description
+			}
+			b.problems.add("exception on " + ev.ExceptionDetails.URL + ": " + what)
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork {
+				b.problems.add(string(ev.Entry.Source) + " error on " + ev.Entry.URL + ": " + ev.Entry.Text)
+			}
 		}
 	}))
 	t.Cleanup(func() {
@@ -180,6 +202,9 @@ func newBrowser(t *testing.T, base string) *browser {
 		cancelAlloc() // waits for Chromium to exit and removes nothing of the test's
 		for _, r := range b.foreign.take() {
 			t.Errorf("a page asked for something other than localhost: %s", r)
+		}
+		for _, p := range b.problems.take() {
+			t.Errorf("a page's console shows an error: %s", p)
 		}
 		for _, r := range proxy.requests.take() {
 			t.Logf("refused, never sent: Chromium's own request %s", r)
@@ -292,6 +317,40 @@ func (b *browser) screenshot(name string) {
 	png := browserRun(b, "screenshot "+name, chromedp.FullScreenshot(100))
 	path := filepath.Join(b.artifacts, name+".png")
 	require.NoError(b.t, os.WriteFile(path, png, 0o644))
+}
+
+// timezone makes the tab's clock read in zone (an IANA name), as if the computer were
+// there: pages loaded after it see it (Intl, Date).
+func (b *browser) timezone(zone string) {
+	b.t.Helper()
+	b.step("time zone "+zone, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+		return err
+	}))
+}
+
+// allowClipboard lets the pages of the server under test write to the clipboard and read
+// it back (a person's browser asks them; a test's cannot).
+func (b *browser) allowClipboard() {
+	b.t.Helper()
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		ctx, cancel := context.WithTimeout(b.ctx, browserStepTimeout)
+		_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: name},
+			Setting:    cdpbrowser.PermissionSettingGranted,
+			Origin:     b.base,
+		})
+		cancel()
+		if err != nil {
+			b.fail("allow "+name, err)
+		}
+	}
+}
+
+// clipboard is the clipboard's text, read by the page.
+func (b *browser) clipboard() string {
+	b.t.Helper()
+	return browserRun(b, "read the clipboard", chromedp.Evaluate[string]("navigator.clipboard.readText()", chromedp.EvalAwaitPromise))
 }
 
 // phone makes the viewport a phone's (touch, mobile, twice the pixels) until laptop.
@@ -432,9 +491,10 @@ func (l *requestLog) take() []string {
 	return out
 }
 
-// TestBrowserKeepsToLocalhost checks the harness itself on a page of its own: the browser
-// starts, screenshots are PNG files where the log says, and a page that reaches for
-// another host (a name and an IP literal) is caught and refused, never sent.
+// TestBrowserKeepsToLocalhost checks the harness itself on pages of its own: the browser
+// starts, screenshots are PNG files where the log says, a page's script error and refused
+// inline script are caught, and a page that reaches for another host (a name and an IP
+// literal) is caught and refused, never sent.
 func TestBrowserKeepsToLocalhost(t *testing.T) {
 	t.Parallel()
 	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -448,6 +508,15 @@ func TestBrowserKeepsToLocalhost(t *testing.T) {
 			require.NoError(t, r.ParseForm())
 			w.WriteHeader(http.StatusCreated)
 			fmt.Fprintf(w, `<!doctype html><title>next</title><p id="said">%s</p>`, r.PostForm.Get("name"))
+		case "/broken":
+			// Under a policy like the dashboard's: an inline script is refused, and the
+			// page's own script throws.
+			w.Header().Set("Content-Security-Policy", "script-src 'self'")
+			fmt.Fprint(w, `<!doctype html><title>broken</title><p id="broken">broken</p>`+
+				`<script>document.title = "inline"</script><script src="/throw.js"></script>`)
+		case "/throw.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, `throw new Error("octopost test failure")`)
 		case "/away":
 			// Written as an RFC 2606 name and a TEST-NET-1 address: were the guard broken,
 			// neither could reach anyone.
@@ -473,6 +542,18 @@ func TestBrowserKeepsToLocalhost(t *testing.T) {
 	require.True(t, strings.HasPrefix(string(png), "\x89PNG\r\n\x1a\n"), "a PNG file")
 
 	require.Empty(t, b.foreign.take(), "a local page asked for nothing else")
+	require.Empty(t, b.problems.take(), "a page without scripts has no script errors")
+
+	require.Equal(t, int64(http.StatusOK), b.open("/broken"))
+	var problems []string
+	for deadline := time.Now().Add(browserStepTimeout); time.Now().Before(deadline) && len(problems) < 2; time.Sleep(50 * time.Millisecond) {
+		problems = append(problems, b.problems.take()...)
+	}
+	joined := strings.Join(problems, "\n")
+	require.Contains(t, joined, "octopost test failure", "the exception")
+	require.Contains(t, joined, "Content Security Policy", "the refused inline script")
+	require.Equal(t, "broken", browserRun(b, "read the title", chromedp.Title()), "the inline script did not run")
+
 	require.Equal(t, int64(http.StatusOK), b.open("/away"))
 	// Images load after the document: wait, bounded, until the page's two requests have
 	// been seen in the tab and refused by the proxy.

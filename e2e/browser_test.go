@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/gen/oapi"
@@ -35,6 +36,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	e := pgEnv(t)
 	srv := startServer(t, e)
 	b := newBrowser(t, srv.url)
+	// The newcomer is in Paris: the dashboard shows times in the browser's zone.
+	paris, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	b.timezone("Europe/Paris")
+	b.allowClipboard()
 
 	// First run: the dashboard offers the one-time setup, which signs the new user in and
 	// goes to Settings > API Keys, as the authentication page's first steps say.
@@ -48,6 +54,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	require.Equal(t, "/dashboard/settings/api-keys", b.path())
 	require.Equal(t, "Live", b.text("#mode-label"))
 	require.Equal(t, "false", b.attr("#mode-switch", "aria-checked"))
+	require.Contains(t, b.text("footer"), "Europe/Paris", "times are in the browser's zone from the first page on")
 	// The setup happens once: afterwards it leads to sign-in.
 	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/setup"))
 	require.NotEqual(t, "/dashboard/setup", b.path(), "the setup is offered only once")
@@ -81,7 +88,8 @@ func TestDashboardInABrowser(t *testing.T) {
 	require.Equal(t, int64(http.StatusCreated), b.submit("create the key", "#create-key button[type=submit]"))
 	key := b.text("#new-key")
 	require.Regexp(t, regexp.MustCompile(`^oct_test_[0-9A-Za-z]{20,}$`), key, "the full key, shown once")
-	require.Equal(t, 1, b.count("#copy-key"), "with a copy button")
+	b.click("#copy-key")
+	require.Equal(t, key, b.clipboard(), "the copy button copies the key")
 	b.screenshot("dashboard-key-created")
 
 	// The key works as its permissions say, through the API's contract check.
@@ -155,12 +163,16 @@ func TestDashboardInABrowser(t *testing.T) {
 	url := b.attr(result+" a.result-url", "href")
 	require.True(t, strings.HasPrefix(url, "https://bsky.app/profile/"), "a link of Bluesky's shape: %q", url)
 	b.screenshot("dashboard-post")
+	shown := b.html()
 
 	// The API, with another test key, agrees with the page.
 	dir := t.TempDir()
 	p := getPost(t, client(t, srv, createKey(t, dir, e, email, "test").Key), postID)
 	require.Equal(t, oapi.PostStatus("published"), p.Status)
 	require.Equal(t, url, deref(p.PlatformResults["bluesky"].PostUrl))
+	published, err := p.PublishedAt.Get()
+	require.NoError(t, err)
+	require.Contains(t, shown, published.In(paris).Format("15:04 MST"), "the publish time, in Paris time")
 
 	// The list and the calendar show it too.
 	require.Equal(t, int64(http.StatusOK), b.submit("open Posts", "#nav-posts"))
@@ -177,6 +189,8 @@ func TestDashboardInABrowser(t *testing.T) {
 	b.phone()
 	require.Equal(t, int64(http.StatusOK), b.open(postPath))
 	require.Equal(t, "published", b.text("#post-status"))
+	require.True(t, browserRun(b, "measure the page", chromedp.Evaluate[bool](
+		"document.documentElement.scrollWidth <= window.innerWidth")), "the page fits a phone's width (wide tables scroll inside)")
 	b.screenshot("dashboard-phone-post")
 	b.laptop()
 }
