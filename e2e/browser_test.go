@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -33,7 +34,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		keyName  = "Browser test key"
 		content  = "Hello from the dashboard, in a real browser"
 	)
+	// Webhooks may be delivered over http to 127.0.0.1, where this test's receiver is.
 	e := pgEnv(t)
+	e["OCTOPOST_WEBHOOKS_ALLOW_PRIVATE"] = "true"
 	srv := startServer(t, e)
 	b := newBrowser(t, srv.url)
 	// The newcomer is in Paris: the dashboard shows times in the browser's zone.
@@ -181,9 +184,41 @@ func TestDashboardInABrowser(t *testing.T) {
 	require.Contains(t, b.text("main"), content[:20], "the calendar shows the published post")
 	b.screenshot("dashboard-calendar")
 
+	// A webhook: its signing secret read from the page once, a test event sent from its
+	// page, received signed with that secret, and shown delivered in its log.
+	recv := &verifyingReceiver{t: t}
+	hookSrv := &http.Server{Handler: recv, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = hookSrv.Serve(ln) }()
+	t.Cleanup(func() { _ = hookSrv.Close() })
 	require.Equal(t, int64(http.StatusOK), b.submit("open Webhooks", "#nav-webhooks"))
-	require.Equal(t, 1, b.count("#create-webhook"))
+	b.fill("#url", "http://"+ln.Addr().String()+"/hook")
+	b.click("#event-post-published")
+	require.Equal(t, int64(http.StatusCreated), b.submit("add the webhook", "#create-webhook button[type=submit]"))
+	secret := b.text("#new-secret")
+	require.True(t, strings.HasPrefix(secret, "whsec_"), "the signing secret, shown once")
+	recv.setSecret(secret)
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/test/webhooks"))
+	require.NotContains(t, b.html(), secret, "the secret is shown once only")
 	b.screenshot("dashboard-webhooks")
+	b.submit("open the webhook", `a[href^="/dashboard/test/webhooks/wh"]`)
+	hookPath := b.path()
+	require.Equal(t, int64(http.StatusOK), b.submit("send a test event", "#send-test"))
+	require.Equal(t, hookPath, b.path())
+	delivery := `#deliveries tr[data-delivery-id]`
+	for deadline := time.Now().Add(deliveryTimeout); ; {
+		if b.count(delivery) == 1 && b.text(delivery+" .delivery-state") == "delivered" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the test event was not delivered within %s", deliveryTimeout)
+		time.Sleep(250 * time.Millisecond)
+		b.open(hookPath)
+	}
+	ids, invalid := recv.received()
+	require.Zero(t, invalid, "every request was signed with the secret the page showed")
+	require.Equal(t, []string{b.attr(delivery, "data-event-id")}, ids, "the receiver got the logged event, once")
+	b.screenshot("dashboard-webhook")
 
 	// On a phone: the post's page.
 	b.phone()
