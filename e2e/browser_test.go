@@ -37,6 +37,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	// Webhooks may be delivered over http to 127.0.0.1, where this test's receiver is.
 	e := pgEnv(t)
 	e["OCTOPOST_WEBHOOKS_ALLOW_PRIVATE"] = "true"
+	// A fixed address, so that the server knows the URL it is reached at (the key's page
+	// shows it in its curl example) before it starts.
+	addr := closedAddr(t)
+	e["OCTOPOST_ADDR"] = addr
+	e["OCTOPOST_PUBLIC_URL"] = "http://" + addr
 	srv := startServer(t, e)
 	b := newBrowser(t, srv.url)
 	// The newcomer is in Paris: the dashboard shows times in the browser's zone.
@@ -91,6 +96,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	require.Equal(t, int64(http.StatusCreated), b.submit("create the key", "#create-key button[type=submit]"))
 	key := b.text("#new-key")
 	require.Regexp(t, regexp.MustCompile(`^oct_test_[0-9A-Za-z]{20,}$`), key, "the full key, shown once")
+	require.Contains(t, b.text("main"), "curl "+srv.url+"/v1/posts", "the example calls this server")
 	b.click("#copy-key")
 	require.Equal(t, key, b.clipboard(), "the copy button copies the key")
 	b.screenshot("dashboard-key-created")
