@@ -85,7 +85,7 @@ func serveSettings() []settingDoc {
 		{name: "OCTOPOST_SHUTDOWN_DELAY", def: "5s", meaning: "how long /readyz answers 503 after SIGTERM before requests are drained; 0 drains at once"},
 		{name: "OCTOPOST_METRICS_ADDR", def: "(off)", meaning: "where GET /metrics (Prometheus) listens, apart from the API, such as 127.0.0.1:9090"},
 		{name: "OCTOPOST_INSTANCE_ID", def: "(host name and address)", meaning: "this instance's name in the publishing queue"},
-		{name: "OCTOPOST_PUBLIC_URL", def: "http:// and OCTOPOST_ADDR", meaning: "the external base URL; OAuth callbacks are {OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback"},
+		{name: "OCTOPOST_PUBLIC_URL", def: "http:// and OCTOPOST_ADDR", meaning: "the external base URL; OAuth callbacks are {OCTOPOST_PUBLIC_URL}/oauth/{platform}/callback; https makes the dashboard's cookie Secure"},
 		{name: "OCTOPOST_OAUTH_REDIRECT_ORIGINS", def: "(none)", meaning: "more origins a connect's redirect_url may point to, separated by commas"},
 	}
 	for _, spec := range platforms.All {
