@@ -25,10 +25,10 @@ package dashboard
 //   - Disconnecting goes through a confirmation page whose form POSTs.
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
@@ -44,14 +44,17 @@ func (d *Dashboard) routesAccounts() {
 	d.page("POST /accounts/{id}/disconnect", d.disconnectAccount)
 }
 
-// accountFormLimit bounds a connect form: a few credential fields of at most
-// maxCredentialLength bytes each (URL-encoded, up to three times that), with room.
-const accountFormLimit = 64 << 10
-
-// maxCredentialLength is the API's maxLength of every credential field (openapi.yaml,
-// ConnectAccountRequest), which the dashboard, not passing the API's validator, checks
-// itself.
-const maxCredentialLength = 2048
+// accountFormLimit bounds a connect form: every credential field a form may send, each
+// of the contract's most characters (ConnectAccountRequest, read from openapi.yaml:
+// limits.go) of up to four bytes, URL-encoded (three characters a byte), and the few
+// other fields.
+func (l limits) accountFormLimit() int64 {
+	n := int64(16 << 10)
+	for _, most := range l.credentials {
+		n += 3 * 4 * int64(most)
+	}
+	return n
+}
 
 // credentialLabels are the credential fields' names as people read them. A field not
 // listed here is shown by its name, so a new platform's form still works.
@@ -240,7 +243,7 @@ func problemsFor(p *problems, fields ...string) string {
 // connectAccount connects a sandbox account (test mode) or a credential platform's
 // account (live mode) from the form the page showed.
 func (d *Dashboard) connectAccount(w http.ResponseWriter, r *request) error {
-	if err := readForm(w, r.Request, accountFormLimit); err != nil {
+	if err := readForm(w, r.Request, d.limits.accountFormLimit()); err != nil {
 		return err
 	}
 	form := r.PostForm
@@ -256,8 +259,9 @@ func (d *Dashboard) connectAccount(w http.ResponseWriter, r *request) error {
 		if value == "" {
 			continue // an input left empty is a field not given
 		}
-		if len(value) > maxCredentialLength {
-			problems.Add("/"+name, "must be at most %d characters", maxCredentialLength)
+		// The contract's maxLength counts characters, as the API's validator does.
+		if most := d.limits.credentials[name]; utf8.RuneCountInString(value) > most {
+			problems.Add("/"+name, "must be at most %d characters", most)
 			continue
 		}
 		in.Credentials[name] = value
@@ -309,7 +313,7 @@ func (d *Dashboard) startOAuth(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	pl := service.Platform(r.PostForm.Get("platform"))
-	back := d.publicBase(r) + r.Base + "/accounts"
+	back := d.publicBase(r.Request) + r.Base + "/accounts"
 	start, err := d.svc.StartOAuth(r.Context(), r.Scope, pl, &back)
 	if err != nil {
 		p, ok := formProblems(err)
@@ -326,10 +330,11 @@ func (d *Dashboard) startOAuth(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
-// publicBase is where browsers reach this server: OCTOPOST_PUBLIC_URL, or, when the
-// dashboard was given none, the origin the request came to (a server that knows no public
-// URL accepts no other redirect anyway: the service checks it).
-func (d *Dashboard) publicBase(r *request) string {
+// publicBase is where browsers reach this server (and its API, for the API key page's
+// examples): OCTOPOST_PUBLIC_URL, or, when the dashboard was given none, the origin the
+// request came to (a server that knows no public URL accepts no other OAuth redirect
+// anyway: the service checks it).
+func (d *Dashboard) publicBase(r *http.Request) string {
 	if d.opts.PublicURL != "" {
 		return strings.TrimRight(d.opts.PublicURL, "/")
 	}
@@ -415,17 +420,4 @@ func (d *Dashboard) disconnectAccount(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return d.redirect(w, r, "/accounts", "Disconnected "+d.platformName(a.Platform)+" account @"+a.Username+".")
-}
-
-// readForm parses a urlencoded form of at most limit bytes.
-func readForm(w http.ResponseWriter, r *http.Request, limit int64) error {
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	if err := r.ParseForm(); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return &service.Error{Kind: service.KindValidation, Message: "The form is too large."}
-		}
-		return &service.Error{Kind: service.KindValidation, Message: "The form could not be read."}
-	}
-	return nil
 }

@@ -52,24 +52,6 @@ func (d *Dashboard) public(h func(http.ResponseWriter, *http.Request) error) htt
 	})
 }
 
-// smallFormLimit bounds the forms of this file, keys.go and sessions.go: an email, a
-// password of at most service.PasswordMaxLength bytes and a next path, or a key's name
-// and its permissions, fit with room to spare; nothing larger is read.
-const smallFormLimit = 16 << 10
-
-// readSmallForm parses a small urlencoded form, refusing larger bodies.
-func readSmallForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, smallFormLimit)
-	if err := r.ParseForm(); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return &service.Error{Kind: service.KindValidation, Message: "The form is too large."}
-		}
-		return &service.Error{Kind: service.KindValidation, Message: "The form could not be read."}
-	}
-	return nil
-}
-
 // setupForm is what the setup page shows: what the user typed (never the password).
 type setupForm struct {
 	Email     string
@@ -97,7 +79,7 @@ func (d *Dashboard) renderSetup(w http.ResponseWriter, r *http.Request, status i
 const alreadySetUp = "This Octopost instance is already set up. Sign in instead; the operator can add users with octopost users create."
 
 func (d *Dashboard) setup(w http.ResponseWriter, r *http.Request) error {
-	if err := readSmallForm(w, r); err != nil {
+	if err := readForm(w, r, smallFormLimit); err != nil {
 		return err
 	}
 	has, err := d.svc.HasUsers(r.Context())
@@ -177,7 +159,7 @@ func (d *Dashboard) renderSignIn(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) error {
-	if err := readSmallForm(w, r); err != nil {
+	if err := readForm(w, r, smallFormLimit); err != nil {
 		return err
 	}
 	next := safeNext(r.PostForm.Get("next"))
@@ -219,7 +201,7 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// setNotice shows notice once on the next page, as redirect does for signed-in pages.
+// setNotice shows notice once on the next page (redirect does it for signed-in pages).
 func setNotice(w http.ResponseWriter, r *http.Request, secure bool, notice string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: noticeCookie, Value: url.QueryEscape(notice), Path: Prefix,

@@ -30,10 +30,14 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/octopost/octopost/gen/oapi"
 	"github.com/octopost/octopost/service"
 	"github.com/octopost/octopost/service/platform"
 )
@@ -63,6 +67,7 @@ type Dashboard struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	pages   *templates
+	limits  limits // the contract's, read from openapi.yaml (limits.go)
 	handler http.Handler
 }
 
@@ -71,12 +76,26 @@ type Dashboard struct {
 // stay independent of each other.
 var sections []func(*Dashboard)
 
-// New returns the dashboard, ready to be served under Prefix.
+// New returns the dashboard, ready to be served under Prefix. It fails when the embedded
+// openapi.yaml lacks a limit the dashboard's forms check (limits.go).
 func New(svc *service.Service, opts Options) (*Dashboard, error) {
+	spec, err := oapi.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: load embedded spec: %w", err)
+	}
+	return newWithSpec(svc, opts, spec)
+}
+
+// newWithSpec is New with the contract read from spec (tests pass a modified copy).
+func newWithSpec(svc *service.Service, opts Options, spec *openapi3.T) (*Dashboard, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
 	d := &Dashboard{svc: svc, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	var err error
+	if d.limits, err = readLimits(spec, d.credentialNames()); err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates(d.funcs())
 	if err != nil {
 		return nil, err
@@ -148,10 +167,16 @@ func (d *Dashboard) page(pattern string, h handler) {
 	}
 }
 
-// fail shows what a handler could not: a 404 for a resource that is not the user's in
-// this mode, a 409 with the service's message for a state that forbids the change, and
-// a 500 (logged, with nothing of the cause shown) for anything else.
+// fail shows what a handler could not: a 413 or 400 for a form that could not be read
+// (forms.go), a 404 for a resource that is not the user's in this mode, a 409 with the
+// service's message for a state that forbids the change, and a 500 (logged, with nothing of the cause shown) for anything else.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *formError
+	if errors.As(err, &fe) {
+		status, message := fe.status()
+		d.renderError(w, r, status, message)
+		return
+	}
 	var se *service.Error
 	if errors.As(err, &se) {
 		switch se.Kind {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/api"
@@ -55,8 +56,9 @@ type bench struct {
 type benchOptions struct {
 	service   service.Config
 	dashboard Options
-	tls       bool // serve over https (httptest's TLS server)
-	runJobs   bool // run the publishing queue, so that published posts go out
+	tls       bool        // serve over https (httptest's TLS server)
+	runJobs   bool        // run the publishing queue, so that published posts go out
+	spec      *openapi3.T // the contract the dashboard reads its limits from; nil: openapi.yaml
 }
 
 // testPassword is long enough for PasswordMinLength.
@@ -103,6 +105,9 @@ func newBench(t *testing.T, opts benchOptions) *bench {
 	apiHandler, err := api.NewHandler(svc, api.Options{Logger: logger})
 	require.NoError(t, err)
 	dash, err := New(svc, opts.dashboard)
+	if opts.spec != nil {
+		dash, err = newWithSpec(svc, opts.dashboard, opts.spec)
+	}
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle(Prefix, dash)

@@ -20,7 +20,6 @@ package dashboard
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/octopost/octopost/service"
 )
@@ -91,7 +90,7 @@ type keyCreated struct {
 }
 
 func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
-	if err := readSmallForm(w, r.Request); err != nil {
+	if err := readForm(w, r.Request, smallFormLimit); err != nil {
 		return err
 	}
 	f := keyForm{
@@ -112,7 +111,7 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
 			w.Header().Set("Cache-Control", "no-store")
 			return d.render(w, r, http.StatusCreated, "key_created", page{
 				Title: "API key created", Nav: "keys",
-				Data: keyCreated{Key: key, Secret: secret, APIBase: d.apiBase(r.Request)},
+				Data: keyCreated{Key: key, Secret: secret, APIBase: d.publicBase(r.Request)},
 			})
 		}
 	}
@@ -120,19 +119,6 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
 		return d.renderKeys(w, r, http.StatusUnprocessableEntity, f, p)
 	}
 	return err
-}
-
-// apiBase is the API's base URL for the examples: OCTOPOST_PUBLIC_URL when set, else
-// the address the browser used.
-func (d *Dashboard) apiBase(r *http.Request) string {
-	if d.opts.PublicURL != "" {
-		return strings.TrimSuffix(d.opts.PublicURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // userKey returns the user's key id, or NotFound when the user has none by that id.

@@ -17,7 +17,7 @@ package dashboard
 //     pressing the button again must not leave a trail of drafts.
 //   - The dashboard calls the service directly, not through the API's validator, so it
 //     checks what the contract's schema would have (content length, known platforms)
-//     itself, with the same limits.
+//     itself, with the limits read from the contract (limits.go).
 //   - A post's page refreshes itself (a Refresh header, no script) while the post is
 //     publishing, so its results appear as each platform finishes.
 
@@ -47,11 +47,6 @@ func (d *Dashboard) routesPosts() {
 const (
 	// postsPerPage is the list's page size.
 	postsPerPage = 25
-	// maxContentLength is the contract's maxLength of a post's content, in characters.
-	maxContentLength = 10000
-	// postFormLimit bounds a new post's form: maxContentLength characters of up to four
-	// bytes, URL-encoded (three characters a byte), and the few other fields.
-	postFormLimit = 3*4*maxContentLength + 16<<10
 	// excerptLength is how much of a post's content the list and the calendar show.
 	excerptLength = 90
 )
@@ -224,8 +219,12 @@ const (
 	actionPublish  = "publish"
 )
 
+// postFormLimit bounds a new post's form: the contract's most characters of content, of
+// up to four bytes each, URL-encoded (three characters a byte), and the few other fields.
+func (l limits) postFormLimit() int64 { return 3*4*int64(l.content.max) + 16<<10 }
+
 func (d *Dashboard) createPost(w http.ResponseWriter, r *request) error {
-	if err := readForm(w, r.Request, postFormLimit); err != nil {
+	if err := readForm(w, r.Request, d.limits.postFormLimit()); err != nil {
 		return err
 	}
 	form := r.PostForm
@@ -265,21 +264,18 @@ func (d *Dashboard) createPost(w http.ResponseWriter, r *request) error {
 func (d *Dashboard) postInput(r *request, f *postForm, platforms []string, action string) (service.PostInput, service.Problems) {
 	var problems service.Problems
 	in := service.PostInput{Content: f.Content}
+	content := d.limits.content
 	switch n := utf8.RuneCountInString(f.Content); {
 	case strings.TrimSpace(f.Content) == "":
 		problems.Add("/content", "is required")
-	case n > maxContentLength:
-		problems.Add("/content", "must be at most %d characters, not %d", maxContentLength, n)
+	case n < content.min:
+		problems.Add("/content", "must be at least %d characters, not %d", content.min, n)
+	case n > content.max:
+		problems.Add("/content", "must be at most %d characters, not %d", content.max, n)
 	}
-	for _, v := range platforms {
-		pl := service.Platform(v)
-		if !slices.Contains(service.Platforms, pl) {
-			problems.Add("/platforms", "%q is not a platform", v)
-			continue
-		}
-		if !slices.Contains(f.Platforms, pl) {
-			f.Platforms = append(f.Platforms, pl)
-		}
+	f.Platforms = readPlatforms(platforms, "/platforms", &problems)
+	if n := len(f.Platforms); n > d.limits.postPlatforms.max {
+		problems.Add("/platforms", "choose at most %d platforms", d.limits.postPlatforms.max)
 	}
 	if len(f.Platforms) > 0 {
 		in.Platforms = f.Platforms // none checked: the preset's, if one is chosen
@@ -320,8 +316,7 @@ func (d *Dashboard) postFormProblem(w http.ResponseWriter, r *request, f postFor
 	var se *service.Error
 	if errors.As(err, &se) {
 		for _, fe := range se.Fields {
-			field, _, _ := strings.Cut(strings.TrimPrefix(fe.Field, "/"), "/")
-			if !slices.Contains([]string{"content", "platforms", "preset_id", "scheduled_for"}, field) {
+			if !slices.Contains([]string{"content", "platforms", "preset_id", "scheduled_for"}, inputOf(fe.Field)) {
 				f.Unplaced = append(f.Unplaced, fe.Message)
 			}
 		}

@@ -135,7 +135,7 @@ func TestNewPostFormChecksWhatTheContractWould(t *testing.T) {
 	}{
 		{"no content", url.Values{"content": {" \r\n "}, "platforms": {"twitter"}, "action": {"draft"}},
 			"content", "is required"},
-		{"content too long", url.Values{"content": {strings.Repeat("é", maxContentLength+1)}, "platforms": {"twitter"}, "action": {"draft"}},
+		{"content too long", url.Values{"content": {strings.Repeat("é", 10000+1)}, "platforms": {"twitter"}, "action": {"draft"}},
 			"content", "must be at most 10000 characters, not 10001"},
 		{"unknown platform", url.Values{"content": {"hi"}, "platforms": {"myspace"}, "action": {"draft"}},
 			"platforms", `&#34;myspace&#34; is not a platform`},

@@ -11,8 +11,9 @@ package dashboard
 // cross-linking and its template, default. The service checks what it owns (the primary
 // platform is one of the platforms, the template's variables); the contract's own limits,
 // which the API's request validator checks before the service sees a request (a name of
-// 1 to 100 characters, 1 to 12 known platforms, a template of at most 500), are checked
-// here, so a form breaks no rule the API would refuse. A problem re-renders the form with
+// 1 to 100 characters, 1 to 12 known platforms, a template of at most 500 today, read
+// from openapi.yaml: limits.go), are checked here, so a form breaks no rule the API
+// would refuse. A problem re-renders the form with
 // 422 and what the user typed.
 //
 // An empty template field means the default template (DefaultCrossLinkTemplate), as
@@ -37,11 +38,9 @@ func (d *Dashboard) routesPresets() {
 	d.page("POST /presets/{id}/default", d.makeDefaultPreset)
 }
 
-// The contract's limits on a preset (CreatePresetRequest).
-const (
-	presetNameMaxLength     = 100
-	presetTemplateMaxLength = 500
-)
+// presetFormLimit bounds the preset form: a name, a template and a few platforms of the
+// contract's lengths come nowhere near it.
+const presetFormLimit = 64 << 10
 
 // presetPlatform is one platform in the form: a checkbox, and an option of the primary
 // platform's select.
@@ -81,29 +80,28 @@ func newPresetForm(action, submit string, p service.Preset) presetForm {
 
 // presetFromForm reads the form into a preset and the problems the contract would have
 // with it; form is the form to show again, as typed.
-func presetFromForm(r *request, action, submit string) (service.Preset, presetForm, service.Problems) {
+func (d *Dashboard) presetFromForm(r *request, action, submit string) (service.Preset, presetForm, service.Problems) {
 	var p service.Preset
 	var problems service.Problems
 	f := r.PostForm
+	l := d.limits
 	p.Name = strings.TrimSpace(f.Get("name"))
 	switch n := utf8.RuneCountInString(p.Name); {
 	case n == 0:
 		problems.Add("/name", "is required")
-	case n > presetNameMaxLength:
-		problems.Add("/name", "must be at most %d characters", presetNameMaxLength)
+	case n < l.presetName.min:
+		problems.Add("/name", "must be at least %d characters", l.presetName.min)
+	case n > l.presetName.max:
+		problems.Add("/name", "must be at most %d characters", l.presetName.max)
 	}
-	for _, v := range f["platforms"] {
-		pl := service.Platform(v)
-		if !slices.Contains(service.Platforms, pl) {
-			problems.Add("/platforms", "%q is not a platform", v)
-			continue
-		}
-		if !slices.Contains(p.Platforms, pl) {
-			p.Platforms = append(p.Platforms, pl)
-		}
-	}
-	if len(p.Platforms) == 0 && len(f["platforms"]) == 0 {
-		problems.Add("/platforms", "choose at least one platform")
+	p.Platforms = readPlatforms(f["platforms"], "/platforms", &problems)
+	switch n := len(p.Platforms); {
+	case len(f["platforms"]) > n:
+		// An unknown platform is the problem already said.
+	case n < l.presetPlatforms.min:
+		problems.Add("/platforms", "choose at least %s", count(l.presetPlatforms.min, "platform"))
+	case n > l.presetPlatforms.max:
+		problems.Add("/platforms", "choose at most %s", count(l.presetPlatforms.max, "platform"))
 	}
 	if v := f.Get("primary_platform"); v != "" {
 		pl := service.Platform(v)
@@ -114,8 +112,8 @@ func presetFromForm(r *request, action, submit string) (service.Preset, presetFo
 	}
 	p.CrossLinkEnabled = f.Get("cross_link_enabled") != ""
 	p.CrossLinkTemplate = f.Get("cross_link_template")
-	if utf8.RuneCountInString(p.CrossLinkTemplate) > presetTemplateMaxLength {
-		problems.Add("/cross_link_template", "must be at most %d characters", presetTemplateMaxLength)
+	if utf8.RuneCountInString(p.CrossLinkTemplate) > l.presetTemplate {
+		problems.Add("/cross_link_template", "must be at most %d characters", l.presetTemplate)
 	}
 	p.IsDefault = f.Get("is_default") != ""
 
@@ -156,10 +154,10 @@ func (d *Dashboard) renderPresets(w http.ResponseWriter, r *request, status int,
 }
 
 func (d *Dashboard) createPreset(w http.ResponseWriter, r *request) error {
-	if !d.parseBoundedForm(w, r) {
-		return nil
+	if err := readForm(w, r.Request, presetFormLimit); err != nil {
+		return err
 	}
-	p, form, problems := presetFromForm(r, "/presets", "Create preset")
+	p, form, problems := d.presetFromForm(r, "/presets", "Create preset")
 	err := problems.Err()
 	var created service.Preset
 	if err == nil {
@@ -217,10 +215,10 @@ func (d *Dashboard) updatePreset(w http.ResponseWriter, r *request) error {
 		// too, but only after the form's own problems were shown on a read-only page.
 		return service.Forbidden("Built-in presets cannot be changed")
 	}
-	if !d.parseBoundedForm(w, r) {
-		return nil
+	if err := readForm(w, r.Request, presetFormLimit); err != nil {
+		return err
 	}
-	p, form, problems := presetFromForm(r, "/presets/"+current.ID, "Save preset")
+	p, form, problems := d.presetFromForm(r, "/presets/"+current.ID, "Save preset")
 	err = problems.Err()
 	if err == nil {
 		if p.CrossLinkTemplate == "" {

@@ -140,8 +140,8 @@ func TestPresetFormProblemsAre422AndKeepTheInput(t *testing.T) {
 		{"no platforms", url.Values{"name": {"Mine"}}, "platforms", "choose at least one platform"},
 		{"unknown platform", url.Values{"name": {"Mine"}, "platforms": {"myspace"}}, "platforms", "is not a platform"},
 		{"no name", url.Values{"name": {"  "}, "platforms": {"mastodon"}}, "name", "is required"},
-		{"long name", url.Values{"name": {strings.Repeat("é", presetNameMaxLength+1)}, "platforms": {"mastodon"}}, "name", "at most 100 characters"},
-		{"long template", url.Values{"name": {"Mine"}, "platforms": {"mastodon"}, "cross_link_template": {strings.Repeat("x", presetTemplateMaxLength+1)}}, "cross_link_template", "at most 500 characters"},
+		{"long name", url.Values{"name": {strings.Repeat("é", 100+1)}, "platforms": {"mastodon"}}, "name", "at most 100 characters"},
+		{"long template", url.Values{"name": {"Mine"}, "platforms": {"mastodon"}, "cross_link_template": {strings.Repeat("x", 500+1)}}, "cross_link_template", "at most 500 characters"},
 	} {
 		resp, body := b.post(t, c, TestPrefix+"/presets", tc.form)
 		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.name)

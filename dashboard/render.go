@@ -156,10 +156,7 @@ func otherModeURL(r *request) string {
 // redirect answers 303 to r.Base+path and shows notice once on the next page.
 func (d *Dashboard) redirect(w http.ResponseWriter, r *request, path, notice string) error {
 	if notice != "" {
-		http.SetCookie(w, &http.Cookie{
-			Name: noticeCookie, Value: url.QueryEscape(notice), Path: Prefix,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r.Request), MaxAge: 60,
-		})
+		setNotice(w, r.Request, d.secure(r.Request), notice)
 	}
 	http.Redirect(w, r.Request, r.Base+path, http.StatusSeeOther)
 	return nil
@@ -209,7 +206,7 @@ func formProblems(err error) (*problems, bool) {
 	}
 	p := &problems{Message: se.Message, fields: map[string]string{}}
 	for _, f := range se.Fields {
-		field, _, _ := strings.Cut(strings.TrimPrefix(f.Field, "/"), "/")
+		field := inputOf(f.Field)
 		if prev := p.fields[field]; prev != "" {
 			p.fields[field] = prev + "; " + f.Message
 		} else {
@@ -234,6 +231,7 @@ func (d *Dashboard) funcs() template.FuncMap {
 		},
 		"platformName": d.platformName,
 		"join":         strings.Join,
+		"maxLength":    d.limits.maxLength,
 		"permissionID": func(p service.Permission) string { return "perm-" + strings.ReplaceAll(string(p), ":", "-") },
 	}
 }

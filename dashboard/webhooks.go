@@ -17,7 +17,8 @@ package dashboard
 //
 // The form asks what the API asks, checked here first only where the contract checks
 // before the service does (the API's request validator): at least one event, every one
-// of them known, a URL of at most 2048 characters. The URL rules (https, allowed port,
+// of them known, a URL of at most the contract's length (read from openapi.yaml:
+// limits.go). The URL rules (https, allowed port,
 // public address) are the service's, so a refused URL shows the very message the API
 // gives, under the URL field, with 422.
 
@@ -51,30 +52,9 @@ func (d *Dashboard) routesWebhooks() {
 // webhookLogPage is how many deliveries an endpoint's page lists at a time.
 const webhookLogPage = 20
 
-// webhookURLMaxLength is the contract's maxLength of a webhook's url.
-const webhookURLMaxLength = 2048
-
-// maxFormBytes bounds what a dashboard form of these pages may send: a request costs what
-// its size allows, and none of these forms comes near it.
-const maxFormBytes = 64 << 10
-
-// parseBoundedForm parses r's form, refusing a body larger than maxFormBytes (413) or
-// one that is not a form (400) on the error page. It reports whether the form was read;
-// when not, it has answered.
-func (d *Dashboard) parseBoundedForm(w http.ResponseWriter, r *request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	err := r.ParseForm()
-	if err == nil {
-		return true
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		d.renderError(w, r.Request, http.StatusRequestEntityTooLarge, "This form is too large to send.")
-	} else {
-		d.renderError(w, r.Request, http.StatusBadRequest, "This form could not be read: send it again from its page.")
-	}
-	return false
-}
+// webhookFormLimit bounds the create form: a URL of at most the contract's length and a
+// few events come nowhere near it.
+const webhookFormLimit = 64 << 10
 
 // webhookView is a webhook as the pages show it: its secret masked.
 type webhookView struct {
@@ -147,8 +127,8 @@ func (d *Dashboard) renderWebhooks(w http.ResponseWriter, r *request, status int
 }
 
 func (d *Dashboard) createWebhook(w http.ResponseWriter, r *request) error {
-	if !d.parseBoundedForm(w, r) {
-		return nil
+	if err := readForm(w, r.Request, webhookFormLimit); err != nil {
+		return err
 	}
 	url := strings.TrimSpace(r.PostForm.Get("url"))
 	events := r.PostForm["events"]
@@ -156,13 +136,14 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *request) error {
 
 	var in service.WebhookInput
 	var problems service.Problems
+	l := d.limits
 	if url == "" {
 		problems.Add("/url", "is required")
-	} else if utf8.RuneCountInString(url) > webhookURLMaxLength {
-		problems.Add("/url", "must be at most %d characters", webhookURLMaxLength)
+	} else if utf8.RuneCountInString(url) > l.webhookURL {
+		problems.Add("/url", "must be at most %d characters", l.webhookURL)
 	}
-	if len(events) == 0 {
-		problems.Add("/events", "choose at least one event")
+	if len(events) < l.webhookEvents.min {
+		problems.Add("/events", "choose at least %s", count(l.webhookEvents.min, "event"))
 	}
 	for _, e := range events {
 		if !slices.Contains(service.WebhookEvents, service.WebhookEvent(e)) {
@@ -172,6 +153,9 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *request) error {
 		if !slices.Contains(in.Events, service.WebhookEvent(e)) {
 			in.Events = append(in.Events, service.WebhookEvent(e))
 		}
+	}
+	if len(in.Events) > l.webhookEvents.max {
+		problems.Add("/events", "choose at most %s", count(l.webhookEvents.max, "event"))
 	}
 	err := problems.Err()
 	var hook service.Webhook
