@@ -177,3 +177,13 @@ func TestFormProblemsAreKeyedByInput(t *testing.T) {
 	require.False(t, ok)
 	require.Equal(t, "", (*problems)(nil).For("content"))
 }
+
+func TestInWords(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		time.Hour: "1 hour", 12 * time.Hour: "12 hours", 24 * time.Hour: "24 hours",
+		36 * time.Hour: "36 hours", 48 * time.Hour: "2 days", 7 * 24 * time.Hour: "7 days",
+	} {
+		require.Equal(t, want, inWords(d), d)
+	}
+}

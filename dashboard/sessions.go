@@ -52,10 +52,11 @@ func (d *Dashboard) revokeSession(w http.ResponseWriter, r *request) error {
 	return d.redirect(w, r, "/settings/sessions", "The session is revoked: that browser is signed out.")
 }
 
-// inWords says a whole number of days or hours: "7 days", "12 hours".
+// inWords says a whole number of hours up to a day, else of days when whole: "12 hours",
+// "24 hours", "7 days".
 func inWords(d time.Duration) string {
 	unit, n := "hour", int(d/time.Hour)
-	if d%(24*time.Hour) == 0 {
+	if d > 24*time.Hour && d%(24*time.Hour) == 0 {
 		unit, n = "day", int(d/(24*time.Hour))
 	}
 	if n == 1 {

@@ -225,6 +225,9 @@ type webhookData struct {
 	// endpoint: the webhook keeps no reason of its own.
 	LastFailure  string
 	FailureLimit int
+	// SecretOverlap is how long the previous signing secret keeps signing after a new
+	// one is made, in words.
+	SecretOverlap string
 }
 
 func (d *Dashboard) webhook(w http.ResponseWriter, r *request) error {
@@ -239,7 +242,7 @@ func (d *Dashboard) webhook(w http.ResponseWriter, r *request) error {
 	}
 	data := webhookData{
 		Webhook: viewWebhook(hook, false), Older: log.NextCursor, Paged: cursor != "",
-		FailureLimit: service.WebhookFailureLimit,
+		FailureLimit: service.WebhookFailureLimit, SecretOverlap: inWords(service.WebhookSecretOverlap),
 	}
 	for _, dl := range log.Deliveries {
 		row := deliveryRow{

@@ -356,6 +356,8 @@ func TestANewSigningSecretIsShownOnce(t *testing.T) {
 	page := TestPrefix + "/webhooks/" + hook.ID
 	_, body := b.get(t, c, page)
 	require.Contains(t, body, `action="`+page+`/rotate"`)
+	require.Equal(t, 24*time.Hour, service.WebhookSecretOverlap, "the page below says the service's overlap")
+	require.Contains(t, body, "the current one keeps signing alongside it for 24 hours.")
 
 	resp, body := b.post(t, c, page+"/rotate", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)

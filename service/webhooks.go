@@ -18,8 +18,8 @@ import (
 	"github.com/octopost/octopost/service/secretbox"
 )
 
-// secretOverlap is how long the previous secret keeps signing after a rotation.
-const secretOverlap = 24 * time.Hour
+// WebhookSecretOverlap is how long the previous secret keeps signing after a rotation.
+const WebhookSecretOverlap = 24 * time.Hour
 
 // WebhookInput is a new webhook as the caller sent it.
 type WebhookInput struct {
@@ -371,7 +371,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, scope Scope, webhookI
 		return Webhook{}, err
 	}
 	return s.changeWebhook(ctx, scope, webhookID, func(w *Webhook) error {
-		previous, expires := w.Secret, s.clock.Now().Add(secretOverlap)
+		previous, expires := w.Secret, s.clock.Now().Add(WebhookSecretOverlap)
 		w.PreviousSecret, w.PreviousSecretExpiresAt = &previous, &expires
 		w.Secret = secret
 		return nil
