@@ -15,7 +15,10 @@ import (
 	"github.com/octopost/octopost/service"
 )
 
-//go:embed templates/*.html
+// templates/*.html are the pages; templates/partials/*.html define parts several pages
+// show (a form the create and edit pages share), parsed with every page.
+//
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 //go:embed static
@@ -53,7 +56,7 @@ func parseTemplates(funcs template.FuncMap) (*templates, error) {
 		if name == "layout" {
 			continue
 		}
-		tmpl, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", file)
+		tmpl, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("dashboard template %s: %w", name, err)
 		}
