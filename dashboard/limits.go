@@ -148,9 +148,12 @@ func sameEnum[T ~string](s *schemaReader, schema string, want []T) {
 
 // maxLength is the contract's maxLength of a form's input, for its maxlength attribute
 // ({{maxLength "post.content"}}): post.content, preset.name, preset.cross_link_template,
-// webhook.url, or credential.<field>. An input it does not know fails the page's render.
+// webhook.url, or credential.<field>; and key.name, a rule of the service's own (keys are
+// not made through the API). An input it does not know fails the page's render.
 func (l limits) maxLength(input string) (int, error) {
 	switch input {
+	case "key.name":
+		return service.APIKeyNameMaxLength, nil
 	case "post.content":
 		return l.content.max, nil
 	case "preset.name":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/octopost/octopost/service/apikey"
 	"github.com/octopost/octopost/service/id"
@@ -78,12 +79,16 @@ func (s *Service) CreateUserAPIKey(ctx context.Context, userID, name string, mod
 	return k, gen.Secret, nil
 }
 
+// APIKeyNameMaxLength bounds a key's name, in characters. Keys are made by the CLI and
+// the dashboard, not through the API, so this rule is the service's own.
+const APIKeyNameMaxLength = 100
+
 // checkAPIKey checks a new key's name, mode and permissions, all at once.
 func checkAPIKey(name string, mode Mode, perms []Permission) error {
 	var problems Problems
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		problems.Add("name", "must be 1 to 100 characters")
+	if name == "" || utf8.RuneCountInString(name) > APIKeyNameMaxLength {
+		problems.Add("name", "must be 1 to %d characters", APIKeyNameMaxLength)
 	}
 	if !mode.Valid() {
 		problems.Add("mode", "must be live or test")

@@ -301,3 +301,20 @@ func TestUserAPIKeys(t *testing.T) {
 	_, err = svc.Authenticate(ctx, secret1)
 	require.NoError(t, err)
 }
+
+func TestAPIKeyNamesAreCountedInCharacters(t *testing.T) {
+	t.Parallel()
+	svc, _, _, u, _, _ := signedIn(t)
+	ctx := t.Context()
+	// 100 characters of two bytes each: 200 bytes, within the limit.
+	name := strings.Repeat("é", service.APIKeyNameMaxLength)
+	k, _, err := svc.CreateUserAPIKey(ctx, u.ID, name, service.ModeTest, nil)
+	require.NoError(t, err)
+	require.Equal(t, name, k.Name)
+
+	_, _, err = svc.CreateUserAPIKey(ctx, u.ID, name+"é", service.ModeTest, nil)
+	var se *service.Error
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, service.KindValidation, se.Kind)
+	require.Equal(t, []service.FieldError{{Field: "name", Message: "must be 1 to 100 characters"}}, se.Fields)
+}
