@@ -24,6 +24,8 @@ const (
 	OperationUnmatched = "unmatched"
 	// OperationOAuthCallback is the OAuth callback, which the spec describes in prose only.
 	OperationOAuthCallback = "oauth_callback"
+	// OperationPages is a request for a page of the dashboard (Options.Pages).
+	OperationPages = "dashboard"
 )
 
 // noteOperation records id as the operation of the request w answers. w is the access

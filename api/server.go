@@ -30,6 +30,16 @@ type Options struct {
 	Readiness *service.Readiness
 	// Observer is told of every request answered (observe.go); nil: nobody is.
 	Observer Observer
+	// Pages serves the paths it claims (the dashboard, under /dashboard) beside the API,
+	// behind the same request id, access log and metrics, but not the API's validation:
+	// they are pages, not operations of the contract. Nil: none.
+	Pages Pages
+}
+
+// Pages is a handler of its own paths beside the API: the dashboard.
+type Pages interface {
+	http.Handler
+	Serves(path string) bool
 }
 
 // Server implements the generated strict server interface over the service.
@@ -70,7 +80,24 @@ func NewHandler(svc *service.Service, opts Options) (http.Handler, error) {
 		ResponseErrorHandlerFunc: onError,
 	})
 	handler := idempotent(svc, logger, oapi.HandlerWithOptions(strict, oapi.StdHTTPServerOptions{ErrorHandlerFunc: onError}))
-	return withRequestID(accessLog(logger, opts.Observer, withOAuthCallback(svc, logger, v.handler(spec, handler)))), nil
+	inner := withOAuthCallback(svc, logger, v.handler(spec, handler))
+	if opts.Pages != nil {
+		inner = withPages(opts.Pages, inner)
+	}
+	return withRequestID(accessLog(logger, opts.Observer, inner)), nil
+}
+
+// withPages sends the requests pages claims to it, counted as OperationPages, and the
+// rest to the API.
+func withPages(pages Pages, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if pages.Serves(r.URL.Path) {
+			noteOperation(w, OperationPages)
+			pages.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusRecorder remembers the status a handler wrote, for the access log, and the

@@ -130,6 +130,10 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.handler.ServeHTTP(w, r)
 }
 
+// Serves reports whether path is the dashboard's, for the server that mounts it beside
+// the API (api.Options.Pages).
+func (d *Dashboard) Serves(path string) bool { return Serves(path) }
+
 // Serves reports whether path is the dashboard's: Prefix itself or below it.
 func Serves(path string) bool {
 	return path == Prefix || strings.HasPrefix(path, Prefix+"/")

@@ -102,17 +102,14 @@ func newBench(t *testing.T, opts benchOptions) *bench {
 		require.NoError(t, jobs.Start(ctx))
 		t.Cleanup(func() { require.NoError(t, jobs.Stop(context.Background())) })
 	}
-	apiHandler, err := api.NewHandler(svc, api.Options{Logger: logger})
-	require.NoError(t, err)
 	dash, err := New(svc, opts.dashboard)
 	if opts.spec != nil {
 		dash, err = newWithSpec(svc, opts.dashboard, opts.spec)
 	}
 	require.NoError(t, err)
-	mux := http.NewServeMux()
-	mux.Handle(Prefix, dash)
-	mux.Handle(Prefix+"/", dash)
-	mux.Handle("/", apiHandler)
+	// Mounted as serve mounts it: the dashboard's pages beside the API, in its stack.
+	mux, err := api.NewHandler(svc, api.Options{Logger: logger, Pages: dash})
+	require.NoError(t, err)
 	b := &bench{store: d, svc: svc, clock: clock, dash: dash}
 	if opts.tls {
 		b.srv = httptest.NewTLSServer(mux)

@@ -154,15 +154,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			return nil
 		}},
 	)
-	apiHandler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter, Readiness: readiness, Observer: obs.api()})
-	if err != nil {
-		return err
-	}
 	dash, err := dashboard.New(svc, dashboard.Options{Logger: logger, PublicURL: oauthConfig.PublicURL, Platforms: platforms.All})
 	if err != nil {
 		return err
 	}
-	handler := withDashboard(dash, apiHandler)
+	handler, err := api.NewHandler(svc, api.Options{Logger: logger, RefuseTestKeys: refuseTest, RateLimiter: limiter, Readiness: readiness, Observer: obs.api(), Pages: dash})
+	if err != nil {
+		return err
+	}
 
 	// The metrics listener stays up until serve returns, so that the shutdown can be watched.
 	stopMetrics, err := obs.listen(logger)
@@ -289,16 +288,4 @@ func (c *cli) adapters(allowPrivate bool, callTimeout time.Duration) map[service
 		out[service.Platform(spec.ID)] = spec.New(client, setting)
 	}
 	return out
-}
-
-// withDashboard serves the dashboard's pages under /dashboard and everything else, the
-// API, /healthz and /readyz, through the API's handler.
-func withDashboard(dash *dashboard.Dashboard, apiHandler http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if dashboard.Serves(r.URL.Path) {
-			dash.ServeHTTP(w, r)
-			return
-		}
-		apiHandler.ServeHTTP(w, r)
-	})
 }
