@@ -110,6 +110,13 @@ type Segment struct {
 	Media   Media  `json:"media"`
 }
 
+// PlatformContent is what one platform gets instead of the post's own content and media
+// (platform_content.go). A nil field is the post's own. The JSON tags are the storage form.
+type PlatformContent struct {
+	Content *string `json:"content,omitempty"`
+	Media   *Media  `json:"media,omitempty"`
+}
+
 // PlatformResult is the outcome of publishing a post on one platform.
 type PlatformResult struct {
 	Success bool   `json:"success"`
@@ -130,6 +137,7 @@ type Post struct {
 	Segments        []Segment // nil means none
 	PresetID        *string
 	PlatformOptions map[Platform]json.RawMessage // each platform's entry as given; nil: none
+	PlatformContent map[Platform]PlatformContent // each platform's own text and media; nil: none
 	PlatformResults map[Platform]PlatformResult
 	CreatedAt       time.Time
 	UpdatedAt       time.Time

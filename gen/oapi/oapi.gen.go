@@ -487,6 +487,17 @@ type CreatePostRequest struct {
 	// Media Images and video attached to a post or segment.
 	Media *Media `json:"media,omitempty"`
 
+	// PlatformContent What some platforms get instead of the post's own `content` and `media`, keyed by
+	// platform; every key must be one of the post's platforms (given in `platforms`, or
+	// the preset's). An entry's `content` replaces the post's `content` on its platform,
+	// and its `media` the post's `media` (`{}` sends none there); what an entry leaves
+	// out is the post's. In a thread, the entry replaces the first message only: the
+	// `segments` are the same on every platform. Each platform's text limit and media
+	// rules, and a preset's cross-link, apply to what that platform gets; the
+	// cross-link's `{title}` and `{excerpt}` are taken from the text of the primary
+	// platform's post, the one `{link}` leads to. Left out of a post that has none.
+	PlatformContent *PlatformContent `json:"platform_content,omitempty"`
+
 	// PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
 	// entry applies to every part of the post on its platform (a thread's replies too),
 	// and must be for one of the post's platforms. Left out of a post that has none.
@@ -656,6 +667,62 @@ type OAuthAuthorization struct {
 // Platform A social platform Octopost publishes to.
 type Platform string
 
+// PlatformContent What some platforms get instead of the post's own `content` and `media`, keyed by
+// platform; every key must be one of the post's platforms (given in `platforms`, or
+// the preset's). An entry's `content` replaces the post's `content` on its platform,
+// and its `media` the post's `media` (`{}` sends none there); what an entry leaves
+// out is the post's. In a thread, the entry replaces the first message only: the
+// `segments` are the same on every platform. Each platform's text limit and media
+// rules, and a preset's cross-link, apply to what that platform gets; the
+// cross-link's `{title}` and `{excerpt}` are taken from the text of the primary
+// platform's post, the one `{link}` leads to. Left out of a post that has none.
+type PlatformContent struct {
+	// Bluesky One platform's text and media, in place of the post's.
+	Bluesky *PlatformContentEntry `json:"bluesky,omitempty"`
+
+	// Discord One platform's text and media, in place of the post's.
+	Discord *PlatformContentEntry `json:"discord,omitempty"`
+
+	// Facebook One platform's text and media, in place of the post's.
+	Facebook *PlatformContentEntry `json:"facebook,omitempty"`
+
+	// Instagram One platform's text and media, in place of the post's.
+	Instagram *PlatformContentEntry `json:"instagram,omitempty"`
+
+	// Linkedin One platform's text and media, in place of the post's.
+	Linkedin *PlatformContentEntry `json:"linkedin,omitempty"`
+
+	// Mastodon One platform's text and media, in place of the post's.
+	Mastodon *PlatformContentEntry `json:"mastodon,omitempty"`
+
+	// Slack One platform's text and media, in place of the post's.
+	Slack *PlatformContentEntry `json:"slack,omitempty"`
+
+	// Telegram One platform's text and media, in place of the post's.
+	Telegram *PlatformContentEntry `json:"telegram,omitempty"`
+
+	// Threads One platform's text and media, in place of the post's.
+	Threads *PlatformContentEntry `json:"threads,omitempty"`
+
+	// Tiktok One platform's text and media, in place of the post's.
+	Tiktok *PlatformContentEntry `json:"tiktok,omitempty"`
+
+	// Twitter One platform's text and media, in place of the post's.
+	Twitter *PlatformContentEntry `json:"twitter,omitempty"`
+
+	// Youtube One platform's text and media, in place of the post's.
+	Youtube *PlatformContentEntry `json:"youtube,omitempty"`
+}
+
+// PlatformContentEntry One platform's text and media, in place of the post's.
+type PlatformContentEntry struct {
+	// Content The text this platform gets instead of the post's `content`.
+	Content *string `json:"content,omitempty"`
+
+	// Media Images and video attached to a post or segment.
+	Media *Media `json:"media,omitempty"`
+}
+
 // PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
 // entry applies to every part of the post on its platform (a thread's replies too),
 // and must be for one of the post's platforms. Left out of a post that has none.
@@ -699,6 +766,17 @@ type Post struct {
 
 	// Media Images and video attached to a post or segment.
 	Media Media `json:"media"`
+
+	// PlatformContent What some platforms get instead of the post's own `content` and `media`, keyed by
+	// platform; every key must be one of the post's platforms (given in `platforms`, or
+	// the preset's). An entry's `content` replaces the post's `content` on its platform,
+	// and its `media` the post's `media` (`{}` sends none there); what an entry leaves
+	// out is the post's. In a thread, the entry replaces the first message only: the
+	// `segments` are the same on every platform. Each platform's text limit and media
+	// rules, and a preset's cross-link, apply to what that platform gets; the
+	// cross-link's `{title}` and `{excerpt}` are taken from the text of the primary
+	// platform's post, the one `{link}` leads to. Left out of a post that has none.
+	PlatformContent *PlatformContent `json:"platform_content,omitempty"`
 
 	// PlatformOptions Settings of single platforms, keyed by platform; only these five take any. Each
 	// entry applies to every part of the post on its platform (a thread's replies too),
@@ -807,6 +885,9 @@ type UpdatePostRequest struct {
 
 	// Media Images and video attached to a post or segment.
 	Media *Media `json:"media,omitempty"`
+
+	// PlatformContent Replaces all of the post's per-platform content; `{}` removes it.
+	PlatformContent *PlatformContent `json:"platform_content,omitempty"`
 
 	// PlatformOptions Replaces all of the post's options; `{}` removes them.
 	PlatformOptions *PlatformOptions          `json:"platform_options,omitempty"`
@@ -1425,6 +1506,12 @@ type ClientInterface interface {
 	// an entry for a platform the post does not go to is a 422 naming it. Options left
 	// out take the defaults their schemas describe.
 	//
+	// `platform_content` gives some platforms their own text and media instead of the
+	// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+	// must be among the post's platforms. Limits are checked at publish time against what
+	// each platform will actually get, and a problem names the entry
+	// (`/platform_content/twitter/content`).
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -1446,6 +1533,12 @@ type ClientInterface interface {
 	// TikTok's privacy level, …), one entry per platform, each checked against the post:
 	// an entry for a platform the post does not go to is a 422 naming it. Options left
 	// out take the defaults their schemas describe.
+	//
+	// `platform_content` gives some platforms their own text and media instead of the
+	// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+	// must be among the post's platforms. Limits are checked at publish time against what
+	// each platform will actually get, and a problem names the entry
+	// (`/platform_content/twitter/content`).
 	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -1479,7 +1572,8 @@ type ClientInterface interface {
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
-	// `platforms` may need them changed too.
+	// `platforms` may need them changed too. `platform_content` likewise replaces the
+	// whole of the post's per-platform content (`{}` removes it).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1492,7 +1586,8 @@ type ClientInterface interface {
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
-	// `platforms` may need them changed too.
+	// `platforms` may need them changed too. `platform_content` likewise replaces the
+	// whole of the post's per-platform content (`{}` removes it).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1993,6 +2088,12 @@ func (c *Client) ListPosts(ctx context.Context, params *ListPostsParams, reqEdit
 // an entry for a platform the post does not go to is a 422 naming it. Options left
 // out take the defaults their schemas describe.
 //
+// `platform_content` gives some platforms their own text and media instead of the
+// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+// must be among the post's platforms. Limits are checked at publish time against what
+// each platform will actually get, and a problem names the entry
+// (`/platform_content/twitter/content`).
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -2024,6 +2125,12 @@ func (c *Client) CreatePostWithBody(ctx context.Context, params *CreatePostParam
 // TikTok's privacy level, …), one entry per platform, each checked against the post:
 // an entry for a platform the post does not go to is a 422 naming it. Options left
 // out take the defaults their schemas describe.
+//
+// `platform_content` gives some platforms their own text and media instead of the
+// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+// must be among the post's platforms. Limits are checked at publish time against what
+// each platform will actually get, and a problem names the entry
+// (`/platform_content/twitter/content`).
 //
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -2087,7 +2194,8 @@ func (c *Client) GetPost(ctx context.Context, postId PostId, reqEditors ...Reque
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 // post back into a draft. `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
-// `platforms` may need them changed too.
+// `platforms` may need them changed too. `platform_content` likewise replaces the
+// whole of the post's per-platform content (`{}` removes it).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2110,7 +2218,8 @@ func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentT
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 // post back into a draft. `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
-// `platforms` may need them changed too.
+// `platforms` may need them changed too. `platform_content` likewise replaces the
+// whole of the post's per-platform content (`{}` removes it).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3955,6 +4064,12 @@ type ClientWithResponsesInterface interface {
 	// an entry for a platform the post does not go to is a 422 naming it. Options left
 	// out take the defaults their schemas describe.
 	//
+	// `platform_content` gives some platforms their own text and media instead of the
+	// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+	// must be among the post's platforms. Limits are checked at publish time against what
+	// each platform will actually get, and a problem names the entry
+	// (`/platform_content/twitter/content`).
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -3976,6 +4091,12 @@ type ClientWithResponsesInterface interface {
 	// TikTok's privacy level, …), one entry per platform, each checked against the post:
 	// an entry for a platform the post does not go to is a 422 naming it. Options left
 	// out take the defaults their schemas describe.
+	//
+	// `platform_content` gives some platforms their own text and media instead of the
+	// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+	// must be among the post's platforms. Limits are checked at publish time against what
+	// each platform will actually get, and a problem names the entry
+	// (`/platform_content/twitter/content`).
 	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -4013,7 +4134,8 @@ type ClientWithResponsesInterface interface {
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
-	// `platforms` may need them changed too.
+	// `platforms` may need them changed too. `platform_content` likewise replaces the
+	// whole of the post's per-platform content (`{}` removes it).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4026,7 +4148,8 @@ type ClientWithResponsesInterface interface {
 	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
-	// `platforms` may need them changed too.
+	// `platforms` may need them changed too. `platform_content` likewise replaces the
+	// whole of the post's per-platform content (`{}` removes it).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8533,6 +8656,12 @@ func (c *ClientWithResponses) ListPostsWithResponse(ctx context.Context, params 
 // an entry for a platform the post does not go to is a 422 naming it. Options left
 // out take the defaults their schemas describe.
 //
+// `platform_content` gives some platforms their own text and media instead of the
+// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+// must be among the post's platforms. Limits are checked at publish time against what
+// each platform will actually get, and a problem names the entry
+// (`/platform_content/twitter/content`).
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -8560,6 +8689,12 @@ func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context
 // TikTok's privacy level, …), one entry per platform, each checked against the post:
 // an entry for a platform the post does not go to is a 422 naming it. Options left
 // out take the defaults their schemas describe.
+//
+// `platform_content` gives some platforms their own text and media instead of the
+// post's `content` and `media` (a longer text for Mastodon, no image on X). Its keys
+// must be among the post's platforms. Limits are checked at publish time against what
+// each platform will actually get, and a problem names the entry
+// (`/platform_content/twitter/content`).
 //
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
@@ -8615,7 +8750,8 @@ func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId Po
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 // post back into a draft. `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
-// `platforms` may need them changed too.
+// `platforms` may need them changed too. `platform_content` likewise replaces the
+// whole of the post's per-platform content (`{}` removes it).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8634,7 +8770,8 @@ func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context
 // Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
 // post back into a draft. `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
-// `platforms` may need them changed too.
+// `platforms` may need them changed too. `platform_content` likewise replaces the
+// whole of the post's per-platform content (`{}` removes it).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23501,250 +23638,261 @@ func (sh *strictHandler) TestWebhook(w http.ResponseWriter, r *http.Request, web
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cuO41eerYPVtquV8tCxfutMt19Supy8zzvS0HduTTjLsEiESsvCZAhQCtKyv46r8tQ+wD5EHy5Ns",
-	"4RwABCnKkt2XmWz8RzJtigRB4ODcz/l97KRyOpOCCa06g4+dCaMZK+CfxxmbzqRmQm+fsVlOFywzlzOm",
-	"0oLPNJeiM+gkuihZQuYTJoiecEW4InrCyBWbaVIwNZNCMSLHhArCaJFzVpCC/bVkSpM51xO4WdEpi0Xi",
-	"X5gutn9giyQihX0vKaiesILoCRWkKAWhl5SLHjkaKSY0kebHOVesF4tO1FHphE2pmSsT5bQz+LljJtn5",
-	"EHX0YsY6g47SBReXndvbqPP+/fvto1JPmNA8pZotf+FRPqcLRZJvGS1g8jSffhN3ZKrlTCodd5Je/Z03",
-	"dDrLzWtWPtFpm8mfts+oZm/5lOtt+P/lqVxMmFs8XOU5F5mcm2WShWYZoXku52pgd2DxRFW3z1hBplyU",
-	"mpHRgnCtYlEqVjxRRHNWRESa/wkyK0c5VxMuLiMYZSLLIl8El0lu5uY2nGo3hwlVsRizebW/iuRsrHvk",
-	"HLZIEHbNikVFE1oSWpHCRCqYMplTRWipJ7Lg/82yKBalyJnCzw0mbOgsKQVMhmXJIRFSEyAGoKqD/i6h",
-	"IiMH/f2ICFngVUqe9vuxgGmndMrIiI1lwWBsPxOqSCpLoVmG1OT381k/3OYpF3xqqGvXbyYXml2yYmk3",
-	"z9iUcmH2+e4dNctFuAh3ttsnUqSMcG0+uFQsI+Vsy64pfNMS2fTCOT990Trn/gZzVqyFAt/jtvv5MZEp",
-	"WGiu7bIRpWmhFaHjgqlJZL6nFPyGKJZKkanNp777u9893dt9cbBi2Vd+Aq7m9nELszrOzDEfc6ZqW26X",
-	"XLHiGugrl5fqkLB0IpkilCgqGElpnrNiGyjsmuYlqx/65nG+jTozWtAp05aZHqWwOm2zMjRA8ecnivCs",
-	"R44E4RmeLkGnTBnixiM5n1BtzhGsd87EpTZLbGZ50D+oLV+Hpumwv/v7P/zl+Z+e/rD34/67g9Onf3h2",
-	"9rvz5xcv/vi+E3W4efmM6kkn6pjX4DNmGkOedaKOWR5eGKZv2OddXxt1XrGcm+O96vsy+/vn/MCM5ff+",
-	"QDeP+39hIJx+YIvlr/yRXgG1FEwXnGXk9OT8gig6ZsiNx7xQui75KPC7ohQqgiM0lgXZOwCOq2KB3DKn",
-	"OhCYcuzFJfBCeGwqM1YXpTCu+amSrW6E7pTpicwiYpbF3zOSmdmZ0UIztUUumVaw/J5Vg7SN4CWhmK70",
-	"ggEBNcCcdqUZzcxMi1IYntcjF+G07JdnfDxmBRO6mhpu8t4eSXi11MMrthgWzDC+5JDMJzxnLcupNM9z",
-	"t5KxOOi/WB6Ei2GpWNIjZ/arlJvL3s0NkQU5uLkxvEuXitACFZhDIzFubmLBgUIjoqTd4QWhY7MzUjB4",
-	"r1dINJlKpcne06ckndCCpoYBkC7LzTKaz4uFoFMjR0FbQnVrqyFpOnvj3fR39IBtvxjtZ9sH7Dndpv10",
-	"b/tp9mz8O/acvhj1U0fgOERF4g0tqsampvTmLZypzmDv6dPIcFP3926bTnIq1UqWZVSZz3mczXj3Ps/w",
-	"0L3P8mlhpNvKD4NfP+unwYhDtVBDmufDWU71WBZTteKb8O57f9V7NppIebXqs+b48+f8rvnk3htmZ3Hf",
-	"r7s1N9tza37/lmZW0Ju/UikMOzL/pLNZbhR5LsXOfynz8YFGbu7MzLgjmg0t8zAfVBSy6Aw6dkRgh2Ra",
-	"mn8xI+x5Rn5/fvKucxvO8H8WbNwZdP5jp7KfdvBXtfMaBoRZL+8DjI4MJRjcKOCVDksVSZpfAmZGYJ61",
-	"2gtts7LP7Cw/cJeeuulI1UOrNMjNRzIPtChxawao7oUVfynFOOfpwwgjdQ9XVGF4oLFuCM0LRrMFGTHm",
-	"7SRjc4mMpFSYvRsxI42Ngpl9JmIpmJJlkbInCmQTI5nEs4qmHgqRdELFJSPdxM0+2fL2HAVFBGy5WLQo",
-	"IV5nWLK+DY16wWo2OBbdVVJ1a2ClIugrKM3WexLu2te2R1YZyY9E33kjixHPMiYeRPVj/3RF9kenx6Cw",
-	"eYKb0GtGZqyYcqW4FKCuAvnRFAj28xC8eWVO0yu00OSMFTD5Jyp8dVdIUlDNttEXYZdl0LTjYziU1piH",
-	"I2HvwDMVnFo8QdkS4X7aphwLzQpBc/zgh2wMtyMMcVeq3XFDW6OV4PVP34JzaQwEo57OwUwvpLg0bKSy",
-	"jw/rpnNGeGVUc29LGxO6R95JHQvwBBpioWKZyQy8Ph1o0S278HjoW+jrndRvZCmyB5GWkHo4hqcbos4c",
-	"Cfzh08npnSSqTCfVkfNMo2a+9h7FxdelnFO6yCXNLqR8S4tL9iACmuEYQy3lMIdR7tKkDVWxm5SxjOz2",
-	"D54//d0zdDd8ZqUaJmLjBLvkR/7to9K8EUH4AdnDuImRxkPrjO+YDdKU57DiOa7ys76x4PxSwV/GyqW6",
-	"M+js9feebfcPtvv7F7t7g/7uoN//C5iHulgMwdHSGRzs3Qb0ZVRhFP5IVCzrkYtigQLECKGDPe9x/oya",
-	"CVdEOtO4JbLSGkUx9zprAW+eyLKIRRfDMGFQY0DGBWPkWR84424/Qmc6K8h+H68960dkVkiy27cX9vt9",
-	"jJHg2hMhBdvqkbPAR5XAH9tH5o/Er0pTyAY3LfsPzvEhUgrN89D/Dw6Ego0hMhEqBgxWPnAWHOzdZe/f",
-	"I5ryeGyrY/uTqEJlDzq3ZThAqF6iZ0IWhN3MzJYRaw983sMECr05JFOaj2UxZVlESnEl5FyYdxfsWl6Z",
-	"a0Z7JNrQlXkQYjEZoSTn12xbinwRC28p9MhLWhQcjJZWIwFDaYFlgExDaULFwoy/dDTaYsR37dPS/Z+8",
-	"z380uwGf93Bb4tqP4a2JgE3DJdUZ/PyxM+YszzqDzo57RdSZMqWo0RM6zi1GNckZVZrsVn5ukktzND4E",
-	"jLqaOBlTnn9Gv4hVMApGra2IzyGpjErFBVOKFGXODkliP7SHX5mQnBvGzWg6icWskKOcTUk3aa5QstUj",
-	"J5ULheZKoo257CuZV/4hiKtnS4EOP+XuqvjG1qPf5CszUE+LYYi2JQOEpFIIlgKvwJuMkJeCEefK75Fj",
-	"rUhaMDCGaY4xJAjiGfu2LATLjDicFYZRaY5ebHpNNS2GZZGviwrPeKrLgqGXuMxzl39RzQBclEb61130",
-	"E61narCzM+Y5U70pVVpmUvSUTDnNd+wL1A7ORO24HJXeTFx2oo55FR2ZgVBgN9zyUccvDChyHztmJqDS",
-	"ZYbzaj5lnZanMq4MaQ4xJhCmzJzY97c9xbP6vWsD3MsjqCFNNb9uyfJ5Q3PFMNeitqoF+y/ceF3bj2Cn",
-	"BxAJA3Fj+B8ryKWMhSw10ZNClpcTwnVkcyR8VCEgqMrlYec7kjJnFBxqOVV6aJiDXd6WZAwKryfmTvTZ",
-	"hG8OJh0RLeFvmwTURTk4L7jWZhgbuIQVoPamrUMkNj5GUjak1brDa+nErec6pn/q7gueMQtQDPkGmRPm",
-	"VIK67U5l7Sjs9l/sHzzf298/eH6wt/tsb/d5G42Ylzm6vOttEyqynN39RrmSmm9DZfjnDkTD/Bq1fHow",
-	"r8bxiUIuEpJ443A2iKlKhpMjQ+Hm0y0DfMvVitwzTIIx5N/khyoiMs+MeIMYQwurs/eZf3PNpmodJThu",
-	"fOsnSouCLpaWzg/c9kUvcZ52rCBiSLOMmw+j+WkwzbFhAk1140h4pq+l+/IBSdweJfZwC1BHMR3DnLOK",
-	"RRDQqBQYS7HwrEVDxkhXMVb3dW/1yIVZSRwJbhIy5Dg98rIuaGKhtDRKOhNpsZhpG5Wqix/nHrc5HVyB",
-	"Q9YuTRKR+YSnk0qKAEda2kOm1FDLK4wz1NfJyZaBGRdvJXBrFWhKjII0cDuWwCQTw4HYADMvmEqISuWM",
-	"qR55tyQ8w+yF/sHzNekLkdGLhzOq1FwWLcxjlJdMXS1wurMZcXeS7jnTmotLReKy399n5Cj4VW1FYDsE",
-	"nNX/9jnmPJJ61QKrnKZXpAurmaQTKgTLk62BUXfNhGCpu8mNvBlt//Pv/0i2DolmObss6HRgs3zcXeNC",
-	"Tsm3Ur+BrNrPMW07nTWT9h9npg1nBB8jaGoafmbOGAg0Lh44D90qKupLYW6LyGUhy5l5sZtG9W4jHo1E",
-	"AYUr+d/2BjPBZOsh8/JBkuIOQtRtAqab0JynrDdSVwurtiVbEXl1/Aqs8ynl+YMmJJSmImXtymd1ls2c",
-	"3L1mUkadJD+dvY0I6132SOL0y4ZmmTxkTg9REhQrrvmqz6itrJ+6S6OrltoG0bqnr863IlStKy/BtzjI",
-	"E0Xk/EE0qfi0zO9wG7jPOnf33UY+Tab1szKuUsOoZEHgeNXOklGERCqnGMODUXC/kL9zSO1j+ZhQolha",
-	"MP3px78hkf023iGRT45KPXmYPDaKCDxeKemVXLayB020MUrm+YTZHG8IOuUUcpbHmhVzWqCXsi7nHkKH",
-	"Bct4wVLdvmPva1N4osiokHMFpgJTldXhZs5DDcvyzio1N9mKhQ1l27sq94q7G/0XKGDh38NgQskWmquy",
-	"4JdcgE0SixEjycnLi5PTk/OL4elP3749fjn86extYuge8xzlOLjj5Oini++HZ69fHZ+9fnkxPDk7/u74",
-	"3XnSI2/ZGGyQKBbaqowjIwLURM4hm3oiCyMyL5lLFkVVw9sVZcHbKPBTaK5gVLNTqR6qARLB5iAZlmkl",
-	"cMMFU97t9/v9tYxhyjK+1g32I9wUmkMS5qU2pc4Te3swhFqm0DO7mMSWWyQ+CxESgS75NQPmt5HuHh6M",
-	"Kb05xmd292BF3F8NvT7qlIL/tWT2Z2NHmhn7XMilBW7jtOmEZWXOsuFYFquKF6SLxhy6ZIVxqcuCwWFx",
-	"ZvD+s6ckowtF6MRQ6Cq7d3kG7HLK7mPmnOMD9ZXaO1hj9Diqu4PaYeE+id5hhBaKL6RSw5yLqyETxui3",
-	"2taYlrn2Iy77MoLnNJvO8vZiq9mMiYxlzlkhpNieFXxKi4Vn9+oJ0exG98gfacHNBNSAJB/dr7dJRJKP",
-	"5jW3SRSL5KPmOmd4ld2krJjp2wRZTkBPT1vpiauh/65NPtH5DZqEuqHesznVfM4DBos73FTmvbOenmoG",
-	"DdK0Tonqm1bTqE1Y/hQidRoOE9lMctFCruz6XufRzun19dKhfHr/xW34Gy351FxkAfW0ag5HIlRcBZkZ",
-	"6XlwsG+E8vO+rZubSEjrVDK/BnUiX3g2lxKaZQVTiqneJ0tZdDHZFW3bVx+dWlbZmLhmuZyBGoG1LaCX",
-	"eIdEm2jN2EZBopfmxttaOGvtM6/svVWsatnrPymnVGwXjGaG4okNgvXWevNceA0+YOUyvbSf13zrlKYT",
-	"Llj1Xlyn1OZJuZLWegp7I44bJnSGiV5Y/TM0lyB/GG4Ocp7bcnpa4obtAayWHzA9uBM180MaeY0fWphi",
-	"bZeWlun1jS4o4QLp2ei/dISOb7teLYzARjibQ50IQ5zaCBhWEBcNhBVzCoJd58irB3v9HjmqJ1JPZcHc",
-	"08oGGKtKpT3M1lBMK5LoohQp1SxLNtao3nCWZ69dkmegKfSbmkLkMm6WvxMKkF5gXS8Gxa0lvCaZI6B4",
-	"n5RRy+a5+1Ut9a1V2XC3v7VqeJcetHr0pSJkX47q30mNYpdNua5iLRsrc7X8o7u/UdUSZBI3+SQiVDkq",
-	"qufhYEyy/ds9gSy/FvQ6obF0ryhZFQh01DihWYMYIRsuqce+uxUpwxq5EvKtQzLmN0SDXEGSxcgVZlZp",
-	"SZy/uqhThhdkty0MLyDf1vPnTh2cJGNrgsfckWdAhvUjbTMVlnno789P3hFQCFhBuLDKJCQJdpMdr5vs",
-	"9JMtTBjwxbpPFLghe51We81mQSwbFtQG06S4xI/ger2cwOlX47aJiu8ZzY14bi9Uk+Blp0LNWdHiyECn",
-	"etgIQV61t0EIp2WfapvN8dR+//3iJ9w8RqjW1BhoWPnfbk7TXA+Nct+2qcHfjjJw4LEsiEoLxgQpMNLf",
-	"8GHtgnq/NkjZroA5PWrJfwgv/zxKVetaC6XpZUG9AX+/ZfePg3/TBjTkeOXKQyUlTqKVvLUt+SQjlsop",
-	"2FxjxrKEdM15hbXYikiS0kKWiuUJ6e6Zjd7t429qyxhjBYNfKLnmGZNw9hKlZbEIh8ETCXdE4DYStdLo",
-	"rV4sXqEuPSB2xDEeYlmVVtvHg/mMrRsLbtgzLzFcMhY4vch9TqOXiDs45kejK9nhIDsV/gPTbz9US1v6",
-	"losrlh2Lh+2oe3rDDb3mio94zvWibUeBjyu/qwOSIJmb3RELKRjksZolG4+JezNuWOV0VAnpQmHZlE1H",
-	"wDtB29nO2GXBGBFMz2VxtdUj1X7Zt9QXFy9WEWtYnM2W9Ecbd3jYkrqnW5c0CvqJoMViy8Pl2LL3Bred",
-	"SZ6zYiX/sk4bMqeFUZssaXNBZjlNmeMq5ukgzxYZGpEzJhTh+pBwHQuMnxIt57TImiGaIB0PdDwtLxk0",
-	"z/FhWPCeBIeoiveu9YhsTFQunltteYT9WpQGpoEXIzIqsTaA26TpNBZGHcu5MCyDJLOCX1PNEtIdS7BY",
-	"CjRwkRTR545USKZMmJkESQmxgFs3pz83QdhbeDGkW5iXbEqPzqd7H1YNHAi0LWBbLZISYj3oKlwmPORg",
-	"G7s4UIjXPUctZgRMZd1Yf4SbWldiyVPUJlrtbz6vLbRw9dxo7cbetHE8IFA8sB1j5himxCFxamKOCZbT",
-	"W6lnxDJN2UjKK3MDv9Lwj4UsdTmySTSpLMxOQwzN3GRDxJ3IzOTDOoUh6txsX8ptezH0yEF06sja4xQ/",
-	"9p6+rVQKYD5WrQG12zbrgCCWli26U/jG1UmFbs0xjSd4S+Q4RBV+wspLrDzmgjQ69PjkwpteKqc7fEea",
-	"KezteFfE/0pzziBm9c2fT346G758e/z63cXw+FVc9vt7z1KZsWE6oXnOxCX75vWLH1k+kXTvZH79pnj9",
-	"48XvL8uX31PJftjVz386ez8qv/v9udLz7fTHtueH6Nz45nzv6TP8PYjJ8W/MXH+zf/SbvTe/2XuTy5Tm",
-	"E6n0b/aPnvef93+z9wbm/pu9N5bqfrP3xoWu3GDopwId6RvzarwO6Srf6Dljumeo8D/xn5DV8p9mrxRe",
-	"luOxYWo9zIz5T4j94F12HLPI3/zp2R++P3j/+z/snz/987JmucSOMTlfrc4OdKyY2Tx+Rbq7fZvdpzAP",
-	"RMj51mFFWZCh6AgD+2NtajE3M7OW6LE24Tad9y5egYkFVdDXpYoGxTV4Kn5x/tHmzmpG4+7HEM4D5URx",
-	"cZlXx1hF5IotWEZGVYTk0PqAJ0wZU/oa08gIFYseeQ1J7+jwgsIBWDer4Mxo4Z1CKHbq6Y1GdcfFgtZy",
-	"7mlplHso5rTpreMqZKyrVjF+ylWUuNK20I9zV/pZtTfrBFzTcroNdnvNs00V/TagmXWR2oYqeuvpZs2D",
-	"F/zqQl4FjzkqW/Pcn2V5UY6Yf/D2jhN1xpQPYzUlgiy1MenMXgR9/poZ7u0O1Ta+U2sXiHkJrf4U17xn",
-	"nZji3hNUdd1wNk/7oKuFH9rygRW/wZCqBJ4d9KUJnV0114m9s5W3SdVqFiDxSzwvhXXd+ZNyV8LBcvYb",
-	"hNXul4vfzKpf34bp15PHMCyAqu/gppsNbQ/HUqVRIzTg040cp2p0gtGyhRcHFFXRwqdFfJuaei1JYn0q",
-	"vpvvXWSydpSlVIsHDvMJ+RIrBvfLUnk/71xYqfQ53nkbdcpZds8T1JbJXxXOha2+7Hyaa+fOT7AYUa0H",
-	"2BK11w56bc6N3V3Fhtoz/I8wK8tIAal0C+uZUDU07KmNEUYdwW70MC0L1SYUTqlS0NUKb0gMw7tk6FU0",
-	"D8KrbbWJbTcCFS0z62JdT9VmypufJsOL11UW4JBR9dn1b1y1uOee7BqdkrOCjnVC/vl//i9JPAnYvyuB",
-	"Wb8AvhKQKixjUN/iCy+lYFUxAbpDUNYmpGuTAc3teb5Vd3bANEIqrKgGzVr/atCBoWizVaMt2lvEHpGC",
-	"lQoi14qBgucPARqYkAi0bRQyox8UZc7axNwDRFl7ZtLGmUjrRSMeynvXnAU5RMuT4WqoFkqz6YpTZVOK",
-	"PnPS0LII+dQ0oM/FO5fyh1om17rV7fta24BwtVcz0daDDVvfzjfPYUCbL2dd4BAVRj7miqZaQi74xOYb",
-	"WLii17v5lh227TvOGM2gMrrVX2B7rFfuZJJSgbajLuh4zFNb6zTGdqiYUj6Dfs9jW4jQiNBSnq9sfI0P",
-	"gjYF1bJSg7t7ERE2nelFFdr20+FqQJKMajqiiiWkW3XDgxDoVkSSKb/EMiplOCfWhFfX8GYwezOyYNo8",
-	"8deSlcz6kAPDBS67IgDbAs/criYlGOPDTM6Fecek1OafViO8LMXWxmkdfjtOadFINzu4S6FxvByWy+b4",
-	"4L83je5GfmvuJBOYV6umUDkK/O7Y/BH7KEknLL1SoUfG7ZzRefyWdKIOLLURSeHStgodp/7d159asFm+",
-	"IFwQ57+Iwg6O0CYlcFRMKRcuXPPLpXzfI+f3PCgxqX/693KOLcyzkbwJC8q908zQwYAkUJc1tN0+EqOr",
-	"0aD4GYvLINbniyHN6bTBYMIFJjqaAxLmetmBAmMeUmYSrLixbRZi0bzp6c3NIUmEFCwhVvtRdS3G/GYE",
-	"Sjjr5Tyz8DWt9FR3vdyzEAWe3TAam3FQiYapnDoCboxWFkIR+7MZauzDVkaxyxVLeq014m7krGQrhzW/",
-	"PWRMpblOJ6tGxV/ZfQaGqFq6GObsmuXtIcQpXfgcI4hBHdZqY8DF6JqfMgIDkS4lNl7n7ouF7e5YuYjT",
-	"RijQFrlcnAxf//H12Z9P3r1uhAWXb+hEnR9/uvjp6O3wzcnbtyfvh2/Ojl+/e3XeiTp44fXZ8OTN8OXZ",
-	"66OLk7NO1Dl//fbN8OTd2z9vGD78CdSQh5eqvLGVxhKhU1KGPWDNIuAySsFsIp4sAathYU6onrCFkcG/",
-	"tvoWmucnY2hKcy8P0YdoqboFFkMZwmk4pe3bDkny8TYhBZvKawxhT3u/fG7+HcUv9/fQNGWi0cmJu0th",
-	"v6XqT7dE1iifQh0614QSMCDX5FJ+UcdPvVDmbjfQHYfsEypkVh0zGPKBB+3TjNd71rI81q642pUV1PFJ",
-	"tSkryMMWqzyMPn41dSwrC1funwa5tPZ/dDkn91LuVyXNLHdLKqxBJ1qdivUFv2c2KEziy2WD2v1sLRBy",
-	"xU/OAEsZNzJM8UvBMgKEY4xYPrZN4j6Tu+0TKbJp3Ta9bevAJe7u7rRMpVjt3u6JMEsFKXlwD+km84li",
-	"6RDaaAyM2Tiu9dxyVWccGkGZhTOUxrWyA8SikNpcjsiUqivchGKBhegsd7mlywnI9/ag+cO3gWetVr3l",
-	"16PRMugePjG7oQ76aUVlDVCfYgJPo5ZkxOyfNua5unSPaiPhdIuv6sj+QqY0Y0RJMqZQSnEXOlj0cCJf",
-	"GaSGX59goxAP3GGpY5tnSQV7Z7+lnj/Fru/rTcbptKdpn1QJF74sEjYbm5jYaz3NlE6WoXd6odt/rSt8",
-	"LfbW0gjQfcquwidFHmGgO3IPfOzIvsxmIFg9Fn09lNhIvVkZCwJIxYpdgpoyx2LR0cgy8v3FxSl52u9v",
-	"PGV0vA3T1rI/Q0wwYpViXH0HvNLO304WE7SLiiXVvvhS6uVWgHfVQASHBEJc9X1akVcGcTv3Sg5OBh/B",
-	"Sz3kG/LGKgvkgeaC3qCBSoMhnetGM5VPlDBtPLUGZ+R5Re2cuslHFT9roYgaXS+fluV9qbGzDdjzupgv",
-	"DQCiHEoeyeVliysLf+Xs3rLfi4oW8f/rDS439j34/HvFhlupczlKPGMi4+IyGUDcoTpEC9BLGlSQEEUX",
-	"quICLUdy6zAWiR8mwV5By+xsDzyuNoA8wH4fpJxFnmEe7PbJd8B2wAs8n8icWegO5zTwCCt++BEzWpX1",
-	"JmaNpHv8UGhDbGd3d8C5pkC26sGga3hChuCVKkfmrhFrJIcuiTy4YN9u/woj5Nat2PN9eYJrkArqLt8x",
-	"8w0aKzb7GbSo6vaWex++tXFDP3Ab9TZyDe9notmHN61Esz5itSKRwjmJ51Snk8D2qjzQrshjwxKPti2D",
-	"riHtmwVvg479OmeBQ9k2ZNKoEmLdd87NiUlLjbVw/QAUcqniZr27ZdlkRrumLLhenJvtxhUcAfD0UYmF",
-	"o/jXGyd3ZaqH5rwZ6wYKvFI9NDqh+bvTUrzp86xtB3gE9AzQmBhNJ1X3SiIYywAGHAoGVCySm23XCHW7",
-	"eiwh7EYzYf4ZoHYD24f5VvLXmNrYB5yLsXROaYoIbxZWMOgbDAaRL0245HpSjqA+wU3C/6Ml4c99K8pW",
-	"FQX+USqyEMcBev5qQ4li0cxNV4RiJ91eLGLxH/9Bgm7wXIpYvLZQ2Ba+FMrWk1rFyIBY9HDoQZlesQU2",
-	"o0x65Ae2UCQ3XCLnV4wk4YYmsejOCpmV2BQso5pialC4ywnpuoAg3NAjR1Vzfcgch4ZwUMsF6HaAjqVi",
-	"YW7ahrak5rlD24EfHhPVI1y7zz71u61i8bpBJoA6qeukxLUjH1syv450YtEN8swBmBmbLzBo3tD+vEqI",
-	"LWjVcobPGlkp03LKhN7qxeIIcQasbQ9ZS0IGE1UQ7AenANZzHJJkAMUcSQWYxqezfEGSQcFolvRiceK+",
-	"3eY8wEq7BVTA0owcICktikVt6h7nwOLsHgZoCLEwD2HCNkPs3oP+rkXdteBgYiyLlCkyknpSrZ0il0yw",
-	"gpvnF1gLAgsx5rkn3NeoLKsmyVolmsxlcQW6l+8j7bAU7MsjV5DrCcw2GIM6RovUEH7rFVsAiQ1gaZJD",
-	"W7FojknJNbOHBXmOqOYJzQ3cLLFjygT9qVj2n3yMMWE97gxI3On1enEnIjH0aGlcsm1kzNWPvV7vFtpF",
-	"BUAG2EiBdA/29raA1nA2roeBIbsm3oAvvZTjMao92OEApn8W9qooPLINyyDr+IotogZ4fxMKv2tRYzxc",
-	"TCz2+wFQTEQa+DBRyMzMZGiupIemseOF8DPP+hEAJZD9ft88DUEIVxSLROayQEKAZS2hH6PvTGPRO4pi",
-	"EYtkCWEgiUjSChZg+xgutf9PSDeEljeaLqDzUFf5OmFWwXXg0i9wJ2qdOGAPkG4Asxs7LreB1dmeHRVm",
-	"XTvqtj0jsYDDGKJVh3DapHsHkPZWC5A20XOeWs9hzlMmFAsE4I/HF0uyD4qGAXetJ4vLHfuQ2jH3VipO",
-	"JxTwnahzzQqF0nC31+/1zZ1mIDrjnUFnv9fv7UOjID0BVWNnAg0q/tv8+7I1HRSbU5C9ft/wiVwacrOM",
-	"3/avAApS4P8I4Ier0jWot1bEZQ9B90tIGRqAI2fGimuuMHypbUpZNThwWWsgccx2gebSRsoI6TbNQXwH",
-	"iDHOXvEi6zjrDDrfMf29/eIGJPFev38/XBan33ZQN98MFcX2A1kBi9LSEeQzoVkGimZn8POHqKPK6ZQW",
-	"C+hLcM0gpTDqaHqpjLZtZ/kh6oQCGFVwDCrdRp0dyFjbjHKWUwGbmYmDGo24FUD4LVy8WAR5gIbXpmVR",
-	"uF46AUpXlfxXlEL1yInrCEGe9vcjYuHbETzGJtFhPpzh/PZCcriUKDhlVKj6N9hQTUbOj7+7eH32I5FF",
-	"LM6Pvzt+d4GTUiQrkAda7Plc0oyMaG4eL4jScqZAIpo5cF21PbJuQiNk8Sajpsw04s6z6fIBIJvT/xlu",
-	"26eSv08NBWpyZwGzGDc+DlU+64oTEaSOYnJp73MivD7t7z/0o5eTHf0aVNmcX2YdfKLtYUWvVh+fTxZf",
-	"h2lUE74v17je3QnBJFpZx1vffm1zyIrQCKraWKCd5LMeVRQaPdhI7RqD+UuoDE34n5bTZOZ55D7mQQdq",
-	"M/IIkT1WEMjy+jxCZ27EAw76u6se8vu5UwPqg4f21z9UgXqbJ/ZerH8ihPEE9tRf/0wdpRrObCDasRlA",
-	"gzKCM3sUwK+0GtsI1AT3gCXsirWWD61tDa/qPdyN6SivmNg2Yj2rijBtl7UaFFNk/dbGNs+pjoUFXgG3",
-	"uJYBZsvAKP1/q0b7m8No+Vss/ra9vQ3/M3ckrvo7IX8jSYiaYMyVEBElIfiAbTaA93vYB7g7wCNJDm3m",
-	"IRjfSQBjkJBu5lyKNewBa2lt2ffYBgTwngAuwE0DuhIs/Yih4AqHAy0rByZiH3WNDODp6t4IbsSW4H8z",
-	"6/fb3751iDe//S3pVoxxi1yzAiHB60g4qjKZ/NJbVUXRay4uoWn8NKqAbA59SlSTnZIjBx+Je2c4M7YN",
-	"DIePhffHGG0xIomDY0gsrORPZ2/RH2MlI2b2WINxL1T3vM0eMvoGWti4NIYvdJ2Ex6VrzohdNXGC3TEA",
-	"a4JWEItkp0ZG4I6r1xpXQPUFwxwnG1I1ApvnDEstnHIHtgxY9DCFyM3BNgI2euKcKsxX0JJ0k50mWe/U",
-	"SMbMMKTPCFJYSNVHMQHQDKl8i1yMStVWJuNZUKiD3SK0JNpj9potKSDoBQo4V4YiWIauCm9jO/+T0f5H",
-	"GH/iIFqXUSEU6doOIBFx3R8iW/1h7ALXJCIirtFHRLBfQxQL24Fhy+NKOES1BHwEoRKyY29JnM1+SBza",
-	"w6IihFhIES5ZDw+QB3rCA+QUkC3ngF6u3YBUQrFwLs/dvaATSCzM8ZKlrh25rrm9iUblCXyrR07Blx3U",
-	"sXvculjgocsZvWY+EnAYHCKbGGzoDigS00/oIqjnIHNZmuMJ3moaixldTA3tHZ0eP1H4ySkAcYAjhmOv",
-	"MjOC8KgXVdgtsVE+XhFwkPDiEyeumGGagC3fonbVYcHAnWHbf6qVyebVLTuBX+gHtoB0c0uX38pssblB",
-	"oDDftuouUgneI+K6ifh973ruik2ZS7aMydX5y9H2n/9rn3776vlPz19Of5f/8NNsO5++OHnx7fTVZTb5",
-	"/r9fsb+qPz/X+dt+pwkC1FmB5RNC01XQQEaOt7htO4OOmSdYLki4zQ9r0nPXE334XcEbXfeeAK9znb7b",
-	"jvt2W4942uTWhtK9+7mV7lUKt/t+w4s9efceAWC/tva+gYr8Lc08DX09hb+/gcL/0vVuNw/sbvCKU+zw",
-	"fiHlW+jvDpbF3vrnmgjUv5RF8nIJ5+mhxgiE6zpNl4KT5q4lbku5N/qYXYc8cdm0V0QTnuouPSQWdyki",
-	"xOkhGM+rghn6rkZ+sfjp7O2g3jEwwJyCPHgc0Oi+LggH7nE0MZ4oQETsJr5/X2Lb91YN9RLyDUk+tiBG",
-	"3WIbwJ0KkWXHddJLcJBmI70kan4PYkAajR67nW2XRuGEaEBCRtCa3wp+EPQAuV2ApmjhN6n2De+oJknV",
-	"di4JG+DZQBglpz+8fE2gcaBI6l0FkwA+rIHcKQUj3T9BvHcLdBefGQmzsXui6h9n45cQl3T7IUmIlFUh",
-	"tcVYwOhLrbmCHIwu1xUsqHPfWn93ODACVf7+/OTd1gB0OXZjI/k2VSXDRm2gO6gIXIKqgYw3K+SY5ywi",
-	"ADCqbNDc3B8Lb6NFLoOhRVtr6GeRjZAhHSnS3e/vbxEt68SV24hpCHpmzBcs7jBG/19LVizAgGvBFYNg",
-	"gWgZkzogK/KyOr3etvBbhMQEVgmmwDvoVvd95Ngc84X2Dc4Udg+AB60NGAUBLK7MT1lkaRLNNwlWELSb",
-	"DvqgtpqTbrsAezREiZvSjHkLKRbuc/2ZdjhwXeepyJjgLDM2HhcA7DHEQxXZ0+ULwM1JdfQytGmB0I4X",
-	"6KG68s+//2NrFcxcZRBRXAhj3aOhXYorIefQYNrC5sMK+d00+xhZi596eoFT1thUqAeeGPME4usIaVeD",
-	"qgvA7ByUnc8QicVaSDtr7iIgpDfqk536NLpCQpPmahPqdjzax4ar6ioxA7sdEuSyhGdwHIO3GMvbW4zO",
-	"E4HPQ+iAdKvZX7w/vrh4HfRYtZtzSJQ0Y5rPRiquvAmVZw+yS7XMqE0A+pOxsHFj3YPubt/Fx1uYsegu",
-	"m8XJVo+89cktNnnFavoKrMamJYADx6JlrDuMOGy2+2uw5Fy/0bq9I8ifKgh2QELE+jSbdh1I3QCTcoUl",
-	"VHU0rcNNguU22NnxbW0Hz/vP+ztVUuoaW+2+dlUNvfMrW1UtzZVXRzQ26KH8aG09WluP1tYKawtsnRWm",
-	"jvMSwoFcb4T5HEZXZfFQA+1jpRTe2nIU1lZJ8cpn5deU2gE0MbAZHxY2P20EbnFI63umRgy3pfo3XJHO",
-	"j+r0mcqfCsXd1gnv24K2SLRX8NpKljV46EF7OnroRwqn9xi+/VWFb3H77n7indRvAKnvlzrv1Zn5fA6W",
-	"qD1F4wzieKiXLkWY1+ZStOUlrTw4/a/s0n08eY8n774n7zumCV0+CJ+caXEvc8i+wmzQByt2fV/dO/Ks",
-	"sBZGsLlPprJZ/1gNaWwdLuC49QjUaiZBrWSClQfWIqIqFivLOD0uwHIS1ant1dv43uVeeFCu44t3kJ+Q",
-	"7q4tz9pqVExHHW4eBG+T6006sACboc3kO+vs9aGkC5sQuIIu+9dytfVt1CbQ66vjulUV7JrLUvmi1baJ",
-	"2erTcGa19iP9loqy5S4CuVugCg4GUxPrZfFhdWTbZGrtrtez1rAP952zAl+ENuq0xsmFndar6VWYH22T",
-	"C1rJbji9qmfQhy8oYHx37hYJ09Kf+1HK/HrS8/6FzDpI63PtzZ18QRZ6h3CBB9bl8Pm0FajtJe/BjV9r",
-	"RZdYV6qrrgt6oUcV+iKx7dJ7sTj1CT2AUgLiwmfyKUzjstVrzLZgg2xmgGFIfBM9iOQYW6561EzDteDq",
-	"kVNWbHt/bQNFzxYMTFh6ZYSzBx2CJnrolm72L0y8F17dgd5DugEGYYWuF8XCtxe19dDY6hKdupHtnNOE",
-	"pogwT83P0xbjeZTHWFBhH7OQmVWemUX88elylxKCLY08OK57xBaBw9LFAmC3oRBjYixnEIRgcfPCFl4o",
-	"C906sivVIAcHGmRrPselLgvEHnYYxfvPnpKMLhSh5pyTLhXk7M1Lsr+//wI2IBaqTCfQAmKvv7+73T/Y",
-	"7u9f7O4N+v1Bv/+XBNWRBvI0RIkUFHxCLNS5cjHZKRbcAhQJMiuLmVRsAHlXY37DMpLZsI7L64OOJxxR",
-	"QWZUQbAH2rPw3IYOYgHILoDFTMmC0YLQOV2gj4G1FldyURVkhglPrrYyFrYYMCiP9ChMtm1uRNCrb65D",
-	"il2rKx2O4inWT/+CHnSEJmjkC2G7SQhUziUJ+8J7F7l/Red7lucSuYHLVvsftW7yg5/b0MA+3EKVm+9t",
-	"sPx+RKa2hO8mYwvT1szpPcLFzBDCUxA240pmjBxE4K8pDbX0Ou0NUEPYqhB7s4aU2sCoquOQds7xT5y1",
-	"f3enjuVZtUW4vW0sVxtkGqzXzANAtCwXhLtmLZzbdclsXytfi7jb60PUqrQNInwnVPdvtVBDmufDaq73",
-	"yQ/zBP8LRTEQgGRFER/AGFMvIR+jFI9RiscoxV05YXBOrM55f422HmeAazsfLTbdnRGGs6pZNB7amtwh",
-	"XaNFVYqp41OQF+BVIKt0YcAhFr5uU2F7ZnR7XhqdDHTUowArkas6blAV17fDrY4xWFG/WYDB8yM37KPh",
-	"+S/t3rw3D/lFIhFAa596pjeIPbgeVEvhhPYz0v9qKsDjMXuMIjwsivCwI/OwkIEZHOIFUWdWth41i7yA",
-	"fVCgxtLmYB4Bnn9mjWQvRI1YQ99PVMPJCwDuerGwiMhLvqUN8AwSUeZ5QpAF0EoUxwLeDzlaXICdDfPo",
-	"kRbfTrEWUYJ0k4+3SSxCSImtoJxxlZOGUGXTTjNo+gA5mFAaGXqupnQBrbKw8grzNDOipWwT+hWqSOeB",
-	"5nmblY0Zsku2dgN3wiz2xnbZMvzJRnbZ12HKdlMemfP/H5bUF1eb/h1MLzywX8b02rHGDSTBPlgo3VXD",
-	"EzT88dxXyHkUAOI7/zh3MUcV1eotbKNHrLwNhJio2WaHtkVc4G0X3qojXGRsxkTGhM4XQTo/jISVFSEc",
-	"bAMElqzAgLXgr5HLqm7CCEPvYPPp88o/iZixZq6VeJaiVR7Holt1w2S0yBe2DsBNAHYzsinkhNa+AU1K",
-	"s2J4dwVkqyJbcANp6Bqz5ouw0tt2kqx2RnlRCrkHg6DvS1AdAPlMml+zsJCa6wi7f6EX/QYzAwG3Ch8d",
-	"cw3GOKDUkm4zKhQRJ5oIn0JwtsD2sFu9WJxiQ8CwG0CQwu+j1s6m9+Tgoh4QU6hFd2LBoL0Ftt9LCwqL",
-	"b6asDLnSvNmMT7VpA6e4D5/P3V+TxXtfXBafVqd2QpXtUYiNIioNMjh8j/7TR5PsoZ6PfyFRbI/FJ8ri",
-	"2l1VMzhzl5XGXlpX6MVrenCpzQCSoceNvanXnuVlX/klDYAK6LktBSfP/WcEUialgpSKPRoFjw2zILPG",
-	"k6k/ghUk98pDiLdsnl8D9/dI0kTBqxIqbGfswG2ACTmxSCo0QNtx1ii4Dsw3SOSo2u/4BET7i20+iQgP",
-	"KzIzbZjVxXt/mcyCVeCKWIXSCqcIefAlNI8lVRn7gHw0991WWYSv2DXLzScTweZqgzyDyJfwfWiDL6xa",
-	"ndwzkF2DsvzaoWyLSr+qIy3kYz2Gsx+dMI/h7PuGsx3jfIAYaXhW8OrOR59Ic3fpHFxXJIBW8EqaU9DI",
-	"eV2rW4o+k+5Bfx8d3rFwQsOyg9abX2yRUmieE98VAW+2fQ5CsXRHZNut2Yax7Yo9PUa3H6PbXz+6/elH",
-	"fJMYNzwB7XTCQ+u6YTSOeHs0fMW56n9VPeLxcD7GxB8YE/+Eg/bAyDg8/cDY+Erh6iK9IFx7qyK91WF9",
-	"oMEUosVbA+JeEdz7GyRfi5H4KO4jQ3mM4z7aHEtx3M9mc4Q4lZuCNCzBX0a1suIeOQfQcgypIbR6u6f4",
-	"vXv5F+QzIarnCmbTCuf5yG8eXcTzij7dQXsfwK+uOmnusTVe4jN2yZWG9ARRgfGOLTovYiQgNHzVBtQ5",
-	"jaEJNPSMn8lCk4ODfUAlet53wH3QZg8OHDTvy+VcEShtC5rRvX/97fcnJz8MT0/OLs4T22aTa0UmUml8",
-	"lZA6FgVTMr9mWNSWSznDBpgWmBXsE/AEqBlLOc23bSWeb2XfPT56d/REkePT6wMM5B+fXj8jBXx/wZmK",
-	"8Cc2HTFoH8kFgTu4SPMyY9nWgGDpIM6s3uGvLPKkR45iMfE597460s18gQ4KhFdyUWjfaV/Vs/wwCwQS",
-	"+2ksPMq2a1OEm+Fh4qrGrIwofgkYcAr4n/mMcZnnh1gfiP1gY4EpE2Z0rLBVEzkXEaHQQRTy9AqpqbZl",
-	"nCv99Q4v+Jd02CN1rgVq/tCEvLND1PFe7WD3dKrbZfiFvOoetPluwRL41Q9JgtSR+L13dIJkAoC0j873",
-	"R8350fm+gfN97rnggwR0uy6889Ehq2zogdctSuQhERIlLjI2UIZdbThvKWbBwSq2vplrPGQxj77xR/fb",
-	"p7q6P8+B2sDb3TwvFVSY1Z5WGY7fMb3ykPS/smR/PGqPR+1hnu5PPGcPc3bbVzzQ241Y9XA2lXbQYdCT",
-	"vwsWCxo02Ex+pdM7PLqf2+r4EHW4GmL+eGcwprm6r0f8IdbEV+M5ziduiSBaZpSPrOjfykf+b+Xy/vKa",
-	"/o519XC22hsOLaisxvIENG50DuXyMtqotybpzqhSsbiruSa5q7fm1qDRVQzYYSwq0yKqVCmqNZvOjE4l",
-	"yZgWCFySU6Vtr0iEl4HeVmbt0QPoUNxjAe+0YwDMecl65A04daqhg7of8pSoiDwlUy4ist/H/+6Ribk2",
-	"8SU8wlZt7fbNxbFGsCP4KmysEZHdvWp8CaALI2hgNikYgx5jNmFJFhkriByTauvMGuACWb3SAobOCjnl",
-	"ajXAs6WmVxUNbNqntP7ux2alH768iLS7tFjfhBPT0apT+igm/8U19n+1Bp5eclXiApnLL6T3bygBdz66",
-	"UwM/FEwxkd2/xjd4c7T2Zneq7y4K9shsboJPlIV4sChmnvNDNCcyApUa2VzxAZCPlIwLpiaxMMJr4RtM",
-	"RFBpCw2dRiw11o3lIja2DRoAvO6KsZkCMcuzWHQdgvc24PARAHYuWMrMKzEs5TAnJlRkRoRyREguWCov",
-	"BQf0Khg/Fv4TXLzPFsV2D/ovqu6rW22y7Ax2qsEnf9UVpM25rjB/wh2MyIyJjIvLQxdEMxtiq7wfoyeP",
-	"wuLfoJIUDzqh/lB8SdMIHTzb6HH4JDGwkrEfK1Uyx6obkXSEo0TnMfeB9R55Iwuyd0AmsiyUNSWoDZ9L",
-	"4WP33GL9m0FZhtx/JG0jCPO2peo5fG0re4WFsN+DeU5fgLn2v3qE2lmMsPjWyRcGpx+Z6iNT/XdgqujI",
-	"DpV25Q75F2OumqkvxFMrZblSih0bdPpqz7zeoqQFyq+NWnNNVDnCvvAqFloOSPIx7vAs7gxI3GHXevjP",
-	"v/8j7kQkBkcAXg6Hxt9s+suQarzDP5RRTePOIBYf/WNDN/p8goPf3iY9cowuKGTpLCM5v2LQ6x2Tz1An",
-	"7+by8pJlkfNIxUIK6F5TFgyVcr2M0I2qpJejh8AIZamhHTZXruW9+z0Wuby0hsDD9fQLpvRnzeH6ZbVz",
-	"aG4PexC4RR/V9EeJ8u8uUc5RSa/Ox6dKEjM6S8sCEAF+/tgZMVqwAuA9Bz9/MLwA20u1+ayPCIAPk8S9",
-	"C1tRJRG22araRvjU3Spb+OjVq7ME22JbXAuWK4ZtwCY0iAbPqJ4oUorMsFiNDWNGVEECM3LCO+CQgZnZ",
-	"9VkuRbhmwswKzQGacfhrVsgRQ+AEVc5Ycc2VLPCmXNKMjGhORcoKFRmmrnjGSLJzvZtE2A4OmnmRK7bA",
-	"uVm/9/eM5nrSWXannzpUMoctIwWWZxaY7RW0SBNyDtDpOuxfilg01Yuw78/ye85lymleoW6DBwmxtYwt",
-	"U+GWWoTXYEiPQbc86hkrFR3lgE0OSDcV+IPFC5dKbedcXBmJCP3UwrnaKpPlcV+70gmcp/V7OVUDZbOQ",
-	"mo+tEFI9Av3hrNRO6pF8wLUPMogB0978GYIQebTXCuo1uFiDgN0CZBdDxdB91cafrKz2Mtz6+YCGAXoa",
-	"uszJjJGuOb0Axu3UIkzilrEIfnFLsIVrUKlNLixH1Sa6E16KxXqdiXyMQe+Df/7z7/+4vb1NSFcW8Ba7",
-	"ENVvyRaG/wqmZFmkiOIHKcdHp8eBdd0jVnDUjGbz5LmmIqNFRhzfInO6IDXHp9k496chdKXpdGb2xV00",
-	"w1FdFmxArnejuOz391PDHJ4dwL9ZcggHuWnUx8JZ9Qiq5IeBECiq6NbpKhYtE835qKDFglyzgo9tuv60",
-	"Fwun1kB1QNWuMWWkm7GsRKWJQaFB3b3LBRHSBxUJBCIPCSV7NzexsPqlhTPafUq8SgS9CBEU3iKmSk3G",
-	"Eps4Yvh1vBxfRR81N1dhOdaFWUkjyhotxU8JF7GgeW7Y+cFu32nEGQfuUDcZcFpKkkySp2G0kwvwtsyR",
-	"3l2PSLN9l1JmtptmED62evSK+HmN/XrJeLtKNPoEIBsUiRoN0uogm1ET8Daq1w1HjfK4qBFyiZpy+MPt",
-	"/wsAAP//",
+	"7L37dtu4uSj+Kvhp/7oid9OyfEmayGvWOZ5cZtzJxK7tNL0wS4RESMI2BagEaFk79Vr96zzAeYg+WJ/k",
+	"LHwfAIIUZUvKZdpd/9FOTBEgLt/9+qk1lNOZFExo1ep9ak0YTVkO/zxN2XQmNRN694LNMrpgqXmcMjXM",
+	"+UxzKVq9VqLzgiVkPmGC6AlXhCuiJ4xcs5kmOVMzKRQjckSoIIzmGWc5ydlfCqY0mXM9gZcVnbJYJP6D",
+	"w8XuT2yRRCS33yU51ROWEz2hguSFIHRMueiQk4FiQhNpfpxzxTqxaEUtNZywKTVrZaKYtnp/bplFtj5G",
+	"Lb2YsVavpXTOxbh1dxe1Pnz4sHtS6AkTmg+pZss7PMnmdKFI8j2jOSyeZtPv4pYcajmTSsetpFP95i2d",
+	"zjLzmZUjWk0r+cPuBdXsLZ9yvQv/v7yUqwlzh4enPOcilXNzTDLXLCU0y+Rc9ewNLJ6o8vUZy8mUi0Iz",
+	"MlgQrlUsCsXyJ4pozvKISPM/QWbFIONqwsU4glkmssizRfCYZGZt7sKpdmuYUBWLEZuX96tIxka6Qy7h",
+	"igRhNyxflDChJaElKEykgiWTOVWEFnoic/7fLI1iUYiMKdxusGADZ0khYDEsTY6JkJoAMABUHXX3CRUp",
+	"OeoeRkTIHJ9S8rTbjQUse0injAzYSOYM5vYroYoMZSE0SxGa/H0+64bXPOWCTw107fvL5EKzMcuXbvOC",
+	"TSkX5p7vv1FzXISL8GbbXSLFkBGuzYYLxVJSzHbsmcKelsCmE6756YvGNXfXWLNiDRD4Aa/dr4+JVMFB",
+	"c22PjShNc60IHeVMTSKzn0LwW6LYUIpUrb/0/d/85unB/oujFce+cgt4mrunDcTqNDVoPuJMVa7cHrli",
+	"+Q3AVybH6piw4UQyRShRVDAypFnG8l2AsBuaFayK9HV0votaM5rTKdOWmJ4M4XSaVmVggOLPTxThaYec",
+	"CMJTxC5Bp0wZ4EaUnE+oNngE550xMdbmiM0qj7pHleNr0eGw393/7e/+9PwPT386+Pnw3dH50989u/jN",
+	"5fOrF7//0Ipa3Hx8RvWkFbXMZ3CMWUafp62oZY6H54boG/J5326j1iuWcYPeq/aX2t+/5AZTlm28QbeO",
+	"zXcYMKef2GJ5lz/Ta4CWnOmcs5Scn11eEUVHDKnxiOdKVzkfBXqXF0JFgEIjmZODI6C4KhZILTOqA4Yp",
+	"R55dAi2EYVOZsiorhXnNTyVvdTO0p0xPZBoRcyz+nYFMzc0MFpqpHTJmWsHxe1IN3DaCj4RsupQLegTE",
+	"AIPtSjOampXmhTA0r0OuwmXZnad8NGI5E7pcGl7ywQFJeHnU/Wu26OfMEL7kmMwnPGMNx6k0zzJ3krE4",
+	"6r5YnoSLfqFY0iEXdlfKreXg9pbInBzd3hrapQtFaI4CzLHhGLe3seAAoRFR0t7wgtCRuRkpGHzXCySa",
+	"TKXS5ODpUzKc0JwODQEgbZaZYzTbi4WgU8NHQVpCcWunxmlaB6P94W/oEdt9MThMd4/Yc7pLu8OD3afp",
+	"s9Fv2HP6YtAdOgDHKUoQr0lRFTI1pbdvAadavYOnTyNDTd3f+00yyblUK0mWEWW+JDqb+TbGZxi0MS6f",
+	"54a7rdwY/PpFtwYz9tVC9WmW9WcZ1SOZT9WKPeHbG+/qAxtMpLxeta05/vwl9zWfbHxhdhWb7u7OvGzx",
+	"1vz+PU0tozd/DaUw5Mj8k85mmRHkuRR7/6XM5gOJ3LyZmnkHNO1b4mE2lOcyb/VadkYgh2RamH8xw+x5",
+	"Sn57efaudReu8P/P2ajVa/3HXqk/7eGvau81TAirXr4HmB0JSjC5EcBLGZYqktR3AmpGoJ416gtNq7Jj",
+	"9pYH3CenrjtTOWiVBLn+TGZAgxD3wATlu3DiL6UYZXy4HWAM3eASKgwNNNoNoVnOaLogA8a8nmR0LpGS",
+	"IRXm7gbMcGMjYKZfCFhypmSRD9kTBbyJkVQirqKqh0xkOKFizEg7catPdrw+R0EQAV0uFg1CiJcZlrRv",
+	"A6OesZoLjkV7FVfd6VmuCPIKcrOHLQn33WvTkFVK8iPQt97IfMDTlImtoH7kR5dgf3J+CgKbB7gJvWFk",
+	"xvIpV4pLAeIqgB8dAsB+GYA3n8zo8Bo1NDljOSz+iQo/3RaS5FSzXbRF2GPp1fX4GJDSKvOAEvYNxKkA",
+	"axGD0iXA/bxLORWa5YJmuOFtLobbGfp4K+XtuKmt0krw+edfwaU0CoIRT+egpudSjA0ZKfXj46rqnBJe",
+	"KtXc69JGhe6Qd1LHAiyBBlioWCYyPS9PB1J0wy08In0DfL2T+o0sRLoVaAmp+yMYXWN1BiXwh88Hp3eS",
+	"qGI4KVHOE42K+tp5ZBffFnLO6SKTNL2S8i3Nx2wrAJrhHH0tZT+DWe6TpA1UsdshYynZ7x49f/qbZ2hu",
+	"+MJCNSzE+gn2yc/8+0eheS2A8BOy7aiJ4cZ9a4xvmQvSlGdw4hme8rOu0eD8UcFfRsulutVrHXQPnu12",
+	"j3a7h1f7B73ufq/b/ROohzpf9MHQ0uodHdwF8GVEYWT+CFQs7ZCrfIEMxDChowNvcf6CkglXRDrVuMGz",
+	"0uhFMe86bQFfnsgij0Ub3TChU6NHRjlj5FkXKON+N0JjOsvJYRefPetGZJZLst+1Dw67XfSR4NkTIQXb",
+	"6ZCLwEaVwB+7J+aPxJ9KnckGLy3bDy5xECmE5llo/wcDQs5G4JkIBQMGJx8YC44O7tP3N/CmPKJtibbv",
+	"Rekq2wpvi3CCULxEy4TMCbudmSsjVh/4ssgEAr1BkinNRjKfsjQihbgWci7Mt3N2I6/NMyM9Em3gygwE",
+	"X0xKKMn4DduVIlvEwmsKHfKS5jkHpaVRSUBXWqAZINFQmlCxMPMvoUaTj/i+e1p6/7Pv+ffmNmB72+sS",
+	"N34Or00EZBoeqVbvz59aI86ytNVr7blPRK0pU4oaOaHlzGJUk4xRpcl+aecmmTSo8TEg1OXCyYjy7Ava",
+	"RayAkTNqdUUch6AyKBQXTCmSFxk7JondaAd3mZCMG8LN6HASi1kuBxmbknZSP6Fkp0POShMKzZREHXPZ",
+	"VjIv7UPgV0+XHB1+ye1V/o2dR7vJNyagHhZDF21DBAgZSiHYEGgFvmSYvBSMOFN+h5xqRYY5A2WYZuhD",
+	"Aiee0W+LXLDUsMNZbgiV5mjFpjdU07xf5NlDXuEZH+oiZ2glLrLMxV+UKwATpeH+VRP9ROuZ6u3tjXjG",
+	"VGdKlZapFB0lh5xme/YDag9XovZcjEpnJsatqGU+RQdmImTYNbN81PIHA4Lcp5ZZCYh0qaG8mk9Zq2FU",
+	"ypUBzT76BMKQmTP7/aZRPK2++6CDe3kG1adDzW8aonze0EwxjLWonGrO/gsvXlfuI7jpHnjCgN0Y+sdy",
+	"MpaxkIUmepLLYjwhXEc2RsJ7FQKAKk0edr0DKTNGwaCWUaX7hjjY420IxqDweWLeRJtN+OVg0RHREv62",
+	"QUBt5IPznGttprGOSzgBal/aOUZg4yMEZQNajTf8IJy483yI6J+794Ix5gDyPl8jcsJgJYjbDisrqLDf",
+	"fXF49Pzg8PDo+dHB/rOD/edNMGI+5uDyvq9NqEgzdv8X5UpovguF4T+3wBvmz6hh68G6augThVQkBPEa",
+	"ctaAqQyGkwMD4WbrlgC+5WpF7BkGwRjwr9NDFRGZpYa9gY+hgdTZ98y/uWZT9RAkOGp85xdK85wulo7O",
+	"T9y0o5e4TjtX4DGkacrNxmh2HixzZIhAXdw4EZ7oa+l23iOJu6PEIrcAcRTDMQyelSSCgESlQFmKhSct",
+	"GiJG2oqxqq17p0OuzEniTPCSkCHF6ZCXVUYTC6WlEdKZGOaLmbZeqSr7ceZxG9PBFRhk7dEkEZlP+HBS",
+	"chGgSEt3yJTqa3mNfobqOTne0jPz4qsEXi0dTYkRkHruxhJYZGIoEOth5AVTCVFDOWOqQ94tMc8weqF7",
+	"9PyB8IXIyMX9GVVqLvMG4jHICqauF7jc2Yy4N0n7kmnNxViRuOh2Dxk5CX5VOxHoDgFl9b99iTUPpF51",
+	"wCqjw2vShtNMhhMqBMuSnZ4Rd82C4Kjbya28Hez+429/T3aOiWYZG+d02rNRPu6tUS6n5Hup30BU7ZdY",
+	"tl3OA4v2mzPLBhzBYQRVTUPPDI4BQ+Niy3XoRlZRPQrzWkTGuSxm5sNuGeW3DXs0HAUEruR/2xfMApOd",
+	"bdblnST5PYComxhMO6EZH7LOQF0vrNiW7ETk1ekr0M6nlGdbLUgoTcWQNQufJS6bNbl3zaKMOEneX7yN",
+	"COuMOyRx8mVNsky2WdM2QoJi+Q1ftY3KyfqluzC68qitE619/upyJ0LRurQSfI+TPFFEzreCScWnRXaP",
+	"2cBt69K9dxf5MJnGbaVcDQ2hkjkB9KrgkhGExFBO0YcHs+B9IX3nENrHshGhRLFhzvTno3+NI/trvIcj",
+	"n50UerIdPzaCCAwvhfSSL1vegyraCDnzfMJsjDc4nTIKMcsjzfI5zdFKWeVz28BhzlKes6FuvrEPlSU8",
+	"UWSQy7kCVYGpUutwK+ehhGVpZxmam+zEwrqy7VulecW9jfYLZLDw736woGQH1VWZ8zEXoJPEYsBIcvby",
+	"6uz87PKqf/7++7enL/vvL94mBu4xzlGOgjfOTt5f/di/eP3q9OL1y6v+2cXpD6fvLpMOectGoINEsdBW",
+	"ZBwYFqAmcg7R1BOZG5Y5Zi5YFEUNr1cUOW+CwM+BuZxRzc6l2lYCJILNgTMsw0pghguWvN/tdrsPEoYp",
+	"S/mDZrCf4aVQHQo+uQ50vrSvh1NI2Jpad4oz+3owhVoG8gt7H8RmbCQ+kBFiicb8hgH9XEv8D3FrSm9P",
+	"ccz+ARyq+6umGkStQvC/FMz+bFRRs2IfTrl0R03EejhhaZGxtD+S+ar8B+kcOscu3mFU6CJngG9Okz58",
+	"9pSkdKEInRggX6U6L6+AjadsE03pEgdUT+rg6AG9yUHRPQgDB/dZKAMzNCBNLpXqZ1xc95mgg8wllo1o",
+	"kWk/47I5JBin2XSWNedrzWZMpCx19g4hxe4s51OaLzzHUE+IZre6Q35Pc24WoHok+eR+vUsiknwyn7lL",
+	"olgknzTXGcOn7HbI8pm+S5BqBfD0tBGeuOr7fa2zRWd6qAPqmqLT+lDzJREMDre/Ltt8Z41F5QpqoGnt",
+	"GuWeVsOojXn+HCB1QhIT6Uxy0QCu7GYjfLRren2zhJRPNz/cmsnSgk/FyhZAT6PwcSJC2VeQmWHAR0eH",
+	"hq8/79rUu4mEyFAlsxuQSLKFJ3NDQtM0Z0ox1flsRo1WKnuiTffqHVzLUh8TNyyTM5BEMD0GRBtv02ji",
+	"zilby8/00rx4V/GIPTjmlX23dHctOw4mxZSK3ZzR1EA8sX60zoMGQeehgw2sPKaXdnv1r07pcMIFK7+L",
+	"5zS0oVYuK7YaBV9zBYcxoWGsGCYQ9c0jCEGGl4Ow6aawoAbXY7MPrOEHjDBuRfUQk1po5McGoli5paVj",
+	"en2rc0q4QHg2IjQdoO3cnlcDIbBO0vpUZ8IApzYMhuXEORThxJyAYM858uLBQbdDTqqx2FOZMzdaWR9l",
+	"mex0gAEfimlFEp0XYkg1S5O1Jao3nGXpaxcnGkgK3bqkELmgneV9Qg7TC0wNRr+6VaYfiAcJIN7HdVQC",
+	"gu7/VEOKbJl53O7urJreRRitnn0pj9lntPpvUiPYpVOuS3fN2sJcJYTp/j2qSoxN4hafRIQqB0XVUB50",
+	"azbv3QPI8mdBrhMas//ygpW+RAeNE5rWgBEC6pKq+7xdgjKckctC3zkmI35LNPAVBFl0fmFwlpbEmbzz",
+	"KmR4RnbXQPAC8G3EP4d1gElGXQWjuwPPAAyrKG2DHZZp6G8vz94REAhYTriwwiTEGbaTPS+b7HWTHYw5",
+	"8Pm+TxRYMjutRpXPBlIsKxbU+uOkGOMmuH6YT+Dyy3mbWMWPjGaGPTfnukkw1FOh5ixvsIWgXT6spSCv",
+	"mysphMuyo5pWczq1+9/MBcPNMEK1pkZBw+IBzRo5zXTfCPdNlxr87SADJx7JnKhhzpggOQYL1Mxg+yDe",
+	"P+jnbBbAnBy1ZIKEj38ZoarxrIXSdJxTr8Bvdux+OJhIrU9EjlaePCRj4iIawVvbrFEyYEM5BZ1rxFia",
+	"kLbBVziLnYgkQ5rLQrEsIe0Dc9H7XfxN7RhlLGfwCyU3PGUScC9RWuaLcBrESHgjAsuTqGRX73Ri8Qpl",
+	"6R6xM44QiWWZnW2HB+sZWUsYvHBgPmKoZCxweZHbTq0ciUMc86ORlex0EOAK/4HlNyPV0pW+5eKapadi",
+	"uxt1o9e80Buu+IBnXC+abhTouPK32iMJgrm5HbGQgkEorDmy0Yi4L+OFlXZLlZA25KZN2XQAtBOknd2U",
+	"jXPGiGB6LvPrnQ4p78t+pXq4+LB0esPhrHekP1vXxXZH6kY3HmkUlCRBjcVmmMuRJe81ajuTPGP5Svpl",
+	"jTZkTnMjNlnQ5oLMMjpkjqqY0UGoLhI0ImdMKML1MeE6FuiCJVrOaZ7WvTxBRB/IeFqOGdTf8Z5csJ4E",
+	"SFS6jB+0iKwNVM4lXF55hCVflAaigQ8jMigwvYDbuOthLIw4lnFhSAZJZjm/oZolpD2SoLHkqOAiKKLZ",
+	"HqGQTJkwKwniGmIBr64Pf26BcLfwYYjYMB9ZFx6dWXgTUg0UCKQtIFsNnBLcRWgqXAY8pGBrmziQiVct",
+	"Rw1qBCzlobl+Dy81nsSSpaiJtdrffGhcqOHquZHajb5pXYEAoIiwLaPmGKLEIfZqYtAEM/It1zNsmQ7Z",
+	"QMpr8wK/1vCPhSx0MbBxOEOZm5sGN5x5yXqZW5FZyceHBIaodbs7lrv2YWiRAwfXidXHKW52Q9vWUAog",
+	"PlasAbHb1vsAP5iWDbJT+MXVcYnuzDESKPhK5ChE6cHC5E1MXuaC1Ir8+PjE285QTvf4njRLONjzpoj/",
+	"Ncw4A7fXd388e3/Rf/n29PW7q/7pq7jodg+eDWXK+sMJzTImxuy71y9+ZtlE0oOz+c2b/PXPV78dFy9/",
+	"pJL9tK+fv7/4MCh++O2l0vPd4c9N4/to3Pju8uDpM/w9cOvx78xaf3V48quDN786eJPJIc0mUulfHZ48",
+	"7z7v/urgDaz9VwdvLNT96uCN8365ydBOBTLSd+bT+BwiXr7Tc8Z0x0Dhf+I/ITDmP81dKXwsRyND1DoY",
+	"XPOf4D7Ct+w85pC/+8Oz3/149OG3vzu8fPrHZclyiRxjfL9aHWDoSDGzqQCKtPe7NkBQYSiJkPOd4xKy",
+	"IMjRAQaW2FpXY64Hdy3BY2XBTTLvfbQCYxNKv7GLNg3ycxArfnH60WTOqjv0NiMIIIErOS2xV5Ex02HF",
+	"Hl1WdTFiRWKlDetGBnBLInLNFiwlg0UZyXZsZZtrVpbNsA7jYMrys21wBRpq4IPoVGLoN7qMXf2VHahS",
+	"Ana1JypYDRQFHAaSZ+XXWkBmFAtXnszuoDLMPmonn+4SoI8Y/WbeydnOMRRDgdKFYN3LGL1hCoN7efj9",
+	"DjkVhBIEAjTn4IjKWtGOZ1V1EEF6WJchcT6/BAwpviaDL5pXhpm/psNJSH9B1kMpDbJpzX5ikRcZs1Wl",
+	"aFnPBtxnuwZoI0JnMzTxz1Ezo7pEizHT6hhXVg4xp+UcYQgQpS8MV019aJkXQh0EoIeohBgDDiAeQ+Cj",
+	"YN7dZo44BSz0gQSlNI3LrEYoTultCPr7B3WW5hB3M2/5a3N7NlR9aMMHtxnuCcCW40tisuUEnkRtOd5T",
+	"uy3HI2XbcrAnh9uOt0R52+FIsrcdbXnHlsMdm9hq+N09jLHy5mY85EywJdrjqU60pIda2tgCr2cFS++J",
+	"olmWNuEzIFJWKNQKzuU5Qd2A98VDcu475O1sCZeBAUFxMc4CZl0yXlLyXfTTTpgyzOUGaTChYoF8IhbI",
+	"hCA/EGQbx05orsNjqzNN0na8DCrIutFyx3JTx+RHZWRYE6Nfl4bXVNF1Sd6SdXMDclc3o21A6ermorUJ",
+	"xRW/vpLXwbA1UfyPsrgqBswPvA/uLpjyoSZ1PJKFHhr5T47Ccr71RLZmp2eTblCpCozhh40+D1ej7yFV",
+	"kpeo7ItrObtk86SrFVS0tweW9jWmVAXoVUH5udAhVXFv2Dcb9Q+pGk13CPwS8SW37jWPKffFFS4HuUPo",
+	"y2Ypd/XkuYerLf6PClfs54AY9xDk9aa2+HUX3R8B4AOTHbGr1YzTsoGcB0BZgtPnBXbVDXKVWMiHk/bc",
+	"eu+DtAdnWYqo3HKazwiLXDG5P5bSyXnvwUqlL/HNu6hVzNINkbAp569MsQ+Lgtr11M/OoWBwGFGlWugS",
+	"tFdoRWXNtdtdRcmacwFPMH7bMBKpdAP1mlDVNxSuiZZGLcFudX9Y5KqJr5xTpaD+Jb6QGJo5Zug8NAPh",
+	"0zYv1RYmg9zXmfWkPgzVZsnrY5Mh5w/lIOKUUbnt6h5XHe6lB7taT4U0pyOdkH/8n/9LEg8C9u+S51Yf",
+	"gEsEGBNLGWTC+hINUrBS9UavB7LrhLRt2oB5Pct2qj4NWEYIhSXUoPXafxpMXVDeodFwlTcXkz8hOSsU",
+	"BKgpBjJiaSMCO3JpfTAiBhg1moKJN+eGzQHIawccP8xdESk3zk4PQoWXF8NVXy2UZtMVWGUjh79wbPAy",
+	"C/ncaN8vRTuXwoQbFtd41c33WrmA8LRXE9FGxIarb6ablzChNchZTzfYwJCOufTqhsgKHLH+BeauPMb9",
+	"dMtO27SPC0ZTqKHS6Baw3VhKrzEZUoHqp87paMSHNit6hIXTMflsBp0hRjZlsRaIRXm2skUGDgRpCupq",
+	"SA1e7UVE2HSmF2UEm18OVz2SpFTTAVUsIe2ybi5EOu1EJJnyMSZcK0M5sXpM+QxfBs05JQumzYi/FKxg",
+	"1lUc6D7w2KUL2mK55nU1KUCf76dyLsw3JoU2/7QS4bgQO2tHb/rrOKd5Lar86D6BxtFyOC4byov/XjeI",
+	"K/JXcy+YwLoaJYXS1uBvx4aJ2qFkOGHDaxU6XtzNge3IXUkrasFRG5YUHm0j03Hi36Zu05zNsgXhoTk/",
+	"qPUMBdUCW8eUcuGiMn655LANUnsug2TU6tZ/lHNsdpIO5G1Yesb7xgwc9EgCGdx9WxcsMbIaDcqkYBo6",
+	"OA982QSDnTbmi3CB+QwGQcKQbjtRYA+AyNgEc3NtQaZY1F96ent7TBIhBUuIlX5UVYoxvxmGEq56OZw8",
+	"/EwjPFWtNxumrMLYNYOuUg4iUX8op9Nmm2iRC0Xsz2aqkY9OMYJdpljSaawm42ZOC7ZyWvPbNnMqzfVw",
+	"smpW/JVtMjEEzwwX/YzdsKw5UmhKFz6UGEJNjitZtGCldGXSGYGJSJsSG5bj3ouFrQNdeoKHtYgfmw57",
+	"ddZ//fvXF388e/e6Fv2z/EIrav38/ur9ydv+m7O3b88+9N9cnL5+9+qyFbXwweuL/tmb/suL1ydXZxet",
+	"qHX5+u2b/tm7t39cM0roPYgh2ye1vrE1SaTzUWK1eHMIx84tZ+PtZQFdnRYGQ/WELQwP/mfLhKVZdjaC",
+	"8nUbGZk+RktJrNZhS41+WbVrs3zXW3bsp48JeI5zNpU3UAC7s8pwtdkCvQlrkwXar9XWpCds2vnlcwTv",
+	"ScLd3IRUZ9pGaSDuLYWlI8s/3RFZq8EUSupwTSgBDfeBnI6vapmqJuzeb6e6hwp8RqbuKjoAU25JCT5P",
+	"u94wp/Yxh9bl0K6Ajs/KkV0BHjZpdjv4+KfJp12ZQLt5OsbS2f/exb5upH2sCt5dLvyYW41TNFo9qwe+",
+	"YVYKLOLrZaXY+2xMVHZJ2E5DHDJueJjiY8FSAoBjtGw+svVuv5A98DMhsq5+182BD/XJur9Q5TKUYuGe",
+	"ZlOJOSpIDYB3SDuZTxQb9qEiWM/otaNK+VCX/c6hpqU5OANpXCs7QSxyqc3jiEypusZLyBdYU4dlLsdl",
+	"ORFqYxOfR741TH+VLHJ/HrXqhxsY7eyFui6WKzJ8AfoUE4iNWpIBs39av+7qEgJUGw6nG4xpJ/YXMqUp",
+	"I0qSEc1tyMzKRqfR9kC+0hEPvz7Bmme+B5mFjl2eJmUwot1LNY6b3Wxq7sblNKeLnZVBJb48A1w21mOz",
+	"zzqaKYzzqfq1O6Ff4kFb/YNtRJdmgEKa9hQ+yzUKE90TX+GdW/ZjNsrCyrFojKLERiOYk7H9jKlYcUsY",
+	"mGpJLFpCWUp+vLo6J0+73bWXjJbB/rCx/IABJpixTHUq9wGftOu3i8VEsbwkSZUdj6Vermp8Xy5mgCTg",
+	"g6ve04r4dnAsuk9ysIJ4F+PQd69F2lhGumypLug1asHVCNKlrtWF+0wO00RTK50ZPa2o4KlbfFTSswaI",
+	"qMD1MrYs30uFnK1Bnh9yStOg16Vr+EsyOW6wteGvnG3M+z2raGD//7ze79q9B9vfyHndCJ3LbuwZEykX",
+	"46QHjpESiRYgl9SgICGKLlRJBRpQcuc4FomfJumRZnJ2ACZh6+HuYd0xUswiTzCP9rvkByA7YKaeT2TG",
+	"bBcyZzTwzeL89ANmpCpr7kxryX+4UeioYFd3v0e8IkA2ysEga3hABu+aKgbmrQGrJakssTx4YL9u/wpd",
+	"+Nbu2fElBoNnEO7uHt+z8jVqRNfrKjWI6vaVjZHvQcemn7gJemvxlJupaHbwuhnx1oitVkR6OCv2nOrh",
+	"JNC9ShO5SzZdM9W06cogaaP5suBr0HxIZyyweNvakhpFQsxbybjBmGGhMSe/G/S3Xsr8fdjcsqwyo15T",
+	"5FwvLs112/QNRnOWnxRYwAL/euP4rhzqvsE3o91AovlQ941MaP5uNRSR8PletpkN9iYPGksyOpyUhbiJ",
+	"YCxVUDIV4qNjkdzuupruu+WwhLBbzYT5J54EgCuQfVhvyX+Nqo0tTbgYSWc1p9is1nZIDloggELkUyTH",
+	"XE+KAeRJukX4fzREJLq9Im9VUWAfpSINW1JB+wJtIFEs6jlyilBsCtCJRSz+4z9I0NiGSxGL18BdfSd2",
+	"SKFKKpmrPfI9HAOW0x5eswXW1U465Ce2UCQzVCLj14wk4YUmsWjPcpkWWN80pZpi7FJ4ywlpO48lvNAh",
+	"J2WfIIiOh9q2kFMOjXqh0aeKhXlpFyqsm3HHtpkQDBPlEK7dts/9batYvK6BCTTQ1lVQ4tqBjy3d8xDo",
+	"xKIdxNLf0KxgWASKQRGp5vEqIbawhpYzHGt4pRwWUyb0TicWJ9gyyer2EFYlZLBQBdEIYBTAvNJjkvQg",
+	"qTQpe7/y6SxbkKSXM5omnVicub3boAw4aXeACkia4QNkSPN8UVm6b9nUg9pDyXHQ2CkWZhAGpTPM8Tjq",
+	"7iOSuj6nYiTzIVNkIPWkPDtFxkywnJvxC5eDxg3lyjzgvkZhWdVB1grRZC7za5C9fEsM1xbKfjxyhUE8",
+	"gNlCp1BPwTadCvd6zRYAYj04muTY5sUZNCm4ZhZZkOaIcp1QZMmtEiu3TdCeiuWHkk8xBuXHrR6JW51O",
+	"J25FJIZacbVHtpydefqp0+ncQdnKoCcTFnQi7aODgx2ANVyNq6VkwK7eOsmXgJCjEYo9WGkJln8R1szK",
+	"fZM+lkJY9DVbREG3PDJYhCWRNWc5adsGeL7zXSwOu0HPu4jUWt1FITEzi6GZkr7Lnp0v7KT3rBtBzydy",
+	"2O2a0eCEcMU5EMhcmEqHXLie82CJFaSskGcbkeX5IhbJUrOkJCJJY98jmzq51MkoIe1C8FtXBMxIutBo",
+	"kLoKHBNmBVzbiv/gBd5EpSIY3AHCzfnZ5ZVtHtHUd9fWDivb71abgZvNBTXQYgHIWOaw+i4SWNKrnTS0",
+	"nbIIvhPmadngKKLnfGgthxkfMqFYwAB/Pr1a4n1QvARayHZkPt6zg9SeebcUcVohg29FrRuWK+SG+51u",
+	"p2veNBPRGW/1WoedbucQChbqCYgaexMolPXf5t/jxnhVLJJFDrpdQycyacDNEn5bRwsgSIH9I4LUWuAl",
+	"ZQo91H1RxIU3QSFviGnqgSFnxvIbrtB9qW3MWzk5UFmrIHEMx4E+GQyylt2lxcJFovnmd05f8SzrNG31",
+	"Wj8w/aPdMdTKQ0g32z7odjdrMefk2xbK5us1eLN1yVZ0eGuoTPaFGnMHgmar9+ePUUsV0ynNF1Af6YZB",
+	"zGPU0nSsjLRtV/kxaoUMGEVwdCrdRa09CKlbD3KWYxXroZO9Coy4E8BOonh4sQgCFQ2tHRZ57mr6BQ1H",
+	"y+jEvBCqQ85cZSrytHsYGcHFvIF98GyUHwbsGcpvHyTHS5GMU0aFqu7BumpScnn6w9Xri58hm//y9IfT",
+	"d1e4KEXSHGlgRJQ0hE3SlAxoZobnRGk5U8ARzRq4LssvWjOhYbL4khFTZhrIyIRNlxGArA//F3htnwv+",
+	"PnYVoMnhAoZZro0OZcDtCowIYlsx+rXzJZvVP+0ebrvp5WhMfwZluOnXOQcfCXxcwquVx+eTxbchGuWC",
+	"N6UaN/t7YV+sRtLx1peBXb/7VqgEleW0UE/yYZkqCpUeLOh6g878pQZT9U6GDdhk1nniNrMVQq0HHmGT",
+	"shUAsnw+j13A16IBR939VYP8fe5Veg7DoMOHB73x1aTNiIMXD48IO5IDeeo+PObU1oR2rWOrrB2LEtUg",
+	"I8DZk6CTXKOyjT0n4R3QhF022TLS2i43qtqOxqiO8pqJXcPW0zJL1FZ7rXSVjKzd2ujmGdWxsD3kwCyu",
+	"ZdB+rmeE/r+Ws/3VtZv7ayz+uru7C/8zbyQuwz0hfyVJ2ADKqCthc7eE4ABbOwXf9x2s4O2gtVpybCMP",
+	"QflOgo5MCWmnzqRYaaNkNa0d+x1bZAW+E3Q+csuAGiJLP6IruGwphpqV64tmh7oKIjC6fDeCF7E1yV/N",
+	"+f36129d875f/5q0S8K4Q25Ybratak39VKky+aO3ooqiN1yMoZjRNCp78h37kKg6OSUnrhM23p2hzFi+",
+	"OJw+Ft4eY6TFiCSus1RiO2S/v3iL9hjLGTGyxyqMB6G453X2kNDXGp+OCqP4QvVrGC5dkWis7o0LbI+g",
+	"RzhIBbFI9ipgBOa4ajK0jbUeQFlKiHGyLlXDsHnGMBfECXegy4BGD0uI3BpsQwIjJ86pwngFLUk72auD",
+	"9V4FZMwKQ/iMIISFlPWcE+j/JZUv1Y9eqcrJpDwNMomwIoaWBCptgDpsriQHpxcI4FwZiGApmiq8ju3s",
+	"T0b6H6D/iQNrXW5wpUjbVpOJiKtwEdn0FKMXuEIYEXH1hiKCNSmiWNgqEzu+RZZrDpuAjSAUQvbsK4nT",
+	"2Y+Ja1y1KAEhFlKER9ZBBPI9KxGBnACy4wzQy8klEEooFs7kuX8QVDuJhUEvWegKyrXN6/XGmh7Adzrk",
+	"HGzZQaK9b8EbC0Q6qOHlPQHHARLZwGADdwCRGH5CF0HCCZnLwqAnWKtpLGZ0MTWwd3J+CvVw4DpzyECJ",
+	"xWuONVPNDMI38Crdbon18vESgIOAFx84cc0M0TQH2yR2VTucgjnDliFXK4PNy1f2ArvQT2wB4eYWLr+X",
+	"6WJ9hUBhvG1ZQaVkvCfEVUzx99721BWbQxRsub1o608nu3/8r0P6/avn75+/nP4m++n9bDebvjh78f30",
+	"1Tid/Pjfr9hf1B+f6+xtt1XvZ9ha0ZYw7LJbdjk0fLzBbNvqtcw6QXNBwK1vrA7PbQ/04b6CL7piZEHr",
+	"8Yfk3eYWtndVj6cNbq0J3ftfWuheJXC7/Rta7MG789jL/ltL72uIyN/T1MPQtxP4u2sI/C9dDxkzYH+N",
+	"T5xjp5krKd9CnxnQLA4eHlf6P3w3lF9EI3m51LJyW2UE3HWtuknBcXNXmr8hHx1tzK5SrxjX9RVR77R5",
+	"nxwSi/sEEeLkEPTnlc4MfV9B4Vi8v3jbq1YuDtpnQhw8TmhkX+eEA/M4qhhPFDR3bie+jnBi2wiUhX0T",
+	"8h1JPjU0v7zDcsR7ZWe4PVfRN8FJ6gV9k6i+H2xnbSR6rOi2WxiBE7wBCRlAiyDL+IHRxwJK6EKVNewk",
+	"TrUvvEs1Scryt0lYiHfHVfs8/+nlawIFjEVSrW6cBJ1Qa03IpWCk/Qfw9+6A7OIjI2E19k5UdXPWfwl+",
+	"SXcfkoRNP8umszFmWPpccK4gBqPNddnh3Jlvrb07nBh7bv/28uzdTg9kOXZrPfk2VCXFYnQgO6gITIKq",
+	"1uR3lssRz1hEoFe6sk5z834svI4WuQiGBmmtJp9F1kOGcKRI+7B7uEO0rAJXZj2mYf9Wo75gcodR+v9S",
+	"sHwBClxDi1RwFoiGOalrqEleltjrdQt/RQhMoJVgCLzrQu/2R04Nmi+0L+KmsLwBDLQ6YBQ4sLgyP6WR",
+	"hUlU3yRoQdD2IqjH3qhOuuuCNuphw9spTZnXkGLhtutx2rW0bTtLRcoEZ6nR8biABmN9RKrIYpfPUDeY",
+	"6uClb8MCoS0AwEP55B9/+/vOqo65pUJE8SCMdo+KdiGuhZxDowuagS0aTsjfprnHyGr81MMLYFntUiFh",
+	"eWLUE/CvY3feStfdoC+v68rrI0Ri8WB3XqvuYm9rr9Qne9VltIWEZhHlJVT1eNSPDVXVZWAGVnQkSGUJ",
+	"TwEdg68YzdtrjM4SgePBdUDa5eqvPpxeXb0Oar3byzkmSpo5sUAzLTO3B6HNF6JLtUypDQD6g9Gw8WLd",
+	"QPe2LzPkNcxYtJfV4mSnQ9764BYbvGIlfQVaY10TwIlj0TDXPUocFv3/Z9Dkgtq1gb4jyB/cBiMCTZ0x",
+	"P82GXQdcN2ivvUITKiurVztng+bW29vz5fV7z7vPu3tlUOoDutqmelWlEfk31qoamjys9mis0cvhUdt6",
+	"1LYeta0V2hboOitUHWclBIR8WAnzMYwuy2JbBe1TKRTe2XQU1pRJ8cpH5VeE2h7hZcQHSLVpxVpKc0hd",
+	"YtrZnqlhw02h/jVTpLOjOnmmtKdCcrc1wvu6pQ0c7RV8tuRlNRp61ByOHtqRwuU9um//qdy3eH33j3gn",
+	"9RvoGPxL4XuJM1/OwBI1h2hcgB8P5dIlD/ODsRRNcUkrEaf7jU26j5j3iHmbYt4PTBO6jAifHWmxkTpk",
+	"P2Eu6KNlu77w7z1xVpgLI9jcB1PZqH/MhjS6DheAbh0CuZpJkCuZYOaB1YioisXKNE7f+2A5iOrcFhOu",
+	"7Xe5WB+k6/jkHaQnpL1v07N2ahnTUYubgWBtcsVTe7bRd6gz+co6B11I6cIiBC6hy/61nG19FzUx9Orp",
+	"+G5A7IbLQvmk1aaF2ezTcGWV8iPdhoyy5SoCmTugsi0dhiZW0+LD7MimxVTqcT9MWsNC4feuCmwR2ojT",
+	"tQYn1eWVvceaFhfUul1zeWXNoI9fkcH48uENHKahgPgjl/nnCc/7F1LrIKzP1V93/AVJ6D3MBQY8FMPn",
+	"w1Ygt5d8ADN+pRRdYk2pLrsuKNYelV2gia3n3onFuQ/ogU4swC5qPfDKDmpYgg2imaFPROKL6IEnx+hy",
+	"5VCzDFeCq0POK6UKq918bcLAhA2vDXP2zQ+hiB6apev1CxNvhVf3dCgi7aAXctnlN4qFr39q86GxFica",
+	"dSNbOafeOyPCODW/TpuM57tNx8K35bOtu8s4M9vVyIfLjSU4W2pxcFx3iE0Ch6PDvn6YiDExmjMwQtC4",
+	"eW4TL5RtIT+on5TvPzjGglXVRos4hZyLWs+sWg+rWCy1MwxaL0JYohRjluMsZtvuxMGbYlufC/KHnQ45",
+	"1Qrs07Fw3ZroVFqbe0Ojpgchw9/AHCzvLOxDSOYc0kd1ASGgY6bL3oOYSVimyMKVxaJdugPc2e1Zm/Ce",
+	"2zy6Iuso57Zj82pHhS6g5A2seGru/fDZU5LShSLU0FLSpoJcvHlJDg8PX8BWYqGK4QTKbBx0D/d3u0e7",
+	"3cOr/YNet9vrdv+UoMgH81NN5lykco6eOAVJteBvduZyDCiLBbeNrgSZFflMKtaD2LYRv2UpSa3rzMVO",
+	"QlUZjq1hZlSBQw1K4PDMumdiAR2C9MQor2TBaE7onC7wXFljAisXZdJrGFTm8ldjYRMugxRU383L1k6O",
+	"CHpOzHMIY2x0VwC5O8cc9V/QS4H9KWoxWVjSE5zBc0nC5gDeDeE/0fqRZZlEiusiAv+/SkuB3p+bOr9+",
+	"vINMQl8/Yvn7IG/aN/xibPLfA2v6gD2DZtiuXRA240qmjBxFYBMrDLR0Ws1FZsP2Z2Gf9UpX/Fqvs2rP",
+	"+dYl/omr9t9uVfu2l6Un7u5qx9XUHhfOa8bySnnLFYdmTsgTys1Ozmd/7nf2wU9Y6MpBVSoUlwdw/wTW",
+	"FDqkggg5txntNXoORwVJdO5bPURFw9q4clRbijIUEhDbkGqD9zY2vlNrG/nAzpaO/t5uxXgHvhNLw+mD",
+	"W3fWIKG4arAPnno3PPWy4q/7t1qoPs2yfrnoTeIgPdH5hbx12AloRbKq2T9EP6Ik+OiNe/TGPXrj7ot9",
+	"BDyxutXmmlvVnwbP9j7ZPpP3etIuyqLoiLQV3k/aRlsoFTBHpyD+xYuhVrlAx1osfH6yQjkZzftjo3sA",
+	"/zgJ+p5yVW3gVcav2OlW+9KsuLWeI83TIzfto4HlX9qMvzEN+UU8bgBrn4vTa/jYXK21JbdZM450v5kI",
+	"8Ihmj96y7bxl26HMdq4xMzn4xaLWrGhENdthBOv9QC6xjTU+yTI5Z6k1VHgmatga2jijSsPKoNNkJxa2",
+	"u/mSDXWNvh2JKLIsIUgCaMmK0WCGsYhcgK0D1tEhDTbM/MHOKaSdfLpLYhG2TtkJ0nZXGSMJVTa8OoXi",
+	"JhBrDCnAoYV2ShdQEg4zDDEeOSVaynC13vCX8WsG1uM8uA5XrPThxjS4laAxzU6TaFE2EWptaYhpsqdg",
+	"vPmSVaXWxcVc6dra33K3o7W0v29D+u3VP7KA/xn62lcXzv4dFDxE2K+j4O1ZFQpCyrdmffdlxAXlszyN",
+	"F3IOjR7Q+O7pLXcefBVVspds2VTMYw9YpahogMek6kiBVolOdyRcpGzGRMqEzhZBcgzMhHlKYffnWs9n",
+	"sqLls+31HLkchXrXcKjEbbY+Ly3R2CLarLUUAqRo5PqxaJe1ZRnNs4XNqnELgNuMbEIGoZU9oOJqTgzf",
+	"Li2qKrLpa5DUoTEHJQ/rJti6rOXNKM+wIZKnF1RRCnJtIDpQ8xsWliXg6MGCGh51nx0MHXENKj80pSbt",
+	"uo81Io41Oa9cjsWWDRs+R6dYWFsjSIjxMSDOcuDBwfm3wHtU8ZXGgkGxGCxmOcwpHL5ZsjLgSrN6aUvV",
+	"JA2c4z18OcdOhRcffHVefF5i7YQqW/ETy66UcmqAfI9W2kfFb1v7yr8QK7Zo8Zm8uPJWWVrRvGW5sefW",
+	"ZbPyByraqfX6oYOjzb7UaY6ZtJ/8mgpA2de9KaAty/w2Ai4zpIIUij0qBY/l5yBOzYOpR8GyA/9KJMRX",
+	"1o9Wg/c7JKn3lCxDZ2yd+cA4geFtsUjK3pq2frMRcF3v7iAsqixm5cN57S+2lCv2S1kR52yduc6r/MvE",
+	"kKxqVYo5XY3NSSGrpIBSzKQsCtEjn8x7d2VM7it2wzKzZSLYXK0RUVL6/T82NQMtCwdt6C6vNIb91g5z",
+	"vN6V9Z0huvHRaf5ohHl0mm/qNHeEcws2UrOs4NO9Tz5c5/5EVHiuSNCoxAtpTkAjl1WpbsnHTdpH3UM0",
+	"q8fCMQ1LDhpffrFDCqF5RnyNEXzZVg0J2dI9/nN3Zmt60Evy9OhDf/Shf3sf+uej+DqedBgBxalCpHW1",
+	"ZWoo3uxzX4FX3W8qRzwi56PnfUvP+2cg2pb+dxi9pQd+JXN1/mRgrp1Vnt4SWbdUmEr90CsQG3lwN1dI",
+	"vhUh8V7cR4Ly6Md91DmW/LhfTOcIu76u2/JkqZlsVEnS75BLNsyZzWCbUnXdVFjDzPvBffwr0pmwR+4K",
+	"YtPYHPeR3jyaiOclfDpE+xA0M16FaW7YA1biCzbmSkN4gihbW49sr2vsOAKVoFRZVNcZjaGkOnRgmMlc",
+	"k6OjQ+jx9bzr2mBC0UpAOCiFmcm5IpDEGJR2/PD6+x/Pzn7qn59dXF0mtmgt14pMpNL4KSF1LHKmZHbD",
+	"MH0xk3KG5WRtm2PQT8ASoGZsyGm2a3MufWOI9unJu5Mnipye3xyhI//0/OYZyWH/OWcqwp/YdMCgGCsX",
+	"BN7gYpgVKUt3egSTRHFl1XqZRZ4lHXISi4mP7Pe5xm7lCzRQYLMy54X2fStUNZYQo0AwzTYWvme9K/qF",
+	"l+GbLpZljhlRfAwdFRXQP7ONUZFlx5h+xm3QIIZMmNkxX11N5FxEhEI9XojTy6Wm2iZFr7TXu+7bv6TB",
+	"HqHzwbbnH+sNJO0U1e7JdrINjer2GH4hq7pvgX4/Ywns6sckQehI/N07OHFZikP2aHx/lJwfje/rGN/n",
+	"ngpuxaCbZeG9T65P0ZoWeN0gRB4TIZHjImEDYdhVAeANKTM4WUnW1zONhyTm0Tb+aH77XFP3l0GoNazd",
+	"dXwpCw5Y6WmV4vgD0yuRpPuNOfsjqj2i2naW7s/Es+2M3fYTW1q7r6BBAOCm0q4RH3S4aIPGggoN1lBa",
+	"afQOUfdLax0foxZXfYwfb/VGNFObWsS30Sa+Gc1xNnELBNEyoXwkRf9WNvJ/K5P315f096yph7PV1nAo",
+	"NmYllicgcaNxKJPjaK1KtaQ9o0rF4r5SteS+SrU7vVqNPiCHsShVi6gUpajWbDozMpUkI5pjG6CMKm0r",
+	"r2KzJqhiZs4eLYBzG/IdC/imnYNwRdKCdcgbMOqUUwd5P+QpURF5SqZcROSwi/89IBPzbOJTeITN2trv",
+	"mocjja3DYFdYviMi+wfl/BJamAygHOAkZwyqydmAJZmnLCdyRMqrM2eAB2TlStt+d5bLKVer26VbaHpV",
+	"wsC6VX+r334s/fvx67NIe0uLh0vaYjhaiaWPbPJfXGL/VyuH6zlXyS6QuPxCcv+aHHDvk8Ma+CFniol0",
+	"8xzf4MvRgy87rL4/Kdj3OXQLfKJswxTbE9BTfvDmRIahUsObSzoA/JGSUc7UJBaGeS18GYsIMm2hbNSA",
+	"DY12Y6mI9W2DBACfu2ZspoDN8jQWbdcPfxe6WhJok56zITOfRLeU6+AyoSI1LJRjv/GcDeVYcOgFB/PH",
+	"wm/Bl4vFpNj2UfdFWcu4sYrEBdxUjU7+U2eQ1te6Qv0JbzAiMyZSLsbHzolmLsRmeT96Tx6Zxb9BJiki",
+	"OqEeKb6maoQGnl20OHwWG1hJ2E+VKpgj1TVPOjZ3ReMx9471Dnkjc3JwRCayyJVVJah1n0vhffdGMgfv",
+	"Cx8LliL1H0hbCMJ8bSl7Dj/bSF7hIOx+MM7pKxDX7jf3UDuNEQ7fGvlC5/QjUX0kqv8ORBUN2aHQrhyS",
+	"fzXiqpn6SjS1FJZLodiRQSevdsznbc/BQPi1XmuuiSoG2GVBxULLHkk+xS2exq0eiVvsRvf/8be/x62I",
+	"xGAIwMfh1PibDX/pU41v+EEp1TRu9WLxyQ/ru9nnE5z87i7pkFM0QSFJZynUZIOq/hh8hjJ5O5PjMUsj",
+	"Z5GKhRRQvabIGQrlernfPYqSno8eY9nzQkPRba5ccwP3eywyObaKwPZy+hVT+ovGcP2y0jm0MYA7CMyi",
+	"j2L6I0f5d+colyikl/jxuZzEzM6GRQ69H/78qTVgNGc5NMvt/fmjoQVYXqrJZn1CoJU3Sdy3sBRVEmGZ",
+	"rbJshA/dLaOFT169ukiw+LbtYMIyxbAM2IQG3uAZ1RNFCpEaEmsbSAyoggBmpIT3NBcHYmbPZzkV4YYJ",
+	"sypUB2jK4a9ZLgcMW2SoYsbyG65kji9lkqZkQDMqhixXkSHqiqeMJHs3+0mE5eCgmBe5Zgtcm7V7/8ho",
+	"pietZXP6uevx5/rxSIHpmTlGewUl0oScm8dUh1VSsbNT+SGs+7P8nUs55DQre9iDBQk71RldpuwCbPsl",
+	"B1P6jo7Ls16wQtFBBp3+oW9U2WLCdt+XSu1mXFwbjgj11MK12iyT5Xlfu9QJXKe1ezlRA3mzkJqPLBNS",
+	"HQL14SzXTqqefHM1SRBBnEQE/wxbevneyWXj5OBhpaHyDvTwMVAMNV6t/8nyas/DrZ0PYBgauUOVOZky",
+	"0jbYC63tnViEQdwyFsEv7gh28AxKscm55ahaR3bCR7F4WGYin2KQ++Cf//jb3+/u7hLSljl8xR5E+Vuy",
+	"g+6/nClZ5EPsiQkhxyfnp4F23SGWcVSUZjPyUlOR0jwljm6ROV2QiuHTXJz70wC60nQ6M/fiHprpqC5y",
+	"1iM3+1FcdLuHQ0Mcnh3Bv1lyDIhcV+pj4bR6bFHmpwEXKIro1ugqFg0Lzfggp/mC3LCcj2y4/rQTCyfW",
+	"QHZAWa5xyEg7ZWmBQhO08aqZd7kgQnqnIgFH5DGh5OD2NhZWvrSNq/afEi8SQS3ClOfQPRz6D0tNRhKL",
+	"OKL7dbTsX0UbNTdP4TgecrOSmpc1WvKfEi5iQbPMkPOj/a6TiFMO1KGqMuCylCSpJE9DbycXYG2ZI7y7",
+	"GpHm+sZSpraaZuA+tnL0Cv95hfx6zni3ijX6ACDrFIlqBdKqLWujevvoqJo3HNXS46KayyWq8+GPd/8v",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
