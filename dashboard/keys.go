@@ -16,10 +16,16 @@ package dashboard
 //     row on every request, so a revoked key is refused from the next request on.
 //   - Keys are looked up by the signed-in user's id: another user's key id is "not found"
 //     (404), never "forbidden", so ids reveal nothing.
+//   - Rotation, as the authentication page lays it out (create a key with the same
+//     permissions, move the program to it, check it works, revoke the old one): Rotate on a
+//     key opens the form filled in like that key (?rotate=<id>), and the new key's page
+//     links to revoking the old one. The page marks active keys older than rotateAfter,
+//     the page's "at least every 90 days".
 
 import (
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/octopost/octopost/service"
 )
@@ -45,11 +51,16 @@ var permissionDescriptions = map[service.Permission]string{
 	"webhooks:write": "Create, update, and delete webhooks",
 }
 
+// rotateAfter is the age at which the authentication page asks for a key to be rotated
+// ("Rotate production keys at least every 90 days").
+const rotateAfter = 90 * 24 * time.Hour
+
 // keyForm is what the create form shows: what the user chose.
 type keyForm struct {
 	Name        string
 	Mode        string
 	Permissions []string
+	Replaces    *service.APIKey // the key being rotated, if any
 }
 
 type permissionChoice struct {
@@ -59,13 +70,36 @@ type permissionChoice struct {
 }
 
 type keysData struct {
-	Keys        []service.APIKey
+	Keys        []listedKey
 	Form        keyForm
 	Permissions []permissionChoice
 }
 
+// listedKey is a key in the list, with whether it is due for rotation.
+type listedKey struct {
+	service.APIKey
+	RotationDue bool
+}
+
 func (d *Dashboard) keysPage(w http.ResponseWriter, r *request) error {
-	return d.renderKeys(w, r, 0, keyForm{Mode: string(r.Mode)}, nil)
+	f := keyForm{Mode: string(r.Mode)}
+	if id := r.URL.Query().Get("rotate"); id != "" {
+		old, err := d.userKey(r, id)
+		if err != nil {
+			return err
+		}
+		f = rotationForm(old)
+	}
+	return d.renderKeys(w, r, 0, f, nil)
+}
+
+// rotationForm is the create form filled in like old: its name, mode and permissions.
+func rotationForm(old service.APIKey) keyForm {
+	f := keyForm{Name: old.Name, Mode: string(old.Mode), Replaces: &old}
+	for _, p := range old.Permissions {
+		f.Permissions = append(f.Permissions, string(p))
+	}
+	return f
 }
 
 func (d *Dashboard) renderKeys(w http.ResponseWriter, r *request, status int, f keyForm, p *problems) error {
@@ -73,7 +107,11 @@ func (d *Dashboard) renderKeys(w http.ResponseWriter, r *request, status int, f 
 	if err != nil {
 		return err
 	}
-	data := keysData{Keys: keys, Form: f}
+	data := keysData{Form: f}
+	now := d.svc.Now()
+	for _, k := range keys {
+		data.Keys = append(data.Keys, listedKey{APIKey: k, RotationDue: k.RevokedAt == nil && now.Sub(k.CreatedAt) >= rotateAfter})
+	}
 	for _, perm := range service.Permissions {
 		data.Permissions = append(data.Permissions, permissionChoice{
 			Permission: perm, Description: permissionDescriptions[perm],
@@ -84,9 +122,10 @@ func (d *Dashboard) renderKeys(w http.ResponseWriter, r *request, status int, f 
 }
 
 type keyCreated struct {
-	Key     service.APIKey
-	Secret  string
-	APIBase string // where the API is, for the example
+	Key      service.APIKey
+	Secret   string
+	APIBase  string          // where the API is, for the example
+	Replaces *service.APIKey // the key this one rotates, to revoke once the program uses this one
 }
 
 func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
@@ -101,6 +140,13 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
 	if f.Mode == "" {
 		f.Mode = string(r.Mode)
 	}
+	if id := r.PostForm.Get("replaces"); id != "" {
+		old, err := d.userKey(r, id)
+		if err != nil {
+			return err
+		}
+		f.Replaces = &old
+	}
 	perms, err := service.ParsePermissions(f.Permissions)
 	if err == nil {
 		var key service.APIKey
@@ -111,7 +157,7 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *request) error {
 			w.Header().Set("Cache-Control", "no-store")
 			return d.render(w, r, http.StatusCreated, "key_created", page{
 				Title: "API key created", Nav: "keys",
-				Data: keyCreated{Key: key, Secret: secret, APIBase: d.publicBase(r.Request)},
+				Data: keyCreated{Key: key, Secret: secret, APIBase: d.publicBase(r.Request), Replaces: f.Replaces},
 			})
 		}
 	}

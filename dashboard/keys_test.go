@@ -219,3 +219,54 @@ func TestAnotherUsersKeyIsNotFound(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, b.callAPI(t, http.MethodGet, "/v1/posts", key), "their key still works")
 }
+
+// TestRotatingAKeyAsTheAuthenticationPageSays: Rotate fills the form in with the key's
+// name, mode and permissions; the new key works beside the old one, whose revocation the
+// new key's page links to; live keys 90 days old are marked for rotation.
+func TestRotatingAKeyAsTheAuthenticationPageSays(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	_, c := b.user(t, testEmail)
+
+	_, _, oldKey := b.createKeyInPage(t, c, Prefix, "Production Server", "live", "posts:read", "posts:write")
+	keys, err := b.svc.ListAPIKeys(context.Background(), testEmail)
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	old := keys[0]
+
+	_, body := b.get(t, c, Prefix+"/settings/api-keys")
+	require.NotContains(t, body, "rotation-due", "a new key is not due")
+	require.Contains(t, body, `href="/dashboard/settings/api-keys?rotate=`+old.ID+`#create-heading"`)
+
+	resp, body := b.get(t, c, TestPrefix+"/settings/api-keys?rotate="+old.ID)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, `id="rotating"`)
+	require.Contains(t, body, `value="Production Server"`)
+	var ticks []string
+	for _, m := range checked.FindAllStringSubmatch(body, -1) {
+		ticks = append(ticks, m[1])
+	}
+	require.ElementsMatch(t, []string{"mode-live", "perm-posts-read", "perm-posts-write"}, ticks,
+		"the old key's mode, not the page's, and its permissions")
+
+	form := url.Values{"name": {"Production Server"}, "mode": {"live"}, "permissions": {"posts:read", "posts:write"}, "replaces": {old.ID}}
+	resp, body = b.post(t, c, Prefix+"/settings/api-keys", form)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, body)
+	require.Contains(t, body, `id="revoke-replaced" href="/dashboard/settings/api-keys/`+old.ID+`/revoke"`)
+	newSecret := html.UnescapeString(newKey.FindStringSubmatch(body)[1])
+	require.Equal(t, http.StatusOK, b.callAPI(t, "GET", "/v1/posts", newSecret))
+	require.Equal(t, http.StatusOK, b.callAPI(t, "GET", "/v1/posts", oldKey), "the old key works until it is revoked")
+
+	// Another user's key cannot be the one rotated.
+	_, other := b.user(t, "other@example.com")
+	resp, _ = b.get(t, other, Prefix+"/settings/api-keys?rotate="+old.ID)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = b.post(t, other, Prefix+"/settings/api-keys", form)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	b.clock.Advance(rotateAfter)
+	c = b.browser(t) // the old session has long ended
+	b.signInInPage(t, c, testEmail, testPassword)
+	_, body = b.get(t, c, Prefix+"/settings/api-keys")
+	require.Equal(t, 2, strings.Count(body, "rotation-due"), "both active keys are 90 days old")
+}
