@@ -32,6 +32,7 @@ func toPost(p service.Post) oapi.Post {
 		out.PresetId.Set(*p.PresetID)
 	}
 	out.PlatformOptions = toPlatformOptions(p.PlatformOptions)
+	out.PlatformContent = toPlatformContent(p.PlatformContent)
 	if p.Segments != nil {
 		segs := make([]oapi.Segment, len(p.Segments))
 		for i, s := range p.Segments {

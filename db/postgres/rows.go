@@ -51,6 +51,7 @@ func postFromRow(r pggen.Post) (service.Post, error) {
 		codec.ParseMedia(r.Media, &p.Media),
 		codec.ParseSegments(r.Segments, &p.Segments),
 		codec.ParsePlatformOptions(r.PlatformOptions, &p.PlatformOptions),
+		codec.ParsePlatformContent(r.PlatformContent, &p.PlatformContent),
 		codec.ParsePlatformResults(r.PlatformResults, &p.PlatformResults),
 	))
 }

@@ -95,6 +95,7 @@ func postFromRow(r sqlitegen.Post) (service.Post, error) {
 		codec.ParseMedia(r.Media, &p.Media),
 		codec.ParseSegments(nullBytes(r.Segments), &p.Segments),
 		codec.ParsePlatformOptions(r.PlatformOptions, &p.PlatformOptions),
+		codec.ParsePlatformContent(r.PlatformContent, &p.PlatformContent),
 		codec.ParsePlatformResults(r.PlatformResults, &p.PlatformResults),
 		parseTime(r.CreatedAt, &p.CreatedAt),
 		parseTime(r.UpdatedAt, &p.UpdatedAt),

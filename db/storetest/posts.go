@@ -50,6 +50,15 @@ func (b *testBundle) fullPost(sc service.Scope) service.Post {
 		"mastodon": json.RawMessage(`{"visibility":"unlisted","spoiler_text":"Launch – ünïcödé \"spoilers\""}`),
 		"twitter":  json.RawMessage(`{}`),
 	}
+	// Overrides of the text only, the media only (none: an empty Media, not the post's) and
+	// both; a field left out stays nil.
+	p.PlatformContent = map[service.Platform]service.PlatformContent{
+		"mastodon": {Content: new("A longer text for Mastodon — ünïcödé, \"quotes\" 🚀")},
+		"twitter":  {Media: &service.Media{}},
+		"bluesky": {Content: new("Short for Bluesky"), Media: &service.Media{
+			Images: []service.Image{{URL: "https://cdn.example.com/d.png", AltText: new("A dog")}},
+		}},
+	}
 	p.PlatformResults = map[service.Platform]service.PlatformResult{
 		"twitter":  {Success: true, PostID: "1789", PostURL: "https://x.com/u/status/1789"},
 		"bluesky":  {Success: true, PostID: "at://did:plc:x/app.bsky.feed.post/3k", PostURL: "https://bsky.app/profile/u/post/3k"},
@@ -98,6 +107,7 @@ func (s *suite) posts(t *testing.T) {
 		require.Equal(t, p, got)
 		require.Nil(t, got.Segments, "no thread reads back as nil")
 		require.Nil(t, got.PlatformOptions)
+		require.Nil(t, got.PlatformContent)
 		require.Nil(t, got.PlatformResults)
 		require.Equal(t, service.Media{}, got.Media)
 	})
@@ -112,6 +122,7 @@ func (s *suite) posts(t *testing.T) {
 		p.Segments = []service.Segment{}
 		p.PlatformResults = map[service.Platform]service.PlatformResult{}
 		p.PlatformOptions = map[service.Platform]json.RawMessage{}
+		p.PlatformContent = map[service.Platform]service.PlatformContent{}
 		b.createPost(t, p)
 
 		got, err := b.store.GetPost(b.ctx, b.scope, p.ID)
@@ -122,6 +133,7 @@ func (s *suite) posts(t *testing.T) {
 		require.Empty(t, got.Segments)
 		require.Nil(t, got.PlatformResults)
 		require.Nil(t, got.PlatformOptions, "no options read back as none")
+		require.Nil(t, got.PlatformContent, "no platform content reads back as none")
 	})
 
 	t.Run("TimesReadBackInUTC", func(t *testing.T) {

@@ -88,6 +88,7 @@ type Post struct {
 	PublishedAt     *time.Time
 	Generation      int64
 	PlatformOptions *string
+	PlatformContent []byte
 }
 
 type Preset struct {

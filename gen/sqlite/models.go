@@ -84,6 +84,7 @@ type Post struct {
 	PublishedAt     *string
 	Generation      int64
 	PlatformOptions *string
+	PlatformContent string
 }
 
 type Preset struct {

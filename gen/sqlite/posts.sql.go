@@ -12,8 +12,9 @@ import (
 const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at, generation, platform_options
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    platform_results, created_at, updated_at, published_at, generation, platform_options,
+    platform_content
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreatePostParams struct {
@@ -33,6 +34,7 @@ type CreatePostParams struct {
 	PublishedAt     *string
 	Generation      int64
 	PlatformOptions *string
+	PlatformContent string
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -53,6 +55,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.PublishedAt,
 		arg.Generation,
 		arg.PlatformOptions,
+		arg.PlatformContent,
 	)
 	return err
 }
@@ -76,7 +79,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetPostParams struct {
@@ -105,12 +108,13 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.PublishedAt,
 		&i.Generation,
 		&i.PlatformOptions,
+		&i.PlatformContent,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND id < ?3
   AND (CAST(?4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?4))
 ORDER BY id DESC
@@ -160,6 +164,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.PlatformContent,
 		); err != nil {
 			return nil, err
 		}
@@ -175,7 +180,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND status = ?3 AND id < ?4
   AND (CAST(?5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?5))
 ORDER BY id DESC
@@ -225,6 +230,7 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.PlatformContent,
 		); err != nil {
 			return nil, err
 		}
@@ -243,7 +249,7 @@ const updatePost = `-- name: UpdatePost :execrows
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
     preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
-    platform_options = ?
+    platform_options = ?, platform_content = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -260,6 +266,7 @@ type UpdatePostParams struct {
 	PublishedAt     *string
 	Generation      int64
 	PlatformOptions *string
+	PlatformContent string
 	ID              string
 	UserID          string
 	Mode            string
@@ -279,6 +286,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.PublishedAt,
 		arg.Generation,
 		arg.PlatformOptions,
+		arg.PlatformContent,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

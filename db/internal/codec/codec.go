@@ -1,5 +1,5 @@
 // Package codec turns the service's values into the column values both database engines
-// store and back: JSON for lists, media, thread segments, platform options and results, and the
+// store and back: JSON for lists, media, thread segments, platform options, content and results, and the
 // upper bound of a keyset page. Both stores use it, so a post written by one engine's
 // store has the same JSON as the other's.
 package codec
@@ -135,6 +135,45 @@ func ParsePlatformOptions(text *string, dst *map[service.Platform]json.RawMessag
 		return nil
 	}
 	return unmarshal(*text, dst)
+}
+
+// PlatformContent encodes a post's platform_content; none (nil or empty) is {}. Each
+// entry's media is stored as Media stores it, so that it reads back the same.
+func PlatformContent(c map[service.Platform]service.PlatformContent) []byte {
+	if len(c) == 0 {
+		return []byte("{}")
+	}
+	stored := make(map[service.Platform]service.PlatformContent, len(c))
+	for pl, entry := range c {
+		if entry.Media != nil {
+			m := storedMedia(*entry.Media)
+			entry.Media = &m
+		}
+		stored[pl] = entry
+	}
+	return mustMarshal(stored)
+}
+
+// ParsePlatformContent decodes a platform_content column into dst; {} is none, a nil map.
+func ParsePlatformContent[B ~string | ~[]byte](b B, dst *map[service.Platform]service.PlatformContent) error {
+	*dst = nil
+	if string(b) == "{}" {
+		return nil
+	}
+	if err := unmarshal(b, dst); err != nil {
+		return err
+	}
+	for pl, entry := range *dst {
+		if entry.Media != nil {
+			m := loadedMedia(*entry.Media)
+			entry.Media = &m
+		}
+		(*dst)[pl] = entry
+	}
+	if len(*dst) == 0 {
+		*dst = nil
+	}
+	return nil
 }
 
 // storedMedia makes a nil image list encode as [] rather than null.

@@ -1,8 +1,9 @@
 -- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
-    platform_results, created_at, updated_at, published_at, generation, platform_options
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    platform_results, created_at, updated_at, published_at, generation, platform_options,
+    platform_content
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetPost :one
 SELECT * FROM posts WHERE id = ? AND user_id = ? AND mode = ?;
@@ -29,7 +30,7 @@ LIMIT sqlc.arg(page_size);
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
     preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
-    platform_options = ?
+    platform_options = ?, platform_content = ?
 WHERE id = ? AND user_id = ? AND mode = ?;
 
 -- name: DeletePost :execrows
