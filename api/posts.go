@@ -52,6 +52,13 @@ func (s *Server) CreatePost(ctx context.Context, req oapi.CreatePostRequestObjec
 		}
 		in.PlatformOptions = options
 	}
+	if b.PlatformContent != nil {
+		content, err := fromPlatformContent(*b.PlatformContent)
+		if err != nil {
+			return nil, err
+		}
+		in.PlatformContent = content
+	}
 	post, err := s.svc.CreatePost(ctx, scopeFrom(ctx), in)
 	if err != nil {
 		return nil, err
@@ -100,6 +107,13 @@ func (s *Server) UpdatePost(ctx context.Context, req oapi.UpdatePostRequestObjec
 			return nil, err
 		}
 		patch.PlatformOptions = service.Some(options)
+	}
+	if b.PlatformContent != nil {
+		content, err := fromPlatformContent(*b.PlatformContent)
+		if err != nil {
+			return nil, err
+		}
+		patch.PlatformContent = service.Some(content)
 	}
 	if b.PresetId.IsSpecified() {
 		var presetID *string

@@ -26,6 +26,8 @@ type PostInput struct {
 	PresetID     *string
 	// PlatformOptions are the platform_options, each platform's entry as the caller gave it.
 	PlatformOptions map[Platform]json.RawMessage
+	// PlatformContent is the platform_content, each platform's own text and media.
+	PlatformContent map[Platform]PlatformContent
 }
 
 // PostPatch is a partial update of a post: only the fields that are Set change.
@@ -38,6 +40,8 @@ type PostPatch struct {
 	PresetID     Optional[*string]
 	// PlatformOptions replaces all of the post's options; empty removes them.
 	PlatformOptions Optional[map[Platform]json.RawMessage]
+	// PlatformContent replaces all of the post's platform_content; empty removes it.
+	PlatformContent Optional[map[Platform]PlatformContent]
 }
 
 // PostPage is one page of a post listing.
@@ -70,9 +74,11 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 		ID: id.New(id.Post), Scope: scope, Content: in.Content, Platforms: platforms,
 		Status: PostDraft, ScheduledFor: in.ScheduledFor, Media: in.Media, Segments: in.Segments,
 		PresetID: in.PresetID, PlatformOptions: someOptions(in.PlatformOptions),
+		PlatformContent: someContent(in.PlatformContent),
 		PlatformResults: map[Platform]PlatformResult{}, CreatedAt: now, UpdatedAt: now,
 	}
 	if platforms != nil {
+		checkPlatformContent(&problems, p)
 		s.checkOptions(&problems, p)
 	}
 	if err := problems.Err(); err != nil {
@@ -220,6 +226,10 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 		if patch.PlatformOptions.Set {
 			p.PlatformOptions = someOptions(patch.PlatformOptions.Value)
 		}
+		if patch.PlatformContent.Set {
+			p.PlatformContent = someContent(patch.PlatformContent.Value)
+		}
+		checkPlatformContent(&problems, p)
 		// The options are checked against the post as it will be: its platforms, and the
 		// first part an entry may depend on (an Instagram carousel's images).
 		s.checkOptions(&problems, p)

@@ -43,7 +43,8 @@ func (s *Service) crossLinkPrimary(ctx context.Context, store Store, p Post) (Pl
 }
 
 // crossLink returns the text to append to p's content on pl: the preset's template,
-// rendered with the primary platform's post. It is empty on the primary platform itself,
+// rendered with the primary platform's post (its link, and the text it was given: its
+// platform_content, or the post's content). It is empty on the primary platform itself,
 // when p does not cross-link, and when the primary platform failed or gave no URL: the
 // others then go out without a link. An error reading the preset is returned (see
 // crossLinkPreset).
@@ -60,7 +61,7 @@ func (s *Service) crossLink(ctx context.Context, store Store, p Post, pl Platfor
 	if spec, ok := s.config.Platforms.Lookup(name); ok {
 		name = spec.Name
 	}
-	return renderCrossLink(preset.CrossLinkTemplate, name, primary.PostURL, p.Content), nil
+	return renderCrossLink(preset.CrossLinkTemplate, name, primary.PostURL, partsFor(p, *preset.PrimaryPlatform)[0].content), nil
 }
 
 // renderCrossLink fills in a template's variables: {platform} is the primary platform's

@@ -68,7 +68,7 @@ type sender struct {
 	spec     platform.Spec
 	adapter  platform.Adapter
 	creds    platform.Credentials
-	messages []part // the post's parts, the first with its cross-link
+	messages []part // the post's parts as the platform gets them, the first with its cross-link
 }
 
 // newSender reads, through store, what sending p to pl needs. why says instead, to the
@@ -102,8 +102,8 @@ func (s *Service) senderFor(ctx context.Context, store Store, p Post, account Ac
 	if spec.AccountLimit != nil {
 		maxChars = spec.AccountLimit(creds)
 	}
-	messages := parts(p)
-	if messages[0].content, err = s.withCrossLink(ctx, store, p, spec, maxChars); err != nil {
+	messages := partsFor(p, account.Platform)
+	if messages[0].content, err = s.withCrossLink(ctx, store, p, messages[0], spec, maxChars); err != nil {
 		return sender{}, "", err
 	}
 	return sender{account: account, spec: spec, adapter: adapter, creds: creds, messages: messages}, "", nil
@@ -217,20 +217,21 @@ func deref(s *string) string {
 	return *s
 }
 
-// withCrossLink returns p's content for pl, with the cross-link appended where p has one
-// for pl and the result still fits the platform's limit. A post is checked against the
+// withCrossLink returns the text of first, p's first part as the spec's platform gets it
+// (its own content, or the post's), with the cross-link appended where p has one for the
+// platform and the result still fits the platform's limit. A post is checked against the
 // limits before it starts, when the primary post's URL is not known yet, so a link that
 // would push it over is left off rather than failing the platform. An error reading the
 // preset fails the job, to be retried, rather than sending without the link.
-func (s *Service) withCrossLink(ctx context.Context, store Store, p Post, spec platform.Spec, maxChars int) (string, error) {
+func (s *Service) withCrossLink(ctx context.Context, store Store, p Post, first part, spec platform.Spec, maxChars int) (string, error) {
 	link, err := s.crossLink(ctx, store, p, Platform(spec.ID))
 	if link == "" || err != nil {
-		return p.Content, err
+		return first.content, err
 	}
-	text := p.Content + "\n\n" + link
-	image, video := p.Media.has()
+	text := first.content + "\n\n" + link
+	image, video := first.media.has()
 	if spec.Text(text, image || video, maxChars) != nil {
-		return p.Content, nil
+		return first.content, nil
 	}
 	return text, nil
 }

@@ -18,18 +18,22 @@ type platformProblem struct {
 	FieldError
 }
 
-// part is one message of a post on a platform: the post's own content, or a segment.
+// part is one message of a post on a platform: the post's own content, or a segment, or a
+// platform's own content in place of the post's (partsFor).
 type part struct {
-	field   string // the JSON pointer of the part in the post: "" or "/segments/N"
-	content string
-	media   Media
+	// contentField and mediaField are the JSON pointers of the part's content and media in
+	// the post: "/content", "/segments/N/media", "/platform_content/x/content", …
+	contentField, mediaField string
+	content                  string
+	media                    Media
 }
 
 // parts returns the post's content followed by its thread segments.
 func parts(p Post) []part {
-	out := []part{{content: p.Content, media: p.Media}}
+	out := []part{{contentField: "/content", mediaField: "/media", content: p.Content, media: p.Media}}
 	for i, seg := range p.Segments {
-		out = append(out, part{field: fmt.Sprintf("/segments/%d", i), content: seg.Content, media: seg.Media})
+		at := fmt.Sprintf("/segments/%d", i)
+		out = append(out, part{contentField: at + "/content", mediaField: at + "/media", content: seg.Content, media: seg.Media})
 	}
 	return out
 }
@@ -70,7 +74,7 @@ func (s *Service) checkOptions(problems *Problems, p Post) {
 }
 
 // optionProblems returns what pl's Spec.Options finds wrong with pl's entry of p's
-// platform_options, checked against the post's first part; nil when the entry is fine, when
+// platform_options, checked against the post's first part as pl gets it; nil when the entry is fine, when
 // there is none, and for a platform without options (the contract's schema has already
 // shaped the entry).
 func (s *Service) optionProblems(p Post, pl Platform) []FieldError {
@@ -83,7 +87,7 @@ func (s *Service) optionProblems(p Post, pl Platform) []FieldError {
 		return nil
 	}
 	var out []FieldError
-	for _, problem := range spec.Options(raw, platformPost(parts(p)[0], raw)) {
+	for _, problem := range spec.Options(raw, platformPost(partsFor(p, pl)[0], raw)) {
 		out = append(out, FieldError{Field: optionsField(pl) + problem.Path, Message: problem.Message})
 	}
 	return out
@@ -93,8 +97,9 @@ func optionsField(pl Platform) string { return "/platform_options/" + string(pl)
 
 // checkPublishable checks what can be known before sending p to each of targets: that the
 // scope has an active account there, that the platform accepts its entry of the post's
-// platform_options, and that every part fits the platform's text limit, carries the media
-// it requires and no more images than it takes. Each problem names the platform. accounts are the
+// platform_options, and that every part, as the platform gets it (its platform_content),
+// fits the platform's text limit, carries the media it requires and no more images than it
+// takes. Each problem names the platform. accounts are the
 // active accounts it found, by platform.
 func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, targets []Platform) (found []platformProblem, accounts map[Platform]Account, _ error) {
 	accounts = make(map[Platform]Account, len(targets))
@@ -124,26 +129,26 @@ func (s *Service) checkPublishable(ctx context.Context, store Store, p Post, tar
 		for _, problem := range s.optionProblems(p, pl) {
 			add(problem.Field, "%s: %s", pl, problem.Message)
 		}
-		for _, part := range parts(p) {
+		for _, part := range partsFor(p, pl) {
 			image, video := part.media.has()
 			if need := spec.Media; !need.Met(image, video) {
-				add(part.field+"/media", "%s: a post needs %s", pl, need)
+				add(part.mediaField, "%s: a post needs %s", pl, need)
 			}
 			// MaxImages 0: the platform publishes no images, and the part's images are
 			// for the post's other platforms.
 			if n := len(part.media.Images); spec.MaxImages > 0 && n > spec.MaxImages {
-				add(part.field+"/media/images", "%s: a post takes at most %d images, not %d", pl, spec.MaxImages, n)
+				add(part.mediaField+"/images", "%s: a post takes at most %d images, not %d", pl, spec.MaxImages, n)
 			}
 			switch {
 			case video && !spec.Video:
-				add(part.field+"/media/video", "%s: Octopost does not publish videos to %s yet: leave the video out or publish to %s separately", pl, spec.Name, spec.Name)
+				add(part.mediaField+"/video", "%s: Octopost does not publish videos to %s yet: leave the video out or publish to %s separately", pl, spec.Name, spec.Name)
 			case video && image && !spec.VideoWithImages && spec.MaxImages > 0:
-				add(part.field+"/media", "%s: a post takes a video or images, not both", pl)
+				add(part.mediaField, "%s: a post takes a video or images, not both", pl)
 			}
 			err := spec.Text(part.content, image || video, maxChars)
 			var missing *textlimit.MissingMediaError
 			if err != nil && !errors.As(err, &missing) {
-				add(part.field+"/content", "%s", err.Error())
+				add(part.contentField, "%s", err.Error())
 			}
 		}
 	}
