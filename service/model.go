@@ -76,7 +76,8 @@ var Platforms = []Platform{
 	"facebook", "tiktok", "youtube", "discord", "slack", "telegram",
 }
 
-// PostStatus is where a post is in its life: draft → scheduled → publishing → published | failed.
+// PostStatus is where a post is in its life: draft → scheduled → publishing → published | failed,
+// or draft → queued → publishing → … for a post whose time the queue picks (queue.go).
 type PostStatus string
 
 const (
@@ -85,6 +86,7 @@ const (
 	PostPublishing PostStatus = "publishing"
 	PostPublished  PostStatus = "published"
 	PostFailed     PostStatus = "failed"
+	PostQueued     PostStatus = "queued" // in the queue: Queue says whether approved or pending
 )
 
 // Image is an image attached to a post or segment.
@@ -146,6 +148,13 @@ type Post struct {
 	// rescheduling, unscheduling and every start of publishing. A job carries the
 	// generation it was enqueued for and does nothing once the post has moved on.
 	Generation int64
+	// Queue is the post's state in its scope's queue (QueueNone outside it), and QueuedAt
+	// when it entered the queue, which orders it; both are kept while the post is pending.
+	Queue    QueueState
+	QueuedAt *time.Time
+	// QueuePlace is where a queued post stands, computed by the service when it returns
+	// the post (never stored); nil for every other post.
+	QueuePlace *QueuePlace
 }
 
 // Preset is a reusable set of platforms with cross-linking rules.

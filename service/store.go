@@ -72,6 +72,7 @@ type Store interface {
 	AccountStore
 	PublishingStore
 	OAuthStateStore
+	QueueStore
 
 	CreateWebhook(ctx context.Context, w Webhook) error
 	GetWebhook(ctx context.Context, s Scope, id string) (Webhook, error)
@@ -85,6 +86,15 @@ type Store interface {
 	// Rate limits (ratelimit.go) and idempotency keys (idempotency.go).
 	RateLimitStore
 	IdempotencyStore
+}
+
+// QueueStore keeps the queue's settings and reads the posts in it (queue.go).
+type QueueStore interface {
+	// ListQueue returns up to limit of the scope's approved queued posts, in the queue's
+	// order: by QueuedAt, then id.
+	ListQueue(ctx context.Context, s Scope, limit int) ([]Post, error)
+	// CountQueue counts the scope's posts in the queue, queued and pending.
+	CountQueue(ctx context.Context, s Scope) (int, error)
 }
 
 // WebhookSecrets are one webhook's signing secrets as the store keeps them.

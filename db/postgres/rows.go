@@ -45,6 +45,8 @@ func postFromRow(r pggen.Post) (service.Post, error) {
 		UpdatedAt:    r.UpdatedAt.UTC(),
 		PublishedAt:  utcPtr(r.PublishedAt),
 		Generation:   r.Generation,
+		Queue:        service.QueueState(r.QueueState),
+		QueuedAt:     utcPtr(r.QueuedAt),
 	}
 	return p, rowErr("post", errors.Join(
 		codec.ParseList(r.Platforms, &p.Platforms),

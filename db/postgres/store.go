@@ -144,6 +144,8 @@ func (s *Store) CreatePost(ctx context.Context, p service.Post) error {
 		UpdatedAt:       p.UpdatedAt,
 		PublishedAt:     p.PublishedAt,
 		Generation:      p.Generation,
+		QueueState:      string(p.Queue),
+		QueuedAt:        p.QueuedAt,
 	})
 	return writeErr("create post", err)
 }
@@ -217,6 +219,8 @@ func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
 		UpdatedAt:       p.UpdatedAt,
 		PublishedAt:     p.PublishedAt,
 		Generation:      p.Generation,
+		QueueState:      string(p.Queue),
+		QueuedAt:        p.QueuedAt,
 	})
 	return checkedErr("update post", err)
 }

@@ -88,8 +88,10 @@ func postFromRow(r sqlitegen.Post) (service.Post, error) {
 		Status:     service.PostStatus(r.Status),
 		PresetID:   r.PresetID,
 		Generation: r.Generation,
+		Queue:      service.QueueState(r.QueueState),
 	}
 	return p, rowErr("post", errors.Join(
+		parseTimePtr(r.QueuedAt, &p.QueuedAt),
 		codec.ParseList(r.Platforms, &p.Platforms),
 		parseTimePtr(r.ScheduledFor, &p.ScheduledFor),
 		codec.ParseMedia(r.Media, &p.Media),

@@ -147,6 +147,8 @@ func (s *Store) CreatePost(ctx context.Context, p service.Post) error {
 		UpdatedAt:       formatTime(p.UpdatedAt),
 		PublishedAt:     formatTimePtr(p.PublishedAt),
 		Generation:      p.Generation,
+		QueueState:      string(p.Queue),
+		QueuedAt:        formatTimePtr(p.QueuedAt),
 	})
 	return writeErr("create post", err)
 }
@@ -216,6 +218,8 @@ func (s *Store) UpdatePost(ctx context.Context, p service.Post) error {
 		UpdatedAt:       formatTime(p.UpdatedAt),
 		PublishedAt:     formatTimePtr(p.PublishedAt),
 		Generation:      p.Generation,
+		QueueState:      string(p.Queue),
+		QueuedAt:        formatTimePtr(p.QueuedAt),
 	})
 	return affectedErr("update post", n, err)
 }

@@ -45,6 +45,10 @@ func (b *testBundle) fullPost(sc service.Scope) service.Post {
 		{Content: "3/ no media"},
 	}
 	p.PresetID = new("preset_sys_all_platforms")
+	// Not a state the service makes (a published post has left the queue), but every
+	// field set: the queue's state and its time round-trip like the rest.
+	p.Queue = service.QueuePending
+	p.QueuedAt = new(b.now.Add(-time.Minute))
 	// Entries kept as given: the key order is not the struct's, and no engine reorders it.
 	p.PlatformOptions = map[service.Platform]json.RawMessage{
 		"mastodon": json.RawMessage(`{"visibility":"unlisted","spoiler_text":"Launch – ünïcödé \"spoilers\""}`),
@@ -146,12 +150,13 @@ func (s *suite) posts(t *testing.T) {
 		p.CreatedAt = want.CreatedAt.In(zone)
 		p.UpdatedAt = want.UpdatedAt.In(zone)
 		p.PublishedAt = new(want.PublishedAt.In(zone))
+		p.QueuedAt = new(want.QueuedAt.In(zone))
 		b.createPost(t, p)
 
 		got, err := b.store.GetPost(b.ctx, b.scope, p.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		requireUTC(t, got.ScheduledFor, &got.CreatedAt, &got.UpdatedAt, got.PublishedAt)
+		requireUTC(t, got.ScheduledFor, &got.CreatedAt, &got.UpdatedAt, got.PublishedAt, got.QueuedAt)
 		require.True(t, got.CreatedAt.Equal(p.CreatedAt))
 	})
 

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"UserAPIKeys", s.userAPIKeys},
 		{"Posts", s.posts},
 		{"ListPosts", s.listPosts},
+		{"Queue", s.queue},
 		{"Presets", s.presets},
 		{"Webhooks", s.webhooks},
 		{"WebhookSecrets", s.webhookSecrets},

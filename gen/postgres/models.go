@@ -88,6 +88,8 @@ type Post struct {
 	PublishedAt     *time.Time
 	Generation      int64
 	PlatformOptions *string
+	QueueState      string
+	QueuedAt        *time.Time
 	PlatformContent []byte
 }
 
@@ -127,6 +129,15 @@ type QueueInstance struct {
 	Name        string
 	StartedAt   time.Time
 	HeartbeatAt time.Time
+}
+
+type QueueSetting struct {
+	UserID          string
+	Mode            string
+	Timezone        string
+	ActiveHours     []byte
+	IntervalMinutes int32
+	UpdatedAt       time.Time
 }
 
 type RateLimitWindow struct {

@@ -14,8 +14,8 @@ const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
     platform_results, created_at, updated_at, published_at, generation, platform_options,
-    platform_content
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    platform_content, queue_state, queued_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 `
 
 type CreatePostParams struct {
@@ -36,6 +36,8 @@ type CreatePostParams struct {
 	Generation      int64
 	PlatformOptions *string
 	PlatformContent []byte
+	QueueState      string
+	QueuedAt        *time.Time
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -57,6 +59,8 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.Generation,
 		arg.PlatformOptions,
 		arg.PlatformContent,
+		arg.QueueState,
+		arg.QueuedAt,
 	)
 	return err
 }
@@ -80,7 +84,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
 type GetPostParams struct {
@@ -109,13 +113,15 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.PublishedAt,
 		&i.Generation,
 		&i.PlatformOptions,
+		&i.QueueState,
+		&i.QueuedAt,
 		&i.PlatformContent,
 	)
 	return i, err
 }
 
 const getPostForUpdate = `-- name: GetPostForUpdate :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
 `
 
 type GetPostForUpdateParams struct {
@@ -144,13 +150,15 @@ func (q *Queries) GetPostForUpdate(ctx context.Context, arg GetPostForUpdatePara
 		&i.PublishedAt,
 		&i.Generation,
 		&i.PlatformOptions,
+		&i.QueueState,
+		&i.QueuedAt,
 		&i.PlatformContent,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts
 WHERE user_id = $1 AND mode = $2 AND id < $3
   AND ($4::text = '' OR platforms @> jsonb_build_array($4::text))
 ORDER BY id DESC
@@ -201,6 +209,8 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.QueueState,
+			&i.QueuedAt,
 			&i.PlatformContent,
 		); err != nil {
 			return nil, err
@@ -214,7 +224,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts
 WHERE user_id = $1 AND mode = $2 AND status = $3 AND id < $4
   AND ($5::text = '' OR platforms @> jsonb_build_array($5::text))
 ORDER BY id DESC
@@ -264,6 +274,8 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.QueueState,
+			&i.QueuedAt,
 			&i.PlatformContent,
 		); err != nil {
 			return nil, err
@@ -281,7 +293,8 @@ WITH updated AS (
     UPDATE posts SET
         content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
         preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
-        generation = $14, platform_options = $15, platform_content = $16
+        generation = $14, platform_options = $15, platform_content = $16, queue_state = $17,
+        queued_at = $18
     WHERE id = $1 AND user_id = $2 AND mode = $3
     RETURNING 1
 )
@@ -305,6 +318,8 @@ type UpdatePostParams struct {
 	Generation      int64
 	PlatformOptions *string
 	PlatformContent []byte
+	QueueState      string
+	QueuedAt        *time.Time
 }
 
 // It fails (division by zero, SQLSTATE 22012) when no row matched, so that inside a
@@ -328,6 +343,8 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) error {
 		arg.Generation,
 		arg.PlatformOptions,
 		arg.PlatformContent,
+		arg.QueueState,
+		arg.QueuedAt,
 	)
 	return err
 }

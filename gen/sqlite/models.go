@@ -84,6 +84,8 @@ type Post struct {
 	PublishedAt     *string
 	Generation      int64
 	PlatformOptions *string
+	QueueState      string
+	QueuedAt        *string
 	PlatformContent string
 }
 
@@ -123,6 +125,15 @@ type QueueInstance struct {
 	Name        string
 	StartedAt   int64
 	HeartbeatAt int64
+}
+
+type QueueSetting struct {
+	UserID          string
+	Mode            string
+	Timezone        string
+	ActiveHours     string
+	IntervalMinutes int64
+	UpdatedAt       string
 }
 
 type Session struct {

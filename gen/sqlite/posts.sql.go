@@ -13,8 +13,8 @@ const createPost = `-- name: CreatePost :exec
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
     platform_results, created_at, updated_at, published_at, generation, platform_options,
-    platform_content
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    platform_content, queue_state, queued_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreatePostParams struct {
@@ -35,6 +35,8 @@ type CreatePostParams struct {
 	Generation      int64
 	PlatformOptions *string
 	PlatformContent string
+	QueueState      string
+	QueuedAt        *string
 }
 
 func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
@@ -56,6 +58,8 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) error {
 		arg.Generation,
 		arg.PlatformOptions,
 		arg.PlatformContent,
+		arg.QueueState,
+		arg.QueuedAt,
 	)
 	return err
 }
@@ -79,7 +83,7 @@ func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, 
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetPostParams struct {
@@ -108,13 +112,15 @@ func (q *Queries) GetPost(ctx context.Context, arg GetPostParams) (Post, error) 
 		&i.PublishedAt,
 		&i.Generation,
 		&i.PlatformOptions,
+		&i.QueueState,
+		&i.QueuedAt,
 		&i.PlatformContent,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND id < ?3
   AND (CAST(?4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?4))
 ORDER BY id DESC
@@ -164,6 +170,8 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.QueueState,
+			&i.QueuedAt,
 			&i.PlatformContent,
 		); err != nil {
 			return nil, err
@@ -180,7 +188,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByStatus = `-- name: ListPostsByStatus :many
-SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, platform_content FROM posts
+SELECT id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id, platform_results, created_at, updated_at, published_at, generation, platform_options, queue_state, queued_at, platform_content FROM posts
 WHERE user_id = ?1 AND mode = ?2 AND status = ?3 AND id < ?4
   AND (CAST(?5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM json_each(posts.platforms) WHERE json_each.value = ?5))
 ORDER BY id DESC
@@ -230,6 +238,8 @@ func (q *Queries) ListPostsByStatus(ctx context.Context, arg ListPostsByStatusPa
 			&i.PublishedAt,
 			&i.Generation,
 			&i.PlatformOptions,
+			&i.QueueState,
+			&i.QueuedAt,
 			&i.PlatformContent,
 		); err != nil {
 			return nil, err
@@ -249,7 +259,7 @@ const updatePost = `-- name: UpdatePost :execrows
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
     preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
-    platform_options = ?, platform_content = ?
+    platform_options = ?, platform_content = ?, queue_state = ?, queued_at = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -267,6 +277,8 @@ type UpdatePostParams struct {
 	Generation      int64
 	PlatformOptions *string
 	PlatformContent string
+	QueueState      string
+	QueuedAt        *string
 	ID              string
 	UserID          string
 	Mode            string
@@ -287,6 +299,8 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (int64, 
 		arg.Generation,
 		arg.PlatformOptions,
 		arg.PlatformContent,
+		arg.QueueState,
+		arg.QueuedAt,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

@@ -2,8 +2,8 @@
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
     platform_results, created_at, updated_at, published_at, generation, platform_options,
-    platform_content
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17);
+    platform_content, queue_state, queued_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19);
 
 -- name: GetPost :one
 SELECT * FROM posts WHERE id = $1 AND user_id = $2 AND mode = $3;
@@ -38,7 +38,8 @@ WITH updated AS (
     UPDATE posts SET
         content = $4, platforms = $5, status = $6, scheduled_for = $7, media = $8, segments = $9,
         preset_id = $10, platform_results = $11, updated_at = $12, published_at = $13,
-        generation = $14, platform_options = $15, platform_content = $16
+        generation = $14, platform_options = $15, platform_content = $16, queue_state = $17,
+        queued_at = $18
     WHERE id = $1 AND user_id = $2 AND mode = $3
     RETURNING 1
 )

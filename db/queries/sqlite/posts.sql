@@ -2,8 +2,8 @@
 INSERT INTO posts (
     id, user_id, mode, content, platforms, status, scheduled_for, media, segments, preset_id,
     platform_results, created_at, updated_at, published_at, generation, platform_options,
-    platform_content
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    platform_content, queue_state, queued_at
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetPost :one
 SELECT * FROM posts WHERE id = ? AND user_id = ? AND mode = ?;
@@ -30,7 +30,7 @@ LIMIT sqlc.arg(page_size);
 UPDATE posts SET
     content = ?, platforms = ?, status = ?, scheduled_for = ?, media = ?, segments = ?,
     preset_id = ?, platform_results = ?, updated_at = ?, published_at = ?, generation = ?,
-    platform_options = ?, platform_content = ?
+    platform_options = ?, platform_content = ?, queue_state = ?, queued_at = ?
 WHERE id = ? AND user_id = ? AND mode = ?;
 
 -- name: DeletePost :execrows

@@ -1,0 +1,25 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	sqlitegen "github.com/octopost/octopost/gen/sqlite"
+	"github.com/octopost/octopost/service"
+)
+
+func (s *Store) ListQueue(ctx context.Context, sc service.Scope, limit int) ([]service.Post, error) {
+	rows, err := s.q.ListQueue(ctx, sqlitegen.ListQueueParams{UserID: sc.UserID, Mode: string(sc.Mode), PageSize: int64(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list queue: %w", err)
+	}
+	return convertRows(rows, postFromRow)
+}
+
+func (s *Store) CountQueue(ctx context.Context, sc service.Scope) (int, error) {
+	n, err := s.q.CountQueue(ctx, sqlitegen.CountQueueParams{UserID: sc.UserID, Mode: string(sc.Mode)})
+	if err != nil {
+		return 0, fmt.Errorf("count queue: %w", err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,89 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/octopost/octopost/service"
+)
+
+// queuedPost returns a post of the scope in the queue, in state, entered at queuedAt.
+func (b *testBundle) queuedPost(t *testing.T, sc service.Scope, state service.QueueState, queuedAt time.Time) service.Post {
+	t.Helper()
+	p := b.newPost(sc)
+	p.Status = service.PostQueued
+	p.Queue = state
+	p.QueuedAt = &queuedAt
+	return b.createPost(t, p)
+}
+
+func ids(posts []service.Post) []string {
+	out := make([]string, len(posts))
+	for i, p := range posts {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func (s *suite) queue(t *testing.T) {
+	t.Run("ListQueueIsTheApprovedPostsOldestFirst", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		// Entered the queue in an order other than their ids': the order is queued_at's.
+		third := b.queuedPost(t, b.scope, service.QueueQueued, b.now.Add(3*time.Minute))
+		first := b.queuedPost(t, b.scope, service.QueueQueued, b.now.Add(time.Minute))
+		pending := b.queuedPost(t, b.scope, service.QueuePending, b.now.Add(2*time.Minute))
+		// Same queued_at: the id, which sorts by creation, breaks the tie.
+		secondA := b.queuedPost(t, b.scope, service.QueueQueued, b.now.Add(2*time.Minute))
+		secondB := b.queuedPost(t, b.scope, service.QueueQueued, b.now.Add(2*time.Minute))
+		b.createPost(t, b.newPost(b.scope)) // a draft, outside the queue
+		b.queuedPost(t, b.testScope, service.QueueQueued, b.now)
+		b.queuedPost(t, b.other, service.QueueQueued, b.now)
+
+		got, err := b.store.ListQueue(b.ctx, b.scope, 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, secondA.ID, secondB.ID, third.ID}, ids(got))
+		require.Equal(t, first, got[0])
+
+		got, err = b.store.ListQueue(b.ctx, b.scope, 2)
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, secondA.ID}, ids(got))
+
+		n, err := b.store.CountQueue(b.ctx, b.scope)
+		require.NoError(t, err)
+		require.Equal(t, 5, n, "queued and pending")
+
+		// Approval puts the pending post back at its place: its queued_at was kept.
+		pending.Queue = service.QueueQueued
+		require.NoError(t, b.store.UpdatePost(b.ctx, pending))
+		got, err = b.store.ListQueue(b.ctx, b.scope, 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, pending.ID, secondA.ID, secondB.ID, third.ID}, ids(got))
+
+		// A post taken out of the queue frees its place.
+		first.Queue, first.QueuedAt, first.Status = service.QueueNone, nil, service.PostPublishing
+		require.NoError(t, b.store.UpdatePost(b.ctx, first))
+		got, err = b.store.ListQueue(b.ctx, b.scope, 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{pending.ID, secondA.ID, secondB.ID, third.ID}, ids(got))
+		n, err = b.store.CountQueue(b.ctx, b.scope)
+		require.NoError(t, err)
+		require.Equal(t, 4, n)
+	})
+
+	t.Run("EmptyQueue", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		b.queuedPost(t, b.scope, service.QueuePending, b.now)
+		got, err := b.store.ListQueue(b.ctx, b.scope, 10)
+		require.NoError(t, err)
+		require.Empty(t, got)
+		n, err := b.store.CountQueue(b.ctx, b.testScope)
+		require.NoError(t, err)
+		require.Zero(t, n)
+	})
+}
