@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.RunMain(m) }
 // ourTables are the tables the migrations create, plus the runner's own.
 var ourTables = []string{
 	"accounts", "api_keys", "events", "idempotency_keys", "oauth_states", "posts", "presets", "publish_attempts",
-	"queue_instances", "queue_settings", "schema_migrations", "sessions", "sign_in_windows", "users", "webhook_deliveries", "webhooks",
+	"queue_instances", "queue_settings", "queue_slots", "schema_migrations", "sessions", "sign_in_windows", "users", "webhook_deliveries", "webhooks",
 }
 
 // ourPostgresTables adds to ourTables the tables only PostgreSQL has: the rate-limit windows
@@ -35,7 +35,7 @@ func sortedUnion(a []string, more ...string) []string {
 var ourVersions = []string{
 	"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states",
 	"0006_post_platform_options", "0007_webhook_deliveries", "0008_ratelimit_idempotency",
-	"0009_dashboard", "0010_queue", "0012_platform_content",
+	"0009_dashboard", "0010_queue", "0011_queue_slots", "0012_platform_content",
 }
 
 func TestMigrate(t *testing.T) {

@@ -73,6 +73,7 @@ type Store interface {
 	PublishingStore
 	OAuthStateStore
 	QueueStore
+	QueueSlotStore
 
 	CreateWebhook(ctx context.Context, w Webhook) error
 	GetWebhook(ctx context.Context, s Scope, id string) (Webhook, error)
@@ -95,6 +96,23 @@ type QueueStore interface {
 	ListQueue(ctx context.Context, s Scope, limit int) ([]Post, error)
 	// CountQueue counts the scope's posts in the queue, queued and pending.
 	CountQueue(ctx context.Context, s Scope) (int, error)
+}
+
+// QueueSlotStore is what firing the queue's slots needs (queue_fire.go): the slots
+// claimed, one post each, and the queued posts that fill them.
+type QueueSlotStore interface {
+	// QueueScopes lists the scopes that have at least one approved queued post.
+	QueueScopes(ctx context.Context) ([]Scope, error)
+	// ClaimQueueSlot records that the scope's slot at `at` publishes postID, and reports
+	// false, writing nothing, when the slot is already claimed: of concurrent claims of
+	// one slot, from any instance, exactly one reports true.
+	ClaimQueueSlot(ctx context.Context, s Scope, at time.Time, postID string) (bool, error)
+	// OldestQueuedPostForUpdate returns the scope's first approved queued post (by
+	// QueuedAt, then id) and, inside InTx, keeps others from changing it until the
+	// transaction ends; ErrNotFound when there is none.
+	OldestQueuedPostForUpdate(ctx context.Context, s Scope) (Post, error)
+	// DeleteQueueSlotsBefore deletes the claims of the slots before `before`.
+	DeleteQueueSlotsBefore(ctx context.Context, before time.Time) error
 }
 
 // WebhookSecrets are one webhook's signing secrets as the store keeps them.

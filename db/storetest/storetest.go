@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) service.Store) {
 		{"Posts", s.posts},
 		{"ListPosts", s.listPosts},
 		{"Queue", s.queue},
+		{"QueueSlots", s.queueSlots},
 		{"Presets", s.presets},
 		{"Webhooks", s.webhooks},
 		{"WebhookSecrets", s.webhookSecrets},

@@ -140,6 +140,13 @@ type QueueSetting struct {
 	UpdatedAt       time.Time
 }
 
+type QueueSlot struct {
+	UserID string
+	Mode   string
+	SlotAt time.Time
+	PostID string
+}
+
 type RateLimitWindow struct {
 	Bucket      string
 	WindowStart time.Time

@@ -136,6 +136,13 @@ type QueueSetting struct {
 	UpdatedAt       string
 }
 
+type QueueSlot struct {
+	UserID string
+	Mode   string
+	SlotAt string
+	PostID string
+}
+
 type Session struct {
 	ID         string
 	UserID     string
