@@ -315,3 +315,34 @@ func TestNewPostFormChoosesTheDefaultPreset(t *testing.T) {
 	require.Equal(t, []service.Platform{"mastodon", "bluesky"}, post.Platforms)
 	require.Equal(t, preset.ID, *post.PresetID)
 }
+
+// TestPostPageShowsEachPlatformsOwnContent: a post's per-platform content is on its page,
+// each platform with the text and media it will get.
+func TestPostPageShowsEachPlatformsOwnContent(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	u, c := b.user(t, "owner@example.com")
+	test := service.Scope{UserID: u.ID, Mode: service.ModeTest}
+	long := "A longer text\nfor Mastodon"
+	p, err := b.svc.CreatePost(context.Background(), test, service.PostInput{
+		Content: "Short", Platforms: []service.Platform{"mastodon", "linkedin", "bluesky"},
+		PlatformContent: map[service.Platform]service.PlatformContent{
+			"mastodon": {Content: &long},
+			"linkedin": {Media: &service.Media{}},
+		},
+	})
+	require.NoError(t, err)
+
+	_, page := b.get(t, c, TestPrefix+"/posts/"+p.ID)
+	mastodon := element(page, "div", `data-platform-content="mastodon"`)
+	require.Contains(t, mastodon, "Mastodon gets its own text and the post's media")
+	require.Contains(t, mastodon, `<p class="prewrap">A longer text
+for Mastodon</p>`)
+	require.Contains(t, element(page, "div", `data-platform-content="linkedin"`), "No media.")
+	require.NotContains(t, page, `data-platform-content="bluesky"`, "Bluesky gets the post as written")
+
+	plain, err := b.svc.CreatePost(context.Background(), test, service.PostInput{Content: "Plain", Platforms: []service.Platform{"bluesky"}})
+	require.NoError(t, err)
+	_, page = b.get(t, c, TestPrefix+"/posts/"+plain.ID)
+	require.NotContains(t, page, "platform-content-heading")
+}
