@@ -186,9 +186,11 @@ func (s Schedule) next(after time.Time, n int) ([]time.Time, int) {
 		return nil, 0
 	}
 	out := make([]time.Time, 0, min(n, 1024))
-	// Start a day early: a slot of the previous local date can only follow `after` around
-	// a daylight-saving change at midnight, and one more date costs little.
-	day := p.date(after).AddDate(0, 0, -1)
+	// A slot of an earlier local date than after's was passed before after: its local
+	// time occurred before the local clock first read after's date (even a change at
+	// midnight that folds a day back into the one before, as in America/Santiago, repeats
+	// times that already occurred). So the walk starts at after's date.
+	day := p.date(after)
 	dates := 0
 	var buf []time.Time
 	// Every date visited has ranges, so it gives at least one slot unless all of them fall
@@ -221,11 +223,11 @@ func (s Schedule) Last(atOrBefore time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	from := atOrBefore.Add(-lookBack)
-	// From the local date after atOrBefore's down to the one before from's, for the same
-	// reason Next starts a day early; empty weekdays cost nothing.
-	first := p.date(from).AddDate(0, 0, -1)
+	// From atOrBefore's local date down to from's (a later date's slots come later, as in
+	// Next); empty weekdays cost nothing.
+	first := p.date(from)
 	var buf []time.Time
-	for day := p.date(atOrBefore).AddDate(0, 0, 1); !day.Before(first); day = day.AddDate(0, 0, -1) {
+	for day := p.date(atOrBefore); !day.Before(first); day = day.AddDate(0, 0, -1) {
 		if len(p.week[day.Weekday()]) == 0 {
 			continue
 		}
