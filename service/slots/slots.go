@@ -24,7 +24,7 @@
 //
 // Next and Last cost bounded work, whatever the schedule. Next walks the local dates from
 // the one of `after`, jumping straight over weekdays without ranges, so for n slots it
-// visits about n+2 dates that have ranges, whatever the number of weeks the n slots span
+// visits about n+1 dates that have ranges, whatever the number of weeks the n slots span
 // (one range a week and n = 30 spans 30 weeks in 31 dates visited). Last looks back at most
 // 8 days: a week with any range has a slot in every 7 days of local time, and 8 days of
 // real time rather than 7 leave room for a daylight-saving change between the two
@@ -179,7 +179,7 @@ func (s Schedule) Next(after time.Time, n int) []time.Time {
 }
 
 // next is Next, also returning the number of local dates it computed the slots of, which
-// the tests hold to n+2 or so (see the package comment).
+// the tests hold to about n+1 (see the package comment).
 func (s Schedule) next(after time.Time, n int) ([]time.Time, int) {
 	p := s.plan()
 	if n <= 0 || p.empty() {
