@@ -21,6 +21,7 @@ func toPost(p service.Post) oapi.Post {
 		PublishedAt:  nullable.NewNullNullable[time.Time](),
 		PresetId:     nullable.NewNullNullable[string](),
 		Segments:     nullable.NewNullNullable[[]oapi.Segment](),
+		Queue:        toPostQueue(p),
 	}
 	if p.ScheduledFor != nil {
 		out.ScheduledFor.Set(p.ScheduledFor.UTC())

@@ -59,9 +59,14 @@ func (s *Server) CreatePost(ctx context.Context, req oapi.CreatePostRequestObjec
 		}
 		in.PlatformContent = content
 	}
-	post, err := s.svc.CreatePost(ctx, scopeFrom(ctx), in)
+	queue, _, alias, err := queueStatus(b.QueueStatus, b.QueueStatusAlias)
 	if err != nil {
 		return nil, err
+	}
+	in.Queue = queue
+	post, err := s.svc.CreatePost(ctx, scopeFrom(ctx), in)
+	if err != nil {
+		return nil, aliasQueueProblems(err, alias)
 	}
 	return oapi.CreatePost201JSONResponse{Body: toPost(post)}, nil
 }
@@ -123,9 +128,16 @@ func (s *Server) UpdatePost(ctx context.Context, req oapi.UpdatePostRequestObjec
 		}
 		patch.PresetID = service.Some(presetID)
 	}
-	post, err := s.svc.UpdatePost(ctx, scopeFrom(ctx), req.PostId, patch)
+	queue, given, alias, err := queueStatus(b.QueueStatus, b.QueueStatusAlias)
 	if err != nil {
 		return nil, err
+	}
+	if given {
+		patch.Queue = service.Some(queue)
+	}
+	post, err := s.svc.UpdatePost(ctx, scopeFrom(ctx), req.PostId, patch)
+	if err != nil {
+		return nil, aliasQueueProblems(err, alias)
 	}
 	return oapi.UpdatePost200JSONResponse{Body: toPost(post)}, nil
 }

@@ -28,6 +28,8 @@ type PostInput struct {
 	PlatformOptions map[Platform]json.RawMessage
 	// PlatformContent is the platform_content, each platform's own text and media.
 	PlatformContent map[Platform]PlatformContent
+	// Queue puts the post in the queue (queued or pending) instead of giving it a time.
+	Queue QueueState
 }
 
 // PostPatch is a partial update of a post: only the fields that are Set change.
@@ -42,6 +44,8 @@ type PostPatch struct {
 	PlatformOptions Optional[map[Platform]json.RawMessage]
 	// PlatformContent replaces all of the post's platform_content; empty removes it.
 	PlatformContent Optional[map[Platform]PlatformContent]
+	// Queue puts the post in the queue, or changes its state there (queue.go: requeue).
+	Queue Optional[QueueState]
 }
 
 // PostPage is one page of a post listing.
@@ -70,6 +74,7 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 		problems.Add("/platforms", "is required unless preset_id is given")
 	}
 	s.checkSchedule(&problems, "/scheduled_for", in.ScheduledFor, now)
+	checkQueueInput(&problems, in.Queue, in.ScheduledFor)
 	p := Post{
 		ID: id.New(id.Post), Scope: scope, Content: in.Content, Platforms: platforms,
 		Status: PostDraft, ScheduledFor: in.ScheduledFor, Media: in.Media, Segments: in.Segments,
@@ -89,6 +94,11 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 		p.Generation = 1
 	}
 	err := s.store.InTx(ctx, func(tx Store) error {
+		if in.Queue != QueueNone {
+			if err := enterQueue(ctx, tx, &p, in.Queue, now); err != nil {
+				return err
+			}
+		}
 		if err := tx.CreatePost(ctx, p); err != nil {
 			return err
 		}
@@ -100,7 +110,7 @@ func (s *Service) CreatePost(ctx context.Context, scope Scope, in PostInput) (Po
 	if err != nil {
 		return Post{}, err
 	}
-	return p, nil
+	return s.placed(ctx, p)
 }
 
 func (s *Service) checkSchedule(problems *Problems, field string, at *time.Time, now time.Time) {
@@ -119,7 +129,10 @@ func (s *Service) GetPost(ctx context.Context, scope Scope, postID string) (Post
 	if errors.Is(err, ErrNotFound) {
 		return Post{}, NotFound("Post")
 	}
-	return p, err
+	if err != nil {
+		return Post{}, err
+	}
+	return s.placed(ctx, p)
 }
 
 // ListPosts returns a page of the scope's posts, newest first. cursor is the NextCursor of
@@ -147,6 +160,9 @@ func (s *Service) ListPosts(ctx context.Context, scope Scope, status *PostStatus
 	if len(posts) > limit {
 		page.Posts, page.HasMore = posts[:limit], true
 		page.NextCursor = encodeCursor(page.Posts[limit-1].ID)
+	}
+	if err := s.placeInQueue(ctx, scope, page.Posts); err != nil {
+		return PostPage{}, err
 	}
 	return page, nil
 }
@@ -244,7 +260,13 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 				p.Status = PostDraft
 			}
 		}
+		if patch.Queue.Set && patch.ScheduledFor.Set {
+			checkQueueInput(&problems, patch.Queue.Value, patch.ScheduledFor.Value)
+		}
 		if err := problems.Err(); err != nil {
+			return err
+		}
+		if err := requeue(ctx, tx, &p, was, patch.Queue, now); err != nil {
 			return err
 		}
 		p.UpdatedAt = now
@@ -268,7 +290,10 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 		updated = p
 		return nil
 	})
-	return updated, err
+	if err != nil {
+		return Post{}, err
+	}
+	return s.placed(ctx, updated)
 }
 
 // DeletePost removes a post from Octopost (not from the platforms it went out on).

@@ -146,6 +146,8 @@ func (s *Service) startPublishing(ctx context.Context, tx Store, p Post, targets
 	p.Generation++
 	p.Status = PostPublishing
 	p.UpdatedAt = now
+	// A queued post that starts publishing, now or at its slot, leaves the queue.
+	p.Queue, p.QueuedAt, p.QueuePlace = QueueNone, nil, nil
 	// Results of earlier runs stay only for the platforms that succeeded: the others are
 	// being published again, and a platform no longer in the post is not shown.
 	results := make(map[Platform]PlatformResult, len(p.Platforms))

@@ -91,6 +91,11 @@ type Store interface {
 
 // QueueStore keeps the queue's settings and reads the posts in it (queue.go).
 type QueueStore interface {
+	// GetQueueSettings returns the scope's settings as last put: ErrNotFound when the scope
+	// never set any.
+	GetQueueSettings(ctx context.Context, s Scope) (QueueSettings, error)
+	// PutQueueSettings creates or replaces the scope's settings; UpdatedAt must be set.
+	PutQueueSettings(ctx context.Context, s Scope, q QueueSettings) error
 	// ListQueue returns up to limit of the scope's approved queued posts, in the queue's
 	// order: by QueuedAt, then id.
 	ListQueue(ctx context.Context, s Scope, limit int) ([]Post, error)

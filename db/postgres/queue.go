@@ -4,9 +4,34 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/octopost/octopost/db/internal/codec"
 	pggen "github.com/octopost/octopost/gen/postgres"
 	"github.com/octopost/octopost/service"
 )
+
+func (s *Store) GetQueueSettings(ctx context.Context, sc service.Scope) (service.QueueSettings, error) {
+	r, err := s.q.GetQueueSettings(ctx, pggen.GetQueueSettingsParams{UserID: sc.UserID, Mode: string(sc.Mode)})
+	if err != nil {
+		return service.QueueSettings{}, readErr("get queue settings", err)
+	}
+	q := service.QueueSettings{Timezone: r.Timezone, IntervalMinutes: int(r.IntervalMinutes), UpdatedAt: utcPtr(&r.UpdatedAt)}
+	return q, rowErr("queue settings", codec.ParseWeek(r.ActiveHours, &q.Week))
+}
+
+func (s *Store) PutQueueSettings(ctx context.Context, sc service.Scope, q service.QueueSettings) error {
+	if q.UpdatedAt == nil {
+		return fmt.Errorf("put queue settings: no updated_at")
+	}
+	err := s.q.PutQueueSettings(ctx, pggen.PutQueueSettingsParams{
+		UserID:          sc.UserID,
+		Mode:            string(sc.Mode),
+		Timezone:        q.Timezone,
+		ActiveHours:     codec.Week(q.Week),
+		IntervalMinutes: int32(q.IntervalMinutes),
+		UpdatedAt:       *q.UpdatedAt,
+	})
+	return writeErr("put queue settings", err)
+}
 
 func (s *Store) ListQueue(ctx context.Context, sc service.Scope, limit int) ([]service.Post, error) {
 	rows, err := s.q.ListQueue(ctx, pggen.ListQueueParams{UserID: sc.UserID, Mode: string(sc.Mode), PageSize: int32(limit)})

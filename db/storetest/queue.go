@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/octopost/octopost/service"
+	"github.com/octopost/octopost/service/slots"
 )
 
 // queuedPost returns a post of the scope in the queue, in state, entered at queuedAt.
@@ -28,6 +29,53 @@ func ids(posts []service.Post) []string {
 }
 
 func (s *suite) queue(t *testing.T) {
+	t.Run("SettingsAreNotFoundUntilPut", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		_, err := b.store.GetQueueSettings(b.ctx, b.scope)
+		require.ErrorIs(t, err, service.ErrNotFound)
+	})
+
+	t.Run("SettingsRoundTripAndAreReplaced", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		var week slots.Week
+		week[time.Monday] = []slots.Range{{Start: 9 * 60, End: 12 * 60}, {Start: 13 * 60, End: 20 * 60}}
+		week[time.Friday] = []slots.Range{{Start: 0, End: 24 * 60}}
+		first := service.QueueSettings{
+			Timezone: "America/New_York", Week: week, IntervalMinutes: 240,
+			UpdatedAt: new(b.now.In(zone)),
+		}
+		require.NoError(t, b.store.PutQueueSettings(b.ctx, b.scope, first))
+
+		got, err := b.store.GetQueueSettings(b.ctx, b.scope)
+		require.NoError(t, err)
+		want := first
+		want.UpdatedAt = new(b.now)
+		require.Equal(t, want, got)
+		requireUTC(t, got.UpdatedAt)
+
+		// Other scopes still have none.
+		for _, sc := range []service.Scope{b.testScope, b.other} {
+			_, err := b.store.GetQueueSettings(b.ctx, sc)
+			require.ErrorIs(t, err, service.ErrNotFound)
+		}
+
+		// A second put replaces every field, an emptied day included.
+		var other slots.Week
+		other[time.Sunday] = []slots.Range{{Start: 30, End: 90}}
+		second := service.QueueSettings{
+			Timezone: "Asia/Kolkata", Week: other, IntervalMinutes: 5,
+			UpdatedAt: new(b.now.Add(time.Hour)),
+		}
+		require.NoError(t, b.store.PutQueueSettings(b.ctx, b.scope, second))
+		got, err = b.store.GetQueueSettings(b.ctx, b.scope)
+		require.NoError(t, err)
+		require.Equal(t, second, got)
+	})
+
 	t.Run("ListQueueIsTheApprovedPostsOldestFirst", func(t *testing.T) {
 		t.Parallel()
 		b := s.setup(t)

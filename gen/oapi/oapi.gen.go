@@ -208,6 +208,7 @@ const (
 	PostStatusFailed     PostStatus = "failed"
 	PostStatusPublished  PostStatus = "published"
 	PostStatusPublishing PostStatus = "publishing"
+	PostStatusQueued     PostStatus = "queued"
 	PostStatusScheduled  PostStatus = "scheduled"
 )
 
@@ -222,7 +223,27 @@ func (e PostStatus) Valid() bool {
 		return true
 	case PostStatusPublishing:
 		return true
+	case PostStatusQueued:
+		return true
 	case PostStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QueueStatus.
+const (
+	QueueStatusPending QueueStatus = "pending"
+	QueueStatusQueued  QueueStatus = "queued"
+)
+
+// Valid indicates whether the value is a known member of the QueueStatus enum.
+func (e QueueStatus) Valid() bool {
+	switch e {
+	case QueueStatusPending:
+		return true
+	case QueueStatusQueued:
 		return true
 	default:
 		return false
@@ -428,6 +449,51 @@ type AccountList struct {
 	Accounts []Account `json:"accounts"`
 }
 
+// ActiveDay A weekday's active ranges, in order and not overlapping; empty for none.
+type ActiveDay = []ActiveRange
+
+// ActiveHours The active hours of each weekday, in the settings' time zone.
+type ActiveHours struct {
+	// Friday A weekday's active ranges, in order and not overlapping; empty for none.
+	Friday ActiveDay `json:"friday"`
+
+	// Monday A weekday's active ranges, in order and not overlapping; empty for none.
+	Monday ActiveDay `json:"monday"`
+
+	// Saturday A weekday's active ranges, in order and not overlapping; empty for none.
+	Saturday ActiveDay `json:"saturday"`
+
+	// Sunday A weekday's active ranges, in order and not overlapping; empty for none.
+	Sunday ActiveDay `json:"sunday"`
+
+	// Thursday A weekday's active ranges, in order and not overlapping; empty for none.
+	Thursday ActiveDay `json:"thursday"`
+
+	// Tuesday A weekday's active ranges, in order and not overlapping; empty for none.
+	Tuesday ActiveDay `json:"tuesday"`
+
+	// Wednesday A weekday's active ranges, in order and not overlapping; empty for none.
+	Wednesday ActiveDay `json:"wednesday"`
+}
+
+// ActiveRange A range of a day's active hours, from `start` to `end` (excluded).
+type ActiveRange struct {
+	// End A wall-clock time, `HH:MM`, from `00:00` to `24:00` (only as an end).
+	//
+	// Example: 09:00
+	End ClockTime `json:"end"`
+
+	// Start A wall-clock time, `HH:MM`, from `00:00` to `24:00` (only as an end).
+	//
+	// Example: 09:00
+	Start ClockTime `json:"start"`
+}
+
+// ClockTime A wall-clock time, `HH:MM`, from `00:00` to `24:00` (only as an end).
+//
+// Example: 09:00
+type ClockTime = string
+
 // ConnectAccountRequest An account to connect: `platform`, and in live mode the credential fields that
 // platform takes (see the operation). Test mode takes no credentials. Credentials are
 // stored encrypted and never returned: the response is an `Account`, which has none.
@@ -506,6 +572,15 @@ type CreatePostRequest struct {
 	// Platforms Required unless `preset_id` is given.
 	Platforms *[]Platform `json:"platforms,omitempty"`
 	PresetId  *string     `json:"preset_id,omitempty"`
+
+	// QueueStatusAlias The cloud API's spelling of `queue_status`, accepted as an alias. Given with
+	// `queue_status`, both must be the same.
+	QueueStatusAlias *QueueStatus `json:"queueStatus,omitempty"`
+
+	// QueueStatus A post's state in the queue: `queued` (approved) takes the next free slot, oldest
+	// first; `pending` waits for approval (`POST /v1/posts/{post_id}/approve`) and keeps
+	// its place in line for then.
+	QueueStatus *QueueStatus `json:"queue_status,omitempty"`
 
 	// ScheduledFor When to publish; in the future and at most 365 days ahead.
 	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
@@ -788,11 +863,17 @@ type Post struct {
 	Platforms       []Platform                   `json:"platforms"`
 	PresetId        nullable.Nullable[string]    `json:"preset_id"`
 	PublishedAt     nullable.Nullable[time.Time] `json:"published_at"`
-	ScheduledFor    nullable.Nullable[time.Time] `json:"scheduled_for"`
-	Segments        nullable.Nullable[[]Segment] `json:"segments"`
+
+	// Queue Where a `queued` post is in the queue; null for every other post. `position` 1 is
+	// the next to publish, and `expected_at` the slot it is expected to take as the queue
+	// stands now; both are null while the post is `pending`.
+	Queue        nullable.Nullable[PostQueue] `json:"queue"`
+	ScheduledFor nullable.Nullable[time.Time] `json:"scheduled_for"`
+	Segments     nullable.Nullable[[]Segment] `json:"segments"`
 
 	// Status `draft` → `scheduled` → `publishing` → `published` (succeeded on at least one
-	// platform) or `failed` (failed on all).
+	// platform) or `failed` (failed on all). A post in the queue is `queued` until its
+	// slot comes, whether approved or pending (its `queue.state` says which).
 	Status    PostStatus `json:"status"`
 	UpdatedAt time.Time  `json:"updated_at"`
 }
@@ -806,8 +887,24 @@ type PostList struct {
 	Posts      []Post                    `json:"posts"`
 }
 
+// PostQueue Where a `queued` post is in the queue; null for every other post. `position` 1 is
+// the next to publish, and `expected_at` the slot it is expected to take as the queue
+// stands now; both are null while the post is `pending`.
+type PostQueue struct {
+	ExpectedAt nullable.Nullable[time.Time] `json:"expected_at"`
+
+	// Position Example: 1
+	Position nullable.Nullable[int] `json:"position"`
+
+	// State A post's state in the queue: `queued` (approved) takes the next free slot, oldest
+	// first; `pending` waits for approval (`POST /v1/posts/{post_id}/approve`) and keeps
+	// its place in line for then.
+	State QueueStatus `json:"state"`
+}
+
 // PostStatus `draft` → `scheduled` → `publishing` → `published` (succeeded on at least one
-// platform) or `failed` (failed on all).
+// platform) or `failed` (failed on all). A post in the queue is `queued` until its
+// slot comes, whether approved or pending (its `queue.state` says which).
 type PostStatus string
 
 // Preset A reusable set of platforms with cross-linking rules.
@@ -832,6 +929,51 @@ type Preset struct {
 type PresetList struct {
 	Presets []Preset `json:"presets"`
 }
+
+// QueueSettings When the queue publishes, for one user and mode.
+type QueueSettings struct {
+	// ActiveHours The active hours of each weekday, in the settings' time zone.
+	ActiveHours ActiveHours `json:"active_hours"`
+
+	// IntervalMinutes Minutes between two slots of a range, counted from its start.
+	//
+	// Example: 240
+	IntervalMinutes int `json:"interval_minutes"`
+
+	// IsDefault True until the settings are set; the defaults are then in force.
+	IsDefault bool `json:"is_default"`
+
+	// Timezone An IANA time zone name.
+	//
+	// Example: America/New_York
+	Timezone string `json:"timezone"`
+
+	// UpdatedAt When the settings were last set; absent for the defaults.
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// QueueSlot One of the queue's next slots, and the post expected to take it.
+type QueueSlot struct {
+	At time.Time `json:"at"`
+
+	// Post A post to one or more platforms.
+	Post *Post `json:"post,omitempty"`
+}
+
+// QueueSlotList The queue's next slots, earliest first.
+type QueueSlotList struct {
+	Data []QueueSlot `json:"data"`
+
+	// Timezone The settings' time zone, to show the times in.
+	//
+	// Example: America/New_York
+	Timezone string `json:"timezone"`
+}
+
+// QueueStatus A post's state in the queue: `queued` (approved) takes the next free slot, oldest
+// first; `pending` waits for approval (`POST /v1/posts/{post_id}/approve`) and keeps
+// its place in line for then.
+type QueueStatus string
 
 // Readiness Whether the instance can take traffic, and if not, which parts fail.
 type Readiness struct {
@@ -894,6 +1036,15 @@ type UpdatePostRequest struct {
 	Platforms       *[]Platform               `json:"platforms,omitempty"`
 	PresetId        nullable.Nullable[string] `json:"preset_id,omitempty"`
 
+	// QueueStatusAlias The cloud API's spelling of `queue_status`, accepted as an alias. Given with
+	// `queue_status`, both must be the same.
+	QueueStatusAlias *QueueStatus `json:"queueStatus,omitempty"`
+
+	// QueueStatus Puts a draft, a scheduled or a queued post in the queue in this state: on a
+	// pending post `queued` approves it; on a queued one `pending` takes it out of
+	// line, its place kept for when it is approved again.
+	QueueStatus *QueueStatus `json:"queue_status,omitempty"`
+
 	// ScheduledFor A time schedules or reschedules the post; null makes it a draft again.
 	ScheduledFor nullable.Nullable[time.Time] `json:"scheduled_for,omitempty"`
 	Segments     nullable.Nullable[[]Segment] `json:"segments,omitempty"`
@@ -909,6 +1060,16 @@ type UpdatePresetRequest struct {
 
 	// PrimaryPlatform A platform, or null.
 	PrimaryPlatform nullable.Nullable[NullablePlatform] `json:"primary_platform,omitempty"`
+}
+
+// UpdateQueueSettingsRequest The queue's settings, all of them.
+type UpdateQueueSettingsRequest struct {
+	// ActiveHours The active hours of each weekday, in the settings' time zone.
+	ActiveHours     ActiveHours `json:"active_hours"`
+	IntervalMinutes int         `json:"interval_minutes"`
+
+	// Timezone An IANA time zone name, such as `Europe/Paris`.
+	Timezone string `json:"timezone"`
 }
 
 // UpdateWebhookRequest Fields to replace on a webhook; the ones left out stay as they are.
@@ -1095,7 +1256,7 @@ type ListPostsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// Status Only posts with this status.
+	// Status Only posts with this status; `queued` lists the queued and pending posts.
 	Status *PostStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Platform Only posts that target this platform.
@@ -1104,6 +1265,19 @@ type ListPostsParams struct {
 
 // CreatePostParams defines parameters for CreatePost.
 type CreatePostParams struct {
+	// IdempotencyKey Makes a retried POST safe: the first request with a key runs, and for 24 hours
+	// every later request of the same user and mode with the same key and the same
+	// request (method, path and the body's bytes) gets its response again, with
+	// `Idempotent-Replayed: true`, instead of running. The same key with a different
+	// request is a 422 `idempotency_key_reused`; while the first request still runs, a
+	// 409 `idempotency_key_in_use`. Responses with a 2xx or 4xx status are kept; a 5xx
+	// is not, so a retry after one runs again. At most 255 characters (else a 422
+	// naming this header).
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ApprovePostParams defines parameters for ApprovePost.
+type ApprovePostParams struct {
 	// IdempotencyKey Makes a retried POST safe: the first request with a key runs, and for 24 hours
 	// every later request of the same user and mode with the same key and the same
 	// request (method, path and the body's bytes) gets its response again, with
@@ -1139,6 +1313,12 @@ type CreatePresetParams struct {
 	// is not, so a retry after one runs again. At most 255 characters (else a 422
 	// naming this header).
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListQueueSlotsParams defines parameters for ListQueueSlots.
+type ListQueueSlotsParams struct {
+	// Limit How many slots to list (1 to 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // CreateWebhookParams defines parameters for CreateWebhook.
@@ -1219,6 +1399,9 @@ type CreatePresetJSONRequestBody = CreatePresetRequest
 
 // UpdatePresetJSONRequestBody defines body for UpdatePreset for application/json ContentType.
 type UpdatePresetJSONRequestBody = UpdatePresetRequest
+
+// UpdateQueueSettingsJSONRequestBody defines body for UpdateQueueSettings for application/json ContentType.
+type UpdateQueueSettingsJSONRequestBody = UpdateQueueSettingsRequest
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = CreateWebhookRequest
@@ -1512,6 +1695,13 @@ type ClientInterface interface {
 	// each platform will actually get, and a problem names the entry
 	// (`/platform_content/twitter/content`).
 	//
+	// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+	// queue instead of giving it a time: `queued` takes the next free slot of the
+	// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+	// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+	// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+	// queued and pending per user and mode.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -1540,6 +1730,13 @@ type ClientInterface interface {
 	// each platform will actually get, and a problem names the entry
 	// (`/platform_content/twitter/content`).
 	//
+	// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+	// queue instead of giving it a time: `queued` takes the next free slot of the
+	// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+	// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+	// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+	// queued and pending per user and mode.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -1554,7 +1751,8 @@ type ClientInterface interface {
 	// DeletePost Delete a post
 	//
 	// Removes the post from Octopost (not from the platforms). A scheduled post deleted
-	// before its time never goes out. A post that is `publishing` cannot be deleted.
+	// before its time never goes out; a queued post deleted frees its place, and the
+	// posts after it move up. A post that is `publishing` cannot be deleted.
 	//
 	// Corresponds with DELETE /v1/posts/{post_id} (the `DeletePost` operationId).
 	DeletePost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1568,9 +1766,11 @@ type ClientInterface interface {
 
 	// UpdatePostWithBody Update a post
 	//
-	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+	// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+	// queued post out of the queue; `null` turns a scheduled post back into a draft.
+	// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+	// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
 	// `platforms` may need them changed too. `platform_content` likewise replaces the
 	// whole of the post's per-platform content (`{}` removes it).
@@ -1582,9 +1782,11 @@ type ClientInterface interface {
 
 	// UpdatePost Update a post
 	//
-	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+	// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+	// queued post out of the queue; `null` turns a scheduled post back into a draft.
+	// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+	// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
 	// `platforms` may need them changed too. `platform_content` likewise replaces the
 	// whole of the post's per-platform content (`{}` removes it).
@@ -1594,14 +1796,24 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/posts/{post_id} (the `UpdatePost` operationId).
 	UpdatePost(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ApprovePost Approve a pending post
+	//
+	// Approves a post that waits in the queue for approval (`queue.state: pending`): it
+	// becomes `queued` at the place it took when it entered the queue, before the posts
+	// queued after it, and gets a `position` and an `expected_at`. A post that is not
+	// pending is a 409.
+	//
+	// Corresponds with POST /v1/posts/{post_id}/approve (the `ApprovePost` operationId).
+	ApprovePost(ctx context.Context, postId PostId, params *ApprovePostParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PublishPost Publish a post
 	//
 	// Starts publishing the post now, to every platform it targets, and answers at once
 	// with the post in `publishing`; each platform then goes out independently, and the
 	// post ends `published` (on at least one platform) or `failed` (on all), with
 	// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
-	// (publishes early) and `failed` posts, and on a `published` post with failed
-	// platforms, where only those are retried.
+	// (publishes early), `queued` (leaves the queue, which moves up) and `failed` posts,
+	// and on a `published` post with failed platforms, where only those are retried.
 	//
 	// Each platform is checked first: the caller must have an active account on it, and
 	// the text and media must fit its rules (character limits, required image or video).
@@ -1670,6 +1882,74 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/presets/{preset_id} (the `UpdatePreset` operationId).
 	UpdatePreset(ctx context.Context, presetId PresetId, body UpdatePresetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQueueSettings Get the queue's settings
+	//
+	// Returns when the caller's queue publishes, for the key's mode: the time zone, the
+	// active hours of each weekday and the interval between slots. A caller who never set
+	// them gets the defaults, with `is_default: true` and no `updated_at`: every day from
+	// 09:00 to 17:00 UTC, one post every 60 minutes.
+	//
+	// Corresponds with GET /v1/queue (the `GetQueueSettings` operationId).
+	GetQueueSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQueueSettingsWithBody Set the queue's settings
+	//
+	// Replaces the queue's settings for the key's mode; every weekday must be given (an
+	// empty list: no slot that day), and at least one day needs a range. Within each
+	// range the slots are at its start, then every `interval_minutes`, while before its
+	// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+	// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+	// not exist that day (skipped by the clocks going forward) has no slot; one that
+	// happens twice has one, the first.
+	//
+	// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+	// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+	// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+	// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+	// queue's posts move to the new slots at once.
+	//
+	// The queue's settings take the presets' permissions, `presets:read` and
+	// `presets:write`: they are, like presets, how the caller's posts go out.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+	UpdateQueueSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateQueueSettings Set the queue's settings
+	//
+	// Replaces the queue's settings for the key's mode; every weekday must be given (an
+	// empty list: no slot that day), and at least one day needs a range. Within each
+	// range the slots are at its start, then every `interval_minutes`, while before its
+	// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+	// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+	// not exist that day (skipped by the clocks going forward) has no slot; one that
+	// happens twice has one, the first.
+	//
+	// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+	// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+	// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+	// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+	// queue's posts move to the new slots at once.
+	//
+	// The queue's settings take the presets' permissions, `presets:read` and
+	// `presets:write`: they are, like presets, how the caller's posts go out.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+	UpdateQueueSettings(ctx context.Context, body UpdateQueueSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQueueSlots Preview the queue's next slots
+	//
+	// Lists the queue's next slots from now, each with the post that is expected to take
+	// it: the approved queued posts, oldest first, one a slot (`pending` posts take none
+	// until approved). A slot beyond the last queued post has no `post`. The plan changes
+	// as posts are queued, approved, removed or published, and with the settings.
+	//
+	// Corresponds with GET /v1/queue/slots (the `ListQueueSlots` operationId).
+	ListQueueSlots(ctx context.Context, params *ListQueueSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWebhooks List webhooks
 	//
@@ -2094,6 +2374,13 @@ func (c *Client) ListPosts(ctx context.Context, params *ListPostsParams, reqEdit
 // each platform will actually get, and a problem names the entry
 // (`/platform_content/twitter/content`).
 //
+// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+// queue instead of giving it a time: `queued` takes the next free slot of the
+// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+// queued and pending per user and mode.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -2132,6 +2419,13 @@ func (c *Client) CreatePostWithBody(ctx context.Context, params *CreatePostParam
 // each platform will actually get, and a problem names the entry
 // (`/platform_content/twitter/content`).
 //
+// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+// queue instead of giving it a time: `queued` takes the next free slot of the
+// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+// queued and pending per user and mode.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -2156,7 +2450,8 @@ func (c *Client) CreatePost(ctx context.Context, params *CreatePostParams, body 
 // DeletePost Delete a post
 //
 // Removes the post from Octopost (not from the platforms). A scheduled post deleted
-// before its time never goes out. A post that is `publishing` cannot be deleted.
+// before its time never goes out; a queued post deleted frees its place, and the
+// posts after it move up. A post that is `publishing` cannot be deleted.
 //
 // Corresponds with DELETE /v1/posts/{post_id} (the `DeletePost` operationId).
 func (c *Client) DeletePost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2190,9 +2485,11 @@ func (c *Client) GetPost(ctx context.Context, postId PostId, reqEditors ...Reque
 
 // UpdatePostWithBody Update a post
 //
-// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+// queued post out of the queue; `null` turns a scheduled post back into a draft.
+// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
 // `platforms` may need them changed too. `platform_content` likewise replaces the
 // whole of the post's per-platform content (`{}` removes it).
@@ -2214,9 +2511,11 @@ func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentT
 
 // UpdatePost Update a post
 //
-// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+// queued post out of the queue; `null` turns a scheduled post back into a draft.
+// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
 // `platforms` may need them changed too. `platform_content` likewise replaces the
 // whole of the post's per-platform content (`{}` removes it).
@@ -2236,14 +2535,34 @@ func (c *Client) UpdatePost(ctx context.Context, postId PostId, body UpdatePostJ
 	return c.Client.Do(req)
 }
 
+// ApprovePost Approve a pending post
+//
+// Approves a post that waits in the queue for approval (`queue.state: pending`): it
+// becomes `queued` at the place it took when it entered the queue, before the posts
+// queued after it, and gets a `position` and an `expected_at`. A post that is not
+// pending is a 409.
+//
+// Corresponds with POST /v1/posts/{post_id}/approve (the `ApprovePost` operationId).
+func (c *Client) ApprovePost(ctx context.Context, postId PostId, params *ApprovePostParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApprovePostRequest(c.Server, postId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PublishPost Publish a post
 //
 // Starts publishing the post now, to every platform it targets, and answers at once
 // with the post in `publishing`; each platform then goes out independently, and the
 // post ends `published` (on at least one platform) or `failed` (on all), with
 // `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
-// (publishes early) and `failed` posts, and on a `published` post with failed
-// platforms, where only those are retried.
+// (publishes early), `queued` (leaves the queue, which moves up) and `failed` posts,
+// and on a `published` post with failed platforms, where only those are retried.
 //
 // Each platform is checked first: the caller must have an active account on it, and
 // the text and media must fit its rules (character limits, required image or video).
@@ -2383,6 +2702,114 @@ func (c *Client) UpdatePresetWithBody(ctx context.Context, presetId PresetId, co
 // Corresponds with PUT /v1/presets/{preset_id} (the `UpdatePreset` operationId).
 func (c *Client) UpdatePreset(ctx context.Context, presetId PresetId, body UpdatePresetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdatePresetRequest(c.Server, presetId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQueueSettings Get the queue's settings
+//
+// Returns when the caller's queue publishes, for the key's mode: the time zone, the
+// active hours of each weekday and the interval between slots. A caller who never set
+// them gets the defaults, with `is_default: true` and no `updated_at`: every day from
+// 09:00 to 17:00 UTC, one post every 60 minutes.
+//
+// Corresponds with GET /v1/queue (the `GetQueueSettings` operationId).
+func (c *Client) GetQueueSettings(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQueueSettingsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQueueSettingsWithBody Set the queue's settings
+//
+// Replaces the queue's settings for the key's mode; every weekday must be given (an
+// empty list: no slot that day), and at least one day needs a range. Within each
+// range the slots are at its start, then every `interval_minutes`, while before its
+// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+// not exist that day (skipped by the clocks going forward) has no slot; one that
+// happens twice has one, the first.
+//
+// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+// queue's posts move to the new slots at once.
+//
+// The queue's settings take the presets' permissions, `presets:read` and
+// `presets:write`: they are, like presets, how the caller's posts go out.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+func (c *Client) UpdateQueueSettingsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQueueSettingsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateQueueSettings Set the queue's settings
+//
+// Replaces the queue's settings for the key's mode; every weekday must be given (an
+// empty list: no slot that day), and at least one day needs a range. Within each
+// range the slots are at its start, then every `interval_minutes`, while before its
+// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+// not exist that day (skipped by the clocks going forward) has no slot; one that
+// happens twice has one, the first.
+//
+// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+// queue's posts move to the new slots at once.
+//
+// The queue's settings take the presets' permissions, `presets:read` and
+// `presets:write`: they are, like presets, how the caller's posts go out.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+func (c *Client) UpdateQueueSettings(ctx context.Context, body UpdateQueueSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateQueueSettingsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQueueSlots Preview the queue's next slots
+//
+// Lists the queue's next slots from now, each with the post that is expected to take
+// it: the approved queued posts, oldest first, one a slot (`pending` posts take none
+// until approved). A slot beyond the last queued post has no `post`. The plan changes
+// as posts are queued, approved, removed or published, and with the settings.
+//
+// Corresponds with GET /v1/queue/slots (the `ListQueueSlots` operationId).
+func (c *Client) ListQueueSlots(ctx context.Context, params *ListQueueSlotsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQueueSlotsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3132,6 +3559,55 @@ func NewUpdatePostRequestWithBody(server string, postId PostId, contentType stri
 	return req, nil
 }
 
+// NewApprovePostRequest constructs an http.Request for the ApprovePost method
+func NewApprovePostRequest(server string, postId PostId, params *ApprovePostParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "post_id", postId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/posts/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewPublishPostRequest constructs an http.Request for the PublishPost method
 func NewPublishPostRequest(server string, postId PostId, params *PublishPostParams) (*http.Request, error) {
 	var err error
@@ -3374,6 +3850,127 @@ func NewUpdatePresetRequestWithBody(server string, presetId PresetId, contentTyp
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetQueueSettingsRequest constructs an http.Request for the GetQueueSettings method
+func NewGetQueueSettingsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateQueueSettingsRequest calls the generic UpdateQueueSettings builder with application/json body
+func NewUpdateQueueSettingsRequest(server string, body UpdateQueueSettingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateQueueSettingsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateQueueSettingsRequestWithBody constructs an http.Request for the UpdateQueueSettings method, with any body, and a specified content type
+func NewUpdateQueueSettingsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queue")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListQueueSlotsRequest constructs an http.Request for the ListQueueSlots method
+func NewListQueueSlotsRequest(server string, params *ListQueueSlotsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/queue/slots")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4070,6 +4667,13 @@ type ClientWithResponsesInterface interface {
 	// each platform will actually get, and a problem names the entry
 	// (`/platform_content/twitter/content`).
 	//
+	// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+	// queue instead of giving it a time: `queued` takes the next free slot of the
+	// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+	// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+	// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+	// queued and pending per user and mode.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -4098,6 +4702,13 @@ type ClientWithResponsesInterface interface {
 	// each platform will actually get, and a problem names the entry
 	// (`/platform_content/twitter/content`).
 	//
+	// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+	// queue instead of giving it a time: `queued` takes the next free slot of the
+	// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+	// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+	// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+	// queued and pending per user and mode.
+	//
 	// `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 	// such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 	// it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -4112,7 +4723,8 @@ type ClientWithResponsesInterface interface {
 	// DeletePostWithResponse Delete a post
 	//
 	// Removes the post from Octopost (not from the platforms). A scheduled post deleted
-	// before its time never goes out. A post that is `publishing` cannot be deleted.
+	// before its time never goes out; a queued post deleted frees its place, and the
+	// posts after it move up. A post that is `publishing` cannot be deleted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4130,9 +4742,11 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePostWithBodyWithResponse Update a post
 	//
-	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+	// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+	// queued post out of the queue; `null` turns a scheduled post back into a draft.
+	// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+	// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
 	// `platforms` may need them changed too. `platform_content` likewise replaces the
 	// whole of the post's per-platform content (`{}` removes it).
@@ -4144,9 +4758,11 @@ type ClientWithResponsesInterface interface {
 
 	// UpdatePostWithResponse Update a post
 	//
-	// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-	// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-	// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+	// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+	// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+	// queued post out of the queue; `null` turns a scheduled post back into a draft.
+	// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+	// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 	// removes them); they are checked against the post as updated, so changing
 	// `platforms` may need them changed too. `platform_content` likewise replaces the
 	// whole of the post's per-platform content (`{}` removes it).
@@ -4156,14 +4772,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/posts/{post_id} (the `UpdatePost` operationId).
 	UpdatePostWithResponse(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
 
+	// ApprovePostWithResponse Approve a pending post
+	//
+	// Approves a post that waits in the queue for approval (`queue.state: pending`): it
+	// becomes `queued` at the place it took when it entered the queue, before the posts
+	// queued after it, and gets a `position` and an `expected_at`. A post that is not
+	// pending is a 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/posts/{post_id}/approve (the `ApprovePost` operationId).
+	ApprovePostWithResponse(ctx context.Context, postId PostId, params *ApprovePostParams, reqEditors ...RequestEditorFn) (*ApprovePostResponse, error)
+
 	// PublishPostWithResponse Publish a post
 	//
 	// Starts publishing the post now, to every platform it targets, and answers at once
 	// with the post in `publishing`; each platform then goes out independently, and the
 	// post ends `published` (on at least one platform) or `failed` (on all), with
 	// `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
-	// (publishes early) and `failed` posts, and on a `published` post with failed
-	// platforms, where only those are retried.
+	// (publishes early), `queued` (leaves the queue, which moves up) and `failed` posts,
+	// and on a `published` post with failed platforms, where only those are retried.
 	//
 	// Each platform is checked first: the caller must have an active account on it, and
 	// the text and media must fit its rules (character limits, required image or video).
@@ -4240,6 +4868,78 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/presets/{preset_id} (the `UpdatePreset` operationId).
 	UpdatePresetWithResponse(ctx context.Context, presetId PresetId, body UpdatePresetJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePresetResponse, error)
+
+	// GetQueueSettingsWithResponse Get the queue's settings
+	//
+	// Returns when the caller's queue publishes, for the key's mode: the time zone, the
+	// active hours of each weekday and the interval between slots. A caller who never set
+	// them gets the defaults, with `is_default: true` and no `updated_at`: every day from
+	// 09:00 to 17:00 UTC, one post every 60 minutes.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queue (the `GetQueueSettings` operationId).
+	GetQueueSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetQueueSettingsResponse, error)
+
+	// UpdateQueueSettingsWithBodyWithResponse Set the queue's settings
+	//
+	// Replaces the queue's settings for the key's mode; every weekday must be given (an
+	// empty list: no slot that day), and at least one day needs a range. Within each
+	// range the slots are at its start, then every `interval_minutes`, while before its
+	// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+	// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+	// not exist that day (skipped by the clocks going forward) has no slot; one that
+	// happens twice has one, the first.
+	//
+	// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+	// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+	// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+	// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+	// queue's posts move to the new slots at once.
+	//
+	// The queue's settings take the presets' permissions, `presets:read` and
+	// `presets:write`: they are, like presets, how the caller's posts go out.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+	UpdateQueueSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQueueSettingsResponse, error)
+
+	// UpdateQueueSettingsWithResponse Set the queue's settings
+	//
+	// Replaces the queue's settings for the key's mode; every weekday must be given (an
+	// empty list: no slot that day), and at least one day needs a range. Within each
+	// range the slots are at its start, then every `interval_minutes`, while before its
+	// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+	// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+	// not exist that day (skipped by the clocks going forward) has no slot; one that
+	// happens twice has one, the first.
+	//
+	// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+	// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+	// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+	// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+	// queue's posts move to the new slots at once.
+	//
+	// The queue's settings take the presets' permissions, `presets:read` and
+	// `presets:write`: they are, like presets, how the caller's posts go out.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+	UpdateQueueSettingsWithResponse(ctx context.Context, body UpdateQueueSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQueueSettingsResponse, error)
+
+	// ListQueueSlotsWithResponse Preview the queue's next slots
+	//
+	// Lists the queue's next slots from now, each with the post that is expected to take
+	// it: the approved queued posts, oldest first, one a slot (`pending` posts take none
+	// until approved). A slot beyond the last queued post has no `post`. The plan changes
+	// as posts are queued, approved, removed or published, and with the settings.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/queue/slots (the `ListQueueSlots` operationId).
+	ListQueueSlotsWithResponse(ctx context.Context, params *ListQueueSlotsParams, reqEditors ...RequestEditorFn) (*ListQueueSlotsResponse, error)
 
 	// ListWebhooksWithResponse List webhooks
 	//
@@ -6021,6 +6721,176 @@ func (r UpdatePostResponse) ContentType() string {
 	return ""
 }
 
+// ApprovePostResponse200Headers the declared response headers of an HTTP 200 response for ApprovePost
+type ApprovePostResponse200Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ApprovePostResponse401Headers the declared response headers of an HTTP 401 response for ApprovePost
+type ApprovePostResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ApprovePostResponse403Headers the declared response headers of an HTTP 403 response for ApprovePost
+type ApprovePostResponse403Headers struct {
+	XRequestId *string
+}
+
+// ApprovePostResponse404Headers the declared response headers of an HTTP 404 response for ApprovePost
+type ApprovePostResponse404Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ApprovePostResponse409Headers the declared response headers of an HTTP 409 response for ApprovePost
+type ApprovePostResponse409Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ApprovePostResponse422Headers the declared response headers of an HTTP 422 response for ApprovePost
+type ApprovePostResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ApprovePostResponse429Headers the declared response headers of an HTTP 429 response for ApprovePost
+type ApprovePostResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ApprovePostResponse500Headers the declared response headers of an HTTP 500 response for ApprovePost
+type ApprovePostResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ApprovePostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Post
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApprovePostResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ApprovePostResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ApprovePostResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ApprovePostResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ApprovePostResponse409Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ApprovePostResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApprovePostResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ApprovePostResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApprovePostResponse) GetJSON200() *Post {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApprovePostResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApprovePostResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApprovePostResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApprovePostResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApprovePostResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ApprovePostResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApprovePostResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ApprovePostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApprovePostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApprovePostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApprovePostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // PublishPostResponse202Headers the declared response headers of an HTTP 202 response for PublishPost
 type PublishPostResponse202Headers struct {
 	IdempotentReplayed  *string
@@ -6966,6 +7836,421 @@ func (r UpdatePresetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdatePresetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetQueueSettingsResponse200Headers the declared response headers of an HTTP 200 response for GetQueueSettings
+type GetQueueSettingsResponse200Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// GetQueueSettingsResponse401Headers the declared response headers of an HTTP 401 response for GetQueueSettings
+type GetQueueSettingsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// GetQueueSettingsResponse403Headers the declared response headers of an HTTP 403 response for GetQueueSettings
+type GetQueueSettingsResponse403Headers struct {
+	XRequestId *string
+}
+
+// GetQueueSettingsResponse429Headers the declared response headers of an HTTP 429 response for GetQueueSettings
+type GetQueueSettingsResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// GetQueueSettingsResponse500Headers the declared response headers of an HTTP 500 response for GetQueueSettings
+type GetQueueSettingsResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type GetQueueSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueSettings
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetQueueSettingsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetQueueSettingsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetQueueSettingsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetQueueSettingsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetQueueSettingsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQueueSettingsResponse) GetJSON200() *QueueSettings {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetQueueSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetQueueSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetQueueSettingsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetQueueSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQueueSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQueueSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQueueSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQueueSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateQueueSettingsResponse200Headers the declared response headers of an HTTP 200 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse200Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// UpdateQueueSettingsResponse400Headers the declared response headers of an HTTP 400 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse400Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// UpdateQueueSettingsResponse401Headers the declared response headers of an HTTP 401 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// UpdateQueueSettingsResponse403Headers the declared response headers of an HTTP 403 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse403Headers struct {
+	XRequestId *string
+}
+
+// UpdateQueueSettingsResponse413Headers the declared response headers of an HTTP 413 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse413Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// UpdateQueueSettingsResponse422Headers the declared response headers of an HTTP 422 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// UpdateQueueSettingsResponse429Headers the declared response headers of an HTTP 429 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// UpdateQueueSettingsResponse500Headers the declared response headers of an HTTP 500 response for UpdateQueueSettings
+type UpdateQueueSettingsResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type UpdateQueueSettingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueSettings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateQueueSettingsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateQueueSettingsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateQueueSettingsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateQueueSettingsResponse403Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateQueueSettingsResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *UpdateQueueSettingsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateQueueSettingsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateQueueSettingsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON200() *QueueSettings {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateQueueSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateQueueSettingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateQueueSettingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateQueueSettingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateQueueSettingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListQueueSlotsResponse200Headers the declared response headers of an HTTP 200 response for ListQueueSlots
+type ListQueueSlotsResponse200Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListQueueSlotsResponse401Headers the declared response headers of an HTTP 401 response for ListQueueSlots
+type ListQueueSlotsResponse401Headers struct {
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ListQueueSlotsResponse403Headers the declared response headers of an HTTP 403 response for ListQueueSlots
+type ListQueueSlotsResponse403Headers struct {
+	XRequestId *string
+}
+
+// ListQueueSlotsResponse422Headers the declared response headers of an HTTP 422 response for ListQueueSlots
+type ListQueueSlotsResponse422Headers struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListQueueSlotsResponse429Headers the declared response headers of an HTTP 429 response for ListQueueSlots
+type ListQueueSlotsResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+// ListQueueSlotsResponse500Headers the declared response headers of an HTTP 500 response for ListQueueSlots
+type ListQueueSlotsResponse500Headers struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ListQueueSlotsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueSlotList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ValidationError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListQueueSlotsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListQueueSlotsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListQueueSlotsResponse403Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ListQueueSlotsResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQueueSlotsResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ListQueueSlotsResponse500Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON200() *QueueSlotList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON422() *ValidationError {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListQueueSlotsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQueueSlotsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQueueSlotsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQueueSlotsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQueueSlotsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8662,6 +9947,13 @@ func (c *ClientWithResponses) ListPostsWithResponse(ctx context.Context, params 
 // each platform will actually get, and a problem names the entry
 // (`/platform_content/twitter/content`).
 //
+// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+// queue instead of giving it a time: `queued` takes the next free slot of the
+// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+// queued and pending per user and mode.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -8696,6 +9988,13 @@ func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context
 // each platform will actually get, and a problem names the entry
 // (`/platform_content/twitter/content`).
 //
+// `queue_status` (or `queueStatus`, the cloud API's spelling) puts the post in the
+// queue instead of giving it a time: `queued` takes the next free slot of the
+// caller's active hours (see `/v1/queue`), oldest first; `pending` waits for
+// `POST /v1/posts/{post_id}/approve`. The post is `queued`, and its `queue` says its
+// state, position and expected time. Not with `scheduled_for`; at most 1000 posts
+// queued and pending per user and mode.
+//
 // `scheduled_for` must be in the future and at most 365 days ahead (an RFC 3339 time
 // such as `2031-04-03T12:00:00Z`, within that window when sent). The examples leave
 // it out on purpose: any fixed date is refused once it has passed, or while it is
@@ -8716,7 +10015,8 @@ func (c *ClientWithResponses) CreatePostWithResponse(ctx context.Context, params
 // DeletePostWithResponse Delete a post
 //
 // Removes the post from Octopost (not from the platforms). A scheduled post deleted
-// before its time never goes out. A post that is `publishing` cannot be deleted.
+// before its time never goes out; a queued post deleted frees its place, and the
+// posts after it move up. A post that is `publishing` cannot be deleted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8746,9 +10046,11 @@ func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId Po
 
 // UpdatePostWithBodyWithResponse Update a post
 //
-// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+// queued post out of the queue; `null` turns a scheduled post back into a draft.
+// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
 // `platforms` may need them changed too. `platform_content` likewise replaces the
 // whole of the post's per-platform content (`{}` removes it).
@@ -8766,9 +10068,11 @@ func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context
 
 // UpdatePostWithResponse Update a post
 //
-// Replaces the fields given. Allowed while the post is `draft`, `scheduled` or `failed`.
-// Setting `scheduled_for` schedules or reschedules the post; `null` turns a scheduled
-// post back into a draft. `platform_options` replaces all of the post's options (`{}`
+// Replaces the fields given. Allowed while the post is `draft`, `scheduled`, `queued`
+// or `failed`. Setting `scheduled_for` schedules or reschedules the post, and takes a
+// queued post out of the queue; `null` turns a scheduled post back into a draft.
+// `queue_status` (or `queueStatus`) puts a draft, scheduled or queued post in the
+// queue, or changes its state there (not with a `scheduled_for` time). `platform_options` replaces all of the post's options (`{}`
 // removes them); they are checked against the post as updated, so changing
 // `platforms` may need them changed too. `platform_content` likewise replaces the
 // whole of the post's per-platform content (`{}` removes it).
@@ -8784,14 +10088,32 @@ func (c *ClientWithResponses) UpdatePostWithResponse(ctx context.Context, postId
 	return ParseUpdatePostResponse(rsp)
 }
 
+// ApprovePostWithResponse Approve a pending post
+//
+// Approves a post that waits in the queue for approval (`queue.state: pending`): it
+// becomes `queued` at the place it took when it entered the queue, before the posts
+// queued after it, and gets a `position` and an `expected_at`. A post that is not
+// pending is a 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/posts/{post_id}/approve (the `ApprovePost` operationId).
+func (c *ClientWithResponses) ApprovePostWithResponse(ctx context.Context, postId PostId, params *ApprovePostParams, reqEditors ...RequestEditorFn) (*ApprovePostResponse, error) {
+	rsp, err := c.ApprovePost(ctx, postId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApprovePostResponse(rsp)
+}
+
 // PublishPostWithResponse Publish a post
 //
 // Starts publishing the post now, to every platform it targets, and answers at once
 // with the post in `publishing`; each platform then goes out independently, and the
 // post ends `published` (on at least one platform) or `failed` (on all), with
 // `platform_results` saying what happened on each. Allowed on `draft`, `scheduled`
-// (publishes early) and `failed` posts, and on a `published` post with failed
-// platforms, where only those are retried.
+// (publishes early), `queued` (leaves the queue, which moves up) and `failed` posts,
+// and on a `published` post with failed platforms, where only those are retried.
 //
 // Each platform is checked first: the caller must have an active account on it, and
 // the text and media must fit its rules (character limits, required image or video).
@@ -8915,6 +10237,102 @@ func (c *ClientWithResponses) UpdatePresetWithResponse(ctx context.Context, pres
 		return nil, err
 	}
 	return ParseUpdatePresetResponse(rsp)
+}
+
+// GetQueueSettingsWithResponse Get the queue's settings
+//
+// Returns when the caller's queue publishes, for the key's mode: the time zone, the
+// active hours of each weekday and the interval between slots. A caller who never set
+// them gets the defaults, with `is_default: true` and no `updated_at`: every day from
+// 09:00 to 17:00 UTC, one post every 60 minutes.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queue (the `GetQueueSettings` operationId).
+func (c *ClientWithResponses) GetQueueSettingsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetQueueSettingsResponse, error) {
+	rsp, err := c.GetQueueSettings(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQueueSettingsResponse(rsp)
+}
+
+// UpdateQueueSettingsWithBodyWithResponse Set the queue's settings
+//
+// Replaces the queue's settings for the key's mode; every weekday must be given (an
+// empty list: no slot that day), and at least one day needs a range. Within each
+// range the slots are at its start, then every `interval_minutes`, while before its
+// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+// not exist that day (skipped by the clocks going forward) has no slot; one that
+// happens twice has one, the first.
+//
+// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+// queue's posts move to the new slots at once.
+//
+// The queue's settings take the presets' permissions, `presets:read` and
+// `presets:write`: they are, like presets, how the caller's posts go out.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+func (c *ClientWithResponses) UpdateQueueSettingsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateQueueSettingsResponse, error) {
+	rsp, err := c.UpdateQueueSettingsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQueueSettingsResponse(rsp)
+}
+
+// UpdateQueueSettingsWithResponse Set the queue's settings
+//
+// Replaces the queue's settings for the key's mode; every weekday must be given (an
+// empty list: no slot that day), and at least one day needs a range. Within each
+// range the slots are at its start, then every `interval_minutes`, while before its
+// end, in the wall-clock time of `timezone`: 09:00–20:00 every 240 minutes gives
+// 09:00, 13:00 and 17:00, on both sides of a daylight-saving change. A time that does
+// not exist that day (skipped by the clocks going forward) has no slot; one that
+// happens twice has one, the first.
+//
+// The rules, each problem a 422 naming its field (`/active_hours/monday/0/end`):
+// `timezone` an IANA name such as `Europe/Paris`; times `HH:MM` from `00:00` to
+// `24:00`, `24:00` only as an end; each range's start before its end; a day's ranges
+// in order and not overlapping, at most 8; `interval_minutes` from 5 to 1440. The
+// queue's posts move to the new slots at once.
+//
+// The queue's settings take the presets' permissions, `presets:read` and
+// `presets:write`: they are, like presets, how the caller's posts go out.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/queue (the `UpdateQueueSettings` operationId).
+func (c *ClientWithResponses) UpdateQueueSettingsWithResponse(ctx context.Context, body UpdateQueueSettingsJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateQueueSettingsResponse, error) {
+	rsp, err := c.UpdateQueueSettings(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateQueueSettingsResponse(rsp)
+}
+
+// ListQueueSlotsWithResponse Preview the queue's next slots
+//
+// Lists the queue's next slots from now, each with the post that is expected to take
+// it: the approved queued posts, oldest first, one a slot (`pending` posts take none
+// until approved). A slot beyond the last queued post has no `post`. The plan changes
+// as posts are queued, approved, removed or published, and with the settings.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/queue/slots (the `ListQueueSlots` operationId).
+func (c *ClientWithResponses) ListQueueSlotsWithResponse(ctx context.Context, params *ListQueueSlotsParams, reqEditors ...RequestEditorFn) (*ListQueueSlotsResponse, error) {
+	rsp, err := c.ListQueueSlots(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQueueSlotsResponse(rsp)
 }
 
 // ListWebhooksWithResponse List webhooks
@@ -12034,6 +13452,332 @@ func ParseUpdatePostResponse(rsp *http.Response) (*UpdatePostResponse, error) {
 	return response, nil
 }
 
+// ParseApprovePostResponse parses an HTTP response from a ApprovePostWithResponse call
+func ParseApprovePostResponse(rsp *http.Response) (*ApprovePostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApprovePostResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Post
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApprovePostResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ApprovePostResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ApprovePostResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ApprovePostResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ApprovePostResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 422:
+		var headers ApprovePostResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ApprovePostResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ApprovePostResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
 // ParsePublishPostResponse parses an HTTP response from a PublishPostWithResponse call
 func ParsePublishPostResponse(rsp *http.Response) (*PublishPostResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13761,6 +15505,724 @@ func ParseUpdatePresetResponse(rsp *http.Response) (*UpdatePresetResponse, error
 		response.Headers429 = &headers
 	case rsp.StatusCode == 500:
 		var headers UpdatePresetResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetQueueSettingsResponse parses an HTTP response from a GetQueueSettingsWithResponse call
+func ParseGetQueueSettingsResponse(rsp *http.Response) (*GetQueueSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQueueSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetQueueSettingsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetQueueSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetQueueSettingsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetQueueSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetQueueSettingsResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateQueueSettingsResponse parses an HTTP response from a UpdateQueueSettingsWithResponse call
+func ParseUpdateQueueSettingsResponse(rsp *http.Response) (*UpdateQueueSettingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateQueueSettingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueSettings
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateQueueSettingsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateQueueSettingsResponse400Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateQueueSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateQueueSettingsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateQueueSettingsResponse413Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers UpdateQueueSettingsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateQueueSettingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateQueueSettingsResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListQueueSlotsResponse parses an HTTP response from a ListQueueSlotsWithResponse call
+func ParseListQueueSlotsResponse(rsp *http.Response) (*ListQueueSlotsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQueueSlotsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueSlotList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListQueueSlotsResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ListQueueSlotsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListQueueSlotsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 422:
+		var headers ListQueueSlotsResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListQueueSlotsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers ListQueueSlotsResponse500Headers
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -16430,6 +18892,9 @@ type ServerInterface interface {
 	// UpdatePost Update a post
 	// (PUT /v1/posts/{post_id})
 	UpdatePost(w http.ResponseWriter, r *http.Request, postId PostId)
+	// ApprovePost Approve a pending post
+	// (POST /v1/posts/{post_id}/approve)
+	ApprovePost(w http.ResponseWriter, r *http.Request, postId PostId, params ApprovePostParams)
 	// PublishPost Publish a post
 	// (POST /v1/posts/{post_id}/publish)
 	PublishPost(w http.ResponseWriter, r *http.Request, postId PostId, params PublishPostParams)
@@ -16448,6 +18913,15 @@ type ServerInterface interface {
 	// UpdatePreset Update a preset
 	// (PUT /v1/presets/{preset_id})
 	UpdatePreset(w http.ResponseWriter, r *http.Request, presetId PresetId)
+	// GetQueueSettings Get the queue's settings
+	// (GET /v1/queue)
+	GetQueueSettings(w http.ResponseWriter, r *http.Request)
+	// UpdateQueueSettings Set the queue's settings
+	// (PUT /v1/queue)
+	UpdateQueueSettings(w http.ResponseWriter, r *http.Request)
+	// ListQueueSlots Preview the queue's next slots
+	// (GET /v1/queue/slots)
+	ListQueueSlots(w http.ResponseWriter, r *http.Request, params ListQueueSlotsParams)
 	// ListWebhooks List webhooks
 	// (GET /v1/webhooks)
 	ListWebhooks(w http.ResponseWriter, r *http.Request)
@@ -16853,6 +19327,56 @@ func (siw *ServerInterfaceWrapper) UpdatePost(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// ApprovePost operation middleware
+func (siw *ServerInterfaceWrapper) ApprovePost(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "post_id" -------------
+	var postId PostId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "post_id", r.PathValue("post_id"), &postId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "post_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ApprovePostParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ApprovePost(w, r, postId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // PublishPost operation middleware
 func (siw *ServerInterfaceWrapper) PublishPost(w http.ResponseWriter, r *http.Request) {
 
@@ -17027,6 +19551,67 @@ func (siw *ServerInterfaceWrapper) UpdatePreset(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.UpdatePreset(w, r, presetId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetQueueSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetQueueSettings(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetQueueSettings(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateQueueSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateQueueSettings(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateQueueSettings(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListQueueSlots operation middleware
+func (siw *ServerInterfaceWrapper) ListQueueSlots(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQueueSlotsParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListQueueSlots(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -17516,6 +20101,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.DeleteAccount)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/accounts/{account_id}", wrapper.GetAccount)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/posts/{post_id}/publish", wrapper.PublishPost)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/posts/{post_id}/approve", wrapper.ApprovePost)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/queue", wrapper.GetQueueSettings)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/v1/queue", wrapper.UpdateQueueSettings)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/queue/slots", wrapper.ListQueueSlots)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v1/presets", wrapper.ListPresets)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v1/presets", wrapper.CreatePreset)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/v1/presets/{preset_id}", wrapper.DeletePreset)
@@ -19709,6 +22298,232 @@ func (response UpdatePost500JSONResponse) VisitUpdatePostResponse(w http.Respons
 	return err
 }
 
+type ApprovePostRequestObject struct {
+	PostId PostId `json:"post_id"`
+	Params ApprovePostParams
+}
+
+type ApprovePostResponseObject interface {
+	VisitApprovePostResponse(w http.ResponseWriter) error
+}
+
+type ApprovePost200ResponseHeaders struct {
+	IdempotentReplayed  *string
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ApprovePost200JSONResponse struct {
+	Body    Post
+	Headers ApprovePost200ResponseHeaders
+}
+
+func (response ApprovePost200JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ApprovePost401JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ApprovePost403JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ApprovePost404JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost409JSONResponse struct{ ConflictJSONResponse }
+
+func (response ApprovePost409JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ApprovePost422JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ApprovePost429JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePost500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ApprovePost500JSONResponse) VisitApprovePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type PublishPostRequestObject struct {
 	PostId PostId `json:"post_id"`
 	Params PublishPostParams
@@ -20915,6 +23730,517 @@ func (response UpdatePreset429JSONResponse) VisitUpdatePresetResponse(w http.Res
 type UpdatePreset500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response UpdatePreset500JSONResponse) VisitUpdatePresetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQueueSettingsRequestObject struct {
+}
+
+type GetQueueSettingsResponseObject interface {
+	VisitGetQueueSettingsResponse(w http.ResponseWriter) error
+}
+
+type GetQueueSettings200ResponseHeaders struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type GetQueueSettings200JSONResponse struct {
+	Body    QueueSettings
+	Headers GetQueueSettings200ResponseHeaders
+}
+
+func (response GetQueueSettings200JSONResponse) VisitGetQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQueueSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetQueueSettings401JSONResponse) VisitGetQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQueueSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetQueueSettings403JSONResponse) VisitGetQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQueueSettings429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response GetQueueSettings429JSONResponse) VisitGetQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQueueSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetQueueSettings500JSONResponse) VisitGetQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettingsRequestObject struct {
+	Body *UpdateQueueSettingsJSONRequestBody
+}
+
+type UpdateQueueSettingsResponseObject interface {
+	VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error
+}
+
+type UpdateQueueSettings200ResponseHeaders struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type UpdateQueueSettings200JSONResponse struct {
+	Body    QueueSettings
+	Headers UpdateQueueSettings200ResponseHeaders
+}
+
+func (response UpdateQueueSettings200JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateQueueSettings400JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateQueueSettings401JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateQueueSettings403JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateQueueSettings413JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response UpdateQueueSettings422JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response UpdateQueueSettings429JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateQueueSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateQueueSettings500JSONResponse) VisitUpdateQueueSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlotsRequestObject struct {
+	Params ListQueueSlotsParams
+}
+
+type ListQueueSlotsResponseObject interface {
+	VisitListQueueSlotsResponse(w http.ResponseWriter) error
+}
+
+type ListQueueSlots200ResponseHeaders struct {
+	XRateLimitLimit     *int
+	XRateLimitRemaining *int
+	XRateLimitReset     *int
+	XRequestId          *string
+}
+
+type ListQueueSlots200JSONResponse struct {
+	Body    QueueSlotList
+	Headers ListQueueSlots200ResponseHeaders
+}
+
+func (response ListQueueSlots200JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlots401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListQueueSlots401JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlots403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListQueueSlots403JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlots422JSONResponse struct{ ValidationErrorJSONResponse }
+
+func (response ListQueueSlots422JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.IdempotentReplayed != nil {
+		w.Header().Set("Idempotent-Replayed", fmt.Sprint(*response.Headers.IdempotentReplayed))
+	}
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlots429JSONResponse struct{ RateLimitedJSONResponse }
+
+func (response ListQueueSlots429JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	if response.Headers.XRateLimitLimit != nil {
+		w.Header().Set("X-RateLimit-Limit", fmt.Sprint(*response.Headers.XRateLimitLimit))
+	}
+	if response.Headers.XRateLimitRemaining != nil {
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(*response.Headers.XRateLimitRemaining))
+	}
+	if response.Headers.XRateLimitReset != nil {
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(*response.Headers.XRateLimitReset))
+	}
+	if response.Headers.XRequestId != nil {
+		w.Header().Set("X-Request-Id", fmt.Sprint(*response.Headers.XRequestId))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQueueSlots500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListQueueSlots500JSONResponse) VisitListQueueSlotsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -22793,6 +26119,9 @@ type StrictServerInterface interface {
 	// UpdatePost Update a post
 	// (PUT /v1/posts/{post_id})
 	UpdatePost(ctx context.Context, request UpdatePostRequestObject) (UpdatePostResponseObject, error)
+	// ApprovePost Approve a pending post
+	// (POST /v1/posts/{post_id}/approve)
+	ApprovePost(ctx context.Context, request ApprovePostRequestObject) (ApprovePostResponseObject, error)
 	// PublishPost Publish a post
 	// (POST /v1/posts/{post_id}/publish)
 	PublishPost(ctx context.Context, request PublishPostRequestObject) (PublishPostResponseObject, error)
@@ -22811,6 +26140,15 @@ type StrictServerInterface interface {
 	// UpdatePreset Update a preset
 	// (PUT /v1/presets/{preset_id})
 	UpdatePreset(ctx context.Context, request UpdatePresetRequestObject) (UpdatePresetResponseObject, error)
+	// GetQueueSettings Get the queue's settings
+	// (GET /v1/queue)
+	GetQueueSettings(ctx context.Context, request GetQueueSettingsRequestObject) (GetQueueSettingsResponseObject, error)
+	// UpdateQueueSettings Set the queue's settings
+	// (PUT /v1/queue)
+	UpdateQueueSettings(ctx context.Context, request UpdateQueueSettingsRequestObject) (UpdateQueueSettingsResponseObject, error)
+	// ListQueueSlots Preview the queue's next slots
+	// (GET /v1/queue/slots)
+	ListQueueSlots(ctx context.Context, request ListQueueSlotsRequestObject) (ListQueueSlotsResponseObject, error)
 	// ListWebhooks List webhooks
 	// (GET /v1/webhooks)
 	ListWebhooks(ctx context.Context, request ListWebhooksRequestObject) (ListWebhooksResponseObject, error)
@@ -23213,6 +26551,33 @@ func (sh *strictHandler) UpdatePost(w http.ResponseWriter, r *http.Request, post
 	}
 }
 
+// ApprovePost operation middleware
+func (sh *strictHandler) ApprovePost(w http.ResponseWriter, r *http.Request, postId PostId, params ApprovePostParams) {
+	var request ApprovePostRequestObject
+
+	request.PostId = postId
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ApprovePost(ctx, request.(ApprovePostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApprovePost")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ApprovePostResponseObject); ok {
+		if err := validResponse.VisitApprovePostResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // PublishPost operation middleware
 func (sh *strictHandler) PublishPost(w http.ResponseWriter, r *http.Request, postId PostId, params PublishPostParams) {
 	var request PublishPostRequestObject
@@ -23375,6 +26740,87 @@ func (sh *strictHandler) UpdatePreset(w http.ResponseWriter, r *http.Request, pr
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(UpdatePresetResponseObject); ok {
 		if err := validResponse.VisitUpdatePresetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetQueueSettings operation middleware
+func (sh *strictHandler) GetQueueSettings(w http.ResponseWriter, r *http.Request) {
+	var request GetQueueSettingsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQueueSettings(ctx, request.(GetQueueSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQueueSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetQueueSettingsResponseObject); ok {
+		if err := validResponse.VisitGetQueueSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateQueueSettings operation middleware
+func (sh *strictHandler) UpdateQueueSettings(w http.ResponseWriter, r *http.Request) {
+	var request UpdateQueueSettingsRequestObject
+
+	var body UpdateQueueSettingsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateQueueSettings(ctx, request.(UpdateQueueSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateQueueSettings")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateQueueSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateQueueSettingsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListQueueSlots operation middleware
+func (sh *strictHandler) ListQueueSlots(w http.ResponseWriter, r *http.Request, params ListQueueSlotsParams) {
+	var request ListQueueSlotsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQueueSlots(ctx, request.(ListQueueSlotsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQueueSlots")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListQueueSlotsResponseObject); ok {
+		if err := validResponse.VisitListQueueSlotsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -23638,261 +27084,309 @@ func (sh *strictHandler) TestWebhook(w http.ResponseWriter, r *http.Request, web
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37dtu4uSj+Kvhp/7oid9OyfEmayGvWOZ5cZtzJxK7tNL0wS4RESMI2BagEaFk79Vr96zzAeYg+WJ/k",
-	"LHwfAIIUZUvKZdpd/9FOTBEgLt/9+qk1lNOZFExo1ep9ak0YTVkO/zxN2XQmNRN694LNMrpgqXmcMjXM",
-	"+UxzKVq9VqLzgiVkPmGC6AlXhCuiJ4xcs5kmOVMzKRQjckSoIIzmGWc5ydlfCqY0mXM9gZcVnbJYJP6D",
-	"w8XuT2yRRCS33yU51ROWEz2hguSFIHRMueiQk4FiQhNpfpxzxTqxaEUtNZywKTVrZaKYtnp/bplFtj5G",
-	"Lb2YsVavpXTOxbh1dxe1Pnz4sHtS6AkTmg+pZss7PMnmdKFI8j2jOSyeZtPv4pYcajmTSsetpFP95i2d",
-	"zjLzmZUjWk0r+cPuBdXsLZ9yvQv/v7yUqwlzh4enPOcilXNzTDLXLCU0y+Rc9ewNLJ6o8vUZy8mUi0Iz",
-	"MlgQrlUsCsXyJ4pozvKISPM/QWbFIONqwsU4glkmssizRfCYZGZt7sKpdmuYUBWLEZuX96tIxka6Qy7h",
-	"igRhNyxflDChJaElKEykgiWTOVWEFnoic/7fLI1iUYiMKdxusGADZ0khYDEsTY6JkJoAMABUHXX3CRUp",
-	"OeoeRkTIHJ9S8rTbjQUse0injAzYSOYM5vYroYoMZSE0SxGa/H0+64bXPOWCTw107fvL5EKzMcuXbvOC",
-	"TSkX5p7vv1FzXISL8GbbXSLFkBGuzYYLxVJSzHbsmcKelsCmE6756YvGNXfXWLNiDRD4Aa/dr4+JVMFB",
-	"c22PjShNc60IHeVMTSKzn0LwW6LYUIpUrb/0/d/85unB/oujFce+cgt4mrunDcTqNDVoPuJMVa7cHrli",
-	"+Q3AVybH6piw4UQyRShRVDAypFnG8l2AsBuaFayK9HV0votaM5rTKdOWmJ4M4XSaVmVggOLPTxThaYec",
-	"CMJTxC5Bp0wZ4EaUnE+oNngE550xMdbmiM0qj7pHleNr0eGw393/7e/+9PwPT386+Pnw3dH50989u/jN",
-	"5fOrF7//0Ipa3Hx8RvWkFbXMZ3CMWUafp62oZY6H54boG/J5326j1iuWcYPeq/aX2t+/5AZTlm28QbeO",
-	"zXcYMKef2GJ5lz/Ta4CWnOmcs5Scn11eEUVHDKnxiOdKVzkfBXqXF0JFgEIjmZODI6C4KhZILTOqA4Yp",
-	"R55dAi2EYVOZsiorhXnNTyVvdTO0p0xPZBoRcyz+nYFMzc0MFpqpHTJmWsHxe1IN3DaCj4RsupQLegTE",
-	"AIPtSjOampXmhTA0r0OuwmXZnad8NGI5E7pcGl7ywQFJeHnU/Wu26OfMEL7kmMwnPGMNx6k0zzJ3krE4",
-	"6r5YnoSLfqFY0iEXdlfKreXg9pbInBzd3hrapQtFaI4CzLHhGLe3seAAoRFR0t7wgtCRuRkpGHzXCySa",
-	"TKXS5ODpUzKc0JwODQEgbZaZYzTbi4WgU8NHQVpCcWunxmlaB6P94W/oEdt9MThMd4/Yc7pLu8OD3afp",
-	"s9Fv2HP6YtAdOgDHKUoQr0lRFTI1pbdvAadavYOnTyNDTd3f+00yyblUK0mWEWW+JDqb+TbGZxi0MS6f",
-	"54a7rdwY/PpFtwYz9tVC9WmW9WcZ1SOZT9WKPeHbG+/qAxtMpLxeta05/vwl9zWfbHxhdhWb7u7OvGzx",
-	"1vz+PU0tozd/DaUw5Mj8k85mmRHkuRR7/6XM5gOJ3LyZmnkHNO1b4mE2lOcyb/VadkYgh2RamH8xw+x5",
-	"Sn57efaudReu8P/P2ajVa/3HXqk/7eGvau81TAirXr4HmB0JSjC5EcBLGZYqktR3AmpGoJ416gtNq7Jj",
-	"9pYH3CenrjtTOWiVBLn+TGZAgxD3wATlu3DiL6UYZXy4HWAM3eASKgwNNNoNoVnOaLogA8a8nmR0LpGS",
-	"IRXm7gbMcGMjYKZfCFhypmSRD9kTBbyJkVQirqKqh0xkOKFizEg7catPdrw+R0EQAV0uFg1CiJcZlrRv",
-	"A6OesZoLjkV7FVfd6VmuCPIKcrOHLQn33WvTkFVK8iPQt97IfMDTlImtoH7kR5dgf3J+CgKbB7gJvWFk",
-	"xvIpV4pLAeIqgB8dAsB+GYA3n8zo8Bo1NDljOSz+iQo/3RaS5FSzXbRF2GPp1fX4GJDSKvOAEvYNxKkA",
-	"axGD0iXA/bxLORWa5YJmuOFtLobbGfp4K+XtuKmt0krw+edfwaU0CoIRT+egpudSjA0ZKfXj46rqnBJe",
-	"KtXc69JGhe6Qd1LHAiyBBlioWCYyPS9PB1J0wy08In0DfL2T+o0sRLoVaAmp+yMYXWN1BiXwh88Hp3eS",
-	"qGI4KVHOE42K+tp5ZBffFnLO6SKTNL2S8i3Nx2wrAJrhHH0tZT+DWe6TpA1UsdshYynZ7x49f/qbZ2hu",
-	"+MJCNSzE+gn2yc/8+0eheS2A8BOy7aiJ4cZ9a4xvmQvSlGdw4hme8rOu0eD8UcFfRsulutVrHXQPnu12",
-	"j3a7h1f7B73ufq/b/ROohzpf9MHQ0uodHdwF8GVEYWT+CFQs7ZCrfIEMxDChowNvcf6CkglXRDrVuMGz",
-	"0uhFMe86bQFfnsgij0Ub3TChU6NHRjlj5FkXKON+N0JjOsvJYRefPetGZJZLst+1Dw67XfSR4NkTIQXb",
-	"6ZCLwEaVwB+7J+aPxJ9KnckGLy3bDy5xECmE5llo/wcDQs5G4JkIBQMGJx8YC44O7tP3N/CmPKJtibbv",
-	"Rekq2wpvi3CCULxEy4TMCbudmSsjVh/4ssgEAr1BkinNRjKfsjQihbgWci7Mt3N2I6/NMyM9Em3gygwE",
-	"X0xKKMn4DduVIlvEwmsKHfKS5jkHpaVRSUBXWqAZINFQmlCxMPMvoUaTj/i+e1p6/7Pv+ffmNmB72+sS",
-	"N34Or00EZBoeqVbvz59aI86ytNVr7blPRK0pU4oaOaHlzGJUk4xRpcl+aecmmTSo8TEg1OXCyYjy7Ava",
-	"RayAkTNqdUUch6AyKBQXTCmSFxk7JondaAd3mZCMG8LN6HASi1kuBxmbknZSP6Fkp0POShMKzZREHXPZ",
-	"VjIv7UPgV0+XHB1+ye1V/o2dR7vJNyagHhZDF21DBAgZSiHYEGgFvmSYvBSMOFN+h5xqRYY5A2WYZuhD",
-	"Aiee0W+LXLDUsMNZbgiV5mjFpjdU07xf5NlDXuEZH+oiZ2glLrLMxV+UKwATpeH+VRP9ROuZ6u3tjXjG",
-	"VGdKlZapFB0lh5xme/YDag9XovZcjEpnJsatqGU+RQdmImTYNbN81PIHA4Lcp5ZZCYh0qaG8mk9Zq2FU",
-	"ypUBzT76BMKQmTP7/aZRPK2++6CDe3kG1adDzW8aonze0EwxjLWonGrO/gsvXlfuI7jpHnjCgN0Y+sdy",
-	"MpaxkIUmepLLYjwhXEc2RsJ7FQKAKk0edr0DKTNGwaCWUaX7hjjY420IxqDweWLeRJtN+OVg0RHREv62",
-	"QUBt5IPznGttprGOSzgBal/aOUZg4yMEZQNajTf8IJy483yI6J+794Ix5gDyPl8jcsJgJYjbDisrqLDf",
-	"fXF49Pzg8PDo+dHB/rOD/edNMGI+5uDyvq9NqEgzdv8X5UpovguF4T+3wBvmz6hh68G6augThVQkBPEa",
-	"ctaAqQyGkwMD4WbrlgC+5WpF7BkGwRjwr9NDFRGZpYa9gY+hgdTZ98y/uWZT9RAkOGp85xdK85wulo7O",
-	"T9y0o5e4TjtX4DGkacrNxmh2HixzZIhAXdw4EZ7oa+l23iOJu6PEIrcAcRTDMQyelSSCgESlQFmKhSct",
-	"GiJG2oqxqq17p0OuzEniTPCSkCHF6ZCXVUYTC6WlEdKZGOaLmbZeqSr7ceZxG9PBFRhk7dEkEZlP+HBS",
-	"chGgSEt3yJTqa3mNfobqOTne0jPz4qsEXi0dTYkRkHruxhJYZGIoEOth5AVTCVFDOWOqQ94tMc8weqF7",
-	"9PyB8IXIyMX9GVVqLvMG4jHICqauF7jc2Yy4N0n7kmnNxViRuOh2Dxk5CX5VOxHoDgFl9b99iTUPpF51",
-	"wCqjw2vShtNMhhMqBMuSnZ4Rd82C4Kjbya28Hez+429/T3aOiWYZG+d02rNRPu6tUS6n5Hup30BU7ZdY",
-	"tl3OA4v2mzPLBhzBYQRVTUPPDI4BQ+Niy3XoRlZRPQrzWkTGuSxm5sNuGeW3DXs0HAUEruR/2xfMApOd",
-	"bdblnST5PYComxhMO6EZH7LOQF0vrNiW7ETk1ekr0M6nlGdbLUgoTcWQNQufJS6bNbl3zaKMOEneX7yN",
-	"COuMOyRx8mVNsky2WdM2QoJi+Q1ftY3KyfqluzC68qitE619/upyJ0LRurQSfI+TPFFEzreCScWnRXaP",
-	"2cBt69K9dxf5MJnGbaVcDQ2hkjkB9KrgkhGExFBO0YcHs+B9IX3nENrHshGhRLFhzvTno3+NI/trvIcj",
-	"n50UerIdPzaCCAwvhfSSL1vegyraCDnzfMJsjDc4nTIKMcsjzfI5zdFKWeVz28BhzlKes6FuvrEPlSU8",
-	"UWSQy7kCVYGpUutwK+ehhGVpZxmam+zEwrqy7VulecW9jfYLZLDw736woGQH1VWZ8zEXoJPEYsBIcvby",
-	"6uz87PKqf/7++7enL/vvL94mBu4xzlGOgjfOTt5f/di/eP3q9OL1y6v+2cXpD6fvLpMOectGoINEsdBW",
-	"ZBwYFqAmcg7R1BOZG5Y5Zi5YFEUNr1cUOW+CwM+BuZxRzc6l2lYCJILNgTMsw0pghguWvN/tdrsPEoYp",
-	"S/mDZrCf4aVQHQo+uQ50vrSvh1NI2Jpad4oz+3owhVoG8gt7H8RmbCQ+kBFiicb8hgH9XEv8D3FrSm9P",
-	"ccz+ARyq+6umGkStQvC/FMz+bFRRs2IfTrl0R03EejhhaZGxtD+S+ar8B+kcOscu3mFU6CJngG9Okz58",
-	"9pSkdKEInRggX6U6L6+AjadsE03pEgdUT+rg6AG9yUHRPQgDB/dZKAMzNCBNLpXqZ1xc95mgg8wllo1o",
-	"kWk/47I5JBin2XSWNedrzWZMpCx19g4hxe4s51OaLzzHUE+IZre6Q35Pc24WoHok+eR+vUsiknwyn7lL",
-	"olgknzTXGcOn7HbI8pm+S5BqBfD0tBGeuOr7fa2zRWd6qAPqmqLT+lDzJREMDre/Ltt8Z41F5QpqoGnt",
-	"GuWeVsOojXn+HCB1QhIT6Uxy0QCu7GYjfLRren2zhJRPNz/cmsnSgk/FyhZAT6PwcSJC2VeQmWHAR0eH",
-	"hq8/79rUu4mEyFAlsxuQSLKFJ3NDQtM0Z0ox1flsRo1WKnuiTffqHVzLUh8TNyyTM5BEMD0GRBtv02ji",
-	"zilby8/00rx4V/GIPTjmlX23dHctOw4mxZSK3ZzR1EA8sX60zoMGQeehgw2sPKaXdnv1r07pcMIFK7+L",
-	"5zS0oVYuK7YaBV9zBYcxoWGsGCYQ9c0jCEGGl4Ow6aawoAbXY7MPrOEHjDBuRfUQk1po5McGoli5paVj",
-	"en2rc0q4QHg2IjQdoO3cnlcDIbBO0vpUZ8IApzYMhuXEORThxJyAYM858uLBQbdDTqqx2FOZMzdaWR9l",
-	"mex0gAEfimlFEp0XYkg1S5O1Jao3nGXpaxcnGkgK3bqkELmgneV9Qg7TC0wNRr+6VaYfiAcJIN7HdVQC",
-	"gu7/VEOKbJl53O7urJreRRitnn0pj9lntPpvUiPYpVOuS3fN2sJcJYTp/j2qSoxN4hafRIQqB0XVUB50",
-	"azbv3QPI8mdBrhMas//ygpW+RAeNE5rWgBEC6pKq+7xdgjKckctC3zkmI35LNPAVBFl0fmFwlpbEmbzz",
-	"KmR4RnbXQPAC8G3EP4d1gElGXQWjuwPPAAyrKG2DHZZp6G8vz94REAhYTriwwiTEGbaTPS+b7HWTHYw5",
-	"8Pm+TxRYMjutRpXPBlIsKxbU+uOkGOMmuH6YT+Dyy3mbWMWPjGaGPTfnukkw1FOh5ixvsIWgXT6spSCv",
-	"mysphMuyo5pWczq1+9/MBcPNMEK1pkZBw+IBzRo5zXTfCPdNlxr87SADJx7JnKhhzpggOQYL1Mxg+yDe",
-	"P+jnbBbAnBy1ZIKEj38ZoarxrIXSdJxTr8Bvdux+OJhIrU9EjlaePCRj4iIawVvbrFEyYEM5BZ1rxFia",
-	"kLbBVziLnYgkQ5rLQrEsIe0Dc9H7XfxN7RhlLGfwCyU3PGUScC9RWuaLcBrESHgjAsuTqGRX73Ri8Qpl",
-	"6R6xM44QiWWZnW2HB+sZWUsYvHBgPmKoZCxweZHbTq0ciUMc86ORlex0EOAK/4HlNyPV0pW+5eKapadi",
-	"uxt1o9e80Buu+IBnXC+abhTouPK32iMJgrm5HbGQgkEorDmy0Yi4L+OFlXZLlZA25KZN2XQAtBOknd2U",
-	"jXPGiGB6LvPrnQ4p78t+pXq4+LB0esPhrHekP1vXxXZH6kY3HmkUlCRBjcVmmMuRJe81ajuTPGP5Svpl",
-	"jTZkTnMjNlnQ5oLMMjpkjqqY0UGoLhI0ImdMKML1MeE6FuiCJVrOaZ7WvTxBRB/IeFqOGdTf8Z5csJ4E",
-	"SFS6jB+0iKwNVM4lXF55hCVflAaigQ8jMigwvYDbuOthLIw4lnFhSAZJZjm/oZolpD2SoLHkqOAiKKLZ",
-	"HqGQTJkwKwniGmIBr64Pf26BcLfwYYjYMB9ZFx6dWXgTUg0UCKQtIFsNnBLcRWgqXAY8pGBrmziQiVct",
-	"Rw1qBCzlobl+Dy81nsSSpaiJtdrffGhcqOHquZHajb5pXYEAoIiwLaPmGKLEIfZqYtAEM/It1zNsmQ7Z",
-	"QMpr8wK/1vCPhSx0MbBxOEOZm5sGN5x5yXqZW5FZyceHBIaodbs7lrv2YWiRAwfXidXHKW52Q9vWUAog",
-	"PlasAbHb1vsAP5iWDbJT+MXVcYnuzDESKPhK5ChE6cHC5E1MXuaC1Ir8+PjE285QTvf4njRLONjzpoj/",
-	"Ncw4A7fXd388e3/Rf/n29PW7q/7pq7jodg+eDWXK+sMJzTImxuy71y9+ZtlE0oOz+c2b/PXPV78dFy9/",
-	"pJL9tK+fv7/4MCh++O2l0vPd4c9N4/to3Pju8uDpM/w9cOvx78xaf3V48quDN786eJPJIc0mUulfHZ48",
-	"7z7v/urgDaz9VwdvLNT96uCN8365ydBOBTLSd+bT+BwiXr7Tc8Z0x0Dhf+I/ITDmP81dKXwsRyND1DoY",
-	"XPOf4D7Ct+w85pC/+8Oz3/149OG3vzu8fPrHZclyiRxjfL9aHWDoSDGzqQCKtPe7NkBQYSiJkPOd4xKy",
-	"IMjRAQaW2FpXY64Hdy3BY2XBTTLvfbQCYxNKv7GLNg3ycxArfnH60WTOqjv0NiMIIIErOS2xV5Ex02HF",
-	"Hl1WdTFiRWKlDetGBnBLInLNFiwlg0UZyXZsZZtrVpbNsA7jYMrys21wBRpq4IPoVGLoN7qMXf2VHahS",
-	"Ana1JypYDRQFHAaSZ+XXWkBmFAtXnszuoDLMPmonn+4SoI8Y/WbeydnOMRRDgdKFYN3LGL1hCoN7efj9",
-	"DjkVhBIEAjTn4IjKWtGOZ1V1EEF6WJchcT6/BAwpviaDL5pXhpm/psNJSH9B1kMpDbJpzX5ikRcZs1Wl",
-	"aFnPBtxnuwZoI0JnMzTxz1Ezo7pEizHT6hhXVg4xp+UcYQgQpS8MV019aJkXQh0EoIeohBgDDiAeQ+Cj",
-	"YN7dZo44BSz0gQSlNI3LrEYoTultCPr7B3WW5hB3M2/5a3N7NlR9aMMHtxnuCcCW40tisuUEnkRtOd5T",
-	"uy3HI2XbcrAnh9uOt0R52+FIsrcdbXnHlsMdm9hq+N09jLHy5mY85EywJdrjqU60pIda2tgCr2cFS++J",
-	"olmWNuEzIFJWKNQKzuU5Qd2A98VDcu475O1sCZeBAUFxMc4CZl0yXlLyXfTTTpgyzOUGaTChYoF8IhbI",
-	"hCA/EGQbx05orsNjqzNN0na8DCrIutFyx3JTx+RHZWRYE6Nfl4bXVNF1Sd6SdXMDclc3o21A6ermorUJ",
-	"xRW/vpLXwbA1UfyPsrgqBswPvA/uLpjyoSZ1PJKFHhr5T47Ccr71RLZmp2eTblCpCozhh40+D1ej7yFV",
-	"kpeo7ItrObtk86SrFVS0tweW9jWmVAXoVUH5udAhVXFv2Dcb9Q+pGk13CPwS8SW37jWPKffFFS4HuUPo",
-	"y2Ypd/XkuYerLf6PClfs54AY9xDk9aa2+HUX3R8B4AOTHbGr1YzTsoGcB0BZgtPnBXbVDXKVWMiHk/bc",
-	"eu+DtAdnWYqo3HKazwiLXDG5P5bSyXnvwUqlL/HNu6hVzNINkbAp569MsQ+Lgtr11M/OoWBwGFGlWugS",
-	"tFdoRWXNtdtdRcmacwFPMH7bMBKpdAP1mlDVNxSuiZZGLcFudX9Y5KqJr5xTpaD+Jb6QGJo5Zug8NAPh",
-	"0zYv1RYmg9zXmfWkPgzVZsnrY5Mh5w/lIOKUUbnt6h5XHe6lB7taT4U0pyOdkH/8n/9LEg8C9u+S51Yf",
-	"gEsEGBNLGWTC+hINUrBS9UavB7LrhLRt2oB5Pct2qj4NWEYIhSXUoPXafxpMXVDeodFwlTcXkz8hOSsU",
-	"BKgpBjJiaSMCO3JpfTAiBhg1moKJN+eGzQHIawccP8xdESk3zk4PQoWXF8NVXy2UZtMVWGUjh79wbPAy",
-	"C/ncaN8vRTuXwoQbFtd41c33WrmA8LRXE9FGxIarb6ablzChNchZTzfYwJCOufTqhsgKHLH+BeauPMb9",
-	"dMtO27SPC0ZTqKHS6Baw3VhKrzEZUoHqp87paMSHNit6hIXTMflsBp0hRjZlsRaIRXm2skUGDgRpCupq",
-	"SA1e7UVE2HSmF2UEm18OVz2SpFTTAVUsIe2ybi5EOu1EJJnyMSZcK0M5sXpM+QxfBs05JQumzYi/FKxg",
-	"1lUc6D7w2KUL2mK55nU1KUCf76dyLsw3JoU2/7QS4bgQO2tHb/rrOKd5Lar86D6BxtFyOC4byov/XjeI",
-	"K/JXcy+YwLoaJYXS1uBvx4aJ2qFkOGHDaxU6XtzNge3IXUkrasFRG5YUHm0j03Hi36Zu05zNsgXhoTk/",
-	"qPUMBdUCW8eUcuGiMn655LANUnsug2TU6tZ/lHNsdpIO5G1Yesb7xgwc9EgCGdx9WxcsMbIaDcqkYBo6",
-	"OA982QSDnTbmi3CB+QwGQcKQbjtRYA+AyNgEc3NtQaZY1F96ent7TBIhBUuIlX5UVYoxvxmGEq56OZw8",
-	"/EwjPFWtNxumrMLYNYOuUg4iUX8op9Nmm2iRC0Xsz2aqkY9OMYJdpljSaawm42ZOC7ZyWvPbNnMqzfVw",
-	"smpW/JVtMjEEzwwX/YzdsKw5UmhKFz6UGEJNjitZtGCldGXSGYGJSJsSG5bj3ouFrQNdeoKHtYgfmw57",
-	"ddZ//fvXF388e/e6Fv2z/EIrav38/ur9ydv+m7O3b88+9N9cnL5+9+qyFbXwweuL/tmb/suL1ydXZxet",
-	"qHX5+u2b/tm7t39cM0roPYgh2ye1vrE1SaTzUWK1eHMIx84tZ+PtZQFdnRYGQ/WELQwP/mfLhKVZdjaC",
-	"8nUbGZk+RktJrNZhS41+WbVrs3zXW3bsp48JeI5zNpU3UAC7s8pwtdkCvQlrkwXar9XWpCds2vnlcwTv",
-	"ScLd3IRUZ9pGaSDuLYWlI8s/3RFZq8EUSupwTSgBDfeBnI6vapmqJuzeb6e6hwp8RqbuKjoAU25JCT5P",
-	"u94wp/Yxh9bl0K6Ajs/KkV0BHjZpdjv4+KfJp12ZQLt5OsbS2f/exb5upH2sCt5dLvyYW41TNFo9qwe+",
-	"YVYKLOLrZaXY+2xMVHZJ2E5DHDJueJjiY8FSAoBjtGw+svVuv5A98DMhsq5+182BD/XJur9Q5TKUYuGe",
-	"ZlOJOSpIDYB3SDuZTxQb9qEiWM/otaNK+VCX/c6hpqU5OANpXCs7QSxyqc3jiEypusZLyBdYU4dlLsdl",
-	"ORFqYxOfR741TH+VLHJ/HrXqhxsY7eyFui6WKzJ8AfoUE4iNWpIBs39av+7qEgJUGw6nG4xpJ/YXMqUp",
-	"I0qSEc1tyMzKRqfR9kC+0hEPvz7Bmme+B5mFjl2eJmUwot1LNY6b3Wxq7sblNKeLnZVBJb48A1w21mOz",
-	"zzqaKYzzqfq1O6Ff4kFb/YNtRJdmgEKa9hQ+yzUKE90TX+GdW/ZjNsrCyrFojKLERiOYk7H9jKlYcUsY",
-	"mGpJLFpCWUp+vLo6J0+73bWXjJbB/rCx/IABJpixTHUq9wGftOu3i8VEsbwkSZUdj6Vermp8Xy5mgCTg",
-	"g6ve04r4dnAsuk9ysIJ4F+PQd69F2lhGumypLug1asHVCNKlrtWF+0wO00RTK50ZPa2o4KlbfFTSswaI",
-	"qMD1MrYs30uFnK1Bnh9yStOg16Vr+EsyOW6wteGvnG3M+z2raGD//7ze79q9B9vfyHndCJ3LbuwZEykX",
-	"46QHjpESiRYgl9SgICGKLlRJBRpQcuc4FomfJumRZnJ2ACZh6+HuYd0xUswiTzCP9rvkByA7YKaeT2TG",
-	"bBcyZzTwzeL89ANmpCpr7kxryX+4UeioYFd3v0e8IkA2ysEga3hABu+aKgbmrQGrJakssTx4YL9u/wpd",
-	"+Nbu2fElBoNnEO7uHt+z8jVqRNfrKjWI6vaVjZHvQcemn7gJemvxlJupaHbwuhnx1oitVkR6OCv2nOrh",
-	"JNC9ShO5SzZdM9W06cogaaP5suBr0HxIZyyweNvakhpFQsxbybjBmGGhMSe/G/S3Xsr8fdjcsqwyo15T",
-	"5FwvLs112/QNRnOWnxRYwAL/euP4rhzqvsE3o91AovlQ941MaP5uNRSR8PletpkN9iYPGksyOpyUhbiJ",
-	"YCxVUDIV4qNjkdzuupruu+WwhLBbzYT5J54EgCuQfVhvyX+Nqo0tTbgYSWc1p9is1nZIDloggELkUyTH",
-	"XE+KAeRJukX4fzREJLq9Im9VUWAfpSINW1JB+wJtIFEs6jlyilBsCtCJRSz+4z9I0NiGSxGL18BdfSd2",
-	"SKFKKpmrPfI9HAOW0x5eswXW1U465Ce2UCQzVCLj14wk4YUmsWjPcpkWWN80pZpi7FJ4ywlpO48lvNAh",
-	"J2WfIIiOh9q2kFMOjXqh0aeKhXlpFyqsm3HHtpkQDBPlEK7dts/9batYvK6BCTTQ1lVQ4tqBjy3d8xDo",
-	"xKIdxNLf0KxgWASKQRGp5vEqIbawhpYzHGt4pRwWUyb0TicWJ9gyyer2EFYlZLBQBdEIYBTAvNJjkvQg",
-	"qTQpe7/y6SxbkKSXM5omnVicub3boAw4aXeACkia4QNkSPN8UVm6b9nUg9pDyXHQ2CkWZhAGpTPM8Tjq",
-	"7iOSuj6nYiTzIVNkIPWkPDtFxkywnJvxC5eDxg3lyjzgvkZhWdVB1grRZC7za5C9fEsM1xbKfjxyhUE8",
-	"gNlCp1BPwTadCvd6zRYAYj04muTY5sUZNCm4ZhZZkOaIcp1QZMmtEiu3TdCeiuWHkk8xBuXHrR6JW51O",
-	"J25FJIZacbVHtpydefqp0+ncQdnKoCcTFnQi7aODgx2ANVyNq6VkwK7eOsmXgJCjEYo9WGkJln8R1szK",
-	"fZM+lkJY9DVbREG3PDJYhCWRNWc5adsGeL7zXSwOu0HPu4jUWt1FITEzi6GZkr7Lnp0v7KT3rBtBzydy",
-	"2O2a0eCEcMU5EMhcmEqHXLie82CJFaSskGcbkeX5IhbJUrOkJCJJY98jmzq51MkoIe1C8FtXBMxIutBo",
-	"kLoKHBNmBVzbiv/gBd5EpSIY3AHCzfnZ5ZVtHtHUd9fWDivb71abgZvNBTXQYgHIWOaw+i4SWNKrnTS0",
-	"nbIIvhPmadngKKLnfGgthxkfMqFYwAB/Pr1a4n1QvARayHZkPt6zg9SeebcUcVohg29FrRuWK+SG+51u",
-	"p2veNBPRGW/1WoedbucQChbqCYgaexMolPXf5t/jxnhVLJJFDrpdQycyacDNEn5bRwsgSIH9I4LUWuAl",
-	"ZQo91H1RxIU3QSFviGnqgSFnxvIbrtB9qW3MWzk5UFmrIHEMx4E+GQyylt2lxcJFovnmd05f8SzrNG31",
-	"Wj8w/aPdMdTKQ0g32z7odjdrMefk2xbK5us1eLN1yVZ0eGuoTPaFGnMHgmar9+ePUUsV0ynNF1Af6YZB",
-	"zGPU0nSsjLRtV/kxaoUMGEVwdCrdRa09CKlbD3KWYxXroZO9Coy4E8BOonh4sQgCFQ2tHRZ57mr6BQ1H",
-	"y+jEvBCqQ85cZSrytHsYGcHFvIF98GyUHwbsGcpvHyTHS5GMU0aFqu7BumpScnn6w9Xri58hm//y9IfT",
-	"d1e4KEXSHGlgRJQ0hE3SlAxoZobnRGk5U8ARzRq4LssvWjOhYbL4khFTZhrIyIRNlxGArA//F3htnwv+",
-	"PnYVoMnhAoZZro0OZcDtCowIYlsx+rXzJZvVP+0ebrvp5WhMfwZluOnXOQcfCXxcwquVx+eTxbchGuWC",
-	"N6UaN/t7YV+sRtLx1peBXb/7VqgEleW0UE/yYZkqCpUeLOh6g878pQZT9U6GDdhk1nniNrMVQq0HHmGT",
-	"shUAsnw+j13A16IBR939VYP8fe5Veg7DoMOHB73x1aTNiIMXD48IO5IDeeo+PObU1oR2rWOrrB2LEtUg",
-	"I8DZk6CTXKOyjT0n4R3QhF022TLS2i43qtqOxqiO8pqJXcPW0zJL1FZ7rXSVjKzd2ujmGdWxsD3kwCyu",
-	"ZdB+rmeE/r+Ws/3VtZv7ayz+uru7C/8zbyQuwz0hfyVJ2ADKqCthc7eE4ABbOwXf9x2s4O2gtVpybCMP",
-	"QflOgo5MCWmnzqRYaaNkNa0d+x1bZAW+E3Q+csuAGiJLP6IruGwphpqV64tmh7oKIjC6fDeCF7E1yV/N",
-	"+f36129d875f/5q0S8K4Q25Ybratak39VKky+aO3ooqiN1yMoZjRNCp78h37kKg6OSUnrhM23p2hzFi+",
-	"OJw+Ft4eY6TFiCSus1RiO2S/v3iL9hjLGTGyxyqMB6G453X2kNDXGp+OCqP4QvVrGC5dkWis7o0LbI+g",
-	"RzhIBbFI9ipgBOa4ajK0jbUeQFlKiHGyLlXDsHnGMBfECXegy4BGD0uI3BpsQwIjJ86pwngFLUk72auD",
-	"9V4FZMwKQ/iMIISFlPWcE+j/JZUv1Y9eqcrJpDwNMomwIoaWBCptgDpsriQHpxcI4FwZiGApmiq8ju3s",
-	"T0b6H6D/iQNrXW5wpUjbVpOJiKtwEdn0FKMXuEIYEXH1hiKCNSmiWNgqEzu+RZZrDpuAjSAUQvbsK4nT",
-	"2Y+Ja1y1KAEhFlKER9ZBBPI9KxGBnACy4wzQy8klEEooFs7kuX8QVDuJhUEvWegKyrXN6/XGmh7Adzrk",
-	"HGzZQaK9b8EbC0Q6qOHlPQHHARLZwGADdwCRGH5CF0HCCZnLwqAnWKtpLGZ0MTWwd3J+CvVw4DpzyECJ",
-	"xWuONVPNDMI38Crdbon18vESgIOAFx84cc0M0TQH2yR2VTucgjnDliFXK4PNy1f2ArvQT2wB4eYWLr+X",
-	"6WJ9hUBhvG1ZQaVkvCfEVUzx99721BWbQxRsub1o608nu3/8r0P6/avn75+/nP4m++n9bDebvjh78f30",
-	"1Tid/Pjfr9hf1B+f6+xtt1XvZ9ha0ZYw7LJbdjk0fLzBbNvqtcw6QXNBwK1vrA7PbQ/04b6CL7piZEHr",
-	"8Yfk3eYWtndVj6cNbq0J3ftfWuheJXC7/Rta7MG789jL/ltL72uIyN/T1MPQtxP4u2sI/C9dDxkzYH+N",
-	"T5xjp5krKd9CnxnQLA4eHlf6P3w3lF9EI3m51LJyW2UE3HWtuknBcXNXmr8hHx1tzK5SrxjX9RVR77R5",
-	"nxwSi/sEEeLkEPTnlc4MfV9B4Vi8v3jbq1YuDtpnQhw8TmhkX+eEA/M4qhhPFDR3bie+jnBi2wiUhX0T",
-	"8h1JPjU0v7zDcsR7ZWe4PVfRN8FJ6gV9k6i+H2xnbSR6rOi2WxiBE7wBCRlAiyDL+IHRxwJK6EKVNewk",
-	"TrUvvEs1Scryt0lYiHfHVfs8/+nlawIFjEVSrW6cBJ1Qa03IpWCk/Qfw9+6A7OIjI2E19k5UdXPWfwl+",
-	"SXcfkoRNP8umszFmWPpccK4gBqPNddnh3Jlvrb07nBh7bv/28uzdTg9kOXZrPfk2VCXFYnQgO6gITIKq",
-	"1uR3lssRz1hEoFe6sk5z834svI4WuQiGBmmtJp9F1kOGcKRI+7B7uEO0rAJXZj2mYf9Wo75gcodR+v9S",
-	"sHwBClxDi1RwFoiGOalrqEleltjrdQt/RQhMoJVgCLzrQu/2R04Nmi+0L+KmsLwBDLQ6YBQ4sLgyP6WR",
-	"hUlU3yRoQdD2IqjH3qhOuuuCNuphw9spTZnXkGLhtutx2rW0bTtLRcoEZ6nR8biABmN9RKrIYpfPUDeY",
-	"6uClb8MCoS0AwEP55B9/+/vOqo65pUJE8SCMdo+KdiGuhZxDowuagS0aTsjfprnHyGr81MMLYFntUiFh",
-	"eWLUE/CvY3feStfdoC+v68rrI0Ri8WB3XqvuYm9rr9Qne9VltIWEZhHlJVT1eNSPDVXVZWAGVnQkSGUJ",
-	"TwEdg68YzdtrjM4SgePBdUDa5eqvPpxeXb0Oar3byzkmSpo5sUAzLTO3B6HNF6JLtUypDQD6g9Gw8WLd",
-	"QPe2LzPkNcxYtJfV4mSnQ9764BYbvGIlfQVaY10TwIlj0TDXPUocFv3/Z9Dkgtq1gb4jyB/cBiMCTZ0x",
-	"P82GXQdcN2ivvUITKiurVztng+bW29vz5fV7z7vPu3tlUOoDutqmelWlEfk31qoamjys9mis0cvhUdt6",
-	"1LYeta0V2hboOitUHWclBIR8WAnzMYwuy2JbBe1TKRTe2XQU1pRJ8cpH5VeE2h7hZcQHSLVpxVpKc0hd",
-	"YtrZnqlhw02h/jVTpLOjOnmmtKdCcrc1wvu6pQ0c7RV8tuRlNRp61ByOHtqRwuU9um//qdy3eH33j3gn",
-	"9RvoGPxL4XuJM1/OwBI1h2hcgB8P5dIlD/ODsRRNcUkrEaf7jU26j5j3iHmbYt4PTBO6jAifHWmxkTpk",
-	"P2Eu6KNlu77w7z1xVpgLI9jcB1PZqH/MhjS6DheAbh0CuZpJkCuZYOaB1YioisXKNE7f+2A5iOrcFhOu",
-	"7Xe5WB+k6/jkHaQnpL1v07N2ahnTUYubgWBtcsVTe7bRd6gz+co6B11I6cIiBC6hy/61nG19FzUx9Orp",
-	"+G5A7IbLQvmk1aaF2ezTcGWV8iPdhoyy5SoCmTugsi0dhiZW0+LD7MimxVTqcT9MWsNC4feuCmwR2ojT",
-	"tQYn1eWVvceaFhfUul1zeWXNoI9fkcH48uENHKahgPgjl/nnCc/7F1LrIKzP1V93/AVJ6D3MBQY8FMPn",
-	"w1Ygt5d8ADN+pRRdYk2pLrsuKNYelV2gia3n3onFuQ/ogU4swC5qPfDKDmpYgg2imaFPROKL6IEnx+hy",
-	"5VCzDFeCq0POK6UKq918bcLAhA2vDXP2zQ+hiB6apev1CxNvhVf3dCgi7aAXctnlN4qFr39q86GxFica",
-	"dSNbOafeOyPCODW/TpuM57tNx8K35bOtu8s4M9vVyIfLjSU4W2pxcFx3iE0Ch6PDvn6YiDExmjMwQtC4",
-	"eW4TL5RtIT+on5TvPzjGglXVRos4hZyLWs+sWg+rWCy1MwxaL0JYohRjluMsZtvuxMGbYlufC/KHnQ45",
-	"1Qrs07Fw3ZroVFqbe0Ojpgchw9/AHCzvLOxDSOYc0kd1ASGgY6bL3oOYSVimyMKVxaJdugPc2e1Zm/Ce",
-	"2zy6Iuso57Zj82pHhS6g5A2seGru/fDZU5LShSLU0FLSpoJcvHlJDg8PX8BWYqGK4QTKbBx0D/d3u0e7",
-	"3cOr/YNet9vrdv+UoMgH81NN5lykco6eOAVJteBvduZyDCiLBbeNrgSZFflMKtaD2LYRv2UpSa3rzMVO",
-	"QlUZjq1hZlSBQw1K4PDMumdiAR2C9MQor2TBaE7onC7wXFljAisXZdJrGFTm8ldjYRMugxRU383L1k6O",
-	"CHpOzHMIY2x0VwC5O8cc9V/QS4H9KWoxWVjSE5zBc0nC5gDeDeE/0fqRZZlEiusiAv+/SkuB3p+bOr9+",
-	"vINMQl8/Yvn7IG/aN/xibPLfA2v6gD2DZtiuXRA240qmjBxFYBMrDLR0Ws1FZsP2Z2Gf9UpX/Fqvs2rP",
-	"+dYl/omr9t9uVfu2l6Un7u5qx9XUHhfOa8bySnnLFYdmTsgTys1Ozmd/7nf2wU9Y6MpBVSoUlwdw/wTW",
-	"FDqkggg5txntNXoORwVJdO5bPURFw9q4clRbijIUEhDbkGqD9zY2vlNrG/nAzpaO/t5uxXgHvhNLw+mD",
-	"W3fWIKG4arAPnno3PPWy4q/7t1qoPs2yfrnoTeIgPdH5hbx12AloRbKq2T9EP6Ik+OiNe/TGPXrj7ot9",
-	"BDyxutXmmlvVnwbP9j7ZPpP3etIuyqLoiLQV3k/aRlsoFTBHpyD+xYuhVrlAx1osfH6yQjkZzftjo3sA",
-	"/zgJ+p5yVW3gVcav2OlW+9KsuLWeI83TIzfto4HlX9qMvzEN+UU8bgBrn4vTa/jYXK21JbdZM450v5kI",
-	"8Ihmj96y7bxl26HMdq4xMzn4xaLWrGhENdthBOv9QC6xjTU+yTI5Z6k1VHgmatga2jijSsPKoNNkJxa2",
-	"u/mSDXWNvh2JKLIsIUgCaMmK0WCGsYhcgK0D1tEhDTbM/MHOKaSdfLpLYhG2TtkJ0nZXGSMJVTa8OoXi",
-	"JhBrDCnAoYV2ShdQEg4zDDEeOSVaynC13vCX8WsG1uM8uA5XrPThxjS4laAxzU6TaFE2EWptaYhpsqdg",
-	"vPmSVaXWxcVc6dra33K3o7W0v29D+u3VP7KA/xn62lcXzv4dFDxE2K+j4O1ZFQpCyrdmffdlxAXlszyN",
-	"F3IOjR7Q+O7pLXcefBVVspds2VTMYw9YpahogMek6kiBVolOdyRcpGzGRMqEzhZBcgzMhHlKYffnWs9n",
-	"sqLls+31HLkchXrXcKjEbbY+Ly3R2CLarLUUAqRo5PqxaJe1ZRnNs4XNqnELgNuMbEIGoZU9oOJqTgzf",
-	"Li2qKrLpa5DUoTEHJQ/rJti6rOXNKM+wIZKnF1RRCnJtIDpQ8xsWliXg6MGCGh51nx0MHXENKj80pSbt",
-	"uo81Io41Oa9cjsWWDRs+R6dYWFsjSIjxMSDOcuDBwfm3wHtU8ZXGgkGxGCxmOcwpHL5ZsjLgSrN6aUvV",
-	"JA2c4z18OcdOhRcffHVefF5i7YQqW/ETy66UcmqAfI9W2kfFb1v7yr8QK7Zo8Zm8uPJWWVrRvGW5sefW",
-	"ZbPyByraqfX6oYOjzb7UaY6ZtJ/8mgpA2de9KaAty/w2Ai4zpIIUij0qBY/l5yBOzYOpR8GyA/9KJMRX",
-	"1o9Wg/c7JKn3lCxDZ2yd+cA4geFtsUjK3pq2frMRcF3v7iAsqixm5cN57S+2lCv2S1kR52yduc6r/MvE",
-	"kKxqVYo5XY3NSSGrpIBSzKQsCtEjn8x7d2VM7it2wzKzZSLYXK0RUVL6/T82NQMtCwdt6C6vNIb91g5z",
-	"vN6V9Z0huvHRaf5ohHl0mm/qNHeEcws2UrOs4NO9Tz5c5/5EVHiuSNCoxAtpTkAjl1WpbsnHTdpH3UM0",
-	"q8fCMQ1LDhpffrFDCqF5RnyNEXzZVg0J2dI9/nN3Zmt60Evy9OhDf/Shf3sf+uej+DqedBgBxalCpHW1",
-	"ZWoo3uxzX4FX3W8qRzwi56PnfUvP+2cg2pb+dxi9pQd+JXN1/mRgrp1Vnt4SWbdUmEr90CsQG3lwN1dI",
-	"vhUh8V7cR4Ly6Md91DmW/LhfTOcIu76u2/JkqZlsVEnS75BLNsyZzWCbUnXdVFjDzPvBffwr0pmwR+4K",
-	"YtPYHPeR3jyaiOclfDpE+xA0M16FaW7YA1biCzbmSkN4gihbW49sr2vsOAKVoFRZVNcZjaGkOnRgmMlc",
-	"k6OjQ+jx9bzr2mBC0UpAOCiFmcm5IpDEGJR2/PD6+x/Pzn7qn59dXF0mtmgt14pMpNL4KSF1LHKmZHbD",
-	"MH0xk3KG5WRtm2PQT8ASoGZsyGm2a3MufWOI9unJu5Mnipye3xyhI//0/OYZyWH/OWcqwp/YdMCgGCsX",
-	"BN7gYpgVKUt3egSTRHFl1XqZRZ4lHXISi4mP7Pe5xm7lCzRQYLMy54X2fStUNZYQo0AwzTYWvme9K/qF",
-	"l+GbLpZljhlRfAwdFRXQP7ONUZFlx5h+xm3QIIZMmNkxX11N5FxEhEI9XojTy6Wm2iZFr7TXu+7bv6TB",
-	"HqHzwbbnH+sNJO0U1e7JdrINjer2GH4hq7pvgX4/Ywns6sckQehI/N07OHFZikP2aHx/lJwfje/rGN/n",
-	"ngpuxaCbZeG9T65P0ZoWeN0gRB4TIZHjImEDYdhVAeANKTM4WUnW1zONhyTm0Tb+aH77XFP3l0GoNazd",
-	"dXwpCw5Y6WmV4vgD0yuRpPuNOfsjqj2i2naW7s/Es+2M3fYTW1q7r6BBAOCm0q4RH3S4aIPGggoN1lBa",
-	"afQOUfdLax0foxZXfYwfb/VGNFObWsS30Sa+Gc1xNnELBNEyoXwkRf9WNvJ/K5P315f096yph7PV1nAo",
-	"NmYllicgcaNxKJPjaK1KtaQ9o0rF4r5SteS+SrU7vVqNPiCHsShVi6gUpajWbDozMpUkI5pjG6CMKm0r",
-	"r2KzJqhiZs4eLYBzG/IdC/imnYNwRdKCdcgbMOqUUwd5P+QpURF5SqZcROSwi/89IBPzbOJTeITN2trv",
-	"mocjja3DYFdYviMi+wfl/BJamAygHOAkZwyqydmAJZmnLCdyRMqrM2eAB2TlStt+d5bLKVer26VbaHpV",
-	"wsC6VX+r334s/fvx67NIe0uLh0vaYjhaiaWPbPJfXGL/VyuH6zlXyS6QuPxCcv+aHHDvk8Ma+CFniol0",
-	"8xzf4MvRgy87rL4/Kdj3OXQLfKJswxTbE9BTfvDmRIahUsObSzoA/JGSUc7UJBaGeS18GYsIMm2hbNSA",
-	"DY12Y6mI9W2DBACfu2ZspoDN8jQWbdcPfxe6WhJok56zITOfRLeU6+AyoSI1LJRjv/GcDeVYcOgFB/PH",
-	"wm/Bl4vFpNj2UfdFWcu4sYrEBdxUjU7+U2eQ1te6Qv0JbzAiMyZSLsbHzolmLsRmeT96Tx6Zxb9BJiki",
-	"OqEeKb6maoQGnl20OHwWG1hJ2E+VKpgj1TVPOjZ3ReMx9471Dnkjc3JwRCayyJVVJah1n0vhffdGMgfv",
-	"Cx8LliL1H0hbCMJ8bSl7Dj/bSF7hIOx+MM7pKxDX7jf3UDuNEQ7fGvlC5/QjUX0kqv8ORBUN2aHQrhyS",
-	"fzXiqpn6SjS1FJZLodiRQSevdsznbc/BQPi1XmuuiSoG2GVBxULLHkk+xS2exq0eiVvsRvf/8be/x62I",
-	"xGAIwMfh1PibDX/pU41v+EEp1TRu9WLxyQ/ru9nnE5z87i7pkFM0QSFJZynUZIOq/hh8hjJ5O5PjMUsj",
-	"Z5GKhRRQvabIGQrlernfPYqSno8eY9nzQkPRba5ccwP3eywyObaKwPZy+hVT+ovGcP2y0jm0MYA7CMyi",
-	"j2L6I0f5d+colyikl/jxuZzEzM6GRQ69H/78qTVgNGc5NMvt/fmjoQVYXqrJZn1CoJU3Sdy3sBRVEmGZ",
-	"rbJshA/dLaOFT169ukiw+LbtYMIyxbAM2IQG3uAZ1RNFCpEaEmsbSAyoggBmpIT3NBcHYmbPZzkV4YYJ",
-	"sypUB2jK4a9ZLgcMW2SoYsbyG65kji9lkqZkQDMqhixXkSHqiqeMJHs3+0mE5eCgmBe5Zgtcm7V7/8ho",
-	"pietZXP6uevx5/rxSIHpmTlGewUl0oScm8dUh1VSsbNT+SGs+7P8nUs55DQre9iDBQk71RldpuwCbPsl",
-	"B1P6jo7Ls16wQtFBBp3+oW9U2WLCdt+XSu1mXFwbjgj11MK12iyT5Xlfu9QJXKe1ezlRA3mzkJqPLBNS",
-	"HQL14SzXTqqefHM1SRBBnEQE/wxbevneyWXj5OBhpaHyDvTwMVAMNV6t/8nyas/DrZ0PYBgauUOVOZky",
-	"0jbYC63tnViEQdwyFsEv7gh28AxKscm55ahaR3bCR7F4WGYin2KQ++Cf//jb3+/u7hLSljl8xR5E+Vuy",
-	"g+6/nClZ5EPsiQkhxyfnp4F23SGWcVSUZjPyUlOR0jwljm6ROV2QiuHTXJz70wC60nQ6M/fiHprpqC5y",
-	"1iM3+1FcdLuHQ0Mcnh3Bv1lyDIhcV+pj4bR6bFHmpwEXKIro1ugqFg0Lzfggp/mC3LCcj2y4/rQTCyfW",
-	"QHZAWa5xyEg7ZWmBQhO08aqZd7kgQnqnIgFH5DGh5OD2NhZWvrSNq/afEi8SQS3ClOfQPRz6D0tNRhKL",
-	"OKL7dbTsX0UbNTdP4TgecrOSmpc1WvKfEi5iQbPMkPOj/a6TiFMO1KGqMuCylCSpJE9DbycXYG2ZI7y7",
-	"GpHm+sZSpraaZuA+tnL0Cv95hfx6zni3ijX6ACDrFIlqBdKqLWujevvoqJo3HNXS46KayyWq8+GPd/8v",
-	"AAD//w==",
+	"7L39dhs3lgf4KljO9DE5U6KoD7tt6uTsKv5I1HEst6R0OhN6WRALJDEqAmwAJYrt1jn91z7A7jvMg/WT",
+	"7MG9AApVLEqkbCfdE/2RmCILKHxcXNyP3733Y2skZ3MpmDC61f/YmjKaMQUfTzI2m0vDhNk5Y/OcLllm",
+	"v86YHik+N1yKVr+VGlWwlCymTBAz5ZpwTcyUkSs2N0QxPZdCMyLHhArCqMo5U0SxvxRMG7LgZgoPazpj",
+	"A5GGF46WO9+xZZoQ5d5LFDVTpoiZUkFUIQidUC665PhSM2GItD8uuGbdgWglLT2ashm1Y2WimLX6P7fs",
+	"IFsfkpZZzlmr39JGcTFp3d4mrR9//HHnuDBTJgwfUcNWZ3icL+hSk/RrRhUMnuazrwYtOTJyLrUZtNJu",
+	"9Z03dDbP7WvWtmg1jeTPO2fUsLd8xs0O/H91KBdT5hcPV3nBRSYXdpmkMiwjNM/lQvfdDiyf6PLxOVNk",
+	"xkVhGLlcEm70QBSaqSeaGM5UQqT9T5B5cZlzPeVikkAvU1mofBl9TXI7Nr/h1PgxTKkeiDFblPurSc7G",
+	"pkvOYYsEYddMLUuaMJLQkhSmUsOQyYJqQgszlYr/lWXJQBQiZxqnGw3Y0llaCBgMy9IjIqQhQAxAVYe9",
+	"PUJFRg57BwkRUuG3lDzt9QYChj2iM0Yu2VgqBn2HkVBNRrIQhmVITWE/n/XibZ5xwWeWuvbCZnJh2ISp",
+	"ld08YzPKhd3nu3fULhfhIt7Zdo9IMWKEGzvhQrOMFPOOW1OY0wrZdOMxP33ROObeBmPWrIECf8RtD+Nj",
+	"ItOw0Ny4ZSPaUGU0oWPF9DSx8ykEvyGajaTI9OZD3/v975/u7704XLPsa6eAq7lz0sCsTjJ7zMec6cqW",
+	"uyXXTF0DfeVyoo8IG00l04QSTQUjI5rnTO0AhV3TvGDVQ18/zrdJa04VnTHjmOnxCFanaVSWBij+/EQT",
+	"nnXJsSA8w9Ml6IxpS9x4JBdTauw5gvXOmZgYu8R2lIe9w8rytehoNOzt/eGP//X8z0+/2//+4N3h+6d/",
+	"fHb2+/PnFy/+9GMraXH78jk101bSsq/BNnYYQ561kpZdHq4s07fs867ZJq1XLOf2eK+bX+Z+/5wTzFi+",
+	"9QT9OLafYXQ5fceWq7P8nl4BtShmFGcZeX96fkE0HTPkxmOutKnefBT4nSqETuAIjaUi+4fAcfVAILfM",
+	"qYkuTDkO1yXwQmg2kxmrXqXQr/2pvFt9D+0ZM1OZJcQuS3jmUmZ2Zy6XhukOmTCjYfkDq4bbNoGXxNd0",
+	"KRf0CYgB9rRrw2hmR6oKYXlel1zEw3Izz/h4zBQTphwabvL+Pkl5udTDK7YcKmYZX3pEFlOes4bl1Ibn",
+	"uV/JgTjsvVjthIthoVnaJWduVtqPZf/mhkhFDm9uLO8yhSZUoQBzZG+Mm5uB4EChCdHS7fCS0LHdGSkY",
+	"vDcIJIbMpDZk/+lTMppSRUeWAZA2y+0y2ukNhKAze4+CtITiVqd207T2x3uj39NDtvPi8iDbOWTP6Q7t",
+	"jfZ3nmbPxr9nz+mLy97IEzh2UZJ4TYqqsKkZvXkLZ6rV33/6NLHc1P+91ySTvJd6LcuyosznPM62v63P",
+	"MzTa+iy/V/Z2Wzsx+PWzTg16HOqlHtI8H85zasZSzfSaOeHTW8/qR3Y5lfJq3bQW+PPnnNdiuvWGuVFs",
+	"O7tb+7A7t/b3r2nmLnr710gKy47sRzqf51aQ51Ls/re2k48kcvtkZvu9pNnQMQ87IaWkavVbrkdgh2RW",
+	"2E/MXvY8I384P33Xuo1H+O+KjVv91r/tlvrTLv6qd19DhzDq1X2A3pGhRJ1bAbyUYakmaX0moGZE6lmj",
+	"vtA0Ktdmd7XBXXLqpj2VjdZJkJv3ZBs0CHH3dFA+Cyv+UopxzkcPI4yRb1xSheWBVrshNFeMZktyyVjQ",
+	"k6zOJTIyosLu3SWzt7EVMLPPRCyKaVmoEXui4W5iJJN4VlHVw0tkNKViwkg79aNPO0GfoyCIgC43EA1C",
+	"SJAZVrRvS6PhYrUbPBDtdbdqp+9uRZBX8Da735Jw1742NVmnJD8SfeuNVJc8y5h4ENWPQ+uS7I/fn4DA",
+	"FghuSq8ZmTM141pzKUBcBfKjIyDYz0Pw9pU5HV2hhibnTMHgn+j41W0hiaKG7aAtwi1Lv67HD+BQOmUe",
+	"joR7As9UdGrxBGUrhPtpm3IiDFOC5jjhh2wMdz0McVfK3fFdO6WV4PefvgXn0ioIVjxdgJqupJhYNlLq",
+	"x0dV1TkjvFSqedClrQrdJe+kGQiwBFpioWKVyfSDPB1J0Q278HjoG+jrnTRvZCGyB5GWkGY4hta1q84e",
+	"Cfzh08npnSS6GE3LIxeYRkV97T5eF78s5byny1zS7ELKt1RN2IMIaI59DI2Uwxx6uUuStlTFbkaMZWSv",
+	"d/j86e+fobnhMwvVMBDnJ9gj3/OvH4XmjQgidMgexk3sbTx0xviW3SBDeQ4rnuMqP+tZDS4sFfxltVxq",
+	"Wv3Wfm//2U7vcKd3cLG33+/t9Xu9/wL10KjlEAwtrf7h/m1EX1YUxssfiYplXXKhlniB2EvocD9YnD+j",
+	"ZMI1kV41bvCsNHpR7LNeW8CHp7JQA9FGN0zs1OiTsWKMPOsBZ9zrJWhMZ4oc9PC7Z72EzJUkez33xUGv",
+	"hz4SXHsipGCdLjmLbFQp/LFzbP9Iw6rUL9nooVX7wTk2IoUwPI/t/2BAUGwMnolYMGCw8pGx4HD/Ln1/",
+	"C2/K47Etj+0PonSVPejcFnEHsXiJlgmpCLuZ2y0jTh/4vIcJBHp7SGY0H0s1Y1lCCnEl5ELYdyt2La/s",
+	"d1Z6JMbSlW0IvpiMUJLza7YjRb4ciKApdMlLqhQHpaVRSUBXWqQZINPQhlCxtP2vHI0mH/Fd+7Ty/Cfv",
+	"85/sbsD0Hq5LXIc+gjYRsWn4Srf6P39sjTnLs1a/tetfkbRmTGtq5YSWN4tRQ3JGtSF7pZ2b5NIejQ8R",
+	"oy4HTsaU55/RLuIEDMWo0xWxHZLKZaG5YFoTVeTsiKRuol2cZUpybhk3o6PpQMyVvMzZjLTT+gqlnS45",
+	"LU0oNNcSdcxVW8mitA+BXz1bcXSEIbfX+Tc6j3aTX5iBBlqMXbQNCBAykkKwEfAKfMhe8lIw4k35XXJi",
+	"NBkpBsowzdGHBE48q98WSrDMXodzZRmV4WjFptfUUDUsVH6fV3jOR6ZQDK3ERZ57/EU5AjBR2tu/aqKf",
+	"GjPX/d3dMc+Z7s6oNjKToqvliNN8171A7+JI9K7HqHTnYtJKWvZV9NJ2hBd2zSyftMLCgCD3sWVHAiJd",
+	"Zjmv4TPWamiVcW1Jc4g+gRgyc+re39SKZ9Vn73Vwr/agh3Rk+HUDyucNzTVDrEVlVRX7b9x4U9mPaKf7",
+	"4AmD68byP6bIRA6ELAwxUyWLyZRwkziMRPAqRARVmjzceC+lzBkFg1pOtRla5uCWtwGMQeH1xD6JNpv4",
+	"zdGgE2Ik/O1AQG28BxeKG2O7cY5LWAHqHuocIbHxMZKyJa3GHb6XTvx63sf03/vnojZ2AdSQb4CcsKcS",
+	"xG1/KitHYa/34uDw+f7BweHzw/29Z/t7z5toxL7M0+Vdb5tSkeXs7jfKtdR8GwvDP7fAGxbWqGHq0bhq",
+	"xyeJuUhM4rXDWSOmEgwnLy2F26k7BviW6zXYMwTBWPKv80OdEJln9noDH0MDq3PP2c/csJm+jxI8N74N",
+	"A6VK0eXK0oWOm2dkl+IVXTYx9QVjVxldPkEL9jUjiooJ0wBZkipz9ikrKFqdL6fzOReTI8Jmc7MEQ5bn",
+	"thvOx77jzL7CjmxGb06w2fP6BP2wv5UFigE0y7gdNc3fR2s6thwraaRRmA3gSIgcg5jjJ5uUYCdjuJjo",
+	"J8QeYfJXN5Xqpo0Vz3Dt7p/ZKxz6TIptm2hqCrV1o2Lr95hpofTWjQq2dZsFy8S2rWpU7ZaxfH/cazSV",
+	"xO9RtIxhcdafCCTD7UjrGM8HYHlJ5dwApSVkrOSMpGCxSO1lkzKRpaTNbkZ5kbGss0pfTGT3LdHLXI6u",
+	"LuwtYzfd9r1Fi9qiYvMEXtu0NmXLJm5B83xnZJ+AE5OQ9Ntv+99/n/p593r9Xg/nvX8IH9tWMyVWMRCE",
+	"CZx/eTf0XvR7Pbsi1Bim7Dv+7/bPvb0PP/d2Xnz42/7PvZ3DD53+z72dp/jVvzddVi+RDzteGSEittlX",
+	"EYRaIz1n75PU30GpE14EqNsIN7McpBSBCGiMGoxBAxFEJwOIuLZmrOrL63TJhb0psCd4SMhYouqSl1VB",
+	"eiC0kYplhImRWs6N87pXxWvv/nOYNQ7rnrqlSROymPLRtJSSQeJauaOY1kMjr9CPWl0nLzv3bb/4KIFH",
+	"S0d6ahXAvr+RUhhkaiUs1kdkGdMp0SM5Z7pL3q0oBzE6q3f4/B54VmL1/uGcar2QqkE4uswLpq+WONz5",
+	"nPgnSfvc8X4yKHq9A0aOo191J4ErL5Icw2+fY8yX0qxbYJ3T0RVpw2qmoykVguVpp2/VeTsgWOp2eiNv",
+	"Lnf+8ff/STtHxLCcTRSd9R2K0T8FJ/Jrad5A1MDnGLYbzj2DDpOzw4Yzgs0ImtKsvGbPGAjsXDxwHKZR",
+	"FK4uhX0sIRMli7l9sR9G+W4r/luJGRTK9P9yD9gBpp2HjCs4gdUdhGiaBOh2SnM+Yt1LfbV0amnaScir",
+	"k1dgfZxRnj9oQEIbKkasWbkuz7Idk3/WDsqqy+SHs7cJYd1Jl6Ref65pzulDxvQQJUgzdc3XTaOysmHo",
+	"HiZcLrUDCbTfvzrvJGg6KK2gX2MnTzSRiwfRpOazIr/DLOqnde6fAxEJYYCN08q4HllGJRWB41U5S1bR",
+	"EyM5Q4wC9IL7hfydA3SZ5VZI0WykmPn0418TI8I2NsoQeH+eHhdm+rD72Irw0Lw0QpT3srt70AQ1xpt5",
+	"MWUuhgWc6jmFmIyxYWpBFXphqvfcQ+hQsYwrNjLNO/ZjZQhPNLlUcqHBFMJ0aVXxI+exBul4Zxl6kHYG",
+	"wkF13FOl+dg/jfZZvGDh8zAaUNpBc5xUfMIF2FwG4pKR9PTlxen70/OL4fsfvn578nL4w9nb1NI94rjl",
+	"OHri9PiHi2+HZ69fnZy9fnkxPD07+ebk3XnaJW/ZGGwsyUAYpxJf2itAT+UCokWmUtkrc8I8GB5FjWA3",
+	"KRRvosBPoTnFqGHvpX6oBEgEW8DNsEorkZshGvJer9fr3csYZizj95r5v4eHYnNP9MpNqPOlezzuQsLU",
+	"9KZdnLrHoy70KpGfuf0gLiItDUBtwEpO+DUTG5sD4rNV2gL29mFR/V81y0DSKgT/S8Hcz0YVzI44wMVX",
+	"9qhhT/5SsIKdgzAKVJLnp2Pw+tw12D9GjW4/NDGsUS4L8BHa22bO8tyyZ3ug4H1DlH6tJjEaMZTfQTyn",
+	"Oae6S76xS+fDS2otLqWZBrOpR6vikbrZmcgdhyuPhnhsOw1zdT3dtx+VKaJbICtylg3HUq0Lg5Per3/k",
+	"rSrjwhSKAVvyBtWDZ0+ttqwJnVpesM6CunqrssmMbWMwO8cGVYLaP7zHfOYP2x18BejrkzgL9NDAW5TU",
+	"ephzcTVkgl7mPr54TIvchB5XreJRO8Nm87w5bHc+ZyJjmTd7Cyl25orPqFqGi1U/IYbdmC75E1XcDkD3",
+	"SfrR/3qbJiT9aF9zmyYDkX403OQMv2U3I6bm5jZFSoyO3dPGY8f1MMxrkyl6C3T9PG8oYW5ONZ+TD8Hi",
+	"DjeVLt45n0E5ghppOvN2Oaf1NOpCXz6FSL0syUQ2l1w0kCu73uo8ujG9vl45lE+3X9ya58qRT8XZElFP",
+	"o4x2LGIVQZC5lVMODw+s+PO85yKwpxICBLTMr0Fwy5eBzY0IzTLFtGa6+8nyDDor3Io27WvAOazeNUxc",
+	"s1zOQWDDKEmQAIPpp0mIydhGcIOX9sHbCjDi3jav3LMl6mHVeDgtZlTsKEYzS/HEwSm69/qFPFADJrB2",
+	"mV666dXfOqOjKResfC+u08ghbn1yhGowVA0RFIcGxJBhjCMd2q8gEgUejqJnmtChDQiUZihEww8YaNJK",
+	"6kjDGkL+QwNTrOzSyjK9vjGKEi6Qnq2mQS/RherWq4EROKxMvatTYYnT2AuGKeJxJbBiXkBw65wE8WC/",
+	"1yXH1ZCcmVTMt9YOqlLGvO4j7k8zo0lqVCFG1LAs3VjwfMNZnr324QKRpNBb9UPlzWkoABNzuP8CM0Qg",
+	"vMrZHO6BBUYUH+B9FVzo3a9qyJRQJqBo9zrruvdA0/W9r6SzCIkNwjupFeyyGTel135jYa6CZL17jroC",
+	"tUz94K3srD0VVRGdiG5pnnsgkNXXglwnDAaBq4KVkBJPjVOa1YgRcNVpFUXVLkkZ1sgnI+kckTG/IQbu",
+	"FSRZxEAgRtdI4j0DqkoZ4SK7bWB4Efk2nj9/6uAkWa0efBOePCMyrHk6EfO2ykP/cH76joBAwBThwgmT",
+	"ADdvp7tBNtntpR2EnoW0D080GHy7rUbN2OHpVhUL6mAZUkxwEtzcf0/g8Mt+m66KbxnN7fXcHPIswZ9B",
+	"hV4w1WAyKpUof2vIq+aEOjWHm23VNJqTGd3eAykIt80INYZaBQ1zyDQbLmhuhla4b9rU6G9PGdjxWCqi",
+	"R4oxQRRixmrWwj0Q7++FuzQLYF6OWrHUwss/j1DVuNZCGzpRNNg5tlv20Bwsyc51BF7g5pWHmHwcRCN5",
+	"G5c8gFyykZyBzjVmLAOHqVuLTkLSEVWy0CxPSXvfbvReD3/THauMKQa/UHLNMybh7KXaSLWMu8ETCU8k",
+	"YKATlSQbne5AvEJZuk9cj2M8xLJM0uGaR+MZO4MhPLBvX2K55EDg8BI/nVpWKn9w7I9WVnLdQZwD/APD",
+	"bz5UK1v6losrlp2Ih+2ob73hhl5zzS95zs2yaUeBj+uwq32SIpnb3RFLKRhERNglG4+JfzNuWGne1Slp",
+	"Q4jyjM0ugXeCtLOTsYlijAhmFlJddbqk3C/3luri4pcl9gkWZ7Ml/d55eB62pL5145ImUWYq1FhcohE5",
+	"duy9xm3nkudMreVfzmhDFlRZscmRNhdkntMR81zFto4iNpChETlnQhNujgg3A4GeamLkgqqs7gyLgN0g",
+	"4xk5YZCGLTi8wXoSHaLSs36vRWRjovKe83LLE8z8pQ0wDfwyIZcFRplxF34zGggrjuVcWJZB0rni19Sw",
+	"lLTHEjQWhQoukiJ6N5AKyYwJO5II3jYQ8Ojm9OcHCHsLLwbgnn3JpvTorefbsGrgQCBtAdtquCnBq4am",
+	"wlXCQw62sYkDL/Gq5ahBjYCh3NfXn+ChxpVYsRQ1Xa3ut4CQjjVcs7BSu9U3nccUCBQPbMuqOZYpcYDg",
+	"Tu0xwcQs7taz1zIdsUspr+wD/MrAh6UsTHHp4JgjqexOg7fSPuSc8a3EjuTDfQKDs2S7L2OLHPgBj50+",
+	"TnGyW9q2RlIA83FiDYjdLu0TuAuNbJCd4jeuh6f7NUdAaPSWxHOI0tGHMfyYw4ILUsv1FmDqN92RnO3y",
+	"XWmHsL8bTBH/5yjnDLyDX/10+sPZ8OXbk9fvLoYnrwZFr7f/bCQzNhxNaZ4zMWFfvX7xPcunku6fLq7f",
+	"qNffX/xhUrz8lkr23Z55/sPZj5fFN38412axM/q+qf0QjRtfne8/fYa/R95P/pUd6+8Ojn+3/+Z3+29y",
+	"OaL5VGrzu4Pj573nvd/tv4Gx/27/jaO63+2/8U5C3xnaqUBG+sq+Gr8HYNBXZsGY6Voq/E/8CPih/7R7",
+	"pfFrOR5bptZFDNJ/gpcNn3L92EX+6s/P/vjt4Y9/+OPB+dOfViXLFXaMYV56Pc7cs2LmIsI0ae/1HE5c",
+	"I+JGyEXnqKQscNp4wsBMi5tqzHWM7wo9VgbcJPPexSsQwlG6133QQRSmiafiV+cfTeasut9zO4YAEriW",
+	"s/L0ajJhJk7cZsrkXlasSJ204bztQG5pQq7YkmXkclkC/o6cbHPFyuxJzq8edVm+tg0eU8sNAtZQp5Z/",
+	"o2fdp+HqQLIqsKs90dFoIDfsKJI8K7/WcPnJQPgslW4GlWbuq3b68TYF/oggQfuMYp0jyImFME5IcsPo",
+	"NdMY48Hj93fJiSCUIBGgOQdbVMaKdjynqoMI0sf0PKn3+aVgSAmpeULu1DLa6DUdTWP+C7IeSmmQVMHO",
+	"ZyBUkTOXXJCWac3AfbZjiTYhdD5HE/8CNTNqymMxYUYf4cjKJna1vCMMCaL0heGoaUDgBSHUUwB6iEqK",
+	"seQA4jHgQwUL7ja7xBmcwoC3KKVpHGYVyDmjNzHp7+3XrzR/cLcDFby2u+cilkYOZfmQ5oEBPLB9yUwe",
+	"2EFgUQ9sH7jdA9sjZ3tg48AOH9reMeWHNkeW/dDW7u54YHN/TTyo+e0dF2Plye3ukFPBVnhP4DrJih7q",
+	"eGMLvJ6VU3oH2GhV2oTXgEhZ4VBrbq5wE9QNeJ8duXTXIj/MlnAeGRA0F5M8uqzLi5eU9y76aadM28vl",
+	"GnkwoWKJ98RA4CUEYeIg2/jrhCoTL1v90iRtf5dBInHfWnbcbeov+XEJoGu66Dfl4TVVdFOWt2Ld3ILd",
+	"1c1oW3C6urloY0Zxwa8u5FXUbMMj/pMsLopLFhreRXdnTAeoSf0cycKMrPwnx3FW93o8c7PTs0k3qCSH",
+	"R5Rmo8/Dp2q9T5Xk5VEOORa9XbK50/UKKtrbI0v7Bl3qAvSqKAtp7JCquDfck436h9SNpjskfonnRTn3",
+	"Wjgpd8EvV2MBAPqyXeR1PYb6/qS7/6tQnUMFB+MOhrxZ1+583SZ3IwACftszu1rqUCMb2HlElCU5fRqw",
+	"q26Qq0BG74/d9uO9i9Lu7QXAmPcOWmoDSMxGDObDXvwpQMo1nYeF3AxbamdVQkuLebblsW0KFi9zs8TZ",
+	"pN146mvnD220GEklzfTK+ahwl8qYa/TgN3YdD2wOJj9GgLy9gqQ2DXxvSvXQ8sYmLpy0BLsxw1GhdNON",
+	"9J5qDQmU8QEIyZwwdDvahvBql9jAZbaE5Alz54O9/zzYIW9+Du1FcF8QO3aZlNOuznHd4v7Rn6mtDEBM",
+	"MUIdMjtLXURYwJbA1255rGCHoiL4MvHOJOlcanhbSvYI12itgZUtEdGJC824mfsEBGhw0bk0LvbI/wYA",
+	"XRBYdTmAAXihwAyzOEIMOCRUwdQnvgqAH3o6ZyLjYuKcMfUdrAky5ZgezlT8ElRu072kksdsTScROgfs",
+	"qVsh0xsAFoCR9cNJKtNbRzcl/r9WzClTdGxS8o//5/8laWAh7u9Syqt+AU44EIVYxiAFR8gNJQUrjT3o",
+	"Z0MBMSVtF89jH8/zTpcch9DEQASwtZ5M0ZEJdYuAiAA6AMAtIE06nyt5zSBozFEDxjhiB11YqZRoutQY",
+	"KdapOu5g5jHj9JwtKzke+mrCtMGwCzmtGs20qrmCzjFRrNAAx9QMNKLSIgpek9LWZucAJrwm6Pz2sl8z",
+	"3H5jeP39siReKFun5ImA8auD4Xqol9qw2ZqbwOHkPzMSflVg+lRs++e691dA8Q2Da9zq5n2tbEC82usF",
+	"gEamAlvffNefQ4fO/OxwHWDxxZPuc8o04IiwxeYbqHxOsLvvWtdt0zyQ1zrzyx2OMGRPwV2UBBPISlrj",
+	"eoYBw6/ZcOozu9yfHASTwNw6oPM1zYfO5dZQgcj54i6ZWYCrdyHhvnVAFMjekYSkh2ChtwwSsmJUvLH7",
+	"hz2wmbmb7PCwF11sT5susnp4S0URVwWLYCgBHWPvc80MOgxda+0dH+AWGks1Yt3GxFj2wPxVCtYY5nBy",
+	"/O64TGsTUJglpzqeMcVHdPcdWwx/kuqqMQ9U5biuc4j6ySysUAViJEyJYl3CsQtj9bN7oPszTDapElAD",
+	"UVS2Yj2F59I8wObrbChA/E80inxAYEmoJAV3+Ipk14Rx2ubmmjtjyv1ydt1xfM8irE911TRJrF+5PsdV",
+	"Rg3dmFuVG9Fw36wn74vm3E2Q3U1PAXrP4GvtMkxsQ/W11YP5RINZv5Rr5MljbwsOuI9AP/1Ssmt72a3j",
+	"ssEEfQKyIdvF99nFXAmTo1LiJwtqmRjANqEbmpN2CsXXdq/3dkGx2v3obI+3u+5VaQco9oqxuR4IZ/Me",
+	"MUxyI3yaeiaqMmIpD+LLG+W+M0YzyD3ayDZcFdMSZkdGVOAhMYqOx3zksu2MseAYJjWYQ0XFsUuFUUOu",
+	"U56vLS2JDcH8BOqTNAADXCYui1mA/IfhcN0nqd34S6pZStplvRmAhncSks74BBP5aCv4Y9bV8jt8GFwN",
+	"GVkyY1vAwjlsXWQsDkI+jAuLzNjH9bQAAh9mciHsO6aFsR+dCW1SiM7G4S5hO95TVQvDO7zLnuP3HJbL",
+	"xT7h501R70nYmqZzUx1Xo4GkdM6E3XFxNa4pGU3Z6ErHSBW/c+Bs81sSjDRJq7K0jfTrrV9bJwdj83xp",
+	"D1CJf4hqJEEi8sg5NKNceBjrr5d0YItY6PMoyUl16t/KBRYJzS7lTZyyNYCJLB30SQqZgYYun3YKEfBR",
+	"elFMbwRoi5COy55OB5InXODdbw9IHAPnOoocKBBKlGLOF5fIeCDqDz29uTkiqZDCKsWovOsqtxMocVRG",
+	"vRp/F7+mkZ6q7q4tU6FA2w1R6hkHrXo4krNZsxO5UEIT97PtahzgvCSF96fNwqbvOSvY2m7tbw/pUxtu",
+	"RtN1veKvbJuOAW08Wg5zds3yZmj1jC5D7BVgc48q2VnArevLizECHZE2JQ7H7J8bCFc/qYTOjWoQaZdm",
+	"5eJ0+PpPr89+On33ugaXXn2glbS+/+Hih+O3wzenb9+e/jh8c3by+t2r81bSwi9enw1P3wxfnr0+vjg9",
+	"ayWt89dv3wxP3739aUNY9Q8g1z88Wcobl+tOelAXVlmzi3DkcUwuQFEWUA156SybS3sH/7NlWNksAciK",
+	"V24lCciZR7jRPK8DAZjaCa4w9+ojAlA7xWbyGgpHddd5+rYbYPD5bTNA97bamMyUzbq/flKFO5K7bOZz",
+	"+40me/kck31fGHttgm04sZe8Nw5jYBnqA012a4FAJVB7+sAgBsJbpeHxoPw4hQQjcoCTuF4BDhm0HFSM",
+	"uEfRDIRVUxJSai6hylqU3S3YxEOO8fsz2zjDiX9KYxmO8k9/bJyHaObH5VbpnsDoL+qsrWa9udt1e8fN",
+	"8AnpbtbdDdDlA2+HTzPab5mY5jERjU9Es4Y6Kgbih+f389YlL9cm0a00++Jm461Mu9taWhOs+Ec1SV8X",
+	"dha776niuo7DfHa4XdLFLWygH9bu3ielCVpzuF3eoIed7n+alEJrcwhtH5G+svZ/8uF/W9kT1sUvrpZA",
+	"Uc6GJBrhG9UF3zIwHwbx5QLz3X42Hi2fh8rbfEaMWzFB84lgGQHCIUIaPnaVnz6Tk/gTKbJuUKv7iO+r",
+	"GH93yZZVKsUUr2vM5HyC0dHwDGmni6lmoyHkju6Df6lSSMcnAONQ3cUunKU08JBBBwOhpJXnsoTMqL7C",
+	"TVBLzL7Kch/mf48jabNdcGS6gT+4kkgrrEetDsgWnly3oa9Yzu3s1iQ5AurTTOBpNNKK6/ing7auz6JG",
+	"jZVPTJO3wP1CZjRjREsypspFDeD91Gu6nx5M5GuxyPDrE8yOHarxO+rY4VlaxmO5uVTdLOx6WwwEDqc5",
+	"Y0bkdwsZ6mCzMXO3+65rmMZQhyq0txuDVe4FcGQs33LkUFLGrcIn4amgozsg5gGl517mgOZOC0HzMiUO",
+	"kG1XBuNNoaRf4y5hbJ5jsejbYBn59uLiPXkKdRk2GzLqm8NRYwY2S0zQY5ntoZwHvNKN3w0Wc2WokiVV",
+	"ZjyRZrW+113paKJDAmDC6j6t8WiD382/koNdM2AlR4xkyBeQN5Zg/wcqe5vA32oM6dzUMoh/4g3TxFOj",
+	"riNeUTmnSYDeBX7WQBEVul49Lav7UmFnG7Dn+9C1QTx9ov3WLUkuJw3Wc/yVs63v/nBVNFz//7ww3rqr",
+	"u5z+VijcRupcxVV6O04fXJ3lIVqCXFKjgoBSXH8kO0cDkYZu0j5pZmf74ORxkMs+ZqgmxTwJDPNwr0e+",
+	"QfjAlA3EYipz5urxe5MP3vBx95fMSlXOgZHV8p84z3jSCqO7GyZZESAb5WCQNQIhg79cF5f2qUtWi9Nf",
+	"ufLgC/d291cM8HSejG5IRh99BxG//us7Rr5BtbR6atkGUd09svXhuxftFjpuot5aSNl2KpprvGlSMOeW",
+	"0mugIt4vtaBmNI10r9Lp5fPtbJhtp2nLIG69ebPgbVCG2+Qs8mG5KgQGRUIM3Ufb66gwmJasVyZK0ivJ",
+	"j+43lq2qzKjXFIqb5bndbhfBzqhi6rjAHH741xt/78qRGdrzZrUbyLU1MkMrE9q/Ww159ELKC1fWuUsA",
+	"LsIUVGS2Ai4dTcuSTUQwlmkXJQAY7PRmx1c33CmbpYTdGCbsR1wJIFdg+zDe8v61qjYW9+ViLL0fjI7g",
+	"LDkzf1QMFBSikCVmws20uIRUMX4Q4UNDUJafK96tOoms21RkcXF2KORpLCWKZT1NiCYUy2N2B2Ig/u3f",
+	"SFTimUsxEK/hdvXJMzGLRFpJ3tMnX8MyYOGl0RVbYgWmtEu+Y0tNcsslcn7FSBpvaDoQ7bmSWYGVMDJq",
+	"KILp411OSdtjEOCBLjkuK2ZDgDBUQYG0WnbWoylUOxwI+9AO1OKy7Y5cWW1oJsom3Phpvw+7rQfidY1M",
+	"6Mz7CEpS4saTj8teeh/pDEQ7Cie+pnnBMA8ugzy6ze11SlxuQSPn2NbelXJUzJgwne5AHGPxcKfbA9Ze",
+	"yGigGvBFYBTA1DpHJO1DXp2UBBgUn83zJUn7itEs7Q7EqZ+7g1nBSvsF1MDS7D1ARlSpZWXooXh5H9Kv",
+	"pkdRifOBsI0wLpdhmPthbw8PqSvmwwTAYzX6zMLaaTJhAnB+eb70aTi45Vx5INzXKCzrOsk6IZospLoC",
+	"2SsUh/UF0t3LE58bMRCYK4kBKeVc+fV4rldsCSTWh6VJj1xqEHtMCm6YOyzIc0Q5Tsgz60eJyaunLkoI",
+	"MrCmHwcYlzxo9cmg1e12B62EDCBddu0rl9Hbfvux2+3eQub+qDo55rQl7cP9/Q7QGo7Gp5O1ZFcvIh6y",
+	"4Mnx2Pn2IA8rDP8sThusqHF5klkGkaFXbJnAB1eM93IZF88xnCnSBvDjs16CAG2mBuKg10vsiOyd00vs",
+	"mrsurVrYSWJmZgdDcw3kDckuXX97ZX+2b6h+Tg56PdsaXEg+PyESmQeedcmZS1oF7JEKUiYJdyX5lVoO",
+	"RLpSNjxNSNpYAdxlj1mp6Z2SdiH4jc+DbCVdeQ3CqktCOGVOwAUXJzncf4E7UUmKDHuAdANYUPSfUtFQ",
+	"uh3TJ/cBjGUF37CtkHvHTi5KAz0QcBjLND6h3iBmNW6nDQXY3QHvxKkqHNyRmAUfOcthzkdMaBZdgN+f",
+	"XKzcfZC/URZqxLpSTXZdI71rny1FnFZ8wbeS1jVTGm/DvW6v27NP2o7onLf6rYNur3uApSinIGrsTiFX",
+	"8F/t50ljEBPmCSb7vZ7lE7m05OYYv0slDBSkwf6RQHYhuEvKLGKQ+lITD1iEkk8OGUyJLuZMXXONzmfj",
+	"UKxl58BlnYLEEWAHFRUZRAz6TRsIjy2lhu24w4JrHa6sk6zVb33DzLduxpAuHCndTnu/16thdADailf+",
+	"7n/rWgRgmSi5hbI5iuv3CfMuNTOIQxslZ3YF7W2/n1r/3gmarf7PH5KWLmYzqpaQIvaaAYo5aRk60Vba",
+	"dqP8kLTiCxhFcHQq3SatXQDJbkY5q+jjOhi6X6ERvwKIe8DFG4gIemx57ahQyqc1B3hEHW+sCqG75NQn",
+	"5yVPeweJFVzsEwzSpTjcLkJwLed3X6RHK9jkGaNCV+fgXDUZOT/55uL12feQ0Oz85JuTdxc4KE0yhTww",
+	"IVpaxiZpRi5pbpsroo2ca7gR7Ri4KTPQOzOhvWTxIQTYABuZstnqASCb0/8Zbtunkn9AowM1+bOAwOmN",
+	"j0MJoV9zIiK0OuLZP+OZSFpPewcPnfQqvjqsQQkg/zLrELD9RyW9Onl8MV3+MkyjHPC2XON6bzeuEN/I",
+	"Ot6GShib16GPlaAyozDqSQForZNY6cGaFtfozF8pRVwrOtx0muw4j/1kHnSgNiOPuFz/GgJZXZ9VQqjK",
+	"axtQQ63BbdJqFPC26alstNKbC6LevCcXA/ppPOCwt7euUdjP3R/iUjnQ6OD+Rm9CQR3bYv/F/S3C5PAt",
+	"T5GE7m5z4sriuEIvt9WrHfOy1igjOrOBemunNqjKrb63k2rQhOMgvSoVunqoulq41KqO8oqJHXutZ2Wi",
+	"HFfwQsfVwBNnt7a6eU4hBAyAOD7jRFmovG+F/r+Vvf3NFyb/20D8bWdnB/6zT6Q+yVdK/kbSuFSwVVfi",
+	"MuApwQYufSQ+H2odw9NREe70yGGJQflOo9q9KWln3qRYKbjrNK2Oe4/LMwnviWrk+mFAGsWVH9EVXBaf",
+	"Rs3KV9B2TX0SRWhdPpvAg1jE8m92/f7jP976Mu//8R+kXTLGDrlmyk5b18q/61JlCkvvRBVNr7mYQIaQ",
+	"WVJWbz8KkKg6OyXHBEjM69KWM2MFl7j7gQj2GCstJiT1NYhxLShgeIyrpWIfQ2SPUxj3Y3Ev6Owxo6/M",
+	"BesYuQJA0Fz6OjlY4AgH2IZsKSgVDES6WyEjTHBRyQfloicuITM/YJycS1W7DCcQ3eWFO9BlQKOHISR+",
+	"DK4mm5UTF1QjXsFI0k5362S9WyEZO8KYPhOAsJCypE0KlaKlDtXK0CtVWZmMZ1FsICYFNJJAskFQh+2W",
+	"KHB6gQDOtaUIlpXxwqBje/uTlf4v0f/E4WpdLYWsSdsl1EyIT/KXuIAzqxf4XIAJ8SlXE4Jp+ZKBcIn2",
+	"OqGYspkqWUympIwX9Vxt1z2Sep39iPgSx8uSEAZCinjJuniALuxkygPkBZCON0CvhosBlFAsvclzbz9K",
+	"+DgQ9njJwlSOXNs+Xn7haNATeKdL3oMtO8o15uZqtQc8dJDGOHgCjqJD5GDdlu6AIhF+QpdRCBlZyMIe",
+	"T7BW04GY0+XM0h5GBRjcTgUxZQPxmmPZCNuDCKWeS7db6rx8vCTgCPASgBNXzDJNyKzQIHa5m8bdXWDO",
+	"cJWY9NowgPKR3cgu9B1bQjCAo8uvZbbcXCFwCNsyiWR58R4TnzQy7Hs7cFesj+fSOUWso9Vv/dfxzk//",
+	"fUC/fvX8h+cvZ7/Pv/thvpPPXpy++Hr2apJNv/3rK/YX/dNzk7/tteqV71trCti34nL05XhvKxe+N9u2",
+	"+i07TtBckHDrE6vTczsQfTyv6I0+HzPqExvJu9UN9iDe26rH04Fba0L33ucWutcJ3H7+lhcH8q7J3A0W",
+	"wvsE1KYmNUn5UXqPpfcNROSvaRZo6JcT+HsbCPwvfRlN22Bvg1e8x2KbF1K+hVKboFns39+u9H+EgpC/",
+	"ikbiTnakIzxUGQF3XatuUvC3ua9O1pCkCG3MvliJmNT1FVETRO6UQwbiLkGEeDkE/XmlM8PcVVNlIH44",
+	"e9uvFm95osmlkguNhnXFsEMr+3onHIahgYrxBALCSDsNpVRSV0mtrG2Skq9I+vH05cWplYiGLjz3h7O3",
+	"t1iRZbcsjr3ri5qk2Em9pkma1OcD9U3A1oJJrXcKK3C6xGyXUCXVXfxw0Q9EJZkSCs2+9gg1kFzQVQBJ",
+	"41okHV/w4P13L18TqOEi0mqBl5QsvDQXCeUg80jBSPvP4O/tgOwSkJEwGrcnujo5578Ev6TfDxksVXaR",
+	"fCYPrgcYMx2yO3ANGIw2N24EkfnW2bvjjhMQuP9wfvqu0wdZjt04T76DqmQue4mVHXQCJkEdh3c/0WSu",
+	"5JjnLCHaSOUa4vMDEXS0xCMYGqS1mnyWOA8Z0pEm7YPeQYcYWSWu3HlMfYegctLMlWi3Sv9fCqaWoMDp",
+	"qVyAmDyVCiF96CwQDX1SjQaCLnlZnt6gW4QtQmICrQQh8OiwD0bALjmxx3xpQh5rjQlLoKHTAZPIgcW1",
+	"/SlLHE2i+iZBC3LZMkNJqkZ10m9Xx25p4DUc4e9BQxoIP91wprH+akra3lKRMcFZZnU8LqDG8hAPVeJO",
+	"V8g5YU+qp5ehgwVCZTSgh/Kbf/z9fzougad91TDilZFCRHEhrHaPinYhroRcQK0/moMtGlYo7Kbdx8Rp",
+	"/DTQC5yy2qZCCPDUqifgX1d8wqFSZ9rAmlLicq8FhMhAlM+dHv9w8e3w7PWrk7PXLy+Gp2cn35y8O/fq",
+	"rouT9Up9ulsdRltIqJdXbkJVj0f92HJVUwIzMKk9QS5LeAbHMXqL1byDxugtEVEyMdIuR3/x48nFxeuo",
+	"3JXbnCOipe0Ta9TQMhfDZWzzBXSpkRl1AKA/Ww0bN9Y39E+H3JNBwxyI9qpanHa65G0AtzjwipP0NWiN",
+	"dU1A+0jv1b7uUOKw7tk/gyYXle+I9B1B/uwnmBDL3118moNdR7cuQm0XVhVeowmVxaVi4nOaW393N1QY",
+	"6z/vPe/tlqDUe3S1bfUqWPNfSatqqHO33qOxQTm7R23rUdt61LbWaFug66xRdbyVEA7k/UpYwDD6KIuH",
+	"KmgfS6Hw1oWjsKZIilcBlV8RavuEl4gPkGqzirWUKghdYsbbnqm9hpug/jVTpLejenmmtKdCcLczwofS",
+	"DQ032it4bXmX1XjoYTMcPbYjxcN7dN/+U7lvcfvubvFOmjdWuf3Vznt5Zj6fgSVphmicgR8P5dIVD/O9",
+	"WIomXNLag9P7hU26jyfv8eRte/K+YYbQ1YPwyUiLrdQh9wq7QR/ctRsqmNyBs8JYGMEWAUzlUP8YDWl1",
+	"HS7guHUJxGqmUaxkipEHTiOieiDWhnGG8m+rIKr3ripKbb6r6TchXCcE7yA/Ie09F57VqUVMJy1uG4K1",
+	"yWfUt0qTPZOxzhTyIu1X0qH3etUyH/Vo69uk6UKvrk4oiMquuSx0CFptGpiLPo1HVkk/0muIKFvNIpD7",
+	"BSorcyM08ajMRZYHgJ3LQQYBBVHaMl2NoY9DKZtGXqlGdD8fjssk3TkFMFwYK3vXCkJWh1fWam4aXFQt",
+	"YcPhlemhPnzB2ygUTWq4jhrKJj1eSf88WL5/IR0QMIC+6pS/jJDf3nETQYP7AH8B44LVon4Em38l62Dq",
+	"7K4+FC8qNZRgpSkA5rtqRN2BeB/QP1C5Eu6WWs3wsuI0ZtsD6DPU1UtDDk1w+1jFr2xqh+HzdXXJ+0qm",
+	"Uh/Ui4FHLrpgykZXljOGYvGQ/gxt2PX0pWkw2es7KrqStkeFPNHkmmt+yXNulslAhPTHLngaU/GiBThx",
+	"aXbqtQYTBLWFcbrIPZ+2sT8QoYw55MyPQWmufEPA1k0keGZqoDluusRFjMPSYR10jNqIK3mYKePKRWlo",
+	"gkRyWV+pUK99gtmtqoXpsQu5ELUaw7WavwOxUv49KlUPGEYpJkxhL3bafsXB9cJnWIed/LnTJSdGgzF7",
+	"IHwaUjqTzkDfUNj2XsoIO7AAMz2L67aTBYdYU1MAXnTCTFmrHcMOy3ha2LKBaJe+A792u86AvOsnj37L",
+	"ampV0pbKXfTnPtmqWZPKtUPmhdFRgTWBi+xzm4aln/BrF6JCYa5RTYd1hRzCjgUIP2apghhFTdqaMZJa",
+	"ERVLBnSqcP7Gug+xb2FduQcX3u7LxblRJsFk5CsUAMQRa4wZalhCfGE1eLKsa2KPPHknjfNoVrnbkaWB",
+	"mX3XXq/XQy7rVq8mUjFVKxgEG1fjlZ4OXfT0uDAFJDbKwmsOnj0lmR05tZcgaVNBzt68JAcHBy9gqAMR",
+	"UjLu9w72dnqHO72Di739fq/X7/X+K0XBHvqndkoikwv0t2oInYbF804RhA0OhM9FK8i8UHOpWR8QjGN+",
+	"wzKSOQepR8hC7iCONVDnVIPbFBId8dw54QYCSuGaKRWEkiWjitAFXeIWscYwZZ9ldwydlNBBH6U8EC6s",
+	"Ngo0DmWrXc77hKB/zH4PYNVGpxTcU+8xE8Gv6IvCGnU15B2m3QWX/0KSuC5YcDaFV7S+ZXku8ar0uM//",
+	"o1JNrP9zJDYHVOCHW4gXDVlCVt8P58A9EQbjQjzvGdOPWBx3PmcCUgSwOdcyY+QwActnYaml22pODh7X",
+	"+S6vTqs0Oet2Q1FvPZc8Z2poL4NWv3WOf+Kow7vtUOP+QoKR29vacoWuo6rjsF4+FU5tvcrq5w2Va0KE",
+	"nw9YBqbZvG6nhUIHPOBunSVaFsapkvfuaS09eBgvjl1V0ueu2XA7/nA7b7frIT55r7sHnuzCVDa5khW/",
+	"3Ly7O3DG+hEVRMiFy7lQEyJgmyHM07+rj2zEylNce1FBihKsC0zJygeWZ7noDcgMHzmH75nZCtmUXt91",
+	"520eCkg2rD4AD+YNYrHPNn3vqvfiVS+zzPvPeqmHNM+H5aBvb0NFzCaS9rXO4BHIAzmRcENQ0yAHNA/v",
+	"gs916GjB2BXeaGvJ+UM97bsf4Dao4sDcfyXftytc1hz6bVcWsMSoKj36th9924++7buQxHBOnPFhe9NG",
+	"1Ttd0ybu8kuflUVDHDuMZSzStup0aaHwvAzQZGVRCdS+0U09EEEW0KhIorNsYpVzWZijWv0J1ww4rC7r",
+	"QkQ4QrSdYuY/bjWHa0aKeSi87EF8lTrPJarM9b/ew+3E483c24Gv+W4fLZn/0s61rXnRr+IHB1r7VN6w",
+	"gefbZ0BccWY3n5HeLyZKPB6zRx/2w3zYDzsyD3NY287BW5205kXjUXOVvDALF0T4uwiA4zyXC5Y5w5KJ",
+	"bX7oTEiqzgZvCYTsUz5Rbpe4Ai8rbot7qyK56xZ192DzgzFg4aZSRToiqSjyPCXIN2hdDgBUMRdgz4Kx",
+	"d++36TrLbahYValXtVqtyg0QTHE+iMRVBDfMVdYAycVl+6svhxVLOl3S4PdQ9xZbI+304206EHG1tU6U",
+	"F2CdA4NQ7eI3MsieBOOGHAOxV2dGl5BzEkOYcW4ZMVLGow3OgpxfMfA4qYiyfDbk+2vZ4VSiWnadJimp",
+	"rDvYeqANsMmUhwEtKwa9WpEvS2gbK8SrBRI3Uoh/mVvMbf3jbfa/Q4X94nLmb0HnxQP7ZXRe70GDmJUH",
+	"3+KNQIFjX/mQrtjEK8UUa6Xd4cuuq6zovYEuFtLXSi6rKxqvcKP/yUh5FSokMrumeEd4q6XTuT3Dj9x2",
+	"Tm3GCx5ygFKSeu9g6jDlEJMKLsIhNemKai2kKctAolu996LprnBL8/k8Tr8Cpw7FJ1EuEnIRtuXRivmo",
+	"0DzUbvAvxJfdKbb8LcJQRgwaikl+KoN25rovwKBdToQogWoQwoVcgIsHHfNBIOYelqmTSvy6S5yPmYwq",
+	"wJLY2nhEqugYKH/v7Z2Ei4zZdWTC5MuaWZNgpHoIzrGqkbBvzRnVBm0yrldMnO80PXwszzuJj1INyoFi",
+	"usiNBkiInfqi9FIDngHGWiqcUjRqmAPRLqsLMKryZadUOkkboBQ6voAwSwAqEsXcBWH70cLWJ5hmC2pP",
+	"xjNGk6pdX3w8yiDlsh1ADLDBkGUVp9lyafzLbdRB/QLYTT9KuhmFZkMwCYB3oixW7oqElG911BY0HXMD",
+	"SqYCxbldR9klxCsaHpelsDaHVareIywqTsUWxU8HFLC/dwPteKAMwFAqaLmBYJBbEHOfjxSFnbJD1pa2",
+	"aV7PhK6b7uv3uA1f6L7e/+L39fvyiE+pdgniMUtfaUCJTurjBf54gf8GLnB3LD5Rs6o8VWbitk+5qztc",
+	"7QC92CQBsl5qw2YO6qF9eI7xqWoCuFIuhH+o2xxi4175JZUEeMXakIY8D9OIbpkRFaTQ7NHE85itGCIV",
+	"ApmGI+i+uesQ4iObxyvA812S1gvIlxhcV5YoMjVjgMNApGUhfVfuw0rD3iARAePL3Kch+sv94jL/Y3m9",
+	"NWFxDq3kIV6/DhgVa0tLrYc5F1dDJqAQoE8BEP1i2MyuFHNByAVU7iBlDrE++Wifuy2jsl6xa5bbKRPB",
+	"FnoDGGMJwvvQVPm/zDO5JR4MVvjXQoTh9q4tBwLxLY+osEeT+iMqbFtUmGecD7hGamYY/Hb3Y8DO3p23",
+	"BL7XJKprF4Q0L6CR86pUtwK+Iu3D3gE6SQfCXxqOHTQ+/KJDCmF4TkJKOnzYJZmLr6U7gF1+zTaEdpXs",
+	"6RHc9Qju+uXBXZ9+xDeBeEELyGUaH1qfirB2xJvBYGvOVe8XlSMeD+cjJOyBkLBPOGgPBIZB6wdCw9Ze",
+	"rh4dBJdrdx1upzysD1SYSv0wKBBb4XG2V0h+KUYSMDmPDOURlfOoc6ygcj6bzgE+wrXWYS+eLFaswIij",
+	"CY7IJITYlQVV0MUHcSZ/lYIlqGNUYvPlGP2zC8aufMg0Fr40TGHwqlkwJiC+T3fJsbflLqYyVBI3WAuK",
+	"hCq6Pl2ESy7VYEaz7xGSpI7NDKlJ+87xbIcxVnI2EL0X/V4P8j393n744eJlEqD47uFnIUP8mhKY4I53",
+	"0N8vahGvvmgNV4VNe1KmDnnkq795U/g3Lm9anTS2gpTUJbB7xaj62xq4x5E7Yp41eHM5Fu5rUzEQbDY3",
+	"S8gw1renGXKBAC4uo0tfsSHGa2QOwa0JJcoKaGho58IFb8N36Auz7AYRAcbD15X3huG4Us+jho4DpIkL",
+	"ESiD7AaCiSzx0MMFzfOdUS5HV8gU5Zik9oNljmmfALv5x9//v/2e5Tb4kv3DwGAwm43jSgnZO7BP2SkC",
+	"d4LabVC1X/OMaSyHmNFlzidTs4Ml85xUCvVL7ftxqSRz5SPYDdfl+pG2vuLzOaY7clldRleaTCSUMpCQ",
+	"frzjE9Pb9TqKMsf71AtQiRwe8heAq6E6EFiJDRAbSbUufi0zkPa18NJdvDuGcHfszqTI6HK3t8tElnb6",
+	"A1EuJqGCnBy/O4ZcNyQkKnldKDlnu++p4jo9gkXQJP322/7337vkgilkL0mxzsT+of2cEPcBsS4Uqk4y",
+	"kTlkEdDME0cg0dbjI7AHTzQ+pQeCCyJV5rKz2EWX10zldD6Hws0eUvL8qIG6cIBP4T46POxBAhUHJX3i",
+	"MytC/KUrpCHYwpMxglTCmq8cvpBnyR3kJ6Q83jrxya7wfKeIxEkr0kTaD0EWrnqb+zkhU7moWSZhpBjH",
+	"vz6mYfXefKCKFJMM1FVWPKNL0AyZsO+D49OCosrKtPotOF+gDSKBRY/CyWx8VFNTKHwYiheL8NlMC6U3",
+	"7cYUbONnFywT9ach/c7q08m63vYOsbfbpFWnt1Z//7CXtPyRavVbxzOm+IjuvmOL4U9SbVGKvmFLfyWl",
+	"cyMpKZwL6vN+P8pJ/+r6528iB/9nFOUalMRduE02ABL590N2FryC4O4CgC+qexXIrg9lKFOhSbiSBoI7",
+	"mGjA/UfxhrWq7KiaYW4j0i5TurnsrvaGE1KwgXDOK9cjZkvIwWq3lE77zK3AGIc2OikntX/4vG85FT7A",
+	"cSCov9esyIgtk/COxIXxQcRkQNeifBpWIqhka/IWI+eCHdg0eTEuvZEgIa9NXbx15uK97TIXf/ji7DyX",
+	"d9arL8kwAbg0Lyv5P7L1x1y3D4RxKnbN2WINv3u48uwYrq+CtwG3DYK1a2MVj7nkUE8wzrTeJedspJjj",
+	"UTOqr5qqI9h+f/Qv/4In173jrnO7Mp/H4/oI3LQ32aKkT3/KAsnecdB8s3uwm2dswrWBCCMRaC/Yp9D6",
+	"BOV8dFkZ1dumoC42mGLmUhlyeHhApBqI5z1SiJxpPLB44KCeYS4XVmlXLK7P9+Prr789Pf1u+P707OI8",
+	"7ZQJZadWFIFXQdCnYlrmqO9Tkks5x5qgkNfZQIwL4nP0nI04zXdcStVQ3b99cvzu+IkmJ++vD1GpP3l/",
+	"/YwomL/iTCf4E5tdMqioyQWBJ7gY5UXGsk7fmVZwZNWih4XK0y45HohpEPFCDmg/8iXChuhoxOYhNsQP",
+	"LwoYwoQEIDli+uOByFjOwULmKzfhZngqimrVMqL5xJ5PooH/2WmMizw/wgyN3CVmwEAm2zvmEddTuRBW",
+	"hqPKZdlS0lDjklWvRdE6QvxVYbRInfZYQEaDIHG2kOS7GMtlj0q1mrvrojuSs11/hHZdZ1tCXd0y/EpY",
+	"V78J91wsEdr1iKRIHWnYe08nPpHniD1CYh/tCY+Q2E0gsYvABR90QVeND/7r3Y/u06a4WNMgRB5ZPR5u",
+	"XGRsIAz7JN+8IcMadlay9c0AqzGLeUSsPoLiPhWA+nkO1AYY1Pp5KXNyO+lpneL4DTNrD0nvF77ZH4/a",
+	"41F7GP70E8/ZwyCo7hUPxKCixwrOpjZ06VQeOmOkDRoLKjRYYGUtFDU+up9b6/iQtLgeoh+21R/TXG+L",
+	"U32INvGL8RyPVHVEkKwyykdW9JtCrv6mgKhfXtLfdaYeztZbw6GWkJNYnoDEjcahXE6SjcqNkvacaj0Q",
+	"d9UbJXeVG+30a7XTgB0ORKlaJKUoRY1hs7mVqSQZU5WUTkfMwkpGMsOyQsyuvfMUOgjuQMA7XR+Ea5IV",
+	"rEveYIKe0HWUjYc8JTohT8mMi4Qc9PDffTK1301DYh2Pa9vr2S8hNR1YK4UHtCVkb7/sX14zRegllGmb",
+	"KgbgOu3CCBHiJMek3Dq7BrhATq7E1HVkruSM6+Yc8JEv4lVJA5t6P6vvfqzf+uHLX5Ful5b3lxpFlHZ5",
+	"Sh+vyX9xif1frUxpuLnK6wKZy68k9294A+5+9KcGflBMA7Dv48PfnNz7sD/Vd+f1g2x58bF+ovEO9HjU",
+	"wPnBm5MAkBZAqoEPuIzgY8X0dCDs5bUM2cYTSJYHAR+XbERngYs43zZIAPC6K8bmmHKcZwPRTt1C7vAs",
+	"7UB2b0oUGzH7SnRL0dxu35JMqcjsFcoh8N0+JCeCawbFSQFsG6YQynhiLEv7sPeirDHbmKn7DHaqxif/",
+	"qfO61ce6Fl1T7mDik1IeeSea3RAPP370njxeFv/787vhQSc0HIovqRqhgWcHLQ6fdA2sZewnWhfMs+qa",
+	"J92qJcoZj3lwrHfJG6nI/qEL8UNVgjr3uRTBd28lc/C+8IlgDgkJESw+emElpxW+tpG9wkK4+SDO6Z86",
+	"yfWmHmqvMcLiOyNf7Jx+ZKqPTPW3wFTRkB0L7dof8i/GXA3TX4inlsJyKRR7Nujl1a59fYoybST8Oq81",
+	"N0QXl1j9Xg+EkX2Sfhy0eDZo9cmgxa7N8B9//59BKyEDMATg13HX+JuDvwypwSdCo4waOmj1B+JjaDb0",
+	"vS+m2PntbdolJ2iCQpbOMoz+omLpwGcok7dzOZkgEB4sUgMhBaSULhRDoRyQX5DZ2yGyQn5zf48eYWXg",
+	"wkBdWh4KOvjfByKXE6cIPFxOv2DafFYM168rnUOVctiDyCz6KKY/3ii/9RvlHIX08nx86k1ie2ejQkFp",
+	"958/ti4ZVUwdF2ba6v/8AWJEIel7k836mORyRHOS+ndhgvg0weT3ZTLXAN0t0cLHr16dpRjFBP0PBMs1",
+	"w+T8Uxp5g+fUTDUpRAY1ZzCN8yXVAGBGTliiQfu7uzCiqdSm/7z33EWn4vqshiJcM2FHheoAzTj8NVfy",
+	"kmFgvy7mTF1zLRU+lEuakUuaUzFiSieWqWueMZLuXu+lCVZ0gBT75IotcWzO7v0to7mZtlbN6Vik3Ugf",
+	"X2VXDpKmKUR7RYULhFzYr6mp1MczfAa8z70Is3GvvudcjjjNfXECjRakMvQreL2JmSpZTKZRl8euTUOv",
+	"Z6zQ9DKHKDCI3S+rsKO/Skmtd3IuruyNCDHz8Vhd7pdmJ4NmIykysqDLaHn6HhGAiQJ8OgJHF0kon4RF",
+	"B32tI4EVGDD1S7tWOFAKB6a1i4tOcYddj0smrFZtJ3KM3YZAljhDTJRxBWP7qlF/lu6rsX6u2tNYqoEI",
+	"FZ4iI2EI7m2nIbIx7dwdAl8hQQzoWV3r1z5MBWnC2Ri9WIdykJCGj92Fr7sEKmQ4CSmtoibsMUgjtHaa",
+	"YPRht1Jp0pFh14Hgq19mXJffdwjXA2E5BsZXoq/PrXSQl5xNFfhFoV2agpnMGGlbTrkDH50IioB5ORDR",
+	"L34JOrgGpYjqXaBUbyKn4lcDcb98Sj4OQMaGj//4+//c3t66EpYfBy23EOVvaQddrYppWagRI9TKzlOu",
+	"yfH7k8iS0SXukq4YKGzLc0NFRlVG/B0B56piZLYb5/+EDBOGzuZ2X/yXtjtqCsX65HovGRS93sHIMuJn",
+	"h/CZpUfANOsGlIHwFhQ8E6EbcDejOuQM3GLZMNCcXyqqluSaKT52oRGz7kB4ERIiMcpsKSNG2hnLChRQ",
+	"GQR1VE3pXBAhgwMX81ocEUr2b24GwsnyC0yvsveUBPETqrFkXLGRW14oYy6x5g0yjPGqLxv9ATxUTbvP",
+	"pU1qHu1kxVcN7IzmuWUhh3s9r31kHDhxVT3DYWlJMkmexp5lLsCytUB6x3EPhN2+iZQ+RUjkqnc6yxqs",
+	"QoXPBCnkdp0YEsBWzgGV1EpE+EvK/xr+9g9UQg+TWux3UnNvJXWZ58Pt/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
