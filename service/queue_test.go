@@ -402,3 +402,25 @@ func TestPreviewPairsTheNextSlotsWithTheQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, preview.Slots, 100)
 }
+
+// TestExpectedTimesKeepTheLocalTimeAcrossDST: the worked example's queue on the weekend
+// New York leaves daylight saving time (Sunday 2026-11-01, 02:00 EDT → 01:00 EST): the
+// slots stay at 9 AM, 1 PM and 5 PM local, so their UTC times move by an hour.
+func TestExpectedTimesKeepTheLocalTimeAcrossDST(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t)
+	b.clock.mu.Lock()
+	b.clock.now = utc("2026-10-31T12:00:00Z") // Saturday, 08:00 EDT
+	b.clock.mu.Unlock()
+	_, err := b.svc.PutQueueSettings(b.ctx, b.live, workedExample)
+	require.NoError(t, err)
+
+	var posts []service.Post
+	for range 6 {
+		posts = append(posts, b.queued(t, service.QueueQueued))
+	}
+	b.requirePlaces(t, posts,
+		"2026-10-31T13:00:00Z", "2026-10-31T17:00:00Z", "2026-10-31T21:00:00Z", // EDT, UTC-4
+		"2026-11-01T14:00:00Z", "2026-11-01T18:00:00Z", "2026-11-01T22:00:00Z", // EST, UTC-5
+	)
+}
