@@ -19,7 +19,9 @@ const depthQuery = `SELECT kind, count(*) FROM (
 ) AS waiting GROUP BY kind`
 
 // JobKinds are the kinds of the jobs Octopost enqueues.
-func JobKinds() []string { return []string{publishArgs{}.Kind(), deliverArgs{}.Kind()} }
+func JobKinds() []string {
+	return []string{publishArgs{}.Kind(), deliverArgs{}.Kind(), sweepArgs{}.Kind()}
+}
 
 // Depth counts the jobs waiting to run in d's River tables, by kind, at most DepthCap in
 // all. It reads the table directly: River's API lists jobs but does not count them.

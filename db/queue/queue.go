@@ -187,6 +187,9 @@ func New(d *db.DB, svc *service.Service, opts Options) (*Queue, error) {
 		Middleware:           []rivertype.Middleware{&dueOnTime{}, &guard{live: live}},
 		Logger:               opts.Logger,
 	}
+	if err := addSweep(workers, config, svc, opts.Logger); err != nil { // queue_sweep.go
+		return nil, fmt.Errorf("queue: %w", err)
+	}
 	q := &Queue{live: live, manualLiveness: opts.manualLiveness}
 	switch d.Engine {
 	case db.EngineSQLite:
