@@ -308,3 +308,25 @@ func TestOldSlotClaimsAreDeletedAfterEightDays(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, claimed, "deleted after 8 days")
 }
+
+// A queue whose settings cannot be read (a zone the system no longer knows) is reported,
+// and the other queues are still swept.
+func TestOneQueuesFailureDoesNotStopTheSweep(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t, "mastodon")
+	b.connect(t, b.other, "mastodon", nil)
+	b.setQueue(t, b.live, "America/New_York", 240, nineToEight)
+	b.clock.Set(nyTime(2026, 4, 3, 8, 0, 0))
+	broken := b.queuePosts(t, b.live, 1, "mastodon")
+	theirs := b.queuePosts(t, b.other, 1, "mastodon")
+	settings, err := b.store.GetQueueSettings(b.ctx, b.live)
+	require.NoError(t, err)
+	settings.Timezone = "Mars/Olympus_Mons"
+	require.NoError(t, b.store.PutQueueSettings(b.ctx, b.live, settings))
+
+	b.clock.Set(nyTime(2026, 4, 3, 9, 0, 0)) // 13:00 UTC: a slot of the other's defaults
+	fired, err := b.svc.FireQueueSlots(b.ctx)
+	require.ErrorContains(t, err, b.live.UserID)
+	require.Equal(t, []string{theirs[0].ID}, firedPosts(fired))
+	require.Equal(t, postIDs(broken), b.queueIDs(t, b.live))
+}
