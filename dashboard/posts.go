@@ -7,8 +7,9 @@ package dashboard
 //
 //   - The list pages with the service's cursor (newest first, a fixed number per page),
 //     the API's own paging, and filters by status; each page costs the same however deep.
-//   - The new-post form has three buttons, one per intent: save a draft, schedule
-//     (scheduled_at is required then), or publish now. A time is typed in the browser's
+//   - The new-post form has a button per intent: save a draft, schedule (scheduled_at is
+//     required then), publish now, add to the queue (Octopost picks the time, queue.go)
+//     or add for approval (the queue's, once approved). A time is typed in the browser's
 //     zone (datetime-local has none) and read in it (parseLocal): the page names the
 //     zone, so "09:00" means what the user sees.
 //   - Publish now creates the post and starts publishing it. When publishing is refused
@@ -53,7 +54,7 @@ const (
 
 // postStatuses are the statuses the list filters by, in a post's order of life.
 var postStatuses = []service.PostStatus{
-	service.PostDraft, service.PostScheduled, service.PostPublishing, service.PostPublished, service.PostFailed,
+	service.PostDraft, service.PostQueued, service.PostScheduled, service.PostPublishing, service.PostPublished, service.PostFailed,
 }
 
 // postRow is a post as the list shows it.
@@ -121,7 +122,11 @@ func (d *Dashboard) posts(w http.ResponseWriter, r *request) error {
 		s := service.PostStatus(data.Status)
 		if !slices.Contains(postStatuses, s) {
 			var p service.Problems
-			p.Add("status", "must be one of draft, scheduled, publishing, published, failed")
+			names := make([]string, len(postStatuses))
+			for i, s := range postStatuses {
+				names[i] = string(s)
+			}
+			p.Add("status", "must be one of %s", strings.Join(names, ", "))
 			return p.Err()
 		}
 		status = &s
@@ -217,6 +222,8 @@ const (
 	actionDraft    = "draft"
 	actionSchedule = "schedule"
 	actionPublish  = "publish"
+	actionQueue    = "queue"   // queue_status: queued
+	actionPending  = "pending" // queue_status: pending
 )
 
 // postFormLimit bounds a new post's form: the contract's most characters of content, of
@@ -256,6 +263,10 @@ func (d *Dashboard) createPost(w http.ResponseWriter, r *request) error {
 			return d.postFormProblem(w, r, f, err)
 		}
 		return d.redirect(w, r, "/posts/"+post.ID, "Publishing.")
+	case actionQueue:
+		return d.redirect(w, r, "/posts/"+post.ID, queueNotice(r, "Added to the queue", post))
+	case actionPending:
+		return d.redirect(w, r, "/posts/"+post.ID, "Added to the queue, waiting for approval.")
 	}
 	return d.redirect(w, r, "/posts/"+post.ID, "Draft saved.")
 }
@@ -296,9 +307,13 @@ func (d *Dashboard) postInput(r *request, f *postForm, platforms []string, actio
 		}
 		at = at.UTC()
 		in.ScheduledFor = &at
+	case actionQueue:
+		in.Queue = service.QueueQueued
+	case actionPending:
+		in.Queue = service.QueuePending
 	case actionDraft, actionPublish:
 	default:
-		problems.Add("/action", "must be one of draft, schedule, publish")
+		problems.Add("/action", "must be one of draft, schedule, publish, queue, pending")
 	}
 	return in, problems
 }
@@ -338,6 +353,7 @@ type postData struct {
 	Results    []resultRow
 	CanPublish bool
 	CanDelete  bool
+	CanApprove bool // waiting for approval
 	// Refused lists why publishing was refused, when it just was.
 	Refused []string
 }
@@ -359,6 +375,10 @@ func (d *Dashboard) renderPost(w http.ResponseWriter, r *request, status int, p 
 	switch p.Status {
 	case service.PostDraft, service.PostScheduled, service.PostFailed:
 		data.CanPublish = true
+	case service.PostQueued:
+		// Publishing now takes it out of the queue (the service allows it approved or not).
+		data.CanPublish = true
+		data.CanApprove = p.Queue == service.QueuePending
 	case service.PostPublished:
 		for _, res := range data.Results {
 			data.CanPublish = data.CanPublish || res.Status == "failed"

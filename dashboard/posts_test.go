@@ -53,7 +53,8 @@ func TestPublishNowInTestModeShowsEachPlatformsResult(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	form := element(body, "form", `id="post-form"`)
 	for _, id := range []string{`id="content"`, `id="platform-mastodon"`, `id="platform-bluesky"`, `id="platform-twitter"`,
-		`id="preset"`, `id="scheduled_at"`, `id="save-draft"`, `id="schedule"`, `id="publish-now"`} {
+		`id="preset"`, `id="scheduled_at"`, `id="save-draft"`, `id="schedule"`, `id="publish-now"`,
+		`id="add-to-queue"`, `id="add-for-approval"`} {
 		require.Contains(t, form, id)
 	}
 	require.Less(t, strings.Index(form, `id="platform-mastodon"`), strings.Index(form, "Platforms without an account"))
