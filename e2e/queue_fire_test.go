@@ -12,10 +12,10 @@ import (
 )
 
 // TestTwoServersFireAQueueSlotOnce runs two servers on one PostgreSQL database, both
-// sweeping the queue on their real clocks, and gives the queue a slot that has just
-// passed: a range of active hours that starts at this very minute, with an hour's
-// interval, has its one slot of the day at its start, less than a minute ago, within the
-// 5 minutes a slot may still fire. Of three posts queued through both servers, the oldest
+// sweeping the queue on their real clocks, and gives the queue a slot about to come: a
+// range of active hours that starts at the next minute (at least 10 s ahead, so that the
+// posts are in the line before it), with an hour's interval, has its one slot of the day
+// at its start. Of three posts queued through both servers before that slot, the oldest
 // goes out, once, and the other two stay queued through the sweeps that follow: one post
 // a slot. (Catching up after downtime, the grace and daylight-saving changes are tested on
 // a fake clock: service/queue_fire_test.go and db/queue/queue_sweep_test.go.)
@@ -29,7 +29,11 @@ func TestTwoServersFireAQueueSlotOnce(t *testing.T) {
 	one, two := servers[0], servers[1]
 	connect(t, client(t, one, key), oapi.ConnectAccountRequest{Platform: "bluesky"})
 
-	start := time.Now().UTC().Truncate(time.Minute)
+	now := time.Now().UTC()
+	start := now.Truncate(time.Minute).Add(time.Minute)
+	if start.Sub(now) < 10*time.Second {
+		start = start.Add(time.Minute)
+	}
 	end := "24:00"
 	if e := start.Add(time.Hour); e.Day() == start.Day() {
 		end = e.Format("15:04")
@@ -49,7 +53,7 @@ func TestTwoServersFireAQueueSlotOnce(t *testing.T) {
 	}
 
 	// The sweep runs every 15 s on whichever server River's leader hands it to.
-	first := waitSettled(t, client(t, two, key), ids[0], 45*time.Second)
+	first := waitSettled(t, client(t, two, key), ids[0], time.Until(start)+45*time.Second)
 	require.Equal(t, oapi.PostStatus("published"), first.Status, "results: %+v", first.PlatformResults)
 	require.True(t, first.PlatformResults["bluesky"].Success)
 

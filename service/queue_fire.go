@@ -39,8 +39,10 @@ import (
 // same moment and on either engine: the claim row is the one fact they agree on, and it
 // is written in the transaction that takes the post out of the queue, so a slot is
 // never claimed without its post started, nor a post started by a slot without the
-// claim. An empty queue at a slot claims nothing: a post approved into it within the
-// grace still takes that slot. A sweep that runs again within the grace finds its slot
+// claim. An empty queue at a slot claims nothing, and a slot takes only a post that was
+// in the line at its time (queued_at at or before it; a pending post keeps its queued_at,
+// so one approved within the grace takes the slot its place entitles it to): a post
+// queued after a slot waits for the next one, the expected_at the API showed for it. A sweep that runs again within the grace finds its slot
 // claimed and does nothing; one scope's failure (unreadable settings) is reported and
 // the other scopes are still swept. A sweep costs one read of the scopes, one of each
 // scope's settings, and a transaction only for the scopes whose slot is within the
@@ -136,6 +138,11 @@ func (s *Service) fireSlot(ctx context.Context, sc Scope) (FiredSlot, bool, erro
 		}
 		if err != nil {
 			return err
+		}
+		if p.QueuedAt != nil && p.QueuedAt.After(at) {
+			// Even the oldest post came after the slot: it waits for the next one, which
+			// its expected_at has said all along, rather than go out late at this one.
+			return nil
 		}
 		claimed, err := tx.ClaimQueueSlot(ctx, sc, at, p.ID)
 		if err != nil || !claimed {

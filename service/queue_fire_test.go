@@ -142,14 +142,20 @@ func TestEachSlotPublishesOneQueuedPostOldestFirst(t *testing.T) {
 	require.Equal(t, []service.EventType{service.EventPostPublished, service.EventPostPublished, service.EventPostPublished}, types)
 	require.Len(t, b.platforms["mastodon"].published(), 3)
 
-	// An empty queue at a slot uses nothing: a post queued within the slot's 5 minutes
-	// still takes it, and the next post the next slot.
+	// An empty queue at a slot uses nothing. A post that enters the queue after a slot
+	// waits for the next one, the time its expected_at says, rather than go out late at
+	// the slot it missed; one queued at the very time of a slot takes it.
 	require.Empty(t, b.sweepAt(t, nyTime(2026, 4, 4, 9, 0, 0)))
+	b.clock.Set(nyTime(2026, 4, 4, 9, 1, 0))
 	late := b.queuePosts(t, b.live, 2, "mastodon")
-	b.clock.Set(nyTime(2026, 4, 4, 9, 4, 0))
-	require.Equal(t, []service.FiredSlot{{Scope: b.live, At: nyTime(2026, 4, 4, 9, 0, 0).UTC(), PostID: late[0].ID}}, b.sweep(t))
-	require.Empty(t, b.sweepAt(t, nyTime(2026, 4, 4, 9, 4, 50)))
-	require.Equal(t, []string{late[1].ID}, firedPosts(b.sweepAt(t, nyTime(2026, 4, 4, 13, 0, 0))))
+	require.Equal(t, nyTime(2026, 4, 4, 13, 0, 0).UTC(), b.post(t, b.live, late[0].ID).QueuePlace.ExpectedAt.UTC())
+	require.Empty(t, b.sweepAt(t, nyTime(2026, 4, 4, 9, 4, 0)))
+	require.Equal(t, []service.FiredSlot{{Scope: b.live, At: nyTime(2026, 4, 4, 13, 0, 0).UTC(), PostID: late[0].ID}},
+		b.sweepAt(t, nyTime(2026, 4, 4, 13, 0, 0)))
+	b.clock.Set(nyTime(2026, 4, 4, 17, 0, 0))
+	onTime := b.queuePosts(t, b.live, 1, "mastodon")
+	require.Equal(t, []string{late[1].ID}, firedPosts(b.sweepAt(t, nyTime(2026, 4, 4, 17, 0, 1))))
+	require.Equal(t, []string{onTime[0].ID}, firedPosts(b.sweepAt(t, nyTime(2026, 4, 5, 9, 0, 0))))
 }
 
 func TestEachQueueHasItsOwnSlots(t *testing.T) {

@@ -117,10 +117,13 @@ func TestTwoInstancesSweepingTheSameSlotPublishOnePost(t *testing.T) {
 func TestTheSweepRunsAsAPeriodicJob(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, d *db.DB) {
-		clock := &testClock{now: time.Now().UTC().Truncate(5 * time.Minute).Add(time.Minute)}
+		// Queued a minute before a slot, swept a minute after it: within its grace.
+		slot := time.Now().UTC().Truncate(5 * time.Minute)
+		clock := &testClock{now: slot.Add(-time.Minute)}
 		b := setup(t, d, clock, Options{})
 		b.everyFiveMinutes(t)
 		p := b.queuePost(t, "Queued post")
+		clock.set(slot.Add(time.Minute))
 		b.start(t)
 		got := b.waitForStatus(t, p.ID, service.PostPublished)
 		require.Equal(t, service.QueueNone, got.Queue)
