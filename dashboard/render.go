@@ -68,7 +68,7 @@ func parseTemplates(funcs template.FuncMap) (*templates, error) {
 // page is what a handler gives render: the page's own part of what is shown.
 type page struct {
 	Title    string    // <title> and <h1>
-	Nav      string    // the current navigation item: posts, calendar, accounts, webhooks, presets, keys, sessions
+	Nav      string    // the current navigation item: posts, calendar, queue, accounts, webhooks, presets, keys, sessions
 	Problems *problems // what is wrong with the form the page shows
 	Data     any
 }
