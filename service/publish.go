@@ -432,15 +432,7 @@ func (s *Service) startScheduled(ctx context.Context, job PublishJob) (kept *kep
 		if err != nil {
 			return err
 		}
-		rejected := map[Platform]string{}
-		for _, f := range found {
-			if why, ok := rejected[f.platform]; ok {
-				rejected[f.platform] = why + "; " + f.Message
-			} else {
-				rejected[f.platform] = f.Message
-			}
-		}
-		targets = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
+		targets, rejected := refuse(targets, found)
 		_, kept, err = s.startPublishing(ctx, tx, p, targets, rejected, &dueStart{job: job, accounts: accounts})
 		return err
 	})

@@ -95,6 +95,22 @@ func (s *Service) optionProblems(p Post, pl Platform) []FieldError {
 
 func optionsField(pl Platform) string { return "/platform_options/" + string(pl) }
 
+// refuse splits targets into those found has no problem with and the refused ones, each
+// with its problems' messages joined: what a publish nobody waits for (a scheduled or
+// queued post) does with the platforms PublishPost would refuse.
+func refuse(targets []Platform, found []platformProblem) (ok []Platform, rejected map[Platform]string) {
+	rejected = map[Platform]string{}
+	for _, f := range found {
+		if why, seen := rejected[f.platform]; seen {
+			rejected[f.platform] = why + "; " + f.Message
+		} else {
+			rejected[f.platform] = f.Message
+		}
+	}
+	ok = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
+	return ok, rejected
+}
+
 // checkPublishable checks what can be known before sending p to each of targets: that the
 // scope has an active account there, that the platform accepts its entry of the post's
 // platform_options, and that every part, as the platform gets it (its platform_content),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -167,15 +166,7 @@ func (s *Service) startQueued(ctx context.Context, tx Store, p Post) error {
 	if err != nil {
 		return err
 	}
-	rejected := map[Platform]string{}
-	for _, f := range found {
-		if why, ok := rejected[f.platform]; ok {
-			rejected[f.platform] = why + "; " + f.Message
-		} else {
-			rejected[f.platform] = f.Message
-		}
-	}
-	targets = slices.DeleteFunc(targets, func(pl Platform) bool { _, bad := rejected[pl]; return bad })
+	targets, rejected := refuse(targets, found)
 	_, _, err = s.startPublishing(ctx, tx, p, targets, rejected, nil)
 	return err
 }
