@@ -190,6 +190,20 @@ func TestDashboardInABrowser(t *testing.T) {
 	require.Contains(t, b.text("main"), content[:20], "the calendar shows the published post")
 	b.screenshot("dashboard-calendar")
 
+	// The queue: a post added to it from the form is number 1, and the queue's page plans
+	// it into the first of the next slots.
+	const queued = "Queued from the dashboard"
+	require.Equal(t, int64(http.StatusOK), b.open("/dashboard/test/posts/new"))
+	b.fill("#content", queued)
+	b.click("#platform-bluesky")
+	b.submit("add the post to the queue", "#add-to-queue")
+	require.Regexp(t, `^/dashboard/test/posts/post_[0-9A-Z]{26}$`, b.path(), "queueing shows the post")
+	require.Contains(t, b.text("#queue-state"), "number 1")
+	require.Equal(t, int64(http.StatusOK), b.submit("open the queue", "#nav-queue"))
+	require.Equal(t, "/dashboard/test/queue", b.path())
+	require.Contains(t, b.text(`#slots tr[data-slot="1"]`), queued, "the first slot takes the queued post")
+	b.screenshot("dashboard-queue")
+
 	// A webhook: its signing secret read from the page once, a test event sent from its
 	// page, received signed with that secret, and shown delivered in its log.
 	recv := &verifyingReceiver{t: t}
