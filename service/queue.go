@@ -259,8 +259,8 @@ func (s *Service) placed(ctx context.Context, p Post) (Post, error) {
 }
 
 // placeInQueue sets QueuePlace on the approved queued posts among posts, all of scope: one
-// read of the queue (at most QueueMax posts) and of the settings, and none when no post is
-// queued.
+// read of the queue's ids (at most QueueMax, from its index) and of the settings, and none
+// when no post is queued.
 func (s *Service) placeInQueue(ctx context.Context, scope Scope, posts []Post) error {
 	queued := false
 	for _, p := range posts {
@@ -269,13 +269,13 @@ func (s *Service) placeInQueue(ctx context.Context, scope Scope, posts []Post) e
 	if !queued {
 		return nil
 	}
-	queue, err := s.store.ListQueue(ctx, scope, QueueMax)
+	queue, err := s.store.ListQueueIDs(ctx, scope, QueueMax)
 	if err != nil {
 		return err
 	}
 	position := make(map[string]int, len(queue))
-	for i, q := range queue {
-		position[q.ID] = i + 1
+	for i, id := range queue {
+		position[id] = i + 1
 	}
 	last := 0
 	for _, p := range posts {

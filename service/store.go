@@ -99,6 +99,9 @@ type QueueStore interface {
 	// ListQueue returns up to limit of the scope's approved queued posts, in the queue's
 	// order: by QueuedAt, then id.
 	ListQueue(ctx context.Context, s Scope, limit int) ([]Post, error)
+	// ListQueueIDs is ListQueue's ids only, read from the queue's index: what a post's
+	// position costs.
+	ListQueueIDs(ctx context.Context, s Scope, limit int) ([]string, error)
 	// CountQueue counts the scope's posts in the queue, queued and pending.
 	CountQueue(ctx context.Context, s Scope) (int, error)
 }

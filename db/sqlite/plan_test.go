@@ -24,7 +24,7 @@ func TestListPostsPlan(t *testing.T) {
 
 	for _, name := range []string{"ListPosts", "ListPostsByStatus"} {
 		t.Run(name, func(t *testing.T) {
-			query, params := namedQuery(t, name)
+			query, params := namedQuery(t, "posts.sql", name)
 			rows, err := d.SQLite.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, make([]any, params)...)
 			require.NoError(t, err)
 			defer rows.Close()
@@ -44,12 +44,12 @@ func TestListPostsPlan(t *testing.T) {
 	}
 }
 
-// namedQuery returns the text of a query in db/queries/sqlite/posts.sql with its
+// namedQuery returns the text of a query in db/queries/sqlite/<file> with its
 // sqlc.arg(name) parameters numbered the way sqlc numbers them (in order of first use),
-// and the number of parameters.
-func namedQuery(t *testing.T, name string) (string, int) {
+// and the number of parameters (of ?s, for a query written with them).
+func namedQuery(t *testing.T, file, name string) (string, int) {
 	t.Helper()
-	src, err := os.ReadFile("../queries/sqlite/posts.sql")
+	src, err := os.ReadFile("../queries/sqlite/" + file)
 	require.NoError(t, err)
 	for block := range strings.SplitSeq(string(src), "-- name: ") {
 		if !strings.HasPrefix(block, name+" ") {
@@ -68,8 +68,12 @@ func namedQuery(t *testing.T, name string) (string, int) {
 			}
 			return fmt.Sprintf("?%d", numbers[p])
 		})
+		if len(numbers) == 0 {
+			// Written with ? (sqlc's positional form): one argument each.
+			return strings.TrimSuffix(query, ";"), strings.Count(query, "?")
+		}
 		return strings.TrimSuffix(query, ";"), len(numbers)
 	}
-	t.Fatalf("no query %s in posts.sql", name)
+	t.Fatalf("no query %s in %s", name, file)
 	return "", 0
 }

@@ -45,6 +45,14 @@ func (s *Store) ListQueue(ctx context.Context, sc service.Scope, limit int) ([]s
 	return convertRows(rows, postFromRow)
 }
 
+func (s *Store) ListQueueIDs(ctx context.Context, sc service.Scope, limit int) ([]string, error) {
+	ids, err := s.q.ListQueueIDs(ctx, sqlitegen.ListQueueIDsParams{UserID: sc.UserID, Mode: string(sc.Mode), PageSize: int64(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("list queue ids: %w", err)
+	}
+	return ids, nil
+}
+
 func (s *Store) CountQueue(ctx context.Context, sc service.Scope) (int, error) {
 	n, err := s.q.CountQueue(ctx, sqlitegen.CountQueueParams{UserID: sc.UserID, Mode: string(sc.Mode)})
 	if err != nil {

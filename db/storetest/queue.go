@@ -99,6 +99,12 @@ func (s *suite) queue(t *testing.T) {
 		got, err = b.store.ListQueue(b.ctx, b.scope, 2)
 		require.NoError(t, err)
 		require.Equal(t, []string{first.ID, secondA.ID}, ids(got))
+		gotIDs, err := b.store.ListQueueIDs(b.ctx, b.scope, 10)
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, secondA.ID, secondB.ID, third.ID}, gotIDs, "the same order")
+		gotIDs, err = b.store.ListQueueIDs(b.ctx, b.scope, 3)
+		require.NoError(t, err)
+		require.Equal(t, []string{first.ID, secondA.ID, secondB.ID}, gotIDs)
 
 		n, err := b.store.CountQueue(b.ctx, b.scope)
 		require.NoError(t, err)

@@ -106,6 +106,41 @@ func (q *Queries) ListQueue(ctx context.Context, arg ListQueueParams) ([]Post, e
 	return items, nil
 }
 
+const listQueueIDs = `-- name: ListQueueIDs :many
+SELECT id FROM posts
+WHERE user_id = $1 AND mode = $2 AND queue_state = 'queued'
+ORDER BY queued_at, id
+LIMIT $3
+`
+
+type ListQueueIDsParams struct {
+	UserID   string
+	Mode     string
+	PageSize int32
+}
+
+// ListQueueIDs reads the approved queue's ids in order, from posts_scope_queue alone: the
+// positions of a page of posts cost an index range, not the rows of the queue's posts.
+func (q *Queries) ListQueueIDs(ctx context.Context, arg ListQueueIDsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listQueueIDs, arg.UserID, arg.Mode, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const putQueueSettings = `-- name: PutQueueSettings :exec
 INSERT INTO queue_settings (user_id, mode, timezone, active_hours, interval_minutes, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6)

@@ -16,6 +16,14 @@ WHERE user_id = sqlc.arg(user_id) AND mode = sqlc.arg(mode) AND queue_state = 'q
 ORDER BY queued_at, id
 LIMIT sqlc.arg(page_size);
 
+-- name: ListQueueIDs :many
+-- ListQueueIDs reads the approved queue's ids in order, from posts_scope_queue alone: the
+-- positions of a page of posts cost an index range, not the rows of the queue's posts.
+SELECT id FROM posts
+WHERE user_id = sqlc.arg(user_id) AND mode = sqlc.arg(mode) AND queue_state = 'queued'
+ORDER BY queued_at, id
+LIMIT sqlc.arg(page_size);
+
 -- name: CountQueue :one
 -- CountQueue counts queued and pending posts together, in two ranges of posts_scope_queue.
 SELECT count(*) FROM posts
