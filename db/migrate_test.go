@@ -35,7 +35,7 @@ func sortedUnion(a []string, more ...string) []string {
 var ourVersions = []string{
 	"0001_init", "0002_accounts", "0003_publishing", "0004_queue_instances", "0005_oauth_states",
 	"0006_post_platform_options", "0007_webhook_deliveries", "0008_ratelimit_idempotency",
-	"0009_dashboard", "0010_queue", "0011_queue_slots", "0012_platform_content",
+	"0009_dashboard", "0010_queue", "0011_queue_slots", "0012_platform_content", "0013_reasons",
 }
 
 func TestMigrate(t *testing.T) {

@@ -23,6 +23,9 @@ type Account struct {
 	DisplayName    string
 	AvatarURL      *string
 	IsActive       bool
+	// InactiveReason says why Octopost stopped using the account (its platform refused
+	// its token), in the words its account.disconnected event carried; nil while active.
+	InactiveReason *string
 	ConnectedAt    time.Time
 	LastUsedAt     *time.Time
 	// Credentials are sealed (encrypted) platform.Credentials; nil for sandbox accounts.

@@ -115,8 +115,9 @@ type DeliveryStore interface {
 	AddWebhookFailure(ctx context.Context, s Scope, webhookID string) (int, error)
 	// ResetWebhookFailures sets the count back to zero.
 	ResetWebhookFailures(ctx context.Context, s Scope, webhookID string) error
-	// DisableWebhook sets is_active false, and reports whether this call changed it.
-	DisableWebhook(ctx context.Context, s Scope, webhookID string, at time.Time) (bool, error)
+	// DisableWebhook sets is_active false with why as its disabled_reason, and reports
+	// whether this call changed it.
+	DisableWebhook(ctx context.Context, s Scope, webhookID, why string, at time.Time) (bool, error)
 }
 
 // recordEvent adds e to the outbox in tx and, in the same transaction, a delivery and its
@@ -339,7 +340,7 @@ type webhookEventData struct {
 
 // disableWebhook disables the endpoint in tx and records webhook.disabled, once.
 func (s *Service) disableWebhook(ctx context.Context, tx Store, w Webhook, why string, at time.Time) error {
-	changed, err := tx.DisableWebhook(ctx, w.Scope, w.ID, at)
+	changed, err := tx.DisableWebhook(ctx, w.Scope, w.ID, why, at)
 	if err != nil || !changed {
 		return err
 	}

@@ -80,6 +80,7 @@ func webhookFromRow(r pggen.Webhook) (service.Webhook, error) {
 		URL:                     r.Url,
 		Secret:                  r.Secret,
 		IsActive:                r.IsActive,
+		DisabledReason:          r.DisabledReason,
 		PreviousSecret:          r.PreviousSecret,
 		PreviousSecretExpiresAt: utcPtr(r.PreviousSecretExpiresAt),
 		CreatedAt:               r.CreatedAt.UTC(),

@@ -20,6 +20,7 @@ func (s *Store) CreateAccount(ctx context.Context, a service.Account) error {
 		DisplayName:    a.DisplayName,
 		AvatarUrl:      a.AvatarURL,
 		IsActive:       a.IsActive,
+		InactiveReason: a.InactiveReason,
 		ConnectedAt:    formatTime(a.ConnectedAt),
 		LastUsedAt:     formatTimePtr(a.LastUsedAt),
 		Credentials:    a.Credentials,
@@ -64,6 +65,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a service.Account) error {
 		DisplayName:    a.DisplayName,
 		AvatarUrl:      a.AvatarURL,
 		IsActive:       a.IsActive,
+		InactiveReason: a.InactiveReason,
 		LastUsedAt:     formatTimePtr(a.LastUsedAt),
 		Credentials:    a.Credentials,
 		Simulate:       simulateColumn(a.Simulate),
@@ -114,6 +116,7 @@ func accountFromRow(r sqlitegen.Account) (service.Account, error) {
 		DisplayName:    r.DisplayName,
 		AvatarURL:      r.AvatarUrl,
 		IsActive:       r.IsActive,
+		InactiveReason: r.InactiveReason,
 		Credentials:    r.Credentials,
 	}
 	if r.Simulate != nil {

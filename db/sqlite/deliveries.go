@@ -87,9 +87,9 @@ func (s *Store) ResetWebhookFailures(ctx context.Context, sc service.Scope, webh
 	return writeErr("reset webhook failures", err)
 }
 
-func (s *Store) DisableWebhook(ctx context.Context, sc service.Scope, webhookID string, at time.Time) (bool, error) {
+func (s *Store) DisableWebhook(ctx context.Context, sc service.Scope, webhookID, why string, at time.Time) (bool, error) {
 	n, err := s.q.DisableWebhook(ctx, sqlitegen.DisableWebhookParams{
-		UpdatedAt: formatTime(at), ID: webhookID, UserID: sc.UserID, Mode: string(sc.Mode),
+		DisabledReason: &why, UpdatedAt: formatTime(at), ID: webhookID, UserID: sc.UserID, Mode: string(sc.Mode),
 	})
 	if err != nil {
 		return false, writeErr("disable webhook", err)

@@ -129,6 +129,7 @@ func webhookFromRow(r sqlitegen.Webhook) (service.Webhook, error) {
 		URL:            r.Url,
 		Secret:         r.Secret,
 		IsActive:       r.IsActive,
+		DisabledReason: r.DisabledReason,
 		PreviousSecret: r.PreviousSecret,
 	}
 	return w, rowErr("webhook", errors.Join(

@@ -113,7 +113,19 @@ func (s *suite) accounts(t *testing.T) {
 		require.Nil(t, got.Credentials, "no credentials read back as nil")
 		require.Nil(t, got.AvatarURL)
 		require.Nil(t, got.LastUsedAt)
+		require.Nil(t, got.InactiveReason)
 		require.Empty(t, got.Simulate)
+	})
+
+	t.Run("RoundTripInactive", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+
+		a := b.fullAccount(b.scope)
+		a.IsActive = false
+		a.InactiveReason = new("Mastodon refused the token: \"invalid_grant\" — reconnect ✓")
+		b.createAccount(t, a)
+		b.requireAccount(t, a)
 	})
 
 	t.Run("RoundTripSandbox", func(t *testing.T) {
@@ -244,6 +256,7 @@ func (s *suite) accounts(t *testing.T) {
 		updated := b.fullAccount(b.scope)
 		updated.ID = a.ID
 		updated.IsActive = false
+		updated.InactiveReason = new("the platform refused the token")
 		updated.Simulate = service.SimulateServerError
 		updated.Platform = "bluesky"                    // ignored
 		updated.ConnectedAt = b.now.Add(24 * time.Hour) // ignored

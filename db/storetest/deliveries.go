@@ -113,13 +113,15 @@ func (s *suite) deliveries(t *testing.T) {
 		_, err = b.store.AddWebhookFailure(b.ctx, b.other, w.ID)
 		require.ErrorIs(t, err, service.ErrNotFound)
 
-		changed, err := b.store.DisableWebhook(b.ctx, b.scope, w.ID, b.now.Add(time.Hour))
+		changed, err := b.store.DisableWebhook(b.ctx, b.scope, w.ID, "5 deliveries in a row failed", b.now.Add(time.Hour))
 		require.NoError(t, err)
 		require.True(t, changed)
-		changed, err = b.store.DisableWebhook(b.ctx, b.scope, w.ID, b.now.Add(2*time.Hour))
+		changed, err = b.store.DisableWebhook(b.ctx, b.scope, w.ID, "the endpoint answered 410 Gone", b.now.Add(2*time.Hour))
 		require.NoError(t, err)
 		require.False(t, changed, "already disabled")
+		// The first reason stays, like the first time.
 		w.IsActive, w.UpdatedAt = false, b.now.Add(time.Hour)
+		w.DisabledReason = new("5 deliveries in a row failed")
 		b.requireWebhook(t, w)
 	})
 }

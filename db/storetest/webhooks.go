@@ -31,6 +31,7 @@ func (b *testBundle) fullWebhook(sc service.Scope) service.Webhook {
 	w.Events = append([]service.WebhookEvent(nil), service.WebhookEvents...)
 	w.Secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 	w.IsActive = false
+	w.DisabledReason = new("the endpoint answered 410 Gone — «stop»")
 	w.PreviousSecret = new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	w.PreviousSecretExpiresAt = new(b.now.Add(24 * time.Hour))
 	w.UpdatedAt = b.now.Add(time.Minute)

@@ -11,7 +11,7 @@ import (
 )
 
 const activeAccount = `-- name: ActiveAccount :one
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts
 WHERE user_id = $1 AND mode = $2 AND platform = $3 AND is_active
 ORDER BY connected_at DESC, id DESC
 LIMIT 1
@@ -41,6 +41,7 @@ func (q *Queries) ActiveAccount(ctx context.Context, arg ActiveAccountParams) (A
 		&i.LastUsedAt,
 		&i.Credentials,
 		&i.Simulate,
+		&i.InactiveReason,
 	)
 	return i, err
 }
@@ -48,8 +49,8 @@ func (q *Queries) ActiveAccount(ctx context.Context, arg ActiveAccountParams) (A
 const createAccount = `-- name: CreateAccount :exec
 INSERT INTO accounts (
     id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url,
-    is_active, connected_at, last_used_at, credentials, simulate
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    is_active, connected_at, last_used_at, credentials, simulate, inactive_reason
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 `
 
 type CreateAccountParams struct {
@@ -66,6 +67,7 @@ type CreateAccountParams struct {
 	LastUsedAt     *time.Time
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 }
 
 func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) error {
@@ -83,6 +85,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 		arg.LastUsedAt,
 		arg.Credentials,
 		arg.Simulate,
+		arg.InactiveReason,
 	)
 	return err
 }
@@ -106,7 +109,7 @@ func (q *Queries) DeleteAccount(ctx context.Context, arg DeleteAccountParams) (i
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
 type GetAccountParams struct {
@@ -132,12 +135,13 @@ func (q *Queries) GetAccount(ctx context.Context, arg GetAccountParams) (Account
 		&i.LastUsedAt,
 		&i.Credentials,
 		&i.Simulate,
+		&i.InactiveReason,
 	)
 	return i, err
 }
 
 const getAccountForUpdate = `-- name: GetAccountForUpdate :one
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3 FOR UPDATE
 `
 
 type GetAccountForUpdateParams struct {
@@ -165,12 +169,13 @@ func (q *Queries) GetAccountForUpdate(ctx context.Context, arg GetAccountForUpda
 		&i.LastUsedAt,
 		&i.Credentials,
 		&i.Simulate,
+		&i.InactiveReason,
 	)
 	return i, err
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE user_id = $1 AND mode = $2 ORDER BY id
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts WHERE user_id = $1 AND mode = $2 ORDER BY id
 `
 
 type ListAccountsParams struct {
@@ -201,6 +206,7 @@ func (q *Queries) ListAccounts(ctx context.Context, arg ListAccountsParams) ([]A
 			&i.LastUsedAt,
 			&i.Credentials,
 			&i.Simulate,
+			&i.InactiveReason,
 		); err != nil {
 			return nil, err
 		}
@@ -216,7 +222,7 @@ const updateAccount = `-- name: UpdateAccount :exec
 WITH updated AS (
     UPDATE accounts SET
         platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
-        last_used_at = $9, credentials = $10, simulate = $11
+        last_used_at = $9, credentials = $10, simulate = $11, inactive_reason = $12
     WHERE id = $1 AND user_id = $2 AND mode = $3
     RETURNING 1
 )
@@ -235,6 +241,7 @@ type UpdateAccountParams struct {
 	LastUsedAt     *time.Time
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 }
 
 // Like UpdatePost, it fails when no row matched (see there).
@@ -251,6 +258,7 @@ func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) er
 		arg.LastUsedAt,
 		arg.Credentials,
 		arg.Simulate,
+		arg.InactiveReason,
 	)
 	return err
 }

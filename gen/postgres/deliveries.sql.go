@@ -74,15 +74,16 @@ func (q *Queries) CreateDelivery(ctx context.Context, arg CreateDeliveryParams) 
 }
 
 const disableWebhook = `-- name: DisableWebhook :execrows
-UPDATE webhooks SET is_active = false, updated_at = $1
+UPDATE webhooks SET is_active = false, updated_at = $1, disabled_reason = $5
 WHERE id = $2 AND user_id = $3 AND mode = $4 AND is_active
 `
 
 type DisableWebhookParams struct {
-	UpdatedAt time.Time
-	ID        string
-	UserID    string
-	Mode      string
+	UpdatedAt      time.Time
+	ID             string
+	UserID         string
+	Mode           string
+	DisabledReason *string
 }
 
 // Only the first of several callers disabling an endpoint at once changes the row.
@@ -92,6 +93,7 @@ func (q *Queries) DisableWebhook(ctx context.Context, arg DisableWebhookParams) 
 		arg.ID,
 		arg.UserID,
 		arg.Mode,
+		arg.DisabledReason,
 	)
 	if err != nil {
 		return 0, err

@@ -22,6 +22,7 @@ type Account struct {
 	LastUsedAt     *time.Time
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 }
 
 type ApiKey struct {
@@ -193,6 +194,7 @@ type Webhook struct {
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
 	ConsecutiveFailures     int32
+	DisabledReason          *string
 }
 
 type WebhookDelivery struct {

@@ -13,8 +13,8 @@ import (
 const createWebhook = `-- name: CreateWebhook :exec
 INSERT INTO webhooks (
     id, user_id, mode, url, events, secret, is_active, previous_secret,
-    previous_secret_expires_at, created_at, updated_at
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    previous_secret_expires_at, created_at, updated_at, disabled_reason
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 `
 
 type CreateWebhookParams struct {
@@ -29,6 +29,7 @@ type CreateWebhookParams struct {
 	PreviousSecretExpiresAt *time.Time
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
+	DisabledReason          *string
 }
 
 func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) error {
@@ -44,6 +45,7 @@ func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) er
 		arg.PreviousSecretExpiresAt,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.DisabledReason,
 	)
 	return err
 }
@@ -67,7 +69,7 @@ func (q *Queries) DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (i
 }
 
 const getWebhook = `-- name: GetWebhook :one
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE id = $1 AND user_id = $2 AND mode = $3
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures, disabled_reason FROM webhooks WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
 type GetWebhookParams struct {
@@ -92,12 +94,13 @@ func (q *Queries) GetWebhook(ctx context.Context, arg GetWebhookParams) (Webhook
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConsecutiveFailures,
+		&i.DisabledReason,
 	)
 	return i, err
 }
 
 const listWebhooks = `-- name: ListWebhooks :many
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE user_id = $1 AND mode = $2 ORDER BY id DESC
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures, disabled_reason FROM webhooks WHERE user_id = $1 AND mode = $2 ORDER BY id DESC
 `
 
 type ListWebhooksParams struct {
@@ -127,6 +130,7 @@ func (q *Queries) ListWebhooks(ctx context.Context, arg ListWebhooksParams) ([]W
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ConsecutiveFailures,
+			&i.DisabledReason,
 		); err != nil {
 			return nil, err
 		}
@@ -141,7 +145,7 @@ func (q *Queries) ListWebhooks(ctx context.Context, arg ListWebhooksParams) ([]W
 const updateWebhook = `-- name: UpdateWebhook :execrows
 UPDATE webhooks SET
     url = $4, events = $5, secret = $6, is_active = $7, previous_secret = $8,
-    previous_secret_expires_at = $9, updated_at = $10
+    previous_secret_expires_at = $9, updated_at = $10, disabled_reason = $11
 WHERE id = $1 AND user_id = $2 AND mode = $3
 `
 
@@ -156,6 +160,7 @@ type UpdateWebhookParams struct {
 	PreviousSecret          *string
 	PreviousSecretExpiresAt *time.Time
 	UpdatedAt               time.Time
+	DisabledReason          *string
 }
 
 func (q *Queries) UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (int64, error) {
@@ -170,6 +175,7 @@ func (q *Queries) UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (i
 		arg.PreviousSecret,
 		arg.PreviousSecretExpiresAt,
 		arg.UpdatedAt,
+		arg.DisabledReason,
 	)
 	if err != nil {
 		return 0, err

@@ -10,7 +10,7 @@ import (
 )
 
 const activeAccount = `-- name: ActiveAccount :one
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts
 WHERE user_id = ? AND mode = ? AND platform = ? AND is_active = 1
 ORDER BY connected_at DESC, id DESC
 LIMIT 1
@@ -40,6 +40,7 @@ func (q *Queries) ActiveAccount(ctx context.Context, arg ActiveAccountParams) (A
 		&i.LastUsedAt,
 		&i.Credentials,
 		&i.Simulate,
+		&i.InactiveReason,
 	)
 	return i, err
 }
@@ -47,8 +48,8 @@ func (q *Queries) ActiveAccount(ctx context.Context, arg ActiveAccountParams) (A
 const createAccount = `-- name: CreateAccount :exec
 INSERT INTO accounts (
     id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url,
-    is_active, connected_at, last_used_at, credentials, simulate
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    is_active, connected_at, last_used_at, credentials, simulate, inactive_reason
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateAccountParams struct {
@@ -65,6 +66,7 @@ type CreateAccountParams struct {
 	LastUsedAt     *string
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 }
 
 func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) error {
@@ -82,6 +84,7 @@ func (q *Queries) CreateAccount(ctx context.Context, arg CreateAccountParams) er
 		arg.LastUsedAt,
 		arg.Credentials,
 		arg.Simulate,
+		arg.InactiveReason,
 	)
 	return err
 }
@@ -105,7 +108,7 @@ func (q *Queries) DeleteAccount(ctx context.Context, arg DeleteAccountParams) (i
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetAccountParams struct {
@@ -131,12 +134,13 @@ func (q *Queries) GetAccount(ctx context.Context, arg GetAccountParams) (Account
 		&i.LastUsedAt,
 		&i.Credentials,
 		&i.Simulate,
+		&i.InactiveReason,
 	)
 	return i, err
 }
 
 const listAccounts = `-- name: ListAccounts :many
-SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate FROM accounts WHERE user_id = ? AND mode = ? ORDER BY id
+SELECT id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url, is_active, connected_at, last_used_at, credentials, simulate, inactive_reason FROM accounts WHERE user_id = ? AND mode = ? ORDER BY id
 `
 
 type ListAccountsParams struct {
@@ -167,6 +171,7 @@ func (q *Queries) ListAccounts(ctx context.Context, arg ListAccountsParams) ([]A
 			&i.LastUsedAt,
 			&i.Credentials,
 			&i.Simulate,
+			&i.InactiveReason,
 		); err != nil {
 			return nil, err
 		}
@@ -184,7 +189,7 @@ func (q *Queries) ListAccounts(ctx context.Context, arg ListAccountsParams) ([]A
 const updateAccount = `-- name: UpdateAccount :execrows
 UPDATE accounts SET
     platform_user_id = ?, username = ?, display_name = ?, avatar_url = ?, is_active = ?,
-    last_used_at = ?, credentials = ?, simulate = ?
+    last_used_at = ?, credentials = ?, simulate = ?, inactive_reason = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -197,6 +202,7 @@ type UpdateAccountParams struct {
 	LastUsedAt     *string
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 	ID             string
 	UserID         string
 	Mode           string
@@ -212,6 +218,7 @@ func (q *Queries) UpdateAccount(ctx context.Context, arg UpdateAccountParams) (i
 		arg.LastUsedAt,
 		arg.Credentials,
 		arg.Simulate,
+		arg.InactiveReason,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

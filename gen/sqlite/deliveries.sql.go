@@ -73,20 +73,22 @@ func (q *Queries) CreateDelivery(ctx context.Context, arg CreateDeliveryParams) 
 }
 
 const disableWebhook = `-- name: DisableWebhook :execrows
-UPDATE webhooks SET is_active = 0, updated_at = ?
+UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ?
 WHERE id = ? AND user_id = ? AND mode = ? AND is_active = 1
 `
 
 type DisableWebhookParams struct {
-	UpdatedAt string
-	ID        string
-	UserID    string
-	Mode      string
+	DisabledReason *string
+	UpdatedAt      string
+	ID             string
+	UserID         string
+	Mode           string
 }
 
 // Only the first of several callers disabling an endpoint at once changes the row.
 func (q *Queries) DisableWebhook(ctx context.Context, arg DisableWebhookParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, disableWebhook,
+		arg.DisabledReason,
 		arg.UpdatedAt,
 		arg.ID,
 		arg.UserID,

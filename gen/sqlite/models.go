@@ -18,6 +18,7 @@ type Account struct {
 	LastUsedAt     *string
 	Credentials    []byte
 	Simulate       *string
+	InactiveReason *string
 }
 
 type ApiKey struct {
@@ -182,6 +183,7 @@ type Webhook struct {
 	CreatedAt               string
 	UpdatedAt               string
 	ConsecutiveFailures     int64
+	DisabledReason          *string
 }
 
 type WebhookDelivery struct {

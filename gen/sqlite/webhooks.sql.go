@@ -12,8 +12,8 @@ import (
 const createWebhook = `-- name: CreateWebhook :exec
 INSERT INTO webhooks (
     id, user_id, mode, url, events, secret, is_active, previous_secret,
-    previous_secret_expires_at, created_at, updated_at
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    previous_secret_expires_at, created_at, updated_at, disabled_reason
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 `
 
 type CreateWebhookParams struct {
@@ -28,6 +28,7 @@ type CreateWebhookParams struct {
 	PreviousSecretExpiresAt *string
 	CreatedAt               string
 	UpdatedAt               string
+	DisabledReason          *string
 }
 
 func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) error {
@@ -43,6 +44,7 @@ func (q *Queries) CreateWebhook(ctx context.Context, arg CreateWebhookParams) er
 		arg.PreviousSecretExpiresAt,
 		arg.CreatedAt,
 		arg.UpdatedAt,
+		arg.DisabledReason,
 	)
 	return err
 }
@@ -66,7 +68,7 @@ func (q *Queries) DeleteWebhook(ctx context.Context, arg DeleteWebhookParams) (i
 }
 
 const getWebhook = `-- name: GetWebhook :one
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE id = ? AND user_id = ? AND mode = ?
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures, disabled_reason FROM webhooks WHERE id = ? AND user_id = ? AND mode = ?
 `
 
 type GetWebhookParams struct {
@@ -91,12 +93,13 @@ func (q *Queries) GetWebhook(ctx context.Context, arg GetWebhookParams) (Webhook
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.ConsecutiveFailures,
+		&i.DisabledReason,
 	)
 	return i, err
 }
 
 const listWebhooks = `-- name: ListWebhooks :many
-SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures FROM webhooks WHERE user_id = ? AND mode = ? ORDER BY id DESC
+SELECT id, user_id, mode, url, events, secret, is_active, previous_secret, previous_secret_expires_at, created_at, updated_at, consecutive_failures, disabled_reason FROM webhooks WHERE user_id = ? AND mode = ? ORDER BY id DESC
 `
 
 type ListWebhooksParams struct {
@@ -126,6 +129,7 @@ func (q *Queries) ListWebhooks(ctx context.Context, arg ListWebhooksParams) ([]W
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.ConsecutiveFailures,
+			&i.DisabledReason,
 		); err != nil {
 			return nil, err
 		}
@@ -143,7 +147,7 @@ func (q *Queries) ListWebhooks(ctx context.Context, arg ListWebhooksParams) ([]W
 const updateWebhook = `-- name: UpdateWebhook :execrows
 UPDATE webhooks SET
     url = ?, events = ?, secret = ?, is_active = ?, previous_secret = ?,
-    previous_secret_expires_at = ?, updated_at = ?
+    previous_secret_expires_at = ?, updated_at = ?, disabled_reason = ?
 WHERE id = ? AND user_id = ? AND mode = ?
 `
 
@@ -155,6 +159,7 @@ type UpdateWebhookParams struct {
 	PreviousSecret          *string
 	PreviousSecretExpiresAt *string
 	UpdatedAt               string
+	DisabledReason          *string
 	ID                      string
 	UserID                  string
 	Mode                    string
@@ -169,6 +174,7 @@ func (q *Queries) UpdateWebhook(ctx context.Context, arg UpdateWebhookParams) (i
 		arg.PreviousSecret,
 		arg.PreviousSecretExpiresAt,
 		arg.UpdatedAt,
+		arg.DisabledReason,
 		arg.ID,
 		arg.UserID,
 		arg.Mode,

@@ -1,8 +1,8 @@
 -- name: CreateAccount :exec
 INSERT INTO accounts (
     id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url,
-    is_active, connected_at, last_used_at, credentials, simulate
-) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13);
+    is_active, connected_at, last_used_at, credentials, simulate, inactive_reason
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14);
 
 -- name: GetAccount :one
 SELECT * FROM accounts WHERE id = $1 AND user_id = $2 AND mode = $3;
@@ -27,7 +27,7 @@ LIMIT 1;
 WITH updated AS (
     UPDATE accounts SET
         platform_user_id = $4, username = $5, display_name = $6, avatar_url = $7, is_active = $8,
-        last_used_at = $9, credentials = $10, simulate = $11
+        last_used_at = $9, credentials = $10, simulate = $11, inactive_reason = $12
     WHERE id = $1 AND user_id = $2 AND mode = $3
     RETURNING 1
 )

@@ -38,5 +38,5 @@ WHERE id = $1 AND user_id = $2 AND mode = $3 AND consecutive_failures <> 0;
 
 -- name: DisableWebhook :execrows
 -- Only the first of several callers disabling an endpoint at once changes the row.
-UPDATE webhooks SET is_active = false, updated_at = $1
+UPDATE webhooks SET is_active = false, updated_at = $1, disabled_reason = $5
 WHERE id = $2 AND user_id = $3 AND mode = $4 AND is_active;

@@ -1,8 +1,8 @@
 -- name: CreateAccount :exec
 INSERT INTO accounts (
     id, user_id, mode, platform, platform_user_id, username, display_name, avatar_url,
-    is_active, connected_at, last_used_at, credentials, simulate
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    is_active, connected_at, last_used_at, credentials, simulate, inactive_reason
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: GetAccount :one
 SELECT * FROM accounts WHERE id = ? AND user_id = ? AND mode = ?;
@@ -20,7 +20,7 @@ LIMIT 1;
 -- name: UpdateAccount :execrows
 UPDATE accounts SET
     platform_user_id = ?, username = ?, display_name = ?, avatar_url = ?, is_active = ?,
-    last_used_at = ?, credentials = ?, simulate = ?
+    last_used_at = ?, credentials = ?, simulate = ?, inactive_reason = ?
 WHERE id = ? AND user_id = ? AND mode = ?;
 
 -- name: DeleteAccount :execrows

@@ -39,5 +39,5 @@ WHERE id = ? AND user_id = ? AND mode = ? AND consecutive_failures <> 0;
 
 -- name: DisableWebhook :execrows
 -- Only the first of several callers disabling an endpoint at once changes the row.
-UPDATE webhooks SET is_active = 0, updated_at = ?
+UPDATE webhooks SET is_active = 0, disabled_reason = ?, updated_at = ?
 WHERE id = ? AND user_id = ? AND mode = ? AND is_active = 1;
