@@ -78,6 +78,7 @@ func TestConnectMastodonAccount(t *testing.T) {
 		"display_name":     "Alice Example",
 		"avatar_url":       m.URL + "/system/accounts/avatars/alice.png",
 		"is_active":        true,
+		"inactive_reason":  nil,
 		"connected_at":     b.clock.Now().Format("2006-01-02T15:04:05.999999Z"),
 		"last_used_at":     nil,
 	}, created.body)

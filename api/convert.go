@@ -156,8 +156,17 @@ func toWebhook(w service.Webhook, reveal bool) oapi.Webhook {
 	}
 	return oapi.Webhook{
 		Id: w.ID, Url: w.URL, Events: events, Secret: secret, IsActive: w.IsActive,
-		CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
+		DisabledReason: nullableString(w.DisabledReason),
+		CreatedAt:      w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC(),
 	}
+}
+
+// nullableString renders an optional text as its value or null, never left out.
+func nullableString(s *string) nullable.Nullable[string] {
+	if s == nil {
+		return nullable.NewNullNullable[string]()
+	}
+	return nullable.NewNullableWithValue(*s)
 }
 
 func fromEvents(es []oapi.WebhookEvent) []service.WebhookEvent {
@@ -173,9 +182,10 @@ func toAccount(a service.Account) oapi.Account {
 	out := oapi.Account{
 		Id: a.ID, Platform: oapi.Platform(a.Platform), PlatformUserId: a.PlatformUserID,
 		Username: a.Username, DisplayName: a.DisplayName, IsActive: a.IsActive,
-		ConnectedAt: a.ConnectedAt.UTC(),
-		AvatarUrl:   nullable.NewNullNullable[string](),
-		LastUsedAt:  nullable.NewNullNullable[time.Time](),
+		ConnectedAt:    a.ConnectedAt.UTC(),
+		AvatarUrl:      nullable.NewNullNullable[string](),
+		InactiveReason: nullableString(a.InactiveReason),
+		LastUsedAt:     nullable.NewNullNullable[time.Time](),
 	}
 	if a.AvatarURL != nil {
 		out.AvatarUrl.Set(*a.AvatarURL)
