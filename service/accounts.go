@@ -105,7 +105,8 @@ type connection struct {
 // account.connected events, in one transaction. An account the scope already has (the
 // same platform identity, Spec.Identity) is updated rather than added: connecting it
 // again, with a new token, a new password or after it was disconnected by its platform,
-// keeps its id, its posts' history and the presets that name it, and makes it active.
+// keeps its id, its posts' history and the presets that name it, and makes it active
+// (the reason it was inactive goes with it).
 func (s *Service) storeConnected(ctx context.Context, scope Scope, p Platform, conns []connection) ([]Account, error) {
 	spec, err := s.spec(p)
 	if err != nil {
@@ -130,7 +131,7 @@ func (s *Service) storeConnected(ctx context.Context, scope Scope, p Platform, c
 			a, again := known[identity(spec, c.profile, c.creds)]
 			if again {
 				a.PlatformUserID, a.Username, a.DisplayName, a.AvatarURL = fresh.PlatformUserID, fresh.Username, fresh.DisplayName, fresh.AvatarURL
-				a.IsActive, a.Credentials = true, sealed[i]
+				a.IsActive, a.InactiveReason, a.Credentials = true, nil, sealed[i]
 			} else {
 				a = fresh
 			}
@@ -423,7 +424,8 @@ func (s *Service) AccountCredentials(_ context.Context, a Account) (platform.Cre
 
 // MarkAccountInactive records that a's platform rejected its token: the account stays
 // (its owner can see what happened) but is no longer used, and an account.disconnected
-// event carries reason, a message safe to show its owner. Run it in the transaction tx
+// event carries reason, a message safe to show its owner, which the account keeps as its
+// InactiveReason (the API and the dashboard show it). Run it in the transaction tx
 // that records the failed publish. An account already inactive or since deleted is left
 // alone, so the event fires once.
 func (s *Service) MarkAccountInactive(ctx context.Context, tx Store, a Account, reason string) error {
@@ -437,7 +439,7 @@ func (s *Service) MarkAccountInactive(ctx context.Context, tx Store, a Account, 
 	if !current.IsActive {
 		return nil
 	}
-	current.IsActive = false
+	current.IsActive, current.InactiveReason = false, &reason
 	event, err := s.accountEvent(EventAccountDisconnected, current, reason)
 	if err != nil {
 		return err

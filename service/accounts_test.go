@@ -580,6 +580,7 @@ func TestMarkAccountInactive(t *testing.T) {
 	got, err := b.svc.GetAccount(b.ctx, b.live, a.ID)
 	require.NoError(t, err)
 	require.False(t, got.IsActive)
+	require.Equal(t, new("mastodon rejected the access token (HTTP 401)"), got.InactiveReason, "the event's reason, kept on the account")
 	require.Equal(t, a.Credentials, got.Credentials, "kept, so nothing is lost if the platform changes its mind")
 	_, err = b.store.ActiveAccount(b.ctx, b.live, "mastodon")
 	require.ErrorIs(t, err, service.ErrNotFound)
@@ -592,6 +593,9 @@ func TestMarkAccountInactive(t *testing.T) {
 	// A second rejection (another post in flight) changes nothing and fires nothing.
 	require.NoError(t, b.svc.MarkAccountInactive(b.ctx, b.store, a, "again"))
 	b.requireEvents(t, b.live, "account.connected", "account.disconnected")
+	got, err = b.svc.GetAccount(b.ctx, b.live, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, new("mastodon rejected the access token (HTTP 401)"), got.InactiveReason, "the first reason stays")
 
 	// Nor does one for an account deleted in the meantime.
 	other, err := b.svc.ConnectAccount(b.ctx, b.live, mastodonInput)
@@ -691,6 +695,9 @@ func TestReconnectUpdatesTheAccount(t *testing.T) {
 	require.NoError(t, err)
 	inactive := first
 	require.NoError(t, b.svc.MarkAccountInactive(b.ctx, b.store, inactive, "token revoked"))
+	marked, err := b.svc.GetAccount(b.ctx, b.live, first.ID)
+	require.NoError(t, err)
+	require.Equal(t, new("token revoked"), marked.InactiveReason)
 
 	// The same account again, with a new token and a new name: the same row, active again.
 	b.adapters["mastodon"].profile.DisplayName = "Alice (new)"
@@ -701,6 +708,7 @@ func TestReconnectUpdatesTheAccount(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first.ID, second.ID)
 	require.True(t, second.IsActive)
+	require.Nil(t, second.InactiveReason, "connected again, it has no reason to be inactive")
 	require.Equal(t, "Alice (new)", second.DisplayName)
 	stored, err := b.svc.GetAccount(b.ctx, b.live, first.ID)
 	require.NoError(t, err)

@@ -322,6 +322,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	stored, err := b.svc.GetWebhook(b.ctx, b.live, w.ID)
 	require.NoError(t, err)
 	require.False(t, stored.IsActive)
+	require.Equal(t, new("the endpoint answered 410 Gone"), stored.DisabledReason)
 	types := eventTypes(t, b, b.live)
 	require.Equal(t, []service.EventType{service.EventAccountConnected, service.EventWebhookDisabled}, types)
 
@@ -334,6 +335,19 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	var se *service.Error
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, service.KindConflict, se.Kind)
+
+	// The owner repeating is_active false keeps Octopost's reason; enabling clears it.
+	off := service.WebhookPatch{IsActive: service.Some(false)}
+	patched, err := b.svc.UpdateWebhook(b.ctx, b.live, w.ID, off)
+	require.NoError(t, err)
+	require.Equal(t, new("the endpoint answered 410 Gone"), patched.DisabledReason)
+	patched, err = b.svc.UpdateWebhook(b.ctx, b.live, w.ID, service.WebhookPatch{IsActive: service.Some(true)})
+	require.NoError(t, err)
+	require.True(t, patched.IsActive)
+	require.Nil(t, patched.DisabledReason)
+	stored, err = b.svc.GetWebhook(b.ctx, b.live, w.ID)
+	require.NoError(t, err)
+	require.Nil(t, stored.DisabledReason, "cleared in the store too")
 }
 
 func TestConsecutiveFailuresDisableTheEndpoint(t *testing.T) {
@@ -382,6 +396,7 @@ func TestConsecutiveFailuresDisableTheEndpoint(t *testing.T) {
 	stored, err = b.svc.GetWebhook(b.ctx, b.live, w.ID)
 	require.NoError(t, err)
 	require.False(t, stored.IsActive, "%d deliveries in a row failed for good", service.WebhookFailureLimit)
+	require.Equal(t, new(fmt.Sprintf("%d deliveries in a row failed", service.WebhookFailureLimit)), stored.DisabledReason)
 	types := eventTypes(t, b, b.live)
 	require.Equal(t, service.EventWebhookDisabled, types[len(types)-1])
 	disabled := 0

@@ -189,7 +189,7 @@ type Webhook struct {
 	Secret   string // whsec_…; returned in full only on create and rotate
 	IsActive bool
 	// DisabledReason says why the endpoint is disabled, in the words its webhook.disabled
-	// event carried (or DisabledThroughAPI); nil while it is active.
+	// event carried (or DisabledByOwner); nil while it is active.
 	DisabledReason *string
 	// PreviousSecret keeps signing next to Secret until PreviousSecretExpiresAt, so that
 	// receivers can roll over after a rotation without dropping deliveries.

@@ -329,7 +329,7 @@ func (s *Service) CreateWebhook(ctx context.Context, scope Scope, in WebhookInpu
 	now := s.clock.Now()
 	w := Webhook{
 		ID: id.New(id.Webhook), Scope: scope, URL: in.URL, Events: in.Events, Secret: secret,
-		IsActive: in.IsActive, CreatedAt: now, UpdatedAt: now,
+		IsActive: in.IsActive, DisabledReason: ownerReason(in.IsActive), CreatedAt: now, UpdatedAt: now,
 	}
 	sealed, err := s.sealWebhook(w)
 	if err != nil {
@@ -341,7 +341,23 @@ func (s *Service) CreateWebhook(ctx context.Context, scope Scope, in WebhookInpu
 	return w, nil
 }
 
+// DisabledByOwner is the DisabledReason of an endpoint its owner set inactive (through the
+// API or the dashboard). It is a reason rather than null so that a disabled endpoint
+// always says why, and an owner who disabled it is not sent looking for failed deliveries.
+const DisabledByOwner = "disabled by its owner"
+
+// ownerReason is the DisabledReason of an endpoint its owner set active or not: none
+// while active (enabling clears whatever disabled it), DisabledByOwner otherwise.
+func ownerReason(active bool) *string {
+	if active {
+		return nil
+	}
+	return new(DisabledByOwner)
+}
+
 // UpdateWebhook applies patch to one of the scope's webhooks. The secret is left alone.
+// Setting is_active to what it already is changes nothing, so the reason Octopost
+// disabled an endpoint survives an owner's PATCH that repeats is_active false.
 func (s *Service) UpdateWebhook(ctx context.Context, scope Scope, webhookID string, patch WebhookPatch) (Webhook, error) {
 	var problems Problems
 	if patch.URL.Set {
@@ -357,8 +373,8 @@ func (s *Service) UpdateWebhook(ctx context.Context, scope Scope, webhookID stri
 		if patch.Events.Set {
 			w.Events = patch.Events.Value
 		}
-		if patch.IsActive.Set {
-			w.IsActive = patch.IsActive.Value
+		if patch.IsActive.Set && patch.IsActive.Value != w.IsActive {
+			w.IsActive, w.DisabledReason = patch.IsActive.Value, ownerReason(patch.IsActive.Value)
 		}
 		return nil
 	})

@@ -251,6 +251,37 @@ func TestWebhookSecretsAreSealedAtRest(t *testing.T) {
 	require.Equal(t, secret, *updated.PreviousSecret)
 }
 
+// An endpoint its owner sets inactive says so, from creation or a PATCH; enabling it
+// clears the reason.
+func TestWebhookDisabledByItsOwnerSaysSo(t *testing.T) {
+	t.Parallel()
+	b := setupWebhooks(t)
+	off, err := b.svc.CreateWebhook(b.ctx, b.scope, service.WebhookInput{
+		URL: "https://hooks.example.com/x", Events: []service.WebhookEvent{"post.published"}, IsActive: false,
+	})
+	require.NoError(t, err)
+	require.Equal(t, new(service.DisabledByOwner), off.DisabledReason)
+	stored, err := b.svc.GetWebhook(b.ctx, b.scope, off.ID)
+	require.NoError(t, err)
+	require.Equal(t, new(service.DisabledByOwner), stored.DisabledReason)
+
+	on, err := b.create("https://hooks.example.com/y")
+	require.NoError(t, err)
+	require.Nil(t, on.DisabledReason)
+	patch := func(id string, active bool) service.Webhook {
+		t.Helper()
+		w, err := b.svc.UpdateWebhook(b.ctx, b.scope, id, service.WebhookPatch{IsActive: service.Some(active)})
+		require.NoError(t, err)
+		got, err := b.svc.GetWebhook(b.ctx, b.scope, id)
+		require.NoError(t, err)
+		require.Equal(t, w.DisabledReason, got.DisabledReason, "as stored")
+		return w
+	}
+	require.Equal(t, new(service.DisabledByOwner), patch(on.ID, false).DisabledReason)
+	require.Nil(t, patch(on.ID, true).DisabledReason)
+	require.Nil(t, patch(off.ID, true).DisabledReason)
+}
+
 // Rows written before secrets were sealed hold the plaintext whsec_ secret: they are read
 // as they are, and sealed by the next write to the webhook.
 func TestWebhookPlaintextSecretsStillWork(t *testing.T) {
