@@ -42,7 +42,7 @@ func TestPublishInTestMode(t *testing.T) {
 	test := b.key(t, service.ModeTest)
 	connectSandbox(t, b, test, "bluesky", "none")
 	connectSandbox(t, b, test, "discord", "none")
-	connectSandbox(t, b, test, "telegram", "token_expired")
+	rejected := connectSandbox(t, b, test, "telegram", "token_expired")
 
 	post := createPost(t, b, test, `{"content": "Hello sandbox", "platforms": ["bluesky", "discord", "telegram"], "segments": [{"content": "and a reply"}]}`)
 	id := post["id"].(string)
@@ -62,8 +62,13 @@ func TestPublishInTestMode(t *testing.T) {
 	require.Equal(t, false, telegram["success"])
 	require.NotEmpty(t, telegram["error"])
 
-	// The rejected token disconnected the telegram account: re-publishing needs a new one,
-	// and then retries telegram alone.
+	// The rejected token disconnected the telegram account, which says why (the platform's
+	// error, as in the post's result): re-publishing needs a new one, and then retries
+	// telegram alone.
+	account := b.do(t, http.MethodGet, "/v1/accounts/"+rejected, test, "")
+	require.Equal(t, http.StatusOK, account.status, "body: %s", account.raw)
+	require.Equal(t, false, account.body["is_active"])
+	require.Equal(t, telegram["error"], account.body["inactive_reason"])
 	requireFields(t, b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, ""), "/platforms/2")
 	connectSandbox(t, b, test, "telegram", "none")
 	r = b.do(t, http.MethodPost, "/v1/posts/"+id+"/publish", test, "")

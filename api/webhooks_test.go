@@ -126,6 +126,40 @@ func TestWebhookIsActiveRefusesNull(t *testing.T) {
 	requireFields(t, b.do(t, http.MethodPut, "/v1/webhooks/"+created.body["id"].(string), key, `{"is_active": null}`), "/is_active")
 }
 
+// TestWebhookDisabledAfterGoneSaysWhy: an endpoint that answers 410 Gone is disabled, and
+// the webhook says why until it is enabled again; the responses are checked against
+// openapi.yaml by the harness.
+func TestWebhookDisabledAfterGoneSaysWhy(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, setupOptions{service: service.Config{AllowPrivateWebhooks: true}, runJobs: true})
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusGone)
+	}))
+	t.Cleanup(receiver.Close)
+	live := b.key(t, service.ModeLive)
+	created := b.do(t, http.MethodPost, "/v1/webhooks", live, `{"url": "`+receiver.URL+`", "events": ["post.published"]}`)
+	require.Equal(t, http.StatusCreated, created.status, "body: %s", created.raw)
+	require.Nil(t, created.body["disabled_reason"])
+	id := created.body["id"].(string)
+
+	sent := b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/test", live, "")
+	require.Equal(t, http.StatusAccepted, sent.status, "body: %s", sent.raw)
+	var got response
+	require.Eventually(t, func() bool {
+		got = b.do(t, http.MethodGet, "/v1/webhooks/"+id, live, "")
+		return got.body["is_active"] == false
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, http.StatusOK, got.status, "body: %s", got.raw)
+	require.Equal(t, "the endpoint answered 410 Gone", got.body["disabled_reason"])
+	list := b.do(t, http.MethodGet, "/v1/webhooks", live, "")
+	require.Equal(t, got.body, list.body["webhooks"].([]any)[0])
+
+	on := b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"is_active": true}`)
+	require.Equal(t, http.StatusOK, on.status, "body: %s", on.raw)
+	require.Equal(t, true, on.body["is_active"])
+	require.Nil(t, on.body["disabled_reason"])
+}
+
 // TestWebhookDeliveryLogTestAndResend drives the delivery operations through the server,
 // with the queue running and a receiver on 127.0.0.1; every response is checked against
 // openapi.yaml by the harness.
@@ -194,8 +228,10 @@ func TestWebhookDeliveryLogTestAndResend(t *testing.T) {
 	test := b.key(t, service.ModeTest)
 	requireError(t, b.do(t, http.MethodGet, "/v1/webhooks/"+id+"/deliveries", test, ""), 404, "not_found", "Webhook not found")
 
+	require.Nil(t, created.body["disabled_reason"])
 	off := b.do(t, http.MethodPut, "/v1/webhooks/"+id, live, `{"is_active": false}`)
 	require.Equal(t, http.StatusOK, off.status, "body: %s", off.raw)
+	require.Equal(t, service.DisabledByOwner, off.body["disabled_reason"])
 	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/test", live, ""), 409, "conflict", "Webhook is not active: set is_active to true first")
 	requireError(t, b.do(t, http.MethodPost, "/v1/webhooks/"+id+"/deliveries/"+deliveryID+"/resend", live, ""), 409, "conflict", "Webhook is not active: set is_active to true first")
 
