@@ -114,6 +114,30 @@ func TestSandboxAccountConnectsInTestModeOnlyAndDisconnects(t *testing.T) {
 	require.Error(t, err)
 }
 
+// An account whose platform refused its token says why in its row: the reason its
+// account.disconnected event carried, escaped like any text.
+func TestAnInactiveAccountShowsWhy(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	ctx := context.Background()
+	u, c := b.user(t, "owner@example.com")
+	test := service.Scope{UserID: u.ID, Mode: service.ModeTest}
+	a, err := b.svc.ConnectAccount(ctx, test, service.AccountInput{Platform: "mastodon", Simulate: service.SimulateTokenExpired})
+	require.NoError(t, err)
+	active, err := b.svc.ConnectAccount(ctx, test, service.AccountInput{Platform: "bluesky"})
+	require.NoError(t, err)
+	const why = `the access token has expired <"simulated" & revoked> (HTTP 401)`
+	require.NoError(t, b.svc.MarkAccountInactive(ctx, b.store, a, why))
+
+	resp, body := b.get(t, c, TestPrefix+"/accounts")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	row := element(body, "tr", `data-account-id="`+a.ID+`"`)
+	require.Contains(t, row, "badge-inactive")
+	require.Contains(t, row, "Its platform refused its token: <q>"+html.EscapeString(why)+"</q>.")
+	require.NotContains(t, body, why, "never unescaped")
+	require.NotContains(t, element(body, "tr", `data-account-id="`+active.ID+`"`), "inactive-reason")
+}
+
 func TestSandboxConnectRefusesAnUnknownSimulation(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, benchOptions{})

@@ -58,13 +58,16 @@ const webhookFormLimit = 64 << 10
 
 // webhookView is a webhook as the pages show it: its secret masked.
 type webhookView struct {
-	ID        string
-	URL       string
-	Events    []string
-	Secret    string // masked, or in full on the created page only
-	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID     string
+	URL    string
+	Events []string
+	Secret string // masked, or in full on the created page only
+	Active bool
+	// DisabledReason is why it is disabled (service.Webhook.DisabledReason), "" if not
+	// known: an endpoint disabled before the reason was kept.
+	DisabledReason string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func viewWebhook(w service.Webhook, fullSecret bool) webhookView {
@@ -74,6 +77,9 @@ func viewWebhook(w service.Webhook, fullSecret bool) webhookView {
 	}
 	if fullSecret {
 		v.Secret = w.Secret
+	}
+	if w.DisabledReason != nil {
+		v.DisabledReason = *w.DisabledReason
 	}
 	for _, e := range w.Events {
 		v.Events = append(v.Events, string(e))

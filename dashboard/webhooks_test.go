@@ -272,6 +272,7 @@ func TestDisabledWebhookIsEnabledAgainFromItsPage(t *testing.T) {
 	resp, body := b.get(t, c, page)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, body, `id="disabled-reason"`)
+	require.Contains(t, element(body, "p", `id="disabled-reason"`), "Why: <strong>"+service.DisabledByOwner+"</strong>.")
 	require.Regexp(t, `id="send-test" class="btn btn-primary" disabled`, body)
 	require.Contains(t, body, `id="enable"`)
 	_, body = b.get(t, c, TestPrefix+"/webhooks")
@@ -291,6 +292,34 @@ func TestDisabledWebhookIsEnabledAgainFromItsPage(t *testing.T) {
 	requireRedirect(t, resp, page)
 	_, body = b.get(t, c, page)
 	require.Len(t, rowIDs(body, "data-delivery-id"), 1)
+}
+
+// A webhook Octopost disabled says why on its page, in the words of its webhook.disabled
+// event; enabled again, the reason is gone.
+func TestWebhookDisabledByOctopostShowsWhy(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{service: service.Config{AllowPrivateWebhooks: true}})
+	ctx := context.Background()
+	owner, c := b.user(t, "owner@example.com")
+	live := service.Scope{UserID: owner.ID, Mode: service.ModeLive}
+	hook, err := b.svc.CreateWebhook(ctx, live, service.WebhookInput{URL: "http://127.0.0.1:9/x", Events: []service.WebhookEvent{"post.failed"}, IsActive: true})
+	require.NoError(t, err)
+	page := Prefix + "/webhooks/" + hook.ID
+	const why = `5 deliveries in a row failed <"retries" & all>`
+	changed, err := b.store.DisableWebhook(ctx, live, hook.ID, why, b.clock.Now())
+	require.NoError(t, err)
+	require.True(t, changed)
+
+	resp, body := b.get(t, c, page)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	reason := element(body, "p", `id="disabled-reason"`)
+	require.Contains(t, reason, "Why: <strong>"+html.EscapeString(why)+"</strong>.", "escaped, as html/template writes it")
+	require.NotContains(t, body, why, "never unescaped")
+
+	resp, _ = b.post(t, c, page+"/enable", nil)
+	requireRedirect(t, resp, page)
+	_, body = b.get(t, c, page)
+	require.NotContains(t, body, `id="disabled-reason"`)
 }
 
 func TestDeliveryLogPages(t *testing.T) {
