@@ -202,9 +202,10 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) error {
 }
 
 // setNotice shows notice once on the next page (redirect does it for signed-in pages).
+// A notice longer than noticeMaxBytes is shortened here, so that it is never dropped.
 func setNotice(w http.ResponseWriter, r *http.Request, secure bool, notice string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: noticeCookie, Value: url.QueryEscape(notice), Path: Prefix,
+		Name: noticeCookie, Value: url.QueryEscape(shortenNotice(notice)), Path: Prefix,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure, MaxAge: 60,
 	})
 }

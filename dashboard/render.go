@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/octopost/octopost/service"
 )
@@ -167,6 +168,25 @@ func (d *Dashboard) redirect(w http.ResponseWriter, r *request, path, notice str
 
 const noticeCookie = "octopost_notice"
 
+// noticeMaxBytes bounds a notice: setNotice shortens a longer one, takeNotice shows none
+// longer (a cookie planted by someone else cannot fill the page). A name of the
+// contract's 100 characters fits in any script (at most 4 bytes a character), and the
+// cookie, escaped (at most 3 characters a byte), stays within the 4096 bytes a browser
+// keeps of one.
+const noticeMaxBytes = 1000
+
+// shortenNotice cuts notice to noticeMaxBytes, at a character's start, with an ellipsis.
+func shortenNotice(notice string) string {
+	if len(notice) <= noticeMaxBytes {
+		return notice
+	}
+	cut := noticeMaxBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(notice[cut]) {
+		cut--
+	}
+	return notice[:cut] + "…"
+}
+
 // takeNotice reads the one-time notice and clears it.
 func takeNotice(w http.ResponseWriter, r *http.Request) string {
 	c, err := r.Cookie(noticeCookie)
@@ -175,7 +195,7 @@ func takeNotice(w http.ResponseWriter, r *http.Request) string {
 	}
 	http.SetCookie(w, &http.Cookie{Name: noticeCookie, Path: Prefix, MaxAge: -1})
 	v, err := url.QueryUnescape(c.Value)
-	if err != nil || len(v) > 300 {
+	if err != nil || len(v) > noticeMaxBytes {
 		return ""
 	}
 	return v
