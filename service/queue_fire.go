@@ -38,8 +38,8 @@ import (
 // same moment and on either engine: the claim row is the one fact they agree on, and it
 // is written in the transaction that takes the post out of the queue, so a slot is
 // never claimed without its post started, nor a post started by a slot without the
-// claim. An empty queue at a slot claims nothing, and a slot takes only a post that was
-// in the line at its time (queued_at at or before it; a pending post keeps its queued_at,
+// claim. An empty queue at a slot claims nothing, a slot that only settings saved after
+// it made is not fired, and a slot takes only a post that was in the line at its time (queued_at at or before it; a pending post keeps its queued_at,
 // so one approved within the grace takes the slot its place entitles it to): a post
 // queued after a slot waits for the next one, the expected_at the API showed for it. A sweep that runs again within the grace finds its slot
 // claimed and does nothing; one scope's failure (unreadable settings) is reported and
@@ -125,6 +125,11 @@ func (s *Service) fireSlot(ctx context.Context, sc Scope) (FiredSlot, bool, erro
 	now := s.clock.Now()
 	at, ok := schedule.Last(now)
 	if !ok || now.Sub(at) > QueueSlotGrace {
+		return FiredSlot{}, false, nil
+	}
+	if settings.UpdatedAt != nil && settings.UpdatedAt.After(at) {
+		// The slot came before the settings that make it: nobody was told of it (the
+		// posts' expected_at showed the next slot), so it is not fired late.
 		return FiredSlot{}, false, nil
 	}
 	at = at.UTC() // Last gives the slot in the queue's zone; the service's times are UTC

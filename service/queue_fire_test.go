@@ -336,3 +336,19 @@ func TestOneQueuesFailureDoesNotStopTheSweep(t *testing.T) {
 	require.Equal(t, []string{theirs[0].ID}, firedPosts(fired))
 	require.Equal(t, postIDs(broken), b.queueIDs(t, b.live))
 }
+
+// TestASlotMadeBySettingsSavedAfterItIsNotFired: settings saved at 09:02 whose range
+// starts at 09:00 make a slot two minutes old, within the grace; nobody was told of it
+// (the post's expected_at said 13:00), so the queue starts at 13:00.
+func TestASlotMadeBySettingsSavedAfterItIsNotFired(t *testing.T) {
+	t.Parallel()
+	b := newPublishBundle(t, "mastodon")
+	b.clock.Set(nyTime(2026, 4, 3, 8, 0, 0))
+	posts := b.queuePosts(t, b.live, 1, "mastodon")
+	b.clock.Set(nyTime(2026, 4, 3, 9, 2, 0))
+	b.setQueue(t, b.live, "America/New_York", 240, nineToEight)
+	require.Equal(t, nyTime(2026, 4, 3, 13, 0, 0).UTC(), b.post(t, b.live, posts[0].ID).QueuePlace.ExpectedAt.UTC())
+
+	require.Empty(t, b.sweepAt(t, nyTime(2026, 4, 3, 9, 3, 0)))
+	require.Equal(t, []string{posts[0].ID}, firedPosts(b.sweepAt(t, nyTime(2026, 4, 3, 13, 0, 0))))
+}

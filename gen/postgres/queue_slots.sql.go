@@ -61,8 +61,9 @@ type OldestQueuedPostForUpdateParams struct {
 
 // The scope's first approved queued post, from the queue's index in order, locked until
 // the transaction ends. A sweep that waited for another's lock on the same post finds it
-// out of the queue and gets no row (PostgreSQL re-checks the condition, not the order):
-// that other sweep claimed the slot.
+// out of the queue and skips it (PostgreSQL re-checks the condition, then takes the next
+// row in order): it gets the next queued post, if any, and then fails to claim the slot,
+// which the other sweep claimed.
 func (q *Queries) OldestQueuedPostForUpdate(ctx context.Context, arg OldestQueuedPostForUpdateParams) (Post, error) {
 	row := q.db.QueryRow(ctx, oldestQueuedPostForUpdate, arg.UserID, arg.Mode)
 	var i Post

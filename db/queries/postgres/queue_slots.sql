@@ -7,8 +7,9 @@ SELECT DISTINCT user_id, mode FROM posts WHERE queue_state = 'queued' ORDER BY u
 -- name: OldestQueuedPostForUpdate :one
 -- The scope's first approved queued post, from the queue's index in order, locked until
 -- the transaction ends. A sweep that waited for another's lock on the same post finds it
--- out of the queue and gets no row (PostgreSQL re-checks the condition, not the order):
--- that other sweep claimed the slot.
+-- out of the queue and skips it (PostgreSQL re-checks the condition, then takes the next
+-- row in order): it gets the next queued post, if any, and then fails to claim the slot,
+-- which the other sweep claimed.
 SELECT * FROM posts
 WHERE user_id = $1 AND mode = $2 AND queue_state = 'queued'
 ORDER BY queued_at, id
