@@ -149,6 +149,12 @@ func TestOtherModeURL(t *testing.T) {
 		TestPrefix + "/posts/calendar":             Prefix + "/posts/calendar",
 		Prefix + "/":                               TestPrefix + "/",
 		TestPrefix + "/settings/api-keys/k/revoke": Prefix + "/settings/api-keys/k/revoke",
+		// The same page in the other mode: the new-post form, the month, the filter; not
+		// a cursor (a place in this mode's list) or an OAuth callback's outcome.
+		Prefix + "/posts/new":                        TestPrefix + "/posts/new",
+		TestPrefix + "/posts/calendar?month=2026-03": Prefix + "/posts/calendar?month=2026-03",
+		Prefix + "/posts?status=queued&cursor=abc":   TestPrefix + "/posts?status=queued",
+		Prefix + "/accounts?error=access_denied":     TestPrefix + "/accounts",
 	} {
 		mode, base := service.ModeLive, Prefix
 		if strings.HasPrefix(path, TestPrefix) {

@@ -140,22 +140,37 @@ func (d *Dashboard) renderError(w http.ResponseWriter, r *http.Request, status i
 }
 
 // otherModeURL is the page r shows, in the other mode. A page below another resource's
-// id would be "not found" there, so the switch goes to the section's list instead.
+// id would be "not found" there, so the switch goes to the section's list instead. The
+// query's choices that mean the same in either mode (modeFreeQuery) are kept.
 func otherModeURL(r *request) string {
 	rest := strings.TrimPrefix(r.URL.Path, r.Base)
 	// The section is the first segment: /posts/post_123 → /posts.
 	section := rest
 	if i := strings.IndexByte(strings.TrimPrefix(rest, "/"), '/'); i >= 0 {
 		section = rest[:i+1]
-		if strings.HasPrefix(rest, "/settings/") || strings.HasPrefix(rest, "/posts/calendar") {
+		if strings.HasPrefix(rest, "/settings/") || strings.HasPrefix(rest, "/posts/calendar") || rest == "/posts/new" {
 			section = rest // no ids there
 		}
+	}
+	kept := url.Values{}
+	for _, name := range modeFreeQuery {
+		if v := r.URL.Query().Get(name); v != "" {
+			kept.Set(name, v)
+		}
+	}
+	if len(kept) > 0 {
+		section += "?" + kept.Encode()
 	}
 	if r.Mode == service.ModeTest {
 		return Prefix + section
 	}
 	return TestPrefix + section
 }
+
+// modeFreeQuery are the query parameters that mean the same in either mode: the
+// calendar's month and the posts list's status filter. A cursor is a place in one mode's
+// list, and an OAuth callback's outcome is about one mode's accounts: they are dropped.
+var modeFreeQuery = []string{"month", "status"}
 
 // redirect answers 303 to r.Base+path and shows notice once on the next page.
 func (d *Dashboard) redirect(w http.ResponseWriter, r *request, path, notice string) error {
