@@ -102,7 +102,9 @@ type QueueStore interface {
 	// ListQueueIDs is ListQueue's ids only, read from the queue's index: what a post's
 	// position costs.
 	ListQueueIDs(ctx context.Context, s Scope, limit int) ([]string, error)
-	// CountQueue counts the scope's posts in the queue, queued and pending.
+	// CountQueue counts the scope's posts in the queue, queued and pending. Inside InTx it
+	// also keeps other transactions from entering the scope's queue until this one ends, so
+	// that a count checked against the queue's bound stays true until the post is written.
 	CountQueue(ctx context.Context, s Scope) (int, error)
 }
 

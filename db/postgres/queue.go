@@ -50,6 +50,11 @@ func (s *Store) ListQueueIDs(ctx context.Context, sc service.Scope, limit int) (
 }
 
 func (s *Store) CountQueue(ctx context.Context, sc service.Scope) (int, error) {
+	// Inside InTx, the lock holds until the transaction ends: two posts entering the queue
+	// at once are counted one after the other. Outside, it ends with the statement.
+	if err := s.q.LockQueue(ctx, pggen.LockQueueParams{UserID: sc.UserID, Mode: string(sc.Mode)}); err != nil {
+		return 0, fmt.Errorf("lock queue: %w", err)
+	}
 	n, err := s.q.CountQueue(ctx, pggen.CountQueueParams{UserID: sc.UserID, Mode: string(sc.Mode)})
 	if err != nil {
 		return 0, fmt.Errorf("count queue: %w", err)

@@ -76,6 +76,44 @@ func (s *suite) queue(t *testing.T) {
 		require.Equal(t, second, got)
 	})
 
+	t.Run("CountQueueKeepsOthersOutUntilTheTransactionEnds", func(t *testing.T) {
+		t.Parallel()
+		b := s.setup(t)
+		// The service's bound, with a limit of 3: count the queue, and add a post only
+		// below it. Two such transactions at once must not both see 2 and both add one.
+		const limit = 3
+		b.queuedPost(t, b.scope, service.QueueQueued, b.now)
+		b.queuedPost(t, b.scope, service.QueuePending, b.now)
+		counted := make(chan struct{})
+		enter := func(first bool) error {
+			return b.store.InTx(b.ctx, func(tx service.Store) error {
+				n, err := tx.CountQueue(b.ctx, b.scope)
+				if err != nil {
+					return err
+				}
+				if first {
+					close(counted)
+					time.Sleep(200 * time.Millisecond) // the other transaction counts now, or waits
+				}
+				if n >= limit {
+					return nil
+				}
+				p := b.newPost(b.scope)
+				p.Status, p.Queue, p.QueuedAt = service.PostQueued, service.QueueQueued, &b.now
+				return tx.CreatePost(b.ctx, p)
+			})
+		}
+		errs := make(chan error, 2)
+		go func() { errs <- enter(true) }()
+		<-counted
+		go func() { errs <- enter(false) }()
+		require.NoError(t, <-errs)
+		require.NoError(t, <-errs)
+		n, err := b.store.CountQueue(b.ctx, b.scope)
+		require.NoError(t, err)
+		require.Equal(t, limit, n, "one of the two entered, the other saw the queue full")
+	})
+
 	t.Run("ListQueueIsTheApprovedPostsOldestFirst", func(t *testing.T) {
 		t.Parallel()
 		b := s.setup(t)

@@ -141,6 +141,23 @@ func (q *Queries) ListQueueIDs(ctx context.Context, arg ListQueueIDsParams) ([]s
 	return items, nil
 }
 
+const lockQueue = `-- name: LockQueue :exec
+SELECT pg_advisory_xact_lock(hashtextextended($1::text || ' ' || $2::text, 0))
+`
+
+type LockQueueParams struct {
+	UserID string
+	Mode   string
+}
+
+// LockQueue keeps others from entering the scope's queue until the transaction ends (a
+// transaction-scoped advisory lock on the scope), so that the count that bounds it stays
+// true until the post it admits is written.
+func (q *Queries) LockQueue(ctx context.Context, arg LockQueueParams) error {
+	_, err := q.db.Exec(ctx, lockQueue, arg.UserID, arg.Mode)
+	return err
+}
+
 const putQueueSettings = `-- name: PutQueueSettings :exec
 INSERT INTO queue_settings (user_id, mode, timezone, active_hours, interval_minutes, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6)

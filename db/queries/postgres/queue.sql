@@ -24,6 +24,12 @@ WHERE user_id = @user_id AND mode = @mode AND queue_state = 'queued'
 ORDER BY queued_at, id
 LIMIT @page_size;
 
+-- name: LockQueue :exec
+-- LockQueue keeps others from entering the scope's queue until the transaction ends (a
+-- transaction-scoped advisory lock on the scope), so that the count that bounds it stays
+-- true until the post it admits is written.
+SELECT pg_advisory_xact_lock(hashtextextended(@user_id::text || ' ' || @mode::text, 0));
+
 -- name: CountQueue :one
 -- CountQueue counts queued and pending posts together, in two ranges of posts_scope_queue.
 SELECT count(*) FROM posts
