@@ -182,6 +182,14 @@ func (d *Dashboard) signIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	// The browser's previous session, if it had one (signing in as someone else without
+	// signing out), ends here: its cookie is about to be replaced, and a session nobody
+	// holds should not stay valid until it expires.
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if err := d.svc.SignOut(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
 	d.startSession(w, r, token)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil

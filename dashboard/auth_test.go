@@ -397,6 +397,28 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	requireRedirect(t, resp, Prefix+"/signin?next="+url.QueryEscape(Prefix+"/settings/api-keys"))
 }
 
+// TestSigningInAgainEndsThePreviousSession: a browser that signs in as someone else
+// without signing out leaves no session behind that nobody holds.
+func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
+	t.Parallel()
+	b := newBench(t, benchOptions{})
+	c := b.browser(t)
+	b.setUpInPage(t, c)
+	first := b.jarCookie(t, c, sessionCookie).Value
+	_, err := b.svc.CreateUser(context.Background(), "second@example.com", testPassword)
+	require.NoError(t, err)
+
+	resp, _ := b.signInInPage(t, c, "second@example.com", testPassword)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	second := b.jarCookie(t, c, sessionCookie).Value
+	require.NotEqual(t, first, second)
+	_, _, err = b.svc.SessionUser(context.Background(), first)
+	require.ErrorIs(t, err, service.ErrUnauthenticated, "the first session ended")
+	_, u, err := b.svc.SessionUser(context.Background(), second)
+	require.NoError(t, err)
+	require.Equal(t, "second@example.com", u.Email)
+}
+
 func TestCrossOriginAuthFormsAreRefused(t *testing.T) {
 	t.Parallel()
 	b := newBench(t, benchOptions{})
