@@ -1,12 +1,10 @@
 package api_test
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,23 +22,6 @@ func (pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "a page at "+r.URL.Path)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestPagesShareTheRequestIDAccessLogAndMetrics: the dashboard's pages, mounted through
 // Options.Pages, are answered by their own handler without the API's validation (no key,
 // no 404 from the contract), yet get a request id, an access log line and a metric, as
@@ -48,7 +29,7 @@ func (s *syncBuffer) String() string {
 func TestPagesShareTheRequestIDAccessLogAndMetrics(t *testing.T) {
 	t.Parallel()
 	obs := &requestObserver{}
-	var logs syncBuffer
+	var logs lockedBuffer
 	b := setupWith(t, setupOptions{api: api.Options{
 		Observer: obs, Pages: pages{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	}})
