@@ -29,7 +29,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/slots"
@@ -100,7 +99,7 @@ func loadZone(name string) (*time.Location, error) {
 
 // WeekdayName is a weekday as the API names it: "monday".
 func WeekdayName(d time.Weekday) string {
-	return strings.ToLower(d.String())
+	return slots.DayName(d)
 }
 
 // ClockRange is a range of active hours as the caller wrote it: "09:00" to "20:00".
@@ -139,7 +138,7 @@ func (s *Service) PutQueueSettings(ctx context.Context, scope Scope, in QueueSet
 	var week slots.Week
 	parsed := true
 	// Weekdays from Monday, as the API lists them and package slots reports them.
-	for _, day := range [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+	for _, day := range slots.Weekdays {
 		for i, r := range in.ActiveHours[day] {
 			path := fmt.Sprintf("/active_hours/%s/%d", WeekdayName(day), i)
 			start, errStart := slots.ParseClock(r.Start)

@@ -123,8 +123,8 @@ func (s Schedule) Problems() []Problem {
 		ps = append(ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	ranges := 0
-	for _, wd := range apiOrder {
-		day := dayName(wd)
+	for _, wd := range Weekdays {
+		day := DayName(wd)
 		rs := s.Week[wd]
 		ranges += len(rs)
 		if len(rs) > MaxRangesPerDay {
@@ -166,10 +166,13 @@ func clockOrRaw(m int) string {
 	return FormatClock(m)
 }
 
-// apiOrder is the weekdays in the order the API lists them.
-var apiOrder = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+// Weekdays are the weekdays in the order the API lists them, Monday first: the order of
+// Problems.
+var Weekdays = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 
-func dayName(wd time.Weekday) string { return strings.ToLower(wd.String()) }
+// DayName is a weekday as the API names it, in Problems' paths and the settings' fields:
+// "monday".
+func DayName(wd time.Weekday) string { return strings.ToLower(wd.String()) }
 
 // Next returns the first n slots strictly after `after`, ascending (in the schedule's
 // Location); nil when n ≤ 0 or the week has no slots.

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/octopost/octopost/service/slots"
@@ -22,7 +21,7 @@ func Week(w slots.Week) []byte {
 		for i, r := range ranges {
 			stored[i] = [2]int{r.Start, r.End}
 		}
-		out[strings.ToLower(time.Weekday(day).String())] = stored
+		out[slots.DayName(time.Weekday(day))] = stored
 	}
 	return mustMarshal(out)
 }
@@ -35,7 +34,7 @@ func ParseWeek[B ~string | ~[]byte](b B, dst *slots.Week) error {
 	}
 	var w slots.Week
 	for day := range w {
-		name := strings.ToLower(time.Weekday(day).String())
+		name := slots.DayName(time.Weekday(day))
 		ranges, ok := stored[name]
 		if !ok {
 			return fmt.Errorf("decoding stored active hours: no %s", name)
