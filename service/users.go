@@ -123,10 +123,13 @@ func verifyPassword(ctx context.Context, stored, pw string) (bool, error) {
 	return ok && real, nil
 }
 
-// checkPassword is the rule a new password must meet. Its message never repeats it.
+// checkPassword is the rule a new password must meet: "" is refused as missing (CreateUser,
+// where "" means no password, does not ask). Its message never repeats it.
 func checkPassword(pw string) error {
 	var msg string
 	switch {
+	case pw == "":
+		msg = "is required"
 	case len(pw) > PasswordMaxLength:
 		msg = fmt.Sprintf("must be at most %d bytes", PasswordMaxLength)
 	case !utf8.ValidString(pw):
@@ -199,10 +202,6 @@ func (s *Service) SetupFirstUser(ctx context.Context, email, pw string) (User, e
 	if err := checkEmail(email); err != nil {
 		return User{}, err
 	}
-	if pw == "" {
-		return User{}, &Error{Kind: KindValidation, Message: "a password is required",
-			Fields: []FieldError{{Field: "password", Message: "is required"}}}
-	}
 	if err := checkPassword(pw); err != nil {
 		return User{}, err
 	}
@@ -234,10 +233,6 @@ var errSetupDone = Conflict("the first user has already been set up")
 // SetPassword sets the password of the user with this email and ends all of the user's
 // sessions: whoever knew the old password is signed out everywhere.
 func (s *Service) SetPassword(ctx context.Context, email, pw string) error {
-	if pw == "" {
-		return &Error{Kind: KindValidation, Message: "a password is required",
-			Fields: []FieldError{{Field: "password", Message: "is required"}}}
-	}
 	if err := checkPassword(pw); err != nil {
 		return err
 	}
