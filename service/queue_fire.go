@@ -161,11 +161,10 @@ func (s *Service) fireSlot(ctx context.Context, sc Scope) (FiredSlot, bool, erro
 	return fired, fired.PostID != "", err
 }
 
-// startQueued takes p out of the queue and starts publishing it, in tx, as PublishPost
-// would; the platforms PublishPost would refuse fail at once, with its reasons, since
+// startQueued starts publishing p, in tx, as PublishPost would (which takes it out of the
+// queue); the platforms PublishPost would refuse fail at once, with its reasons, since
 // nobody waits for an answer (as for a scheduled post).
 func (s *Service) startQueued(ctx context.Context, tx Store, p Post) error {
-	p.Queue, p.QueuedAt = QueueNone, nil
 	targets := unpublished(p)
 	found, _, err := s.checkPublishable(ctx, tx, p, targets)
 	if err != nil {
