@@ -260,9 +260,7 @@ func (s *Service) UpdatePost(ctx context.Context, scope Scope, postID string, pa
 				p.Status = PostDraft
 			}
 		}
-		if patch.Queue.Set && patch.ScheduledFor.Set {
-			checkQueueInput(&problems, patch.Queue.Value, patch.ScheduledFor.Value)
-		}
+		checkQueueInput(&problems, patch.Queue.Value, patch.ScheduledFor.Value)
 		if err := problems.Err(); err != nil {
 			return err
 		}
