@@ -25,7 +25,6 @@ package dashboard
 //     says so.
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -228,20 +227,7 @@ func (d *Dashboard) saveQueue(w http.ResponseWriter, r *request) error {
 // "timezone", "interval_minutes", "active_hours" (the week), "monday" (a day) and
 // "monday-1-end" (a row's input, row 1 being the form's row the range came from).
 func queueProblems(err error, rowOf [7][]int) (*problems, bool) {
-	var se *service.Error
-	if !errors.As(err, &se) || se.Kind != service.KindValidation {
-		return nil, false
-	}
-	p := &problems{Message: se.Message, fields: map[string]string{}}
-	for _, fe := range se.Fields {
-		key := queueInput(fe.Field, rowOf)
-		if prev := p.fields[key]; prev != "" {
-			p.fields[key] = prev + "; " + fe.Message
-		} else {
-			p.fields[key] = fe.Message
-		}
-	}
-	return p, true
+	return problemsBy(err, func(pointer string) string { return queueInput(pointer, rowOf) })
 }
 
 // queueInput is the form's input a service field pointer is about.

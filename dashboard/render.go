@@ -237,14 +237,17 @@ func (p *problems) Has(field string) bool { return p.For(field) != "" }
 // service names fields by JSON pointer ("/platforms/0", "/platform_options/x/y"); a form
 // shows a message by its input, the pointer's first segment. Several problems with one
 // input are joined.
-func formProblems(err error) (*problems, bool) {
+func formProblems(err error) (*problems, bool) { return problemsBy(err, inputOf) }
+
+// problemsBy is formProblems with input naming the form's input a field pointer is about.
+func problemsBy(err error, input func(pointer string) string) (*problems, bool) {
 	var se *service.Error
 	if !errors.As(err, &se) || se.Kind != service.KindValidation {
 		return nil, false
 	}
 	p := &problems{Message: se.Message, fields: map[string]string{}}
 	for _, f := range se.Fields {
-		field := inputOf(f.Field)
+		field := input(f.Field)
 		if prev := p.fields[field]; prev != "" {
 			p.fields[field] = prev + "; " + f.Message
 		} else {
