@@ -73,7 +73,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (service.User,
 	if err != nil {
 		return service.User{}, readErr("get user", err)
 	}
-	return service.User{ID: r.ID, Email: r.Email, CreatedAt: r.CreatedAt.UTC()}, nil
+	return userFromRow(r), nil
 }
 
 func (s *Store) CreateAPIKey(ctx context.Context, k service.APIKey) error {

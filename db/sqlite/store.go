@@ -75,8 +75,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, email string) (service.User,
 	if err != nil {
 		return service.User{}, readErr("get user", err)
 	}
-	u := service.User{ID: r.ID, Email: r.Email}
-	return u, rowErr("user", parseTime(r.CreatedAt, &u.CreatedAt))
+	return userFromRow(r)
 }
 
 func (s *Store) CreateAPIKey(ctx context.Context, k service.APIKey) error {
