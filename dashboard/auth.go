@@ -115,7 +115,7 @@ func (d *Dashboard) setup(w http.ResponseWriter, r *http.Request) error {
 	if errors.As(err, &limited) {
 		// The user exists; this address has failed too often to be signed in now. The
 		// sign-in page says how long to wait.
-		setNotice(w, r, d.secure(r), "Your user is set up. Sign in with it.")
+		d.setNotice(w, r, "Your user is set up. Sign in with it.")
 		http.Redirect(w, r, Prefix+"/signin?next="+url.QueryEscape(Prefix+"/settings/api-keys"), http.StatusSeeOther)
 		return nil
 	}
@@ -123,7 +123,7 @@ func (d *Dashboard) setup(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("sign in the user just set up: %w", err)
 	}
 	d.startSession(w, r, token)
-	setNotice(w, r, d.secure(r), "Welcome! Create your first API key below.")
+	d.setNotice(w, r, "Welcome! Create your first API key below.")
 	http.Redirect(w, r, Prefix+"/settings/api-keys", http.StatusSeeOther)
 	return nil
 }
@@ -204,17 +204,17 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	d.endSession(w, r)
-	setNotice(w, r, d.secure(r), "You are signed out.")
+	d.setNotice(w, r, "You are signed out.")
 	http.Redirect(w, r, Prefix+"/signin", http.StatusSeeOther)
 	return nil
 }
 
 // setNotice shows notice once on the next page (redirect does it for signed-in pages).
 // A notice longer than noticeMaxBytes is shortened here, so that it is never dropped.
-func setNotice(w http.ResponseWriter, r *http.Request, secure bool, notice string) {
+func (d *Dashboard) setNotice(w http.ResponseWriter, r *http.Request, notice string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: noticeCookie, Value: url.QueryEscape(shortenNotice(notice)), Path: Prefix,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure, MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: d.secure(r), MaxAge: 60,
 	})
 }
 

@@ -175,7 +175,7 @@ var modeFreeQuery = []string{"month", "status"}
 // redirect answers 303 to r.Base+path and shows notice once on the next page.
 func (d *Dashboard) redirect(w http.ResponseWriter, r *request, path, notice string) error {
 	if notice != "" {
-		setNotice(w, r.Request, d.secure(r.Request), notice)
+		d.setNotice(w, r.Request, notice)
 	}
 	http.Redirect(w, r.Request, r.Base+path, http.StatusSeeOther)
 	return nil

@@ -45,7 +45,7 @@ func (d *Dashboard) revokeSession(w http.ResponseWriter, r *request) error {
 	}
 	if id == r.Session.ID {
 		d.endSession(w, r.Request)
-		setNotice(w, r.Request, d.secure(r.Request), "This session is revoked: you are signed out.")
+		d.setNotice(w, r.Request, "This session is revoked: you are signed out.")
 		http.Redirect(w, r.Request, Prefix+"/signin", http.StatusSeeOther)
 		return nil
 	}
