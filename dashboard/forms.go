@@ -52,15 +52,21 @@ func (e *formError) status() (int, string) {
 // readPlatforms reads a form's platform checkboxes (values): each known platform once, in
 // the order sent; an unknown value is a problem of field ("/platforms").
 func readPlatforms(values []string, field string, problems *service.Problems) []service.Platform {
-	var out []service.Platform
+	return readChoices(values, service.Platforms, field, "a platform", problems)
+}
+
+// readChoices reads a form's checkboxes (values) of known choices: each known one once, in
+// the order sent; an unknown value is a problem of field, "is not <thing>".
+func readChoices[T ~string](values []string, known []T, field, thing string, problems *service.Problems) []T {
+	var out []T
 	for _, v := range values {
-		pl := service.Platform(v)
-		if !slices.Contains(service.Platforms, pl) {
-			problems.Add(field, "%q is not a platform", v)
+		c := T(v)
+		if !slices.Contains(known, c) {
+			problems.Add(field, "%q is not %s", v, thing)
 			continue
 		}
-		if !slices.Contains(out, pl) {
-			out = append(out, pl)
+		if !slices.Contains(out, c) {
+			out = append(out, c)
 		}
 	}
 	return out

@@ -151,15 +151,7 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *request) error {
 	if len(events) < l.webhookEvents.min {
 		problems.Add("/events", "choose at least %s", count(l.webhookEvents.min, "event"))
 	}
-	for _, e := range events {
-		if !slices.Contains(service.WebhookEvents, service.WebhookEvent(e)) {
-			problems.Add("/events", "%q is not an event", e)
-			continue
-		}
-		if !slices.Contains(in.Events, service.WebhookEvent(e)) {
-			in.Events = append(in.Events, service.WebhookEvent(e))
-		}
-	}
+	in.Events = readChoices(events, service.WebhookEvents, "/events", "an event", &problems)
 	if len(in.Events) > l.webhookEvents.max {
 		problems.Add("/events", "choose at most %s", count(l.webhookEvents.max, "event"))
 	}
