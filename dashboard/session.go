@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/octopost/octopost/service"
@@ -128,25 +127,17 @@ func browserZone(r *http.Request) *time.Location {
 		return time.UTC
 	}
 	name, err := url.QueryUnescape(c.Value)
-	if err != nil || name == "Local" || strings.Contains(name, "..") {
-		// "Local" would be the server's zone, not the browser's.
-		return time.UTC
-	}
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
-	zones.Store(name, loc)
+	// service.LoadZone refuses "Local", which would be the server's zone, not the
+	// browser's, and keeps the zones it loaded.
+	loc, err := service.LoadZone(name)
+	if err != nil {
+		return time.UTC
+	}
 	return loc
 }
-
-// zones caches the zones browserZone has loaded, by name: every page asks for one, and
-// time.LoadLocation reads the zone database each time. Only names that loaded are kept,
-// so the cache holds at most the zone database's names.
-var zones sync.Map
 
 // localPath reports whether next is a page of the dashboard to return to after signing
 // in: a path under Prefix on this server, never another site ("//evil", "/\evil",

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/octopost/octopost/service/slots"
@@ -81,21 +82,34 @@ func DefaultQueueSettings() QueueSettings {
 // system does not know, which settings stored by PutQueueSettings never have unless the
 // zone database lost it since.
 func (q QueueSettings) Schedule() (slots.Schedule, error) {
-	loc, err := loadZone(q.Timezone)
+	loc, err := LoadZone(q.Timezone)
 	if err != nil {
 		return slots.Schedule{}, err
 	}
 	return slots.Schedule{Location: loc, Week: q.Week, Interval: time.Duration(q.IntervalMinutes) * time.Minute}, nil
 }
 
-// loadZone loads an IANA zone by name. "" and "Local" are refused: time.LoadLocation reads
-// them as UTC and as the server's own zone, which is not something a user chose.
-func loadZone(name string) (*time.Location, error) {
+// LoadZone loads an IANA zone by name. "" and "Local" are refused: time.LoadLocation reads
+// them as UTC and as the server's own zone, neither of which anyone meant. Zones are
+// cached: time.LoadLocation reads the zone database on every call, and zones are asked for
+// on every queued post's read and every dashboard page. Only names that load are kept, so
+// the cache holds at most the zone database's names.
+func LoadZone(name string) (*time.Location, error) {
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("unknown time zone %q", name)
 	}
-	return time.LoadLocation(name)
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
+
+var zones sync.Map // name → *time.Location, for LoadZone
 
 // WeekdayName is a weekday as the API names it: "monday".
 func WeekdayName(d time.Weekday) string {
@@ -132,7 +146,7 @@ func queueSettings(ctx context.Context, st Store, scope Scope) (QueueSettings, e
 // whole. Every problem is reported at once, each naming its field.
 func (s *Service) PutQueueSettings(ctx context.Context, scope Scope, in QueueSettingsInput) (QueueSettings, error) {
 	var problems Problems
-	if _, err := loadZone(in.Timezone); err != nil {
+	if _, err := LoadZone(in.Timezone); err != nil {
 		problems.Add("/timezone", "must be an IANA time zone name, such as Europe/Paris")
 	}
 	var week slots.Week

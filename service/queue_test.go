@@ -424,3 +424,17 @@ func TestExpectedTimesKeepTheLocalTimeAcrossDST(t *testing.T) {
 		"2026-11-01T14:00:00Z", "2026-11-01T18:00:00Z", "2026-11-01T22:00:00Z", // EST, UTC-5
 	)
 }
+
+func TestLoadZone(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"", "Local", "Mars/Base", "../../etc/passwd"} {
+		_, err := service.LoadZone(name)
+		require.Error(t, err, "%q", name)
+	}
+	ny, err := service.LoadZone("America/New_York")
+	require.NoError(t, err)
+	require.Equal(t, "America/New_York", ny.String())
+	again, err := service.LoadZone("America/New_York")
+	require.NoError(t, err)
+	require.Same(t, ny, again, "loaded once, then kept")
+}
