@@ -52,9 +52,6 @@ const (
 	queuePreviewSlots = 10
 )
 
-// queueWeek is the weekdays in the order the page shows them, the API's.
-var queueWeek = [7]time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-
 // commonZones are suggested for the time zone, after the browser's own.
 var commonZones = []string{
 	"UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
@@ -110,7 +107,7 @@ type queueData struct {
 // formOf is the form filled in with settings.
 func formOf(q service.QueueSettings) queueForm {
 	f := queueForm{Timezone: q.Timezone, Interval: strconv.Itoa(q.IntervalMinutes)}
-	for _, wd := range queueWeek {
+	for _, wd := range slots.Weekdays {
 		day := queueDay{Name: service.WeekdayName(wd), Label: wd.String()}
 		for i, r := range q.Week[wd] {
 			day.Rows = append(day.Rows, queueRow{Index: i, Start: slots.FormatClock(r.Start), End: slots.FormatClock(r.End)})
@@ -176,7 +173,7 @@ func (d *Dashboard) saveQueue(w http.ResponseWriter, r *request) error {
 	in := service.QueueSettingsInput{Timezone: f.Timezone}
 	// rowOf[wd][i] is the form row of the i-th range sent for weekday wd.
 	var rowOf [7][]int
-	for _, wd := range queueWeek {
+	for _, wd := range slots.Weekdays {
 		day := queueDay{Name: service.WeekdayName(wd), Label: wd.String()}
 		for i := range queueRowsMax {
 			row := queueRow{
@@ -237,7 +234,7 @@ func queueInput(pointer string, rowOf [7][]int) string {
 		return parts[0]
 	}
 	wd, known := -1, false
-	for _, d := range queueWeek {
+	for _, d := range slots.Weekdays {
 		if service.WeekdayName(d) == parts[1] {
 			wd, known = int(d), true
 		}
@@ -290,15 +287,15 @@ func describeQueue(q service.QueueSettings) string {
 		return strings.Join(parts, " and ")
 	}
 	same := true
-	for _, wd := range queueWeek {
+	for _, wd := range slots.Weekdays {
 		same = same && day(wd) == day(time.Monday)
 	}
 	var hours string
 	if same {
 		hours = "every day " + day(time.Monday)
 	} else {
-		parts := make([]string, 0, len(queueWeek))
-		for _, wd := range queueWeek {
+		parts := make([]string, 0, len(slots.Weekdays))
+		for _, wd := range slots.Weekdays {
 			parts = append(parts, wd.String()+" "+day(wd))
 		}
 		hours = strings.Join(parts, "; ")
